@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` and `make test`. Both create .venv
+# and install the project (with its test extras) on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: run test lint bench server clean snapshots
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	@$(BIN)/zhumeng-tui $(ARGS)
+
+server: $(STAMP)
+	@$(BIN)/zhumeng-server --demo $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check zhumeng_tui zhumeng_server tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest $(ARGS)
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/app --snapshot-update $(ARGS)
+
+bench: $(STAMP)
+	@$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The async httpx client for the central API (client core)."""

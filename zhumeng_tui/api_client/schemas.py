@@ -1,0 +1,416 @@
+"""Wire schemas of the central API (``/api/v1``), shared by client and server.
+
+This module is the contract: the server serialises with these models and the
+client parses with them. Records all carry ``id``, ``version`` and ``seq``.
+Dates are ISO strings on the wire (``YYYY-MM-DD``), timestamps ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
+from zhumeng_tui.domain.status import Action, Role, Status
+from zhumeng_tui.domain.withdrawal import Step, WithdrawalState
+
+API_PREFIX = "/api/v1"
+
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+Reason = Annotated[str, StringConstraints(max_length=500)]
+LongText = Annotated[str, StringConstraints(max_length=2000)]
+Name = Annotated[str, StringConstraints(max_length=50)]
+
+EMPLOYER_TYPES = ("机关", "企业", "金融机构", "科研院所", "社会服务机构", "基层")
+HARDSHIP_CATEGORIES = ("none", "脱贫家庭", "零就业家庭", "残疾", "特殊困难")
+SERVICE_NEEDS = ("就业指导", "创业指导", "技能培训")
+FOLLOWUP_CHANNELS = ("电话", "走访", "微信", "其他")
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: int
+    version: int = 1
+    seq: int = 0
+
+
+# ---------------------------------------------------------------- auth ----
+
+
+class TokenRequest(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    role: Role
+
+
+class Me(BaseModel):
+    """``GET /api/v1/me``: who is signed in and what they may see."""
+
+    username: str
+    display_name: str
+    role: Role
+    university_id: int | None = None
+    university_name: str | None = None
+    department_id: int | None = None
+    department_name: str | None = None
+    #: For a viewer: the role of the account it is bound to (scope only).
+    bound_role: Role | None = None
+
+
+# ------------------------------------------------------------- records ----
+
+
+class University(Record):
+    name: str
+    code: str
+    in_province: bool = True
+
+
+class Department(Record):
+    university_id: int
+    name: str
+
+
+class Staff(Record):
+    """A staff account (for "responsible staff" assignment); no secrets."""
+
+    username: str
+    display_name: str
+    role: Role
+    university_id: int | None = None
+    department_id: int | None = None
+
+
+class Student(Record):
+    university_id: int
+    department_id: int
+    student_no: str  # 学号
+    name: str  # 姓名
+    id_number_masked: str  # 身份证号, masked: 5101**********1234
+    gender: Literal["男", "女"]
+    major: str
+    grade: str  # 年级, e.g. "2023级"
+    degree: str  # 学历: 本科 / 硕士 / 博士 / 专科
+    enrollment_status: str  # 学籍状态: 在读 / 休学 / 毕业 / 退学
+    full_time: bool  # 全日制
+    realname_verified: bool
+    univ_certified: bool
+    origin: str  # 生源地
+    out_of_province: bool  # 是否省外高校
+    graduation_year: int
+    phone: str
+    hardship: str = "none"  # one of HARDSHIP_CATEGORIES
+    service_needs: list[str] = Field(default_factory=list)  # subset of SERVICE_NEEDS
+
+
+class Employer(Record):
+    name: str
+    type: str  # one of EMPLOYER_TYPES
+    region: str  # one of the 21 市州 or 省本级
+    certifying_committee: str
+
+
+class Position(Record):
+    employer_id: int
+    title: str
+    region: str
+    type: str  # the employer's type
+    quota: int
+    start_date: dt.date
+    end_date: dt.date
+    majors: list[str] = Field(default_factory=list)
+
+
+class ReportForm(BaseModel):
+    """报到单 as filed by the student; missing fields are null."""
+
+    student_name: str | None = None
+    student_no: str | None = None
+    employer_name: str | None = None
+    position_title: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class CheckOutcomeWire(BaseModel):
+    check: CheckId
+    result: CheckResult
+    reason_zh: str
+    reason_en: str
+
+
+class HistoryEvent(BaseModel):
+    at: dt.datetime
+    by: str  # username or "system"
+    action: str  # an Action value, or a tracking event name
+    from_status: Status | None = None
+    to_status: Status | None = None
+    reason: str | None = None
+    acknowledged: list[CheckId] = Field(default_factory=list)
+
+
+class Application(Record):
+    student_id: int
+    position_id: int
+    university_id: int
+    department_id: int
+    status: Status
+    applied_at: dt.datetime
+    report_form: ReportForm | None = None
+    checks: list[CheckOutcomeWire] = Field(default_factory=list)
+    #: Warnings acknowledged at the last review step.
+    acknowledged: list[CheckId] = Field(default_factory=list)
+    reason: str | None = None  # the last reject/return reason
+    # Internship tracking (DESIGN 3.1 after approval; issue 5).
+    on_duty_date: dt.date | None = None
+    completed_date: dt.date | None = None
+    insurance_recorded: bool = False
+    appraisal_copy_received: dt.date | None = None
+    employer_score: int | None = None  # evaluation of the intern by the employer, 0-100
+    student_score: int | None = None  # evaluation of the employer by the intern, 0-100
+    responsible_staff: str | None = None  # a Staff username
+    excellent_nominated: bool = False
+    excellent_note: str | None = None
+    history: list[HistoryEvent] = Field(default_factory=list)
+
+
+class WithdrawalStepRecord(BaseModel):
+    step: Step
+    date: dt.date | None = None
+    text: str | None = None  # statement text / cancel reason
+    name: str | None = None  # counsellor name / who confirmed the stamp
+    by: str  # username that recorded the step
+    at: dt.datetime  # when it was recorded
+
+
+class Withdrawal(Record):
+    application_id: int
+    student_id: int
+    department_id: int
+    university_id: int
+    state: WithdrawalState
+    filed_by: str
+    filed_at: dt.datetime
+    steps: list[WithdrawalStepRecord] = Field(default_factory=list)
+    #: Filled after the stamp (computed by the server's calendar).
+    deadline: dt.date | None = None
+    deadline_approximate: bool = False  # no calendar data: Monday-Friday only
+    submitted_late: bool = False
+
+
+class FollowUp(Record):
+    application_id: int
+    student_id: int
+    department_id: int
+    date: dt.date
+    channel: str  # one of FOLLOWUP_CHANNELS
+    staff: str
+    note: str
+    created_by: str
+    created_at: dt.datetime
+
+
+class IntegrityEntry(Record):
+    student_id: int
+    department_id: int
+    application_id: int | None = None
+    kind: IntegrityKind
+    date: dt.date
+    note: str
+    source: IntegritySource
+    created_by: str
+    created_at: dt.datetime
+
+
+class CalendarYear(Record):
+    """``id`` is the year."""
+
+    year: int
+    holidays: list[dt.date] = Field(default_factory=list)
+    workdays: list[dt.date] = Field(default_factory=list)  # 调休 make-up days
+
+
+RecordType = Literal[
+    "university",
+    "department",
+    "staff",
+    "student",
+    "employer",
+    "position",
+    "application",
+    "withdrawal",
+    "followup",
+    "integrity",
+    "calendar_year",
+]
+
+RECORD_MODELS: dict[str, type[Record]] = {
+    "university": University,
+    "department": Department,
+    "staff": Staff,
+    "student": Student,
+    "employer": Employer,
+    "position": Position,
+    "application": Application,
+    "withdrawal": Withdrawal,
+    "followup": FollowUp,
+    "integrity": IntegrityEntry,
+    "calendar_year": CalendarYear,
+}
+
+
+# ------------------------------------------------------------- changes ----
+
+
+class Change(BaseModel):
+    type: RecordType
+    id: int
+    seq: int
+    version: int
+    deleted: bool = False
+    data: dict[str, Any] | None = None  # None for a tombstone
+
+
+class ChangesResponse(BaseModel):
+    changes: list[Change]
+    cursor: int
+    has_more: bool
+    #: True when ``since`` is older than the oldest tombstone kept: the client
+    #: must drop its mirror and pull again from 0 (``changes`` is empty).
+    reset: bool = False
+
+
+# ------------------------------------------------------------- actions ----
+
+
+class ActionRequest(Strict):
+    """``POST /applications/{id}/actions``; headers ``Idempotency-Key`` and
+    ``If-Match: <version>`` are required."""
+
+    action: Action
+    reason: Reason | None = None
+    #: Check ids whose warnings the reviewer acknowledges (recorded).
+    acknowledge: list[CheckId] = Field(default_factory=list)
+
+
+class BatchItem(Strict):
+    id: int
+    version: int
+    action: Action
+    reason: Reason | None = None
+    acknowledge: list[CheckId] = Field(default_factory=list)
+
+
+class BatchRequest(Strict):
+    """``POST /applications/actions:batch`` (``Idempotency-Key`` header)."""
+
+    items: Annotated[list[BatchItem], Field(min_length=1, max_length=5000)]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message_zh: str
+    message_en: str
+    #: Validation errors: one per bad field.
+    fields: list[FieldError] = Field(default_factory=list)
+    #: 409: the current record on the server.
+    current: dict[str, Any] | None = None
+
+
+class FieldError(BaseModel):
+    field: str  # dotted path, e.g. "items.3.reason"
+    message_zh: str
+    message_en: str
+
+
+class ErrorResponse(BaseModel):
+    """Every 4xx/5xx answer: ``{"error": {...}}``."""
+
+    error: ErrorBody
+
+
+class BatchResult(BaseModel):
+    id: int
+    ok: bool
+    record: Application | None = None
+    error: ErrorBody | None = None
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchResult]
+
+
+class TrackingUpdate(Strict):
+    """``PATCH /applications/{id}/tracking`` (If-Match + Idempotency-Key):
+    the fields given are set; the rest left alone."""
+
+    insurance_recorded: bool | None = None
+    appraisal_copy_received: dt.date | None = None
+    employer_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    student_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    responsible_staff: Annotated[str, StringConstraints(max_length=64)] | None = None
+
+
+class ExcellentRequest(Strict):
+    """``POST /applications/{id}/excellent`` — nominate a completed intern."""
+
+    note: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class WithdrawalCreate(Strict):
+    """``POST /withdrawals`` (Idempotency-Key)."""
+
+    application_id: int
+
+
+class WithdrawalStepRequest(Strict):
+    """``POST /withdrawals/{id}/steps`` (If-Match + Idempotency-Key)."""
+
+    step: Step
+    date: dt.date | None = None
+    text: LongText | None = None
+    name: Name | None = None
+
+
+class FollowUpCreate(Strict):
+    """``POST /followups`` (Idempotency-Key)."""
+
+    application_id: int
+    date: dt.date
+    channel: Literal["电话", "走访", "微信", "其他"]
+    staff: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class IntegrityCreate(Strict):
+    """``POST /integrity`` (Idempotency-Key); staff entries only."""
+
+    student_id: int
+    application_id: int | None = None
+    kind: IntegrityKind
+    date: dt.date
+    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class CalendarYearImport(Strict):
+    """``PUT /calendar/{year}`` — an administrator imports a year's holidays."""
+
+    holidays: list[dt.date]
+    workdays: list[dt.date] = Field(default_factory=list)
+
+
+ErrorBody.model_rebuild()

@@ -1,0 +1,1 @@
+"""The Textual app (thin: wires screens, bindings, workers)."""

@@ -1,0 +1,314 @@
+"""Eligibility checks (资格审核, DESIGN.md 3.2).
+
+``evaluate`` computes every check for one application from plain facts. A
+``fail`` blocks approval; a ``warn`` needs an explicit, recorded acknowledgement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.status import INTERNSHIP_STATUSES, LIVE_STATUSES, Status
+
+MAX_LIVE_APPLICATIONS = 3
+MIN_POSITION_DAYS = 30
+MAX_POSITION_MONTHS = 6
+
+
+class CheckResult(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+class CheckId(StrEnum):
+    ENROLLED = "enrolled"  # 在读 + 全日制
+    REALNAME = "realname"  # 实名认证
+    CERTIFIED = "certified"  # 高校认证
+    REPORT_FORM = "report_form"  # 报到单 complete and consistent
+    LIVE_LIMIT = "live_limit"  # at most 3 live applications
+    POSITION_LENGTH = "position_length"  # 30 days .. 6 months
+    NO_OVERLAP = "no_overlap"  # no overlapping live internship
+    IN_PROVINCE = "in_province"  # in-province university
+
+
+CHECK_LABELS: dict[CheckId, tuple[str, str]] = {
+    CheckId.ENROLLED: ("全日制在读", "Full-time enrolled"),
+    CheckId.REALNAME: ("实名认证", "Real-name verified"),
+    CheckId.CERTIFIED: ("高校认证", "University-certified"),
+    CheckId.REPORT_FORM: ("报到单", "Report form"),
+    CheckId.LIVE_LIMIT: ("投递数量", "Live applications"),
+    CheckId.POSITION_LENGTH: ("岗位期限", "Position length"),
+    CheckId.NO_OVERLAP: ("实习冲突", "No overlapping internship"),
+    CheckId.IN_PROVINCE: ("省内高校", "In-province university"),
+}
+
+#: What a failing/warning check means for the student, for the "missing" view.
+CHECK_MISSING: dict[CheckId, tuple[str, str]] = {
+    CheckId.ENROLLED: ("非全日制在读", "Not full-time enrolled"),
+    CheckId.REALNAME: ("未实名认证", "Real-name not verified"),
+    CheckId.CERTIFIED: ("未高校认证", "Not certified by the university"),
+    CheckId.REPORT_FORM: ("报到单缺失或不一致", "Report form missing or inconsistent"),
+    CheckId.LIVE_LIMIT: ("投递超过3个", "More than 3 live applications"),
+    CheckId.POSITION_LENGTH: ("岗位期限不符", "Position length out of range"),
+    CheckId.NO_OVERLAP: ("与其他实习时间冲突", "Overlaps another internship"),
+    CheckId.IN_PROVINCE: ("省外高校（省级审核）", "Out-of-province (provincial review)"),
+}
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    check: CheckId
+    result: CheckResult
+    reason_zh: str
+    reason_en: str
+
+    def reason(self, lang: str = "zh") -> str:
+        return self.reason_en if lang == "en" else self.reason_zh
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "check": self.check.value,
+            "result": self.result.value,
+            "reason_zh": self.reason_zh,
+            "reason_en": self.reason_en,
+        }
+
+
+@dataclass(frozen=True)
+class StudentFacts:
+    name: str
+    student_no: str
+    enrollment_status: str  # 学籍状态: 在读, 休学, 毕业, ...
+    full_time: bool
+    realname_verified: bool
+    univ_certified: bool
+    out_of_province: bool
+
+
+@dataclass(frozen=True)
+class PositionFacts:
+    title: str
+    employer_name: str
+    start_date: dt.date
+    end_date: dt.date
+
+
+@dataclass(frozen=True)
+class ReportForm:
+    """报到单 as filed by the student (None fields are missing)."""
+
+    student_name: str | None = None
+    student_no: str | None = None
+    employer_name: str | None = None
+    position_title: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class OtherApplication:
+    """Another application of the same student."""
+
+    id: int
+    status: Status
+    start_date: dt.date
+    end_date: dt.date
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    for day in (d.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def position_length_error(start: dt.date, end: dt.date) -> DomainError | None:
+    """None when 30 days <= length <= 6 months (both dates inclusive)."""
+    days = (end - start).days + 1
+    if end < start:
+        return DomainError(
+            "position_dates_reversed", "岗位结束日期早于开始日期", "The position ends before it starts"
+        )
+    if days < MIN_POSITION_DAYS:
+        return DomainError(
+            "position_too_short",
+            f"实习期为{days}天，不得少于{MIN_POSITION_DAYS}天",
+            f"The internship lasts {days} days; at least {MIN_POSITION_DAYS} are required",
+        )
+    if end >= add_months(start, MAX_POSITION_MONTHS):
+        return DomainError(
+            "position_too_long",
+            f"实习期为{days}天，不得超过{MAX_POSITION_MONTHS}个月",
+            f"The internship lasts {days} days; at most {MAX_POSITION_MONTHS} months are allowed",
+        )
+    return None
+
+
+def _ok(check: CheckId) -> CheckOutcome:
+    return CheckOutcome(check, CheckResult.PASS, "通过", "OK")
+
+
+def _check_enrolled(s: StudentFacts) -> CheckOutcome:
+    if s.enrollment_status != "在读":
+        return CheckOutcome(
+            CheckId.ENROLLED,
+            CheckResult.FAIL,
+            f"学籍状态为“{s.enrollment_status}”，须为在读",
+            f"Enrolment status is '{s.enrollment_status}'; must be enrolled (在读)",
+        )
+    if not s.full_time:
+        return CheckOutcome(
+            CheckId.ENROLLED, CheckResult.FAIL, "非全日制学生", "Not a full-time student"
+        )
+    return _ok(CheckId.ENROLLED)
+
+
+def _check_realname(s: StudentFacts) -> CheckOutcome:
+    if not s.realname_verified:
+        return CheckOutcome(
+            CheckId.REALNAME, CheckResult.FAIL, "学生未完成实名认证", "The student has not verified their real name"
+        )
+    return _ok(CheckId.REALNAME)
+
+
+def _check_certified(s: StudentFacts) -> CheckOutcome:
+    if not s.univ_certified:
+        return CheckOutcome(
+            CheckId.CERTIFIED,
+            CheckResult.WARN,
+            "平台上尚未完成高校认证，审核前请核实学生身份",
+            "Not yet certified by the university on the platform; verify the student before approving",
+        )
+    return _ok(CheckId.CERTIFIED)
+
+
+def _check_report_form(s: StudentFacts, p: PositionFacts, f: ReportForm | None) -> CheckOutcome:
+    cid = CheckId.REPORT_FORM
+    if f is None:
+        return CheckOutcome(cid, CheckResult.FAIL, "未提交报到单", "No report form submitted")
+    missing = [
+        zh
+        for zh, value in (
+            ("姓名", f.student_name),
+            ("学号", f.student_no),
+            ("用人单位", f.employer_name),
+            ("岗位", f.position_title),
+            ("开始日期", f.start_date),
+            ("结束日期", f.end_date),
+        )
+        if value in (None, "")
+    ]
+    if missing:
+        return CheckOutcome(
+            cid,
+            CheckResult.FAIL,
+            "报到单缺少：" + "、".join(missing),
+            f"Report form incomplete ({len(missing)} field(s) missing)",
+        )
+    wrong = [
+        zh
+        for zh, got, want in (
+            ("姓名", f.student_name, s.name),
+            ("学号", f.student_no, s.student_no),
+            ("用人单位", f.employer_name, p.employer_name),
+            ("岗位", f.position_title, p.title),
+        )
+        if got != want
+    ]
+    if wrong:
+        return CheckOutcome(
+            cid,
+            CheckResult.FAIL,
+            "报到单与记录不一致：" + "、".join(wrong),
+            f"Report form does not match the record ({len(wrong)} field(s))",
+        )
+    if (f.start_date, f.end_date) != (p.start_date, p.end_date):
+        return CheckOutcome(
+            cid,
+            CheckResult.WARN,
+            f"报到单日期（{f.start_date}至{f.end_date}）与岗位日期（{p.start_date}至{p.end_date}）不同",
+            f"Report form dates ({f.start_date}..{f.end_date}) differ from the position's "
+            f"({p.start_date}..{p.end_date})",
+        )
+    return _ok(cid)
+
+
+def _check_live_limit(this_status: Status, others: Iterable[OtherApplication]) -> CheckOutcome:
+    live = sum(1 for o in others if o.status in LIVE_STATUSES) + (1 if this_status in LIVE_STATUSES else 0)
+    if live > MAX_LIVE_APPLICATIONS:
+        return CheckOutcome(
+            CheckId.LIVE_LIMIT,
+            CheckResult.FAIL,
+            f"在投申请{live}个，最多{MAX_LIVE_APPLICATIONS}个",
+            f"{live} live applications; at most {MAX_LIVE_APPLICATIONS} allowed",
+        )
+    return _ok(CheckId.LIVE_LIMIT)
+
+
+def _check_position_length(p: PositionFacts) -> CheckOutcome:
+    err = position_length_error(p.start_date, p.end_date)
+    if err is not None:
+        return CheckOutcome(CheckId.POSITION_LENGTH, CheckResult.FAIL, err.message_zh, err.message_en)
+    return _ok(CheckId.POSITION_LENGTH)
+
+
+def _check_overlap(p: PositionFacts, others: Iterable[OtherApplication]) -> CheckOutcome:
+    for o in others:
+        if o.status in INTERNSHIP_STATUSES and o.start_date <= p.end_date and p.start_date <= o.end_date:
+            return CheckOutcome(
+                CheckId.NO_OVERLAP,
+                CheckResult.FAIL,
+                f"与申请#{o.id}（{o.start_date}至{o.end_date}）时间重叠",
+                f"Overlaps application #{o.id} ({o.start_date}..{o.end_date})",
+            )
+    return _ok(CheckId.NO_OVERLAP)
+
+
+def _check_in_province(s: StudentFacts) -> CheckOutcome:
+    if s.out_of_province:
+        return CheckOutcome(
+            CheckId.IN_PROVINCE,
+            CheckResult.FAIL,
+            "省外高校学生，由省级团委审核，本校只读",
+            "Out-of-province student: reviewed by the provincial committee; read-only here",
+        )
+    return _ok(CheckId.IN_PROVINCE)
+
+
+def evaluate(
+    student: StudentFacts,
+    position: PositionFacts,
+    report_form: ReportForm | None,
+    status: Status,
+    others: Iterable[OtherApplication] = (),
+) -> list[CheckOutcome]:
+    """Every check for one application, in a fixed order (see ``CheckId``)."""
+    others = list(others)
+    return [
+        _check_enrolled(student),
+        _check_realname(student),
+        _check_certified(student),
+        _check_report_form(student, position, report_form),
+        _check_live_limit(status, others),
+        _check_position_length(position),
+        _check_overlap(position, others),
+        _check_in_province(student),
+    ]
+
+
+def worst(outcomes: Iterable[CheckOutcome]) -> CheckResult:
+    results = {o.result for o in outcomes}
+    if CheckResult.FAIL in results:
+        return CheckResult.FAIL
+    if CheckResult.WARN in results:
+        return CheckResult.WARN
+    return CheckResult.PASS

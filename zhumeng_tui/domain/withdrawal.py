@@ -1,0 +1,216 @@
+"""Withdrawal requests (放弃岗位, DESIGN.md 3.3).
+
+Steps, each needing the one before: statement received -> counsellor signature
+-> university stamp -> submitted to the employer. ``check_step`` is the one
+function that validates a step; server and client both call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.status import Role, Status
+
+MAX_TEXT = 2000
+MAX_NAME = 50
+
+
+class Step(StrEnum):
+    STATEMENT = "statement"  # 书面说明
+    COUNSELLOR = "counsellor"  # 辅导员签字
+    STAMP = "stamp"  # 高校盖章
+    SUBMIT = "submit"  # 提交用人单位
+    CANCEL = "cancel"
+
+
+class WithdrawalState(StrEnum):
+    FILED = "filed"
+    STATEMENT = "statement"
+    COUNSELLOR = "counsellor"
+    STAMPED = "stamped"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+
+
+STEP_LABELS: dict[Step, tuple[str, str]] = {
+    Step.STATEMENT: ("书面说明", "Written statement"),
+    Step.COUNSELLOR: ("辅导员签字", "Counsellor signature"),
+    Step.STAMP: ("高校盖章", "University stamp"),
+    Step.SUBMIT: ("提交用人单位", "Submitted to employer"),
+    Step.CANCEL: ("撤销申请", "Cancel request"),
+}
+
+STATE_LABELS: dict[WithdrawalState, tuple[str, str]] = {
+    WithdrawalState.FILED: ("待书面说明", "Awaiting statement"),
+    WithdrawalState.STATEMENT: ("待辅导员签字", "Awaiting counsellor"),
+    WithdrawalState.COUNSELLOR: ("待高校盖章", "Awaiting stamp"),
+    WithdrawalState.STAMPED: ("待提交用人单位", "Awaiting submission"),
+    WithdrawalState.SUBMITTED: ("已提交", "Submitted"),
+    WithdrawalState.CANCELLED: ("已撤销", "Cancelled"),
+}
+
+#: step -> (state it needs, state it leads to, roles that may record it)
+STEP_RULES: dict[Step, tuple[frozenset[WithdrawalState], WithdrawalState, frozenset[Role]]] = {
+    Step.STATEMENT: (
+        frozenset({WithdrawalState.FILED}),
+        WithdrawalState.STATEMENT,
+        frozenset({Role.DEPARTMENT, Role.UNIVERSITY}),
+    ),
+    Step.COUNSELLOR: (
+        frozenset({WithdrawalState.STATEMENT}),
+        WithdrawalState.COUNSELLOR,
+        frozenset({Role.DEPARTMENT}),
+    ),
+    Step.STAMP: (
+        frozenset({WithdrawalState.COUNSELLOR}),
+        WithdrawalState.STAMPED,
+        frozenset({Role.UNIVERSITY}),
+    ),
+    Step.SUBMIT: (
+        frozenset({WithdrawalState.STAMPED}),
+        WithdrawalState.SUBMITTED,
+        frozenset({Role.UNIVERSITY}),
+    ),
+    Step.CANCEL: (
+        frozenset(
+            {
+                WithdrawalState.FILED,
+                WithdrawalState.STATEMENT,
+                WithdrawalState.COUNSELLOR,
+                WithdrawalState.STAMPED,
+            }
+        ),
+        WithdrawalState.CANCELLED,
+        frozenset({Role.DEPARTMENT, Role.UNIVERSITY}),
+    ),
+}
+
+OPEN_STATES = STEP_RULES[Step.CANCEL][0]
+
+
+@dataclass(frozen=True)
+class WithdrawalFacts:
+    """What the rules need to know about a request so far."""
+
+    state: WithdrawalState
+    statement_date: dt.date | None = None
+    counsellor_date: dt.date | None = None
+    stamp_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """What the user typed for a step. ``text``: statement text or cancel reason;
+    ``name``: counsellor name or who confirmed the stamp."""
+
+    date: dt.date | None = None
+    text: str | None = None
+    name: str | None = None
+
+
+def _err(code: str, zh: str, en: str) -> DomainError:
+    return DomainError(code, zh, en)
+
+
+def check_filing(app_status: Status | str, has_open_request: bool) -> None:
+    """May a withdrawal be filed for an application in this status?"""
+    status = Status(app_status)
+    if status == Status.ON_DUTY:
+        raise _err(
+            "withdrawal_on_duty",
+            "学生已上岗，不能申请放弃岗位",
+            "The intern is already on duty; a withdrawal cannot be filed",
+        )
+    if status != Status.APPROVED:
+        raise _err(
+            "withdrawal_not_approved",
+            "只有“高校审核通过”且未上岗的实习可以申请放弃",
+            "Only an approved internship that is not yet on duty can be withdrawn",
+        )
+    if has_open_request:
+        raise _err(
+            "withdrawal_already_open",
+            "该申请已有未完成的放弃岗位申请",
+            "This application already has an open withdrawal request",
+        )
+
+
+def check_step(
+    facts: WithdrawalFacts, step: Step | str, data: StepInput, role: Role | str, today: dt.date
+) -> WithdrawalState:
+    """Validate one step; return the new state or raise :class:`DomainError`."""
+    try:
+        step = Step(step)
+    except ValueError:
+        raise _err("unknown_step", f"未知步骤：{step}", f"Unknown step: {step}") from None
+    role = Role(role)
+    needs, target, roles = STEP_RULES[step]
+    zh, en = STEP_LABELS[step]
+    if facts.state not in needs:
+        if facts.state in (WithdrawalState.SUBMITTED, WithdrawalState.CANCELLED):
+            s_zh, s_en = STATE_LABELS[facts.state]
+            raise _err(
+                "withdrawal_closed", f"该申请{s_zh}，不能再操作", f"This request is {s_en.lower()}; no more steps"
+            )
+        prev = [s for s, rule in STEP_RULES.items() if facts.state not in rule[0] and rule[1] in needs]
+        p_zh, p_en = STEP_LABELS[prev[0]] if prev else ("上一步", "the previous step")
+        raise _err(
+            "step_out_of_order",
+            f"请先完成“{p_zh}”，再记录“{zh}”",
+            f"Record '{p_en}' before '{en}'",
+        )
+    if role not in roles:
+        who = "院系" if roles == {Role.DEPARTMENT} else "高校"
+        who_en = "department" if roles == {Role.DEPARTMENT} else "university"
+        raise _err(
+            "role_not_allowed",
+            f"“{zh}”须由{who}账号记录",
+            f"'{en}' must be recorded by a {who_en} account",
+        )
+    if step == Step.CANCEL:
+        if not (data.text and data.text.strip()):
+            raise _err("reason_required", "撤销申请须填写原因", "A reason is required to cancel")
+        _check_len("text", data.text, MAX_TEXT)
+        return target
+    if data.date is None:
+        raise _err("date_required", f"请填写“{zh}”的日期", f"Enter the date of '{en}'")
+    if data.date > today:
+        raise _err(
+            "date_in_future",
+            f"“{zh}”的日期（{data.date}）不能晚于今天（{today}）",
+            f"The date of '{en}' ({data.date}) cannot be after today ({today})",
+        )
+    previous = {
+        Step.COUNSELLOR: (facts.statement_date, STEP_LABELS[Step.STATEMENT]),
+        Step.STAMP: (facts.counsellor_date, STEP_LABELS[Step.COUNSELLOR]),
+        Step.SUBMIT: (facts.stamp_date, STEP_LABELS[Step.STAMP]),
+    }.get(step)
+    if previous and previous[0] and data.date < previous[0]:
+        (p_date, (p_zh, p_en)) = previous
+        raise _err(
+            "date_before_previous_step",
+            f"“{zh}”的日期（{data.date}）不能早于“{p_zh}”（{p_date}）",
+            f"The date of '{en}' ({data.date}) cannot be before '{p_en}' ({p_date})",
+        )
+    if step == Step.STATEMENT:
+        if not (data.text and data.text.strip()):
+            raise _err("text_required", "请填写书面说明内容", "Enter the text of the written statement")
+        _check_len("text", data.text, MAX_TEXT)
+    if step in (Step.COUNSELLOR, Step.STAMP):
+        if not (data.name and data.name.strip()):
+            what = ("辅导员姓名", "the counsellor's name") if step == Step.COUNSELLOR else ("盖章确认人", "who confirmed the stamp")
+            raise _err("name_required", f"请填写{what[0]}", f"Enter {what[1]}")
+        _check_len("name", data.name, MAX_NAME)
+    return target
+
+
+def _check_len(field: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise _err(
+            "too_long",
+            f"{field} 超过 {limit} 个字符",
+            f"{field} is longer than {limit} characters",
+        )
