@@ -1,1 +1,376 @@
-"""The Textual app (thin: wires screens, bindings, workers)."""
+"""The Textual app (thin: wires screens, bindings, workers).
+
+Start-up: with no server configured the app starts the embedded demo server
+in a thread worker (showing "正在启动演示服务器…") and signs in as demo-univ;
+with ``--server URL`` it tries the stored token and otherwise shows the
+sign-in screen. Once it has a :class:`~zhumeng_tui.services.Services` it shows
+the dashboard and syncs: on start, every ``sync_interval`` seconds and on
+``ctrl+r``. Every I/O step runs in a worker whose result comes back as a
+message; a failing worker becomes a notification, never a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import App, SystemCommand
+from textual.command import CommandPalette
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from zhumeng_tui.i18n import tr
+from zhumeng_tui.screens.base import error_text
+from zhumeng_tui.screens.dashboard import DashboardScreen
+from zhumeng_tui.screens.dialogs import MessageDialog
+from zhumeng_tui.screens.help import HelpScreen
+from zhumeng_tui.screens.signin import LoadingScreen, SignInScreen
+from zhumeng_tui.services import Services, SyncStatus
+from zhumeng_tui.widgets.header import StatusHeader
+from zhumeng_tui.widgets.keys import K, Localized
+from zhumeng_tui.widgets.palette import ActionsProvider
+
+
+@dataclass
+class Connected:
+    """What a connector returns: the services and warnings to show once."""
+
+    services: Services
+    warnings: list[str] = field(default_factory=list)
+
+
+#: (server URL, username, password or None for a stored token) -> Connected.
+Connector = Callable[[str, str, str | None], Awaitable[Connected | Services]]
+#: Starts the embedded demo server (blocking; run in a thread) -> (url, stop).
+DemoStarter = Callable[[], tuple[str, Callable[[], None]]]
+
+#: Top-level sections: name -> (module, screen class). Screens are imported
+#: when first opened (keeps start-up fast).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "dashboard": ("zhumeng_tui.screens.dashboard", "DashboardScreen"),
+    "review": ("zhumeng_tui.screens.review", "ReviewQueueScreen"),
+    "interns": ("zhumeng_tui.screens.interns", "InternsScreen"),
+    "withdrawals": ("zhumeng_tui.screens.withdrawals", "WithdrawalsScreen"),
+    "integrity": ("zhumeng_tui.screens.integrity", "IntegrityScreen"),
+    "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
+}
+
+DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer")
+DEMO_PASSWORD = "zhumeng-demo"
+
+
+@dataclass
+class LaunchOptions:
+    #: None: start the embedded demo server.
+    server_url: str | None = None
+    username: str | None = None
+    password: str | None = None
+    demo_account: str = "demo-univ"
+    keymap: dict[str, str] = field(default_factory=dict)
+    sync_interval: float = 30.0
+    #: Sync on start (tests turn it off to control timing).
+    sync_on_start: bool = True
+    data_dir: Path | None = None
+    theme: str | None = None
+
+
+class ServicesReady(Message):
+    def __init__(self, connected: Connected | Services) -> None:
+        super().__init__()
+        if not isinstance(connected, Connected):  # a connector may return bare Services
+            connected = Connected(connected)
+        self.services = connected.services
+        self.warnings = connected.warnings
+
+
+class ConnectFailed(Message):
+    def __init__(self, error: BaseException, need_sign_in: bool) -> None:
+        super().__init__()
+        self.error = error
+        self.need_sign_in = need_sign_in
+
+
+class SyncProgress(Message):
+    def __init__(self, status: SyncStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class SyncFinished(Message):
+    def __init__(self, status: SyncStatus, applied: int) -> None:
+        super().__init__()
+        self.status = status
+        self.applied = applied
+
+
+class ZhumengApp(Localized, App[None]):
+    CSS_PATH = "theme/app.tcss"
+    TITLE = "逐梦"
+    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+
+    BINDINGS: ClassVar = [
+        K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", show=False, priority=True),
+        K("q", "quit_app", "退出", "Quit", id="app.quit", show=False),
+        K("ctrl+r", "sync", "立即同步", "Sync now", id="app.sync", show=False),
+        K("1", "goto('dashboard')", "待办首页", "Dashboard", id="app.go_dashboard", show=False),
+        K("2", "goto('review')", "审核队列", "Review queue", id="app.go_review", show=False),
+        K("3", "goto('interns')", "实习跟踪", "Interns", id="app.go_interns", show=False),
+        K("4", "goto('withdrawals')", "放弃岗位申请", "Withdrawals", id="app.go_withdrawals", show=False),
+        K("5", "goto('integrity')", "诚信档案", "Integrity record", id="app.go_integrity", show=False),
+        K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
+    ]
+
+    def __init__(
+        self,
+        options: LaunchOptions,
+        connector: Connector,
+        demo_starter: DemoStarter | None = None,
+    ) -> None:
+        super().__init__()
+        self.options = options
+        self.connector = connector
+        self.demo_starter = demo_starter
+        self.services: Services | None = None
+        self.last_sync_status: SyncStatus | None = None
+        self._selections: dict[str, set[int]] = {}
+        self._stop_demo: Callable[[], None] | None = None
+        self._sync_timer: Timer | None = None
+        self.server_url: str | None = options.server_url
+
+    # ------------------------------------------------------------ state ----
+
+    def selection(self, name: str) -> set[int]:
+        """The selection set (application ids) of a list, kept across screens."""
+        return self._selections.setdefault(name, set())
+
+    # ---------------------------------------------------------- startup ----
+
+    def on_mount(self) -> None:
+        if self.options.theme and self.options.theme in self.available_themes:
+            self.theme = self.options.theme
+        if self.options.keymap:
+            self.set_keymap(self.options.keymap)
+        if self.options.server_url is None:
+            self.push_screen(LoadingScreen(tr("正在启动演示服务器…", "Starting the demo server…")))
+            self.boot_demo()
+        elif self.options.username and self.options.password:
+            self.push_screen(LoadingScreen(tr("正在连接…", "Connecting…")))
+            self.sign_in(self.options.username, self.options.password)
+        elif self.options.username:
+            self.push_screen(LoadingScreen(tr("正在连接…", "Connecting…")))
+            self.sign_in(self.options.username, None)
+        else:
+            self.push_screen(SignInScreen(self.options.server_url))
+
+    @work(exclusive=True, exit_on_error=False, group="connect")
+    async def boot_demo(self) -> None:
+        assert self.demo_starter is not None, "no server URL and no demo server available"
+        try:
+            url, stop = await asyncio.to_thread(self.demo_starter)
+        except Exception as e:
+            self.post_message(ConnectFailed(e, need_sign_in=False))
+            return
+        self._stop_demo = stop
+        self.server_url = url
+        user = self.options.demo_account
+        try:
+            connected = await self.connector(url, user, DEMO_PASSWORD)
+        except Exception as e:
+            self.post_message(ConnectFailed(e, need_sign_in=False))
+            return
+        self.post_message(ServicesReady(connected))
+
+    @work(exclusive=True, exit_on_error=False, group="connect")
+    async def sign_in(self, username: str, password: str | None) -> None:
+        assert self.server_url is not None
+        try:
+            connected = await self.connector(self.server_url, username, password)
+        except Exception as e:
+            self.post_message(ConnectFailed(e, need_sign_in=True))
+            return
+        self.post_message(ServicesReady(connected))
+
+    @on(SignInScreen.Submitted)
+    def _submitted(self, event: SignInScreen.Submitted) -> None:
+        self.sign_in(event.username, event.password)
+
+    @on(ConnectFailed)
+    def _connect_failed(self, event: ConnectFailed) -> None:
+        screen = self.screen
+        if isinstance(screen, SignInScreen):
+            screen.show_error(event.error)
+            return
+        if event.need_sign_in and self.server_url:
+            message = ""
+            if getattr(event.error, "code", "") not in ("unauthorized", "no_credentials"):
+                message = error_text(event.error)
+            self.switch_screen(SignInScreen(self.server_url, self.options.username or "", message))
+            return
+        message = error_text(event.error)
+        self.push_screen(
+            MessageDialog(tr("无法启动", "Could not start"), message),
+            lambda _result: self.exit(return_code=1, message=message),
+        )
+
+    @on(ServicesReady)
+    def _services_ready(self, event: ServicesReady) -> None:
+        self.services = event.services
+        self.last_sync_status = self._safe_sync_status()
+        self.switch_screen(DashboardScreen())
+        for warning in event.warnings:
+            self.notify(warning, severity="warning", timeout=20)
+        if self.options.sync_on_start:
+            self.action_sync()
+        if self.options.sync_interval > 0:
+            self._sync_timer = self.set_interval(self.options.sync_interval, self.action_sync)
+
+    # -------------------------------------------------------------- sync ----
+
+    def _safe_sync_status(self) -> SyncStatus | None:
+        if self.services is None:
+            return None
+        try:
+            return self.services.sync_status()
+        except Exception:
+            return None
+
+    def action_sync(self) -> None:
+        if self.services is not None:
+            self.run_sync()
+
+    @work(exclusive=True, exit_on_error=False, group="sync")
+    async def run_sync(self) -> None:
+        services = self.services
+        assert services is not None
+        before = self._safe_sync_status()
+        first = bool(before and before.first_sync)
+
+        def progress(done: int, total: int | None) -> None:
+            self.post_message(
+                SyncProgress(
+                    SyncStatus(
+                        online=True,
+                        syncing=True,
+                        done=done,
+                        total=total,
+                        pending=before.pending if before else 0,
+                        conflicts=before.conflicts if before else 0,
+                        first_sync=first,
+                    )
+                )
+            )
+
+        progress(0, None)
+        status = await services.sync(progress)
+        self.post_message(SyncFinished(status, status.done))
+
+    @on(SyncProgress)
+    def _sync_progress(self, event: SyncProgress) -> None:
+        self._show_sync(event.status)
+
+    @on(SyncFinished)
+    def _sync_finished(self, event: SyncFinished) -> None:
+        self.last_sync_status = event.status
+        self._show_sync(event.status)
+        if event.applied:
+            self._reload_current()
+
+    def refresh_sync_status(self) -> None:
+        status = self._safe_sync_status()
+        if status is not None:
+            self.last_sync_status = status
+            self._show_sync(status)
+
+    def _show_sync(self, status: SyncStatus) -> None:
+        self.last_sync_status = status if not status.syncing else self.last_sync_status
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.show_sync(status)
+
+    def _reload_current(self) -> None:
+        reload = getattr(self.screen, "reload", None)
+        if callable(reload):
+            reload()
+
+    # ----------------------------------------------------------- errors ----
+
+    def report_worker_error(self, worker: Worker[Any]) -> None:
+        error = worker.error
+        if worker.group == "sync":
+            status = self._safe_sync_status()
+            if status is not None:
+                status.online = False
+                self._show_sync(status)
+            self.notify(
+                tr("同步失败：", "Sync failed: ") + error_text(error), severity="warning", timeout=6
+            )
+            return
+        self.notify(error_text(error), title=tr("操作失败", "Failed"), severity="error", timeout=8)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+
+    # ---------------------------------------------------------- actions ----
+
+    async def action_quit_app(self) -> None:
+        await self.action_quit()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands, in the user's language (keys are in ActionsProvider)."""
+        yield SystemCommand(tr("切换主题", "Change theme"), tr("更换配色主题", "Pick a colour theme"), self.action_change_theme)
+        yield SystemCommand(
+            tr("保存截图", "Save screenshot"), tr("把当前屏幕保存为 SVG 文件", "Save the screen as an SVG file"),
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+
+    def action_goto(self, section: str) -> None:
+        """Top-level sections (keys 1-6): back to the dashboard, then open the section."""
+        if self.services is None or section not in SECTIONS:
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
+            self.pop_screen()
+        if section == "dashboard":
+            return
+        module, name = SECTIONS[section]
+        try:
+            factory = getattr(importlib.import_module(module), name)
+        except Exception as err:  # a section that fails to load must not crash the app
+            self.notify(f"{module}.{name}: {err}", title=tr("无法打开", "Cannot open"), severity="error")
+            return
+        self.push_screen(factory())
+
+    def _in_dialog(self) -> bool:
+        """A dialog or form is open (not the palette or the help screen)."""
+        screen = self.screen
+        return isinstance(screen, ModalScreen) and not isinstance(screen, (CommandPalette, HelpScreen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("sync", "goto"):
+            return self.services is not None and not self._in_dialog()
+        if action == "quit_app":
+            # q in a dialog is not "quit" (ctrl+q still is)
+            return not self._in_dialog()
+        return True
+
+    async def on_unmount(self) -> None:
+        if self._sync_timer is not None:
+            self._sync_timer.stop()
+        if self.services is not None:
+            with contextlib.suppress(Exception):
+                await self.services.close()
+        if self._stop_demo is not None:
+            await asyncio.to_thread(self._stop_demo)

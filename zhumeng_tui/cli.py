@@ -1,7 +1,182 @@
-"""`zhumeng-tui` command line (placeholder until the app lands)."""
+"""`zhumeng-tui` command line.
+
+    zhumeng-tui                               # embedded demo server, signed in as demo-univ
+    zhumeng-tui --demo-account demo-dept      # ... as the department account
+    zhumeng-tui --server https://host --user alice
+    zhumeng-tui --lang en
+
+Settings come from the config file (``zhumeng_tui.config``) and are overridden
+by the options. Tokens are kept as DESIGN section 7 says (``zhumeng_tui.secrets``).
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zhumeng_tui.app import Connected, Connector, DemoStarter
+    from zhumeng_tui.services import Services
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="zhumeng-tui",
+        description="逐梦计划 实习管理（终端版）/ Zhumeng internship office, in the terminal. "
+        "Without --server it starts a built-in demo server.",
+    )
+    p.add_argument("--server", metavar="URL", help="central API server (default: built-in demo server)")
+    p.add_argument("--user", metavar="NAME", help="user name to sign in with")
+    p.add_argument("--lang", choices=("zh", "en"), help="interface language (default: zh, or the config file)")
+    p.add_argument(
+        "--demo-account",
+        choices=("demo-univ", "demo-dept", "demo-viewer"),
+        default="demo-univ",
+        help="demo mode: the account to sign in as (default: demo-univ)",
+    )
+    p.add_argument("--demo-students", type=int, default=3000, metavar="N", help="demo mode: students to generate")
+    p.add_argument(
+        "--insecure-token-file",
+        action="store_true",
+        default=None,
+        help="keep the sign-in token in a 0600 file when no OS keyring is available (a warning is shown)",
+    )
+    p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
+    p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
+    return p
+
+
+def make_connector(
+    data_dir: Path | None,
+    insecure_token_file: bool,
+    lang: str,
+    remember: bool,
+    cache_keys: dict[str, str] | None = None,
+) -> Connector:
+    """(url, user, password|None) -> Connected. Without a password, the stored token is used.
+
+    ``cache_keys`` maps a server URL to the name its local cache is kept under
+    (the embedded demo server gets a new port each start; its cache should not).
+    """
+
+    async def connect(url: str, username: str, password: str | None) -> Connected:
+        from zhumeng_tui import secrets
+        from zhumeng_tui.app import Connected
+        from zhumeng_tui.i18n import tr
+        from zhumeng_tui.services import connect as services_connect
+
+        warnings: list[str] = []
+        token: str | None = None
+        if password is None:
+            lookup = await asyncio.to_thread(
+                secrets.load_token, url, username, insecure_token_file=insecure_token_file
+            )
+            token = lookup.token
+            if lookup.warning(lang):
+                warnings.append(lookup.warning(lang) or "")
+        key = (cache_keys or {}).get(url)
+        if key is not None:
+            from zhumeng_tui.api_client.client import ApiClient
+
+            services = await services_connect(
+                key, username=username, password=password, data_dir=data_dir, lang=lang, api=ApiClient(url)
+            )
+        else:
+            services = await services_connect(
+                url, username=username, password=password, token=token, data_dir=data_dir, lang=lang
+            )
+        services = with_tracking(services)
+        if password is not None and remember:
+            new_token = getattr(services, "token", None)
+            if new_token:
+                try:
+                    saved = await asyncio.to_thread(
+                        secrets.save_token, url, username, new_token, insecure_token_file=insecure_token_file
+                    )
+                    if saved.warning(lang):
+                        warnings.append(saved.warning(lang) or "")
+                except secrets.SecretsError as err:
+                    warnings.append(tr("登录令牌未保存，下次需重新输入密码。\n", "The token was not saved.\n") + err.message(lang))
+        return Connected(services, warnings)
+
+    return connect
+
+
+def with_tracking(services: Services) -> Services:
+    """The facade with internship tracking (issue 5) when that module is present."""
+    try:
+        from zhumeng_tui.services.tracking import tracking_services
+    except ImportError:  # pragma: no cover - tracking not installed
+        return services
+    return tracking_services(services)
+
+
+def make_demo_starter(
+    data_dir: Path | None, students: int, cache_keys: dict[str, str] | None = None
+) -> DemoStarter:
+    """Starts the embedded demo server. Its URL has a new port each time, so the
+    cache is keyed by the demo database instead (a warm cache survives restarts
+    and is dropped when the demo data is regenerated)."""
+
+    def start() -> tuple[str, Callable[[], None]]:
+        from zhumeng_server.embedded import start_demo_server
+
+        base = data_dir or _default_data_dir()
+        server = start_demo_server(base / "demo-server", students=students)
+        if cache_keys is not None:
+            # a regenerated demo database is a new file (new inode): a new cache
+            stamp = server.database.stat().st_ino
+            cache_keys[server.url] = f"http://embedded-demo.invalid/{students}-{stamp}"
+        return server.url, server.stop
+
+    return start
+
+
+def _default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("zhumeng-tui"))
+
 
 def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("zhumeng-tui: the app is not built yet; run `zhumeng-server --demo`.")
+    args = build_parser().parse_args(argv)
+
+    from zhumeng_tui.config import ConfigError, load_config
+    from zhumeng_tui.i18n import set_lang
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as err:
+        print(err.message(args.lang or "zh"), file=sys.stderr)
+        return 2
+    lang = args.lang or config.language or "zh"
+    set_lang(lang)  # before the app is imported: binding texts are picked at start-up
+
+    from zhumeng_tui.app import LaunchOptions, ZhumengApp
+
+    server = args.server or config.server_url
+    insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
+    data_dir: Path | None = args.data_dir
+    if data_dir is None and server is None:
+        data_dir = _default_data_dir() / "demo"
+    options = LaunchOptions(
+        server_url=server.rstrip("/") if server else None,
+        username=args.user or (config.username if server else None),
+        demo_account=args.demo_account,
+        keymap={k: ",".join(v) for k, v in config.keymap.items()},
+        data_dir=data_dir,
+        theme=config.theme,
+    )
+    cache_keys: dict[str, str] = {}
+    connector = make_connector(data_dir, insecure, lang, remember=server is not None, cache_keys=cache_keys)
+    app = ZhumengApp(options, connector, make_demo_starter(data_dir, args.demo_students, cache_keys))
+    app.run()
+    return int(app.return_code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

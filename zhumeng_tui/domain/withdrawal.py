@@ -155,8 +155,11 @@ def check_step(
             raise _err(
                 "withdrawal_closed", f"该申请{s_zh}，不能再操作", f"This request is {s_en.lower()}; no more steps"
             )
-        prev = [s for s, rule in STEP_RULES.items() if facts.state not in rule[0] and rule[1] in needs]
-        p_zh, p_en = STEP_LABELS[prev[0]] if prev else ("上一步", "the previous step")
+        # The first step not yet done is the one to record next.
+        order = [Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT]
+        done = {WithdrawalState.FILED: 0, WithdrawalState.STATEMENT: 1, WithdrawalState.COUNSELLOR: 2,
+                WithdrawalState.STAMPED: 3}[facts.state]
+        p_zh, p_en = STEP_LABELS[order[done]]
         raise _err(
             "step_out_of_order",
             f"请先完成“{p_zh}”，再记录“{zh}”",

@@ -25,12 +25,17 @@ from zhumeng_tui.api_client.schemas import (
     IntegrityEntry,
     Me,
     Position,
+    Staff,
     Student,
+    TrackingUpdate,
     Withdrawal,
 )
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.integrity import IntegrityKind
+from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.status import Action, Status
+from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -80,6 +85,9 @@ class ApplicationRows:
     ids: list[int]
     table: pa.Table
     columns: list[str]
+    #: Rows matching the filter; larger than ``len(ids)`` when the query was
+    #: limited (``query_applications(..., limit=N)``). None: same as len(ids).
+    total: int | None = None
 
 
 # ------------------------------------------------------------- detail ----
@@ -196,6 +204,8 @@ class SyncStatus:
     rejected: int = 0
     last_synced: dt.datetime | None = None
     first_sync: bool = False  # the mirror is empty: show a progress bar
+    #: Why the last sync/push did not complete (offline, server error), localised; None when fine.
+    message: str | None = None
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -223,6 +233,184 @@ class Services(Protocol):
     async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus: ...
     async def close(self) -> None: ...
 
+    # added by the client core (additive)
+    def count(self, f: AppFilter) -> int: ...
 
-def open_services(**kwargs: Any) -> Services:  # pragma: no cover - replaced by the client core
-    raise NotImplementedError
+    # conflicts / refusals of this account's own changes (added by the app, issue 4)
+    def dismiss_local(self, application_id: int, rtype: str = "application") -> int:
+        """Clear a shown conflict/rejection (the outbox entry stays as history)."""
+        ...
+
+    async def retry_review(self, application_id: int) -> ReviewResult:
+        """Send a conflicted/refused review decision again on the current record."""
+        ...
+
+
+def open_services(**kwargs: Any) -> Services:
+    """Open a warm local cache without the network (see ``services.local.open_local``:
+    ``server_url``, ``username``, ``data_dir``, ``token``, ``transport``, ``lang``)."""
+    from zhumeng_tui.services.local import open_local
+
+    return open_local(**kwargs)
+
+
+async def connect(server_url: str, **kwargs: Any) -> Services:
+    """Sign in and open the cache (see ``services.local.connect``: ``username``,
+    ``password`` or ``token``, ``data_dir``, ``transport``, ``lang``)."""
+    from zhumeng_tui.services.local import connect as _connect
+
+    return await _connect(server_url, **kwargs)
+
+
+# ------------------------------------------------------ tracking (issue 5) ----
+# Owned by the tracking helper; implemented in ``zhumeng_tui.services.tracking``
+# on top of the client core (cache tables + outbox). Screens get the extended
+# facade with ``zhumeng_tui.services.tracking.tracking_services(services)``; the
+# client core's ``dashboard()`` may append ``tracking_dashboard_lines()`` to
+# ``Dashboard.extra`` (the wrapper does it otherwise).
+
+
+@dataclass(frozen=True)
+class WithdrawalFilter:
+    text: str = ""  # 姓名 / 学号 / pinyin, as AppFilter.text
+    department_id: int | None = None
+    #: "open" (not submitted or cancelled), "overdue", "submitted", "cancelled", None: all.
+    state: str | None = None
+    application_id: int | None = None
+
+
+@dataclass
+class WithdrawalRow:
+    id: int
+    application_id: int
+    student_id: int
+    student_no: str
+    student_name: str
+    department_name: str
+    employer_name: str
+    state: WithdrawalState
+    filed_at: dt.datetime
+    deadline: DeadlineView | None  # after the stamp
+    local_state: str | None = None
+
+
+@dataclass
+class WithdrawalDetail:
+    withdrawal: Withdrawal
+    application: Application
+    student: Student
+    position: Position
+    employer: Employer
+    department_name: str
+    deadline: DeadlineView | None
+    #: The next step (None when submitted or cancelled) and whether this account may record it.
+    next_step: Step | None
+    may_record: bool
+    local_state: str | None = None
+    local_message: str | None = None
+
+
+@dataclass
+class TimelineEvent:
+    at: dt.datetime
+    kind: str  # "status" | "tracking" | "followup" | "withdrawal" | "integrity"
+    text_zh: str
+    text_en: str
+    by: str = ""
+
+
+@dataclass
+class InternDetail:
+    detail: ApplicationDetail
+    flags: list[InternFlag]
+    days_done: int
+    days_total: int
+    followup_due: dt.date | None
+    timeline: list[TimelineEvent]
+
+
+@dataclass
+class InternFilterOptions:
+    departments: list[tuple[int, str]]
+    employers: list[tuple[int, str]]
+    cities: list[str]
+    staff: list[Staff]
+
+
+@dataclass(frozen=True)
+class IntegrityFilter:
+    text: str = ""
+    student_id: int | None = None
+    department_id: int | None = None
+    kind: IntegrityKind | None = None
+
+
+@dataclass
+class IntegrityRow:
+    entry: IntegrityEntry
+    student_no: str
+    student_name: str
+    department_name: str
+    local_state: str | None = None
+
+
+@dataclass
+class ExcellentRow:
+    application_id: int
+    student_id: int
+    student_no: str
+    student_name: str
+    department_name: str
+    employer_name: str
+    position_title: str
+    end_date: dt.date
+    employer_score: int | None
+    student_score: int | None
+    note: str
+    local_state: str | None = None
+
+
+@dataclass
+class MutationResult:
+    """One tracking change: ``ok`` and ``queued`` (in the outbox, not yet
+    confirmed: offline) or refused by the server (``code``/``message``).
+    Local refusals raise :class:`~zhumeng_tui.domain.errors.DomainError`
+    before anything is written."""
+
+    ok: bool
+    queued: bool = False
+    record_id: int | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class TrackingServices(Services, Protocol):
+    """Services + internship tracking (issue 5)."""
+
+    def today(self) -> dt.date: ...
+    def query_interns(self, f: AppFilter, sort: SortSpec) -> ApplicationRows: ...
+    def intern_ids_matching(self, f: AppFilter) -> list[int]: ...
+    def intern_detail(self, application_id: int) -> InternDetail: ...
+    def intern_filter_options(self) -> InternFilterOptions: ...
+    def query_withdrawals(self, f: WithdrawalFilter) -> list[WithdrawalRow]: ...
+    def withdrawal_detail(self, withdrawal_id: int) -> WithdrawalDetail: ...
+    def query_integrity(self, f: IntegrityFilter) -> list[IntegrityRow]: ...
+    def query_excellent(self, year: int | None = None) -> list[ExcellentRow]: ...
+    def tracking_dashboard_lines(self) -> list[DashboardLine]: ...
+    # local checks (raise DomainError; the same rules the mutations apply first)
+    def check_filing(self, application_id: int) -> None: ...
+    def check_withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> None: ...
+
+    async def add_followup(
+        self, application_id: int, date: dt.date, channel: str, staff: str, note: str
+    ) -> MutationResult: ...
+    async def set_tracking(self, ids: list[int], update: TrackingUpdate) -> list[MutationResult]: ...
+    async def file_withdrawal(self, application_id: int) -> MutationResult: ...
+    async def record_withdrawal_step(
+        self, withdrawal_id: int, step: Step, data: StepInput
+    ) -> MutationResult: ...
+    async def cancel_withdrawal(self, withdrawal_id: int, reason: str) -> MutationResult: ...
+    async def add_integrity(
+        self, student_id: int, kind: IntegrityKind, date: dt.date, note: str, application_id: int | None = None
+    ) -> MutationResult: ...
+    async def nominate_excellent(self, application_id: int, note: str) -> MutationResult: ...

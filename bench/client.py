@@ -1,0 +1,239 @@
+"""Client-core benchmarks (DESIGN.md section 6): sync, bulk review, queries
+over a 200,000-application cache, memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.registry import Context, Figure, bench
+
+VISIBLE = ["student_no", "name", "department", "employer", "position", "city", "status", "worst",
+           "failed_checks", "local_state"]
+BIG_URL, BIG_USER = "http://bench.invalid", "bench-univ"
+
+
+# ------------------------------------------------------------ resources --
+
+
+def server_url(ctx: Context) -> str:
+    def start() -> str:
+        from bench.server import demo_server
+
+        print(f"  (starting a demo server with {ctx.args.students:,} students in its own process;"
+              " the first run generates it, later runs reuse it)", flush=True)
+        cm = demo_server(ctx.args.students, directory=ctx.directory)
+        url = cm.__enter__()
+        ctx.cleanups.append(lambda: cm.__exit__(None, None, None))
+        return url
+
+    return str(ctx.get("server_url", start))
+
+
+def loop(ctx: Context) -> asyncio.AbstractEventLoop:
+    def make() -> asyncio.AbstractEventLoop:
+        lp = asyncio.new_event_loop()
+        ctx.cleanups.append(lp.close)
+        return lp
+
+    lp: asyncio.AbstractEventLoop = ctx.get("loop", make)
+    return lp
+
+
+def big_cache(ctx: Context) -> Any:
+    """A LocalServices over a cache of ``--cache-rows`` synthetic applications."""
+
+    def build() -> Any:
+        from bench.data import build_cache
+        from zhumeng_tui.api_client.client import ApiClient
+        from zhumeng_tui.api_client.schemas import Me
+        from zhumeng_tui.cache.store import cache_path
+        from zhumeng_tui.services.local import LocalServices
+
+        path = cache_path(BIG_URL, BIG_USER, ctx.directory / "data")
+        t = time.perf_counter()
+        cache = build_cache(path, ctx.args.cache_rows)
+        me = Me(username=BIG_USER, display_name="基准", role="university", university_id=1)
+        cache.set_meta("me", me.model_dump_json())
+        dt_ = time.perf_counter() - t
+        if dt_ > 1:
+            print(f"  (built a cache of {ctx.args.cache_rows:,} synthetic applications through the real apply"
+                  f" path in {dt_:.0f} s; reused next time)", flush=True)
+        return LocalServices(cache=cache, api=ApiClient(BIG_URL), me=me)
+
+    return ctx.get("big_cache", build)
+
+
+def timed(fn: Any, repeat: int = 1) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+# ----------------------------------------------------------------- sync --
+
+
+@bench("sync", order=10)
+def sync_figures(ctx: Context) -> list[Figure]:
+    from zhumeng_tui.services.local import connect
+
+    url = server_url(ctx)
+    lp = loop(ctx)
+    data_dir = ctx.directory / "sync-run"
+    import shutil
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+    svc = lp.run_until_complete(connect(url, username="demo-univ", password="zhumeng-demo", data_dir=data_dir))
+    ctx.cleanups.append(lambda: lp.run_until_complete(svc.close()))
+    t = time.perf_counter()
+    st = lp.run_until_complete(svc.sync())
+    first = time.perf_counter() - t
+    apps = svc.count(__import__("zhumeng_tui.services", fromlist=["AppFilter"]).AppFilter())
+    ctx.resources["synced"] = svc
+    before = svc.api.requests_sent
+    t = time.perf_counter()
+    lp.run_until_complete(svc.sync())
+    inc = time.perf_counter() - t
+    n_req = svc.api.requests_sent - before
+    return [
+        Figure(f"first full sync, {ctx.args.students:,} students", first, "s", 10.0,
+               f"{st.done:,} records, {apps:,} applications"),
+        Figure("incremental sync, nothing new: requests", n_req, "requests", 1),
+        Figure("incremental sync, nothing new: time", inc * 1000, "ms", None),
+    ]
+
+
+@bench("bulk review", order=20)
+def bulk_figures(ctx: Context) -> list[Figure]:
+    from zhumeng_tui.domain.status import Action
+    from zhumeng_tui.services import AppFilter
+    from zhumeng_tui.services.local import connect
+
+    url = server_url(ctx)
+    lp = loop(ctx)
+    import shutil
+
+    data_dir = ctx.directory / "bulk-run"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    svc = lp.run_until_complete(connect(url, username="demo-dept", password="zhumeng-demo", data_dir=data_dir))
+    try:
+        lp.run_until_complete(svc.sync())
+        ids = svc.ids_matching(AppFilter(actionable=True))[:1000]
+        preview = svc.preview_review(ids, Action.CONFIRM)
+        before = svc.api.requests_sent
+        t = time.perf_counter()
+        res = lp.run_until_complete(svc.review(preview.will_send, Action.CONFIRM, None, list(preview.warnings)))
+        took = time.perf_counter() - t
+        n_req = svc.api.requests_sent - before
+        ok = sum(r.ok and not r.queued for r in res.results)
+    finally:
+        lp.run_until_complete(svc.close())
+    n = len(preview.will_send)
+    return [
+        Figure(f"bulk confirm of {n:,} applications (demo-dept)", took, "s", 1.0, f"{ok:,} ok"),
+        Figure("bulk confirm: requests", n_req, "requests", 1),
+    ]
+
+
+# -------------------------------------------------------------- queries --
+
+
+@bench("queries", order=30)
+def query_figures(ctx: Context) -> list[Figure]:
+    from zhumeng_tui.services import AppFilter, SortSpec
+
+    figs = []
+    synced = ctx.resources.get("synced")
+    if synced is not None:
+        n = synced.count(AppFilter())
+        t, _ = timed(lambda: synced.query_applications(AppFilter(), SortSpec(), columns=VISIBLE), 3)
+        figs.append(Figure(f"table of all {n:,} applications from the cache", t * 1000, "ms", 300,
+                           f"{len(VISIBLE)} columns -> Arrow"))
+    svc = big_cache(ctx)
+    rows_n = svc.count(AppFilter())
+    names = [r[0] for r in svc.cache.conn().execute(
+        "SELECT name FROM app_view WHERE length(name) = 2 LIMIT 1")]
+    two = names[0] if names else "张伟"
+    from zhumeng_tui.cache.pinyin import name_pinyin
+
+    initials = name_pinyin(two)[1]
+    no = svc.cache.conn().execute("SELECT student_no FROM app_view LIMIT 1").fetchone()[0]
+    sort = SortSpec()
+
+    def q(text: str, **kw: Any) -> Any:
+        return svc.query_applications(AppFilter(text=text, **kw), sort, columns=VISIBLE)
+
+    t, r = timed(lambda: q(two), 3)
+    figs.append(Figure(f"name search '{two}' over {rows_n:,} applications", t * 1000, "ms", 100,
+                       f"{len(r.ids):,} rows"))
+    t, r = timed(lambda: q(initials), 3)
+    figs.append(Figure(f"pinyin initials '{initials}' over {rows_n:,}", t * 1000, "ms", 100, f"{len(r.ids):,} rows"))
+    keystrokes = [two[:1], two, initials[:1], initials, no[:4], no[:8], no]
+    times = []
+    for k in keystrokes:
+        t, _ = timed(lambda k=k: q(k), 2)
+        times.append(t * 1000)
+    figs.append(Figure(f"filter keystroke at {rows_n:,} rows (median of {len(times)})",
+                       statistics.median(times), "ms", 100, "name / pinyin / 学号 prefixes"))
+    figs.append(Figure("filter keystroke (worst)", max(times), "ms", 100,
+                       f"'{keystrokes[times.index(max(times))]}'"))
+    dept = svc.departments()[0][0]
+    t, r = timed(lambda: svc.query_applications(AppFilter(department_id=dept, text=initials), sort,
+                                                columns=VISIBLE), 3)
+    figs.append(Figure("department + pinyin filter", t * 1000, "ms", 100, f"{len(r.ids):,} rows"))
+    t, r = timed(lambda: svc.query_applications(AppFilter(), sort, columns=VISIBLE, limit=1000), 3)
+    figs.append(Figure(f"first 1,000 of all {rows_n:,} (limit=1000)", t * 1000, "ms", 100))
+    t, r = timed(lambda: svc.query_applications(AppFilter(), sort, columns=VISIBLE), 1)
+    figs.append(Figure(f"all {rows_n:,} rows -> Arrow (no filter)", t * 1000, "ms", None))
+    t, _ = timed(svc.dashboard, 3)
+    figs.append(Figure("dashboard counts", t * 1000, "ms", 100))
+    t, _ = timed(lambda: svc.ids_matching(AppFilter()), 3)
+    figs.append(Figure("select all matching (ids)", t * 1000, "ms", 100))
+    return figs
+
+
+# --------------------------------------------------------------- memory --
+
+_RSS_CHILD = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    t0 = time.perf_counter()
+    from zhumeng_tui.services import AppFilter, SortSpec, open_services
+    svc = open_services(server_url=sys.argv[1], username=sys.argv[2], data_dir=Path(sys.argv[3]))
+    d = svc.dashboard()
+    rows = svc.query_applications(AppFilter(actionable=True), SortSpec(), limit=1000)
+    t_start = time.perf_counter() - t0
+    rows = svc.query_applications(AppFilter(), SortSpec())
+    svc.missing()
+    status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
+    print(json.dumps({"hwm_kb": int(status["VmHWM"].split()[0]), "rss_kb": int(status["VmRSS"].split()[0]),
+                      "rows": len(rows.ids), "start_s": t_start}))
+    """
+)
+
+
+@bench("memory and cold start", order=40)
+def memory_figures(ctx: Context) -> list[Figure]:
+    big_cache(ctx)  # make sure it exists
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, BIG_URL, BIG_USER, str(ctx.directory / "data")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[1],
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        Figure(f"cold start of the services from a warm cache ({data['rows']:,} apps)", data["start_s"], "s", 1.0,
+               "imports + open + dashboard + first page; Textual not included"),
+        Figure(f"peak RSS with {data['rows']:,} cached applications", data["hwm_kb"] / 1024, "MB", 300,
+               "all rows as one Arrow table + dashboard + missing"),
+    ]

@@ -1,0 +1,98 @@
+"""A demo server in its own process for the benchmarks (like a real server:
+no shared GIL with the client being measured).
+
+    python -m bench.server --students 50000 --dir .bench   # prints the URL, serves until killed
+
+The generated database is kept in ``--dir`` and reused when the student count
+and seed match (generating 50,000 students takes a while).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BENCH_TODAY = dt.date(2026, 3, 10)
+
+
+def _serve(students: int, seed: int, directory: Path) -> None:
+    from zhumeng_server import db
+    from zhumeng_server.app import create_app
+    from zhumeng_server.demo import generate
+    from zhumeng_server.testing import TEST_SECRET, LoopbackServer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"demo-{students}-{seed}.sqlite"
+    marker = path.with_suffix(".ok")
+    url = f"sqlite:///{path}"
+    if not (path.exists() and marker.exists()):
+        for p in (path, marker):
+            p.unlink(missing_ok=True)
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        generate(engine, students=students, seed=seed, today=BENCH_TODAY)
+        engine.dispose()
+        marker.write_text("ok")
+    # serve a fresh copy: benchmarks change data (bulk confirm), the template stays as generated
+    work = directory / f"work-{students}-{seed}.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(work) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(path, work)
+    url = f"sqlite:///{work}"
+    engine = db.make_engine(url)
+    app = create_app(url, TEST_SECRET, demo=True, today=lambda: BENCH_TODAY, engine=engine)
+    srv = LoopbackServer(app).start()
+    print(json.dumps({"url": srv.url}), flush=True)
+    try:
+        sys.stdin.read()  # until the parent closes our stdin (or kills us)
+    finally:
+        srv.stop()
+
+
+@contextmanager
+def demo_server(students: int, *, seed: int = 1, directory: Path = Path(".bench"),
+                timeout: float = 900.0) -> Iterator[str]:
+    """Start ``python -m bench.server`` and yield its URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.server", "--students", str(students), "--seed", str(seed),
+         "--dir", str(directory)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        start = time.monotonic()
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"bench server exited ({proc.wait()})")
+        if time.monotonic() - start > timeout:
+            raise RuntimeError("bench server too slow to start")
+        yield str(json.loads(line)["url"])
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.server")
+    ap.add_argument("--students", type=int, default=50_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dir", type=Path, default=Path(".bench"))
+    a = ap.parse_args(argv)
+    _serve(a.students, a.seed, a.dir)
+
+
+if __name__ == "__main__":
+    main()

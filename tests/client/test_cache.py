@@ -1,0 +1,206 @@
+"""The local cache: files and permissions, schema versions, masking, search."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zhumeng_tui.api_client.schemas import Change
+from zhumeng_tui.cache import schema
+from zhumeng_tui.cache.pinyin import name_pinyin
+from zhumeng_tui.cache.store import Cache, Mutation, MutationItem, cache_path
+
+
+def ch(rtype: str, rid: int, seq: int, data: dict[str, Any] | None = None, *, version: int = 1,
+       deleted: bool = False) -> Change:
+    d = None if deleted else {"id": rid, **(data or {})}
+    return Change(type=rtype, id=rid, seq=seq, version=version, deleted=deleted, data=d)  # type: ignore[arg-type]
+
+
+def mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def seed(cache: Cache) -> None:
+    changes = [
+        ch("department", 1, 1, {"university_id": 1, "name": "计算机学院"}),
+        ch("employer", 1, 2, {"name": "成都某公司", "type": "企业", "region": "成都市", "certifying_committee": "x"}),
+        ch("position", 1, 3, {"employer_id": 1, "title": "实习生", "region": "成都市", "type": "企业", "quota": 3,
+                               "start_date": "2026-03-01", "end_date": "2026-06-01"}),
+    ]
+    names = ["张三", "李四", "欧阳娜娜", "王五", "张三丰"]
+    seq = 10
+    for i, name in enumerate(names, start=1):
+        changes.append(ch("student", i, seq, {"department_id": 1, "university_id": 1, "name": name,
+                                               "student_no": f"20220100{i:02d}", "phone": "1",
+                                               "id_number_masked": "510104200001011234"}))
+        changes.append(ch("application", i, seq + 1, {
+            "student_id": i, "position_id": 1, "department_id": 1, "university_id": 1,
+            "status": "matched", "applied_at": "2026-01-01T00:00:00Z",
+            "checks": [{"check": "realname", "result": "fail" if i == 2 else "pass",
+                        "reason_zh": "x", "reason_en": "x"}]}))
+        seq += 2
+    cache.apply_changes(changes, seq)
+
+
+def test_files_are_private(tmp_path: Path) -> None:
+    p = cache_path("http://server", "demo-univ", tmp_path / "data")
+    c = Cache(p)
+    seed(c)
+    assert mode(p.parent) == 0o700
+    for suffix in ("", "-wal", "-shm"):
+        f = Path(str(p) + suffix)
+        if f.exists():
+            assert mode(f) == 0o600, suffix
+    assert c.conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert c.conn().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    c.close()
+
+
+def test_one_database_per_server_and_account(tmp_path: Path) -> None:
+    a = cache_path("http://a", "u1", tmp_path)
+    assert a != cache_path("http://a", "u2", tmp_path)
+    assert a != cache_path("http://b", "u1", tmp_path)
+    assert a == cache_path("http://a/", "u1", tmp_path)
+
+
+def test_id_numbers_stored_masked(tmp_path: Path) -> None:
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    raw = c.conn().execute("SELECT group_concat(data) FROM m_student").fetchone()[0]
+    assert "510104200001011234" not in raw
+    assert c.get_record("student", 1)["id_number_masked"] == "5101**********1234"  # type: ignore[index]
+    c.close()
+
+
+def test_pinyin() -> None:
+    assert name_pinyin("张三") == ("zhangsan", "zs")
+    assert name_pinyin("欧阳娜娜")[1] == "oynn"
+
+
+def test_schema_change_rebuilds_mirror_but_keeps_outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.sqlite3"
+    c = Cache(path)
+    seed(c)
+    client_id = c.client_id
+    rec = c.get_record("application", 1)
+    assert rec is not None
+    seq = c.add_mutation(Mutation("record", "POST", "/applications/1/actions", {"action": "confirm"},
+                                  [MutationItem("application", 1, {**rec, "status": "dept_confirmed"})],
+                                  if_match=1))
+    c.close()
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    import zhumeng_tui.cache.store as store
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", schema.SCHEMA_VERSION)
+    c = Cache(path)
+    assert c.rebuilt
+    assert c.cursor == 0 and c.mirror_empty()
+    assert c.client_id == client_id
+    entries = c.entries()
+    assert [e.seq for e in entries] == [seq] and entries[0].state == "pending"
+    assert entries[0].items[0].rid == 1
+    assert c.conn().execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+    c.close()
+
+
+def test_older_file_without_version_is_rebuilt(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE junk (x)")
+    db.commit()
+    db.close()
+    c = Cache(path)
+    assert c.rebuilt and c.integrity_ok()
+    assert "junk" not in {r[0] for r in c.conn().execute("SELECT name FROM sqlite_master")}
+    c.close()
+
+
+def test_tombstones_and_denormalised_rows(tmp_path: Path) -> None:
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    row = c.conn().execute("SELECT name, py_initials, department, employer, city, c_realname, worst "
+                           "FROM app_view WHERE id = 2").fetchone()
+    assert row == ("李四", "ls", "计算机学院", "成都某公司", "成都市", "fail", "fail")
+    # a student renamed: the application row follows
+    c.apply_changes([ch("student", 2, 100, {"department_id": 1, "university_id": 1, "name": "李思",
+                                            "student_no": "2022010002", "phone": "1",
+                                            "id_number_masked": "x"}, version=2)], 100)
+    assert c.conn().execute("SELECT name FROM app_view WHERE id = 2").fetchone()[0] == "李思"
+    c.apply_changes([ch("application", 2, 101, deleted=True)], 101)
+    assert c.get_record("application", 2) is None
+    assert c.conn().execute("SELECT count(*) FROM app_view WHERE id = 2").fetchone()[0] == 0
+    assert c.cursor == 101
+    c.close()
+
+
+def test_pull_keeps_optimistic_record_until_server_moves_on(tmp_path: Path) -> None:
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    rec = c.get_record("application", 1)
+    assert rec is not None
+    c.add_mutation(Mutation("record", "POST", "/x", {}, [MutationItem("application", 1, {**rec, "status": "rejected"})],
+                            if_match=1))
+    # the same version again (e.g. a re-pull): the optimistic state stays
+    c.apply_changes([ch("application", 1, 200, {**rec, "status": "matched"}, version=1)], 200)
+    assert c.get_record("application", 1)["status"] == "rejected"  # type: ignore[index]
+    assert c.conn().execute("SELECT local_state FROM app_view WHERE id = 1").fetchone()[0] == "pending"
+    # a newer server version replaces it (the push will then conflict or confirm)
+    c.apply_changes([ch("application", 1, 201, {**rec, "status": "dept_confirmed"}, version=2)], 201)
+    assert c.get_record("application", 1)["status"] == "dept_confirmed"  # type: ignore[index]
+    c.close()
+
+
+def test_reset_drops_mirror(tmp_path: Path) -> None:
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    c.reset_mirror()
+    assert c.mirror_empty() and c.cursor == 0
+    assert c.conn().execute("SELECT count(*) FROM app_view").fetchone()[0] == 0
+    c.close()
+
+
+def test_rebuilt_cache_shows_pending_change_after_repull(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.sqlite3"
+    c = Cache(path)
+    seed(c)
+    rec = c.get_record("application", 3)
+    assert rec is not None
+    c.add_mutation(Mutation("record", "POST", "/applications/3/actions", {"action": "reject"},
+                            [MutationItem("application", 3, {**rec, "status": "rejected"})], if_match=1))
+    c.close()
+    import zhumeng_tui.cache.store as store
+
+    monkeypatch.setattr(store, "SCHEMA_VERSION", schema.SCHEMA_VERSION + 1)
+    c = Cache(path)
+    assert c.rebuilt and c.get_record("application", 3) is None
+    seed(c)  # the re-pull: the server still has version 1
+    assert c.get_record("application", 3)["status"] == "rejected"  # type: ignore[index]
+    assert c.conn().execute("SELECT local_state FROM app_view WHERE id = 3").fetchone()[0] == "pending"
+    c.close()
+
+
+def test_later_unsent_entry_is_rebased_on_the_servers_new_version(tmp_path: Path) -> None:
+    from zhumeng_tui.cache.store import ItemOutcome
+
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    rec = c.get_record("application", 1)
+    assert rec is not None
+    s1 = c.add_mutation(Mutation("record", "PATCH", "/applications/1/tracking", {"a": 1},
+                                 [MutationItem("application", 1, {**rec, "reason": "one"})], if_match=1))
+    s2 = c.add_mutation(Mutation("batch", "POST", "/applications/actions:batch",
+                                 {"items": [{"id": 1, "version": 1, "action": "confirm"}]},
+                                 [MutationItem("application", 1, {**rec, "reason": "two"})]))
+    c.resolve(s1, [ItemOutcome(0, "ok", server={**rec, "version": 2, "reason": "one"})])
+    e2 = c.entry(s2)
+    assert e2 is not None and e2.items[0].base_version == 2
+    assert e2.body["items"][0]["version"] == 2
+    # the later entry's optimistic state is still shown, now on the server's version
+    now = c.get_record("application", 1)
+    assert now is not None and now["version"] == 2 and now["reason"] == "two"
+    c.close()

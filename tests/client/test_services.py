@@ -1,0 +1,298 @@
+"""The services facade against a real demo server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.client.conftest import FaultTransport, open_client
+from zhumeng_server.testing import serve_on_loopback
+from zhumeng_tui.api_client.errors import Forbidden, Unauthorised
+from zhumeng_tui.domain.calendar import WorkCalendar
+from zhumeng_tui.domain.eligibility import CheckId
+from zhumeng_tui.domain.status import Action, Status
+from zhumeng_tui.services import AppFilter, SortSpec, connect, open_services
+from zhumeng_tui.services.local import LocalServices
+
+
+async def test_wrong_password_is_typed_and_clear(tmp_path: Path, fault: FaultTransport) -> None:
+    with pytest.raises(Unauthorised) as e:
+        await connect("http://demo.test", username="demo-univ", password="nope", data_dir=tmp_path,
+                      transport=fault)
+    assert "demo-univ" in e.value.message("en") and "password" in e.value.message("en")
+
+
+async def test_first_sync_then_incremental_is_one_request(univ: LocalServices, fault: FaultTransport) -> None:
+    st = univ.sync_status()
+    assert st.online and not st.first_sync and st.last_synced is not None
+    n = len(fault.log)
+    st = await univ.sync()
+    assert [e[1] for e in fault.log[n:]] == ["/api/v1/changes"]
+    assert st.done == 0
+
+
+async def test_progress_reported(tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_client(tmp_path, fault)
+    svc.engine.page_size = 300
+    seen: list[tuple[int, int | None]] = []
+    await svc.sync(lambda done, total: seen.append((done, total)))
+    assert len(seen) > 2
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1]
+    await svc.close()
+
+
+async def test_reset_answer_repulls_everything(univ: LocalServices, fault: FaultTransport) -> None:
+    before = univ.query_applications(AppFilter(), SortSpec()).table.num_rows
+    inner = fault.inner
+
+    class ResetOnce(httpx.AsyncBaseTransport):
+        done = False
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/changes") and not self.done:
+                self.done = True
+                return httpx.Response(200, json={"changes": [], "cursor": 0, "has_more": False, "reset": True})
+            return await inner.handle_async_request(request)
+
+    fault.inner = ResetOnce()
+    # a stale row that the server no longer has must disappear with the reset
+    with univ.cache.write() as c:
+        c.execute("INSERT INTO app_view (id, status) VALUES (999999, 'matched')")
+    await univ.sync()
+    rows = univ.query_applications(AppFilter(), SortSpec())
+    assert rows.table.num_rows == before and 999999 not in rows.ids
+
+
+async def test_search_names_numbers_pinyin(univ: LocalServices) -> None:
+    names = {r[0] for r in univ.cache.conn().execute("SELECT name FROM app_view")}
+    two = next(n for n in sorted(names) if len(n) == 2)
+    rows = univ.query_applications(AppFilter(text=two), SortSpec())
+    assert rows.table.num_rows > 0 and all(two in n for n in rows.table.column("name").to_pylist())
+    from zhumeng_tui.cache.pinyin import name_pinyin
+
+    initials = name_pinyin(two)[1]
+    rows = univ.query_applications(AppFilter(text=initials), SortSpec())
+    assert two in rows.table.column("name").to_pylist()
+    rows = univ.query_applications(AppFilter(text=initials.upper()), SortSpec())
+    assert two in rows.table.column("name").to_pylist()
+    no = univ.cache.conn().execute("SELECT student_no FROM app_view LIMIT 1").fetchone()[0]
+    rows = univ.query_applications(AppFilter(text=no[:6]), SortSpec())
+    assert all(s.startswith(no[:6]) for s in rows.table.column("student_no").to_pylist())
+    assert univ.query_applications(AppFilter(text="%"), SortSpec()).table.num_rows == 0
+
+
+async def test_filters_sorting_and_table(univ: LocalServices) -> None:
+    f = AppFilter(statuses=frozenset({Status.MATCHED}), check=CheckId.REALNAME)
+    rows = univ.query_applications(f, SortSpec("name", descending=True))
+    assert set(rows.table.column("status").to_pylist()) <= {"matched"}
+    assert set(rows.table.column("c_realname").to_pylist()) <= {"fail"}
+    assert rows.ids == sorted(univ.ids_matching(f), key=rows.ids.index)
+    assert sorted(rows.ids) == univ.ids_matching(f)
+    assert rows.columns == rows.table.column_names and len(rows.ids) == rows.table.num_rows
+    dept = univ.departments()[0][0]
+    rows = univ.query_applications(AppFilter(department_id=dept), SortSpec("student_no"))
+    nos = rows.table.column("student_no").to_pylist()
+    assert nos == sorted(nos)
+
+
+async def test_dashboard_lines_open_their_lists(univ: LocalServices) -> None:
+    d = univ.dashboard()
+    for line in [d.waiting, d.returned, *d.blockers, *d.by_status]:
+        assert univ.count(line.filter) == line.count, line.key
+    assert sum(x.count for x in d.by_status) == univ.count(AppFilter())
+    assert d.waiting.count > 0 and d.blockers
+
+
+async def test_missing_groups_and_detail(univ: LocalServices) -> None:
+    groups = univ.missing()
+    assert groups and all(g.students for g in groups)
+    s = groups[0].students[0]
+    assert s.reason and s.name
+    detail = univ.application_detail(s.application_id)
+    assert detail.application.id == s.application_id
+    assert detail.student.name == s.name
+    assert detail.department_name == s.department_name
+    assert "*" in detail.student.id_number_masked
+
+
+async def test_preview_review_locally(univ: LocalServices) -> None:
+    matched = univ.ids_matching(AppFilter(statuses=frozenset({Status.MATCHED})))
+    p = univ.preview_review(matched[:20], Action.APPROVE)
+    assert not p.will_send and {r.code for r in p.refused} <= {"illegal_transition", "provincial_review"}
+    waiting = univ.ids_matching(AppFilter(actionable=True))
+    p = univ.preview_review(waiting, Action.APPROVE)
+    assert p.will_send
+    for r in p.refused:
+        assert r.code in {"check_failed"}
+    oop = univ.ids_matching(AppFilter(check=CheckId.IN_PROVINCE, statuses=frozenset({Status.DEPT_CONFIRMED})))
+    if oop:
+        p = univ.preview_review(oop[:1], Action.APPROVE)
+        assert p.refused[0].code == "provincial_review"
+    # approving with warnings: refused locally until acknowledged
+    warned = [i for ids in p.warnings.values() for i in ids]
+    if warned:
+        res = await univ.review(warned[:1], Action.APPROVE, None, [])
+        assert res.results[0].code == "warning_not_acknowledged"
+
+
+async def test_review_batch_online_maps_results(univ: LocalServices) -> None:
+    waiting = univ.ids_matching(AppFilter(actionable=True))
+    failing = univ.ids_matching(AppFilter(actionable=True, check=CheckId.REALNAME))
+    ids = waiting[:10] + [i for i in failing if i not in waiting[:10]][:2]
+    p = univ.preview_review(ids, Action.APPROVE)
+    res = await univ.review(ids, Action.APPROVE, None, list(p.warnings))
+    assert [r.application_id for r in res.results] == ids
+    by = {r.application_id: r for r in res.results}
+    for r in p.refused:
+        assert not by[r.application_id].ok
+    for i in p.will_send:
+        assert by[i].ok or by[i].code == "version_conflict", by[i]
+        assert not by[i].queued
+    ok = [i for i in p.will_send if by[i].ok]
+    assert ok and all(univ.record("application", i)["status"] == "approved" for i in ok)  # type: ignore[index]
+    assert univ.sync_status().pending == 0
+
+
+async def test_reason_required(univ: LocalServices) -> None:
+    (aid,) = univ.ids_matching(AppFilter(actionable=True))[:1]
+    res = await univ.review([aid], Action.REJECT, None, [])
+    assert res.results[0].code == "reason_required"
+
+
+async def test_viewer_refuses_locally(tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_client(tmp_path, fault, username="demo-viewer")
+    await svc.sync()
+    ids = svc.ids_matching(AppFilter())[:3]
+    assert ids
+    n = len(fault.log)
+    with pytest.raises(Forbidden):
+        await svc.review(ids, Action.CONFIRM, None, [])
+    p = svc.preview_review(ids, Action.CONFIRM)
+    assert not p.will_send and {r.code for r in p.refused} == {"read_only"}
+    assert len(fault.log) == n  # nothing was sent
+    await svc.close()
+
+
+async def test_department_sees_only_its_department(tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_client(tmp_path, fault, username="demo-dept")
+    await svc.sync()
+    depts = {r[0] for r in svc.cache.conn().execute("SELECT DISTINCT department_id FROM app_view")}
+    assert depts == {svc.me.department_id}
+    waiting = svc.ids_matching(AppFilter(actionable=True))
+    assert set(svc.query_applications(AppFilter(actionable=True), SortSpec()).table.column(
+        "status").to_pylist()) <= {"matched"}
+    if waiting:
+        p = svc.preview_review(waiting[:5], Action.CONFIRM)
+        assert p.will_send
+    await svc.close()
+
+
+async def test_calendar_from_cache(univ: LocalServices) -> None:
+    cal = univ.calendar()
+    assert isinstance(cal, WorkCalendar) and cal.years
+    assert cal.is_working_day(dt.date(2026, 1, 1)) is False
+
+
+async def test_open_offline_from_warm_cache(tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_client(tmp_path, fault)
+    await svc.sync()
+    n = svc.count(AppFilter())
+    await svc.close()
+    fault.offline = True
+    warm = open_services(server_url="http://demo.test", username="demo-univ", data_dir=tmp_path / "data",
+                         transport=fault)
+    assert warm.me.username == "demo-univ"
+    assert isinstance(warm, LocalServices) and warm.count(AppFilter()) == n
+    st = await warm.sync()
+    assert not st.online
+    await warm.close()
+
+
+@pytest.mark.slow
+async def test_sync_over_real_loopback_port(tmp_path: Path, demo_app: object) -> None:
+    with serve_on_loopback(demo_app) as url:  # type: ignore[arg-type]
+        svc = await connect(url, username="demo-univ", password="zhumeng-demo", data_dir=tmp_path / "lb")
+        assert isinstance(svc, LocalServices)
+        st = await svc.sync()
+        assert st.online and svc.count(AppFilter()) > 0
+        (aid,) = svc.ids_matching(AppFilter(actionable=True))[:1]
+        res = await svc.review([aid], Action.RETURN, "请补充", [])
+        assert res.results[0].ok and not res.results[0].queued
+        await svc.sync()
+        rec = svc.record("application", aid)
+        assert rec is not None and rec["status"] == "returned"
+        raw = json.dumps(rec, ensure_ascii=False)
+        assert "请补充" in raw
+        await svc.close()
+
+
+async def test_query_columns_limit_and_numeric_sort(univ: LocalServices) -> None:
+    full = univ.query_applications(AppFilter(), SortSpec("student_no"))
+    part = univ.query_applications(AppFilter(), SortSpec("student_no"), columns=["name", "status"], limit=25)
+    assert part.columns == ["name", "status"] == part.table.column_names
+    assert part.ids == full.ids[:25] and part.total == len(full.ids) == full.total
+    desc = univ.query_applications(AppFilter(), SortSpec("version", descending=True), columns=["version"])
+    versions = desc.table.column("version").to_pylist()
+    assert versions == sorted(versions, reverse=True)
+    by_name = univ.query_applications(AppFilter(), SortSpec("name"), columns=["name"])
+    from zhumeng_tui.cache.pinyin import name_pinyin
+
+    keys = [name_pinyin(n)[0] for n in by_name.table.column("name").to_pylist()]
+    assert keys == sorted(keys)
+    empty = univ.query_applications(AppFilter(text="不存在的名字"), SortSpec())
+    assert empty.ids == [] and empty.table.num_rows == 0 and empty.columns == empty.table.column_names
+
+
+async def test_concurrent_review_and_sync_send_each_entry_once(univ: LocalServices, fault: FaultTransport) -> None:
+    import asyncio
+
+    ids = univ.ids_matching(AppFilter(actionable=True))[:4]
+    fault.offline = True
+    for i in ids:
+        await univ.review([i], Action.RETURN, "并发", [])
+    fault.offline = False
+    n = len(fault.log)
+    await asyncio.gather(univ.sync(), univ.sync(), univ.engine.push())
+    keys = [e[2] for e in fault.log[n:] if e[1].endswith("/actions")]
+    assert len(keys) == len(set(keys)) == 4
+
+
+async def test_interrupted_first_sync_finishes_later(tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_client(tmp_path, fault)
+    svc.engine.page_size = 200
+    pages = 0
+    inner = fault.inner
+
+    class DropAfterTwoPages(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal pages
+            if request.url.path.endswith("/changes"):
+                pages += 1
+                if pages > 2:
+                    raise httpx.ConnectError("gone", request=request)
+            return await inner.handle_async_request(request)
+
+    fault.inner = DropAfterTwoPages()
+    st = await svc.sync()
+    assert not st.online and svc.cache.cursor > 0 and svc.cache.view_stale
+    fault.inner = inner
+    st = await svc.sync()
+    assert st.online and not svc.cache.view_stale
+    n_apps = svc.cache.conn().execute("SELECT count(*) FROM m_application").fetchone()[0]
+    assert svc.count(AppFilter()) == n_apps > 0
+    await svc.close()
+
+
+async def test_sync_status_says_why_offline(univ: LocalServices, fault: FaultTransport) -> None:
+    fault.offline = True
+    st = await univ.sync()
+    assert not st.online and st.message
+    univ.lang = "en"
+    fault.offline = False
+    st = await univ.sync()
+    assert st.online and st.message is None

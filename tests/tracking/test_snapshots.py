@@ -1,0 +1,60 @@
+"""Snapshots of the interns list and a withdrawal's detail (fixed demo data,
+fixed today) at 80x24 and 120x40. Update with ``pytest --snapshot-update``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.tracking.conftest import Server, make_app, wait_for
+from zhumeng_tui.screens.interns import InternsScreen
+from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen, WithdrawalsScreen
+
+SIZES = [(80, 24), (120, 40)]
+
+
+def _stamped_id(rows: list[Any]) -> int:
+    """The demo request stamped today (deadline across 国庆)."""
+    return next(
+        r.id for r in rows if r.deadline is not None and not r.deadline.overdue and not r.deadline.submitted
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_interns_list_snapshot(
+    server: Server, tmp_path: Path, snap_compare: Any, size: tuple[int, int]
+) -> None:
+    app = make_app(server, tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(InternsScreen())
+        screen = app.screen
+        await wait_for(pilot, lambda: getattr(screen, "rows", None) is not None)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_withdrawal_detail_snapshot(
+    server: Server, tmp_path: Path, snap_compare: Any, size: tuple[int, int]
+) -> None:
+    app = make_app(server, tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(WithdrawalsScreen())
+        listing = app.screen
+        assert isinstance(listing, WithdrawalsScreen)
+        await wait_for(pilot, lambda: bool(listing._rows))
+        await app.push_screen(WithdrawalDetailScreen(_stamped_id(listing._rows)))
+        detail = app.screen
+        await wait_for(pilot, lambda: getattr(detail, "detail", None) is not None)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

@@ -1,0 +1,445 @@
+"""Interns, follow-ups offline, the dashboard and the Mon-Fri fallback, in the
+app against a real demo server (real client core, real SQLite cache)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from tests.tracking.conftest import (
+    TODAY,
+    Server,
+    Switch,
+    core_of,
+    in_province,
+    make_app,
+    open_services,
+    start_server,
+    wait_for,
+)
+from zhumeng_tui.api_client.schemas import TrackingUpdate
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.interns import InternFacts, InternFlag, intern_flags
+from zhumeng_tui.domain.status import Status
+from zhumeng_tui.domain.withdrawal import Step, StepInput
+from zhumeng_tui.screens.interns import InternDetailScreen, InternsScreen
+from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen, WithdrawalsScreen
+from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter
+from zhumeng_tui.widgets.tracking_forms import FormScreen
+
+
+def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return str(screen.query_one(selector, Static).render())
+
+
+@pytest.fixture
+def server_2027(tmp_path: Path) -> Iterator[Server]:
+    yield from start_server(tmp_path, dt.date(2027, 1, 8))
+
+
+@pytest.mark.slow
+async def test_sql_flags_agree_with_the_domain_rules(server: Server, tmp_path: Path) -> None:
+    ts = await open_services(server, tmp_path)
+    rows = ts.query_interns(AppFilter(), SortSpec())
+    assert rows.ids
+    flagged = 0
+    for app_id in rows.ids:
+        info = ts.intern_detail(app_id)
+        a, p = info.detail.application, info.detail.position
+        facts = InternFacts(
+            a.status,
+            p.start_date,
+            p.end_date,
+            a.on_duty_date,
+            a.completed_date,
+            a.insurance_recorded,
+            a.appraisal_copy_received,
+            a.employer_score,
+            a.student_score,
+            max((f.date for f in info.detail.followups), default=None),
+        )
+        expected = intern_flags(facts, TODAY)
+        assert info.flags == expected
+        for flag in InternFlag:
+            ids = ts.intern_ids_matching(AppFilter(intern_flag=flag.value))
+            assert (app_id in ids) == (flag in expected), (app_id, flag)
+        flagged += bool(expected)
+    assert len(ts.intern_ids_matching(AppFilter(intern_flag="any"))) == flagged
+    # every intern status and nothing else
+    statuses = set(rows.table.column("status").to_pylist())
+    assert statuses <= {"approved", "on_duty", "completed", "appraised"}
+    # the review queue can filter by flag too (dashboard lines)
+    via_queue = ts.ids_matching(AppFilter(intern_flag=InternFlag.NO_FOLLOWUP.value))
+    assert sorted(via_queue) == sorted(
+        ts.intern_ids_matching(AppFilter(intern_flag=InternFlag.NO_FOLLOWUP.value))
+    )
+    await ts.close()
+
+
+@pytest.mark.slow
+async def test_overdue_request_on_the_dashboard_and_at_the_top(server: Server, tmp_path: Path) -> None:
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        ol = app.screen.query_one(OptionList)
+        await wait_for(
+            pilot,
+            lambda: any(
+                "放弃岗位申请已逾期" in str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)
+            ),
+        )
+        line = next(
+            str(ol.get_option_at_index(i).prompt)
+            for i in range(ol.option_count)
+            if "放弃岗位申请已逾期" in str(ol.get_option_at_index(i).prompt)
+        )
+        assert line.startswith("✗") and line.rstrip().endswith("1")
+        labels = [str(ol.get_option_at_index(i).prompt) for i in range(ol.option_count)]
+        assert any("需关注的实习生" in x for x in labels)
+        assert any("待跟踪" in x for x in labels)
+
+        # enter on the line opens the overdue requests
+        ol.focus()
+        ol.highlighted = ol.get_option_index("tracking:withdrawals_overdue")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, WithdrawalsScreen))
+        screen = app.screen
+        assert isinstance(screen, WithdrawalsScreen)
+        await wait_for(pilot, lambda: bool(screen._rows))
+        assert all(r.deadline is not None and r.deadline.overdue for r in screen._rows)
+        first = screen._rows[0]
+        assert first.deadline is not None and first.deadline.overdue
+        table = screen.query_one("#w-table", DataTable)
+        cell = table.get_row_at(0)[6]
+        assert "已逾期" in str(cell) and "red" in str(cell.style)  # type: ignore[union-attr]
+        assert "逾期 1" in text_of(screen, "#w-count")
+        await pilot.press("enter")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, WithdrawalDetailScreen) and app.screen.detail is not None
+        )
+        assert "已逾期" in text_of(app.screen, "#wd-deadline")
+
+
+@pytest.mark.slow
+async def test_deadline_in_a_year_without_calendar_data(server_2027: Server, tmp_path: Path) -> None:
+    ts = await open_services(server_2027, tmp_path)
+    assert not ts.calendar().has_year(2027)
+    app = make_app(server_2027, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(WithdrawalsScreen())
+        screen = app.screen
+        assert isinstance(screen, WithdrawalsScreen)
+        await wait_for(pilot, lambda: bool(screen._rows))
+        assert any(r.deadline is not None and r.deadline.approximate for r in screen._rows)
+        assert "2027年节假日数据：截止日期仅按周一至周五计算" in text_of(screen, "#w-note")
+        stamped = next(r for r in screen._rows if r.deadline is not None and not r.deadline.overdue)
+        await app.push_screen(WithdrawalDetailScreen(stamped.id))
+        detail = app.screen
+        await wait_for(pilot, lambda: detail.detail is not None)  # type: ignore[attr-defined]
+        assert "*" in text_of(detail, "#wd-deadline")
+        assert "周一至周五" in text_of(detail, "#wd-note")
+    await ts.close()
+
+
+@pytest.mark.slow
+async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path) -> None:
+    switch = Switch()
+    ts = await open_services(server, tmp_path, transport=switch)
+    app_id = in_province(
+        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
+    )[0]
+    core = core_of(ts)
+
+    async def connector(url: str, user: str, password: str | None):  # type: ignore[no-untyped-def]
+        return ts
+
+    from zhumeng_tui.app import LaunchOptions, ZhumengApp
+
+    app = ZhumengApp(
+        LaunchOptions(
+            server_url=server.url,
+            username="demo-univ",
+            password="x",
+            sync_on_start=False,
+            sync_interval=0,
+            data_dir=tmp_path / "app",
+        ),
+        connector,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        switch.offline = True
+        await app.push_screen(InternDetailScreen(app_id))
+        screen = app.screen
+        assert isinstance(screen, InternDetailScreen)
+        await wait_for(pilot, lambda: screen.info is not None)
+        before = len(screen.info.detail.followups)  # type: ignore[union-attr]
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        form.query_one("#fld-date", Input).value = (TODAY + dt.timedelta(days=2)).isoformat()
+        form.query_one("#fld-note", Input).value = "电话回访，学生适应良好"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "不能晚于今天" in text_of(form, "#form-error")
+        form.query_one("#fld-date", Input).value = TODAY.isoformat()
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot, lambda: screen.info is not None and len(screen.info.detail.followups) == before + 1
+        )
+        added = screen.info.detail.followups[-1]  # type: ignore[union-attr]
+        assert added.id < 0 and added.note == "电话回访，学生适应良好"
+        assert core.cache.local_state("followup", added.id) is not None
+        assert any("离线" in str(n.message) for n in app._notifications)
+        assert InternFlag.NO_FOLLOWUP not in screen.info.flags  # type: ignore[union-attr]
+
+        switch.offline = False
+        status = await core.sync()
+        assert status.pending == 0 and status.rejected == 0
+        screen.reload()
+        await wait_for(pilot, lambda: screen.info is not None and screen.info.detail.followups[-1].id > 0)
+        synced = [f for f in screen.info.detail.followups if f.note == "电话回访，学生适应良好"]  # type: ignore[union-attr]
+        assert len(synced) == 1 and synced[0].created_by == "demo-univ"
+        rows = screen.query_one("#id-followups", DataTable)
+        assert "电话回访" in str(rows.get_row_at(0)[3])
+    await ts.close()
+
+
+@pytest.mark.slow
+async def test_interns_list_filters_selection_and_bulk_staff(server: Server, tmp_path: Path) -> None:
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(InternsScreen(AppFilter(intern_flag=InternFlag.NO_INSURANCE.value)))
+        screen = app.screen
+        assert isinstance(screen, InternsScreen)
+        await wait_for(pilot, lambda: screen.rows is not None)
+        assert screen.rows is not None and screen.rows.ids
+        n = len(screen.rows.ids)
+        assert set(screen.rows.table.column("status").to_pylist()) == {"on_duty"}
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: len(screen.selected) == n)
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        from textual.widgets import Select
+
+        sel = form.query_one("#fld-staff", Select)
+        sel.value = "demo-univ"
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen.rows is not None
+                and set(screen.rows.table.column("responsible_staff").to_pylist()) == {"demo-univ"}
+            ),
+        )
+        # insurance in bulk clears the flag
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.rows is not None and not screen.rows.ids)
+
+
+@pytest.mark.slow
+async def test_tracking_fields_checked_before_sending(server: Server, tmp_path: Path) -> None:
+    ts = await open_services(server, tmp_path)
+    completed = in_province(
+        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()).ids
+    )[0]
+    on_duty = in_province(
+        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
+    )[0]
+    with pytest.raises(DomainError, match="bad_score"):
+        await ts.set_tracking([completed], TrackingUpdate.model_construct(employer_score=120))
+    with pytest.raises(DomainError, match="not_completed"):
+        await ts.set_tracking([on_duty], TrackingUpdate(employer_score=80))
+    res = await ts.set_tracking(
+        [completed], TrackingUpdate(appraisal_copy_received=TODAY, employer_score=90, student_score=88)
+    )
+    assert res[0].ok and not res[0].queued
+    assert InternFlag.APPRAISAL_MISSING not in ts.intern_detail(completed).flags
+    # nominate, then the list for the year-end selection
+    nom = await ts.nominate_excellent(completed, "表现优秀，单位评价高")
+    assert nom.ok
+    assert any(
+        r.application_id == completed for r in ts.query_excellent(TODAY.year) + ts.query_excellent(None)
+    )
+    with pytest.raises(DomainError, match="already_nominated"):
+        await ts.nominate_excellent(completed, "again")
+    # cancelling needs a reason; a cancelled request can take no more steps
+    open_rows = ts.query_withdrawals(WithdrawalFilter(state="open"))
+    target = next(r for r in open_rows if r.deadline is None and in_province(ts, [r.application_id]))
+    with pytest.raises(DomainError, match="reason_required"):
+        await ts.record_withdrawal_step(target.id, Step.CANCEL, StepInput(text=" "))
+    assert (await ts.record_withdrawal_step(target.id, Step.CANCEL, StepInput(text="学生改变主意"))).ok
+    with pytest.raises(DomainError, match="withdrawal_closed"):
+        await ts.record_withdrawal_step(target.id, Step.STATEMENT, StepInput(date=TODAY, text="x"))
+    await ts.close()
+
+
+@pytest.mark.slow
+async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
+    from zhumeng_tui.i18n import get_lang, set_lang
+    from zhumeng_tui.screens.excellent import ExcellentScreen
+    from zhumeng_tui.screens.integrity import IntegrityScreen
+
+    old = get_lang()
+    set_lang("en")
+    try:
+        app = make_app(server, tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: app.services is not None)
+            await app.push_screen(WithdrawalsScreen(state=None))
+            w = app.screen
+            await wait_for(pilot, lambda: bool(w._rows))  # type: ignore[attr-defined]
+            assert "overdue" in text_of(w, "#w-count")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: getattr(app.screen, "detail", None) is not None)
+            assert "Deadline" in text_of(app.screen, "#wd-deadline")
+            await app.push_screen(IntegrityScreen())
+            g = app.screen
+            await wait_for(pilot, lambda: bool(g._rows))  # type: ignore[attr-defined]
+            await pilot.press("enter")  # one student's archive
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, IntegrityScreen) and app.screen.student_id is not None
+            )
+            ts = app.services
+            if not ts.query_excellent(None):  # type: ignore[attr-defined]
+                done = ts.query_interns(  # type: ignore[attr-defined]
+                    AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()
+                ).ids
+                assert (await ts.nominate_excellent(in_province(ts, done)[0], "Excellent work")).ok  # type: ignore[attr-defined, arg-type]
+            await app.push_screen(ExcellentScreen())
+            x = app.screen
+            await wait_for(pilot, lambda: bool(x._rows))  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, InternDetailScreen) and app.screen.info is not None
+            )
+            assert "Employer" in text_of(app.screen, "#id-facts")
+            assert "Flags" in text_of(app.screen, "#id-flags")
+    finally:
+        set_lang(old)
+
+
+@pytest.mark.slow
+async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp_path: Path) -> None:
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        ts = app.services
+        ids = ts.query_interns(  # type: ignore[attr-defined]
+            AppFilter(statuses=frozenset({Status.COMPLETED}), intern_flag=InternFlag.APPRAISAL_MISSING.value),
+            SortSpec(),
+        ).ids
+        app_id = in_province(ts, ids)[0]  # type: ignore[arg-type]
+        await app.push_screen(InternDetailScreen(app_id))
+        screen = app.screen
+        assert isinstance(screen, InternDetailScreen)
+        await wait_for(pilot, lambda: screen.info is not None)
+        assert InternFlag.APPRAISAL_MISSING in screen.info.flags  # type: ignore[union-attr]
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        form.query_one("#fld-copy", Input).value = TODAY.isoformat()
+        form.query_one("#fld-employer_score", Input).value = "101"
+        form.query_one("#fld-student_score", Input).value = "90"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "0至100" in text_of(form, "#form-error")
+        form.query_one("#fld-employer_score", Input).value = "95"
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: screen.info is not None and screen.info.detail.application.employer_score == 95,
+        )
+        assert screen.info is not None and screen.info.flags == []
+        assert "单位评价：95" in text_of(screen, "#id-tracking")
+        timeline = screen.query_one("#id-timeline", DataTable)
+        assert "更新跟踪信息" in str(timeline.get_row_at(0)[1])
+
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        form = app.screen
+        form.query_one("#fld-note", Input).value = "实习期间表现突出"
+        await pilot.press("ctrl+s")
+        await wait_for(
+            pilot,
+            lambda: screen.info is not None and screen.info.detail.application.excellent_nominated,
+        )
+        assert "已推荐为优秀实习生" in text_of(screen, "#id-tracking")
+
+
+@pytest.mark.slow
+async def test_keys_open_the_tracking_screens(server: Server, tmp_path: Path) -> None:
+    from zhumeng_tui.screens.excellent import ExcellentScreen
+    from zhumeng_tui.screens.integrity import IntegrityScreen
+    from zhumeng_tui.screens.tracking_nav import register_tracking
+
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        # the app's own section keys
+        for key, cls in (
+            ("3", InternsScreen),
+            ("4", WithdrawalsScreen),
+            ("5", IntegrityScreen),
+            ("6", ExcellentScreen),
+        ):
+            await pilot.press(key)
+            await wait_for(pilot, lambda cls=cls: isinstance(app.screen, cls))  # type: ignore[misc]
+            app.pop_screen()
+            await pilot.pause()
+        # and the letter keys of screens/tracking_nav.py
+        if not hasattr(type(app), "action_open_tracking"):
+            register_tracking(app)
+        for key, cls in (
+            ("i", InternsScreen),
+            ("w", WithdrawalsScreen),
+            ("g", IntegrityScreen),
+            ("y", ExcellentScreen),
+        ):
+            await pilot.press(key)
+            await wait_for(pilot, lambda cls=cls: isinstance(app.screen, cls))  # type: ignore[misc]
+            app.pop_screen()
+            await pilot.pause()
+
+
+@pytest.mark.slow
+async def test_submission_offline_is_optimistic_then_synced(server: Server, tmp_path: Path) -> None:
+    from zhumeng_tui.domain.integrity import IntegrityKind
+    from zhumeng_tui.domain.withdrawal import WithdrawalState
+    from zhumeng_tui.services import IntegrityFilter
+
+    switch = Switch()
+    ts = await open_services(server, tmp_path, transport=switch)
+    row = next(
+        r
+        for r in ts.query_withdrawals(WithdrawalFilter(state="open"))
+        if r.state == WithdrawalState.STAMPED
+        and in_province(ts, [r.application_id])
+        and not r.deadline.overdue  # type: ignore[union-attr]
+    )
+    switch.offline = True
+    result = await ts.record_withdrawal_step(row.id, Step.SUBMIT, StepInput(date=TODAY))
+    assert result.ok and result.queued
+    detail = ts.withdrawal_detail(row.id)
+    assert detail.withdrawal.state == WithdrawalState.SUBMITTED and detail.local_state == "pending"
+    assert detail.application.status == Status.WITHDRAWN
+    assert row.application_id not in ts.intern_ids_matching(AppFilter())
+    switch.offline = False
+    await ts.sync()
+    detail = ts.withdrawal_detail(row.id)
+    assert detail.local_state is None and detail.withdrawal.state == WithdrawalState.SUBMITTED
+    assert detail.application.status == Status.WITHDRAWN
+    entries = ts.query_integrity(IntegrityFilter(student_id=row.student_id))
+    assert [e.entry.kind for e in entries if e.entry.application_id == row.application_id] == [
+        IntegrityKind.WITHDREW
+    ]
+    await ts.close()

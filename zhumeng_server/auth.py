@@ -1,0 +1,112 @@
+"""Passwords (salted scrypt), bearer tokens (only a peppered hash is stored)
+and the signed-in principal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlmodel import Session
+
+from zhumeng_server import models as m
+from zhumeng_tui.domain.status import Role
+
+TOKEN_LIFETIME = dt.timedelta(days=30)
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(
+        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
+    )
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+@lru_cache(maxsize=4)
+def demo_password_hash(password: str) -> str:
+    """One salted hash reused for every demo account (demo generation speed)."""
+    return hash_password(password)
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        algo, n, r, p, salt_hex, digest_hex = stored.split("$")
+        if algo != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def token_hash(token: str, secret: str) -> str:
+    """sha256 of the token with the server secret as pepper."""
+    return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(session: Session, staff: m.StaffAccount, secret: str, now: dt.datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    assert staff.id is not None
+    session.add(
+        m.AuthToken(
+            token_hash=token_hash(token, secret), staff_id=staff.id, created_at=now, expires_at=now + TOKEN_LIFETIME
+        )
+    )
+    return token
+
+
+@dataclass(frozen=True)
+class Principal:
+    staff_id: int
+    username: str
+    display_name: str
+    role: Role
+    university_id: int | None
+    department_id: int | None
+    bound_role: Role | None = None
+
+    @property
+    def scope_role(self) -> Role:
+        """The role whose scope this account sees (a viewer: its bound role)."""
+        if self.role == Role.VIEWER:
+            return self.bound_role or Role.UNIVERSITY
+        return self.role
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == Role.VIEWER
+
+    @property
+    def campus(self) -> bool:
+        return self.role in (Role.UNIVERSITY, Role.DEPARTMENT)
+
+    def sees(self, university_id: int | None, department_id: int | None) -> bool:
+        """May this account see a record with this scope (None = everyone)?"""
+        role = self.scope_role
+        if role in (Role.PROVINCE, Role.SYSTEM) or university_id is None:
+            return True
+        if university_id != self.university_id:
+            return False
+        if role == Role.DEPARTMENT:
+            return department_id is None or department_id == self.department_id
+        return True
+
+    @classmethod
+    def of(cls, staff: m.StaffAccount) -> Principal:
+        assert staff.id is not None
+        return cls(
+            staff.id,
+            staff.username,
+            staff.display_name,
+            Role(staff.role),
+            staff.university_id,
+            staff.department_id,
+            Role(staff.bound_role) if staff.bound_role else None,
+        )

@@ -1,0 +1,333 @@
+"""Server state, the write transaction (seq counter, change log, audit) and
+idempotent execution of write requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlmodel import Session, col
+
+from zhumeng_server import models as m
+from zhumeng_server.auth import Principal
+from zhumeng_server.errors import ApiError, forbidden_read_only
+from zhumeng_server.wire import TYPE_OF, record_id, scope_of, to_json, to_jsonable, to_wire
+
+T = TypeVar("T")
+MAX_KEY_LEN = 200
+SEQ_KEY = "seq"
+HORIZON_KEY = "tombstone_horizon"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ServerState:
+    engine: Engine
+    secret: str
+    today: Callable[[], dt.date] = dt.date.today
+    now: Callable[[], dt.datetime] = utcnow
+    demo: bool = False
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def get_setting(session: Session, key: str, default: str | None = None) -> str | None:
+    row = session.get(m.ServerSetting, key)
+    return row.value if row is not None else default
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(m.ServerSetting, key)
+    if row is None:
+        session.add(m.ServerSetting(key=key, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
+def current_seq(session: Session) -> int:
+    return int(get_setting(session, SEQ_KEY, "0") or 0)
+
+
+def tombstone_horizon(session: Session) -> int:
+    return int(get_setting(session, HORIZON_KEY, "0") or 0)
+
+
+class Tx:
+    """One write transaction: allocates seqs, writes the change log and audit."""
+
+    def __init__(self, state: ServerState, session: Session, user: Principal) -> None:
+        self.state = state
+        self.session = session
+        self.user = user
+        self.today = state.today()
+        real = state.now()
+        # With a pinned "today" (tests, demos), timestamps follow it.
+        self.now = real if real.date() == self.today else dt.datetime.combine(self.today, real.timetz())
+        self._seq: int | None = None
+        self._apps_of: dict[int, list[m.Application]] = {}
+        self._cache: dict[tuple[type, Any], Any] = {}
+        self._before: dict[tuple[str, int], str | None] = {}
+        self._log: dict[tuple[str, int], dict[str, Any]] = {}
+        self._audit: list[dict[str, Any]] = []
+        #: The wire model of each record saved in this transaction.
+        self.saved: dict[tuple[str, int], Any] = {}
+        self.keep: list[Any] = []  # strong refs for prefetched rows
+
+    def get(self, model: type[T], key: Any) -> T | None:
+        """``session.get`` through a per-transaction cache (see :meth:`prefetch`)."""
+        k = (model, key)
+        if k in self._cache:
+            return self._cache[k]  # type: ignore[no-any-return]
+        row = self.session.get(model, key)
+        self._cache[k] = row
+        return row
+
+    def prefetch(self, model: type[Any], keys: Iterable[int]) -> None:
+        """Load many rows by id in a few queries (batch requests)."""
+        want = sorted({k for k in keys if (model, k) not in self._cache})
+        id_col = col(model.id)
+        for i in range(0, len(want), 500):
+            chunk = want[i : i + 500]
+            for k in chunk:
+                self._cache[(model, k)] = None
+            for row in self.session.scalars(select(model).where(id_col.in_(chunk))):
+                self._cache[(model, row.id)] = row
+
+    def prefetch_log(self, rtype: str, ids: Iterable[int]) -> None:
+        """Load the current wire JSON of many records (the audit "before")."""
+        cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+        want = sorted({k for k in ids if (rtype, k) not in self._before})
+        for i in range(0, len(want), 500):
+            chunk = want[i : i + 500]
+            for k in chunk:
+                self._before[(rtype, k)] = None
+            rows = self.session.execute(
+                select(cl.record_id, cl.data_json).where(cl.type == rtype, cl.record_id.in_(chunk))
+            )
+            for rid, data in rows:
+                self._before[(rtype, rid)] = data
+
+    def _before_json(self, rtype: str, rid: int) -> str | None:
+        key = (rtype, rid)
+        pending = self._log.get(key)
+        if pending is not None:
+            return pending["data_json"]  # type: ignore[no-any-return]
+        if key not in self._before:
+            self.prefetch_log(rtype, [rid])
+        return self._before.get(key)
+
+    def next_seq(self) -> int:
+        if self._seq is None:
+            self._seq = current_seq(self.session)
+        self._seq += 1
+        return self._seq
+
+    def finish(self) -> None:
+        """Write the change log, audit events and the seq counter (same transaction)."""
+        self.session.flush()
+        conn = self.session.connection()
+        if self._log:
+            table = m.ChangeLog.__table__  # type: ignore[attr-defined]
+            keys = list(self._log)
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                for rtype in {k[0] for k in chunk}:
+                    ids = [k[1] for k in chunk if k[0] == rtype]
+                    conn.execute(delete(table).where(table.c.type == rtype, table.c.record_id.in_(ids)))
+            conn.execute(insert(table), list(self._log.values()))
+            self._log.clear()
+        if self._audit:
+            conn.execute(insert(m.AuditEvent.__table__), self._audit)  # type: ignore[attr-defined]
+            self._audit.clear()
+        if self._seq is not None:
+            set_setting(self.session, SEQ_KEY, str(self._seq))
+            self.session.flush()
+
+    # ------------------------------------------------------------------
+    def save(self, row: Any, action: str, *, new: bool = False) -> None:
+        """Record a change of ``row``: version, seq, change log, audit."""
+        rtype = TYPE_OF[type(row)]
+        if new:
+            row.version = 1
+            self.session.add(row)
+            self.session.flush()
+        else:
+            row.version += 1
+        row.seq = self.next_seq()
+        self.session.add(row)
+        rid = record_id(row)
+        wire = to_wire(row)
+        self.saved[(rtype, rid)] = wire
+        data = wire.model_dump_json()
+        univ, dept = scope_of(row)
+        before = None if new else self._before_json(rtype, rid)
+        self._log[(rtype, rid)] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
+                                       university_id=univ, department_id=dept, data_json=data)
+        self.audit(action, rtype, rid, before, data)
+
+    def tombstone(self, row: Any, action: str) -> None:
+        """Delete ``row``; its change-log entry becomes a tombstone."""
+        rtype = TYPE_OF[type(row)]
+        rid = record_id(row)
+        before = self._before_json(rtype, rid) or to_json(row)
+        univ, dept = scope_of(row)
+        self._log[(rtype, rid)] = dict(type=rtype, record_id=rid, seq=self.next_seq(), version=row.version + 1,
+                                       deleted=True, university_id=univ, department_id=dept, data_json=None)
+        self.session.delete(row)
+        self.audit(action, rtype, rid, before, None)
+
+    def audit(self, action: str, rtype: str, rid: int, before: str | None, after: str | None) -> None:
+        self._audit.append(dict(at=self.now, username=self.user.username, action=action, record_type=rtype,
+                                record_id=rid, before_json=before, after_json=after))
+
+    # ------------------------------------------------------------------
+    def apps_of(self, student_id: int) -> list[m.Application]:
+        apps = self._apps_of.get(student_id)
+        if apps is None:
+            apps = list(
+                self.session.scalars(
+                    select(m.Application).where(m.Application.student_id == student_id)  # type: ignore[arg-type]
+                )
+            )
+            self._apps_of[student_id] = apps
+        return apps
+
+    def prime_apps_of(self, student_ids: list[int]) -> None:
+        want = [sid for sid in set(student_ids) if sid not in self._apps_of]
+        for i in range(0, len(want), 500):
+            chunk = want[i : i + 500]
+            for sid in chunk:
+                self._apps_of[sid] = []
+            rows = self.session.scalars(
+                select(m.Application).where(m.Application.student_id.in_(chunk))  # type: ignore[attr-defined]
+            )
+            for app in rows:
+                self._apps_of[app.student_id].append(app)
+                self._cache[(m.Application, app.id)] = app
+
+    def forget_apps_of(self, student_id: int) -> None:
+        self._apps_of.pop(student_id, None)
+
+
+def lock_for_write(session: Session) -> None:
+    """Take the database's write lock first thing in a write transaction.
+
+    A no-op UPDATE of the seq counter row: SQLite takes its RESERVED lock (so
+    the reads that follow cannot go stale under another process), PostgreSQL a
+    row lock. Writers are serialised across processes too, which keeps seq
+    numbers in commit order and makes the idempotency check race-free.
+    """
+    s = m.ServerSetting.__table__  # type: ignore[attr-defined]
+    session.execute(update(s).where(s.c.key == SEQ_KEY).values(value=s.c.value))
+
+
+def ensure_settings(engine: Engine) -> None:
+    """The counter rows every write locks (a freshly migrated database has none)."""
+    with Session(engine) as session:
+        for key in (SEQ_KEY, HORIZON_KEY):
+            if session.get(m.ServerSetting, key) is None:
+                session.add(m.ServerSetting(key=key, value="0"))
+        session.commit()
+
+
+def request_hash(method: str, path: str, body: Any) -> str:
+    if isinstance(body, BaseModel):
+        body = body.model_dump(mode="json")
+    raw = json.dumps([method, path, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def run_write(
+    state: ServerState,
+    user: Principal,
+    idempotency_key: str | None,
+    fingerprint: str,
+    work: Callable[[Tx], tuple[int, BaseModel | None]],
+) -> Response:
+    """Run ``work`` in one transaction, applying ``idempotency_key`` at most once.
+
+    Only successful answers are remembered: a refused request changes nothing
+    (not even the key table), so repeating it is refused again the same way.
+    """
+    if user.read_only:
+        raise forbidden_read_only()
+    key = (idempotency_key or "").strip()
+    if not key:
+        raise ApiError(
+            428, "idempotency_key_required", "写操作须带 Idempotency-Key 请求头",
+            "Write requests need an Idempotency-Key header",
+        )
+    if len(key) > MAX_KEY_LEN:
+        raise ApiError(422, "validation_error", "Idempotency-Key 过长", "Idempotency-Key is too long")
+    with state.write_lock, Session(state.engine) as session:
+        lock_for_write(session)
+        prior = session.get(m.IdempotencyRecord, (user.staff_id, key))
+        if prior is not None:
+            if prior.request_hash != fingerprint:
+                raise ApiError(
+                    422, "idempotency_key_reused",
+                    "该 Idempotency-Key 已用于另一个不同的请求",
+                    "This Idempotency-Key was already used for a different request",
+                )
+            return Response(
+                prior.body or None, status_code=prior.status_code,
+                media_type="application/json" if prior.body else None,
+                headers={"Idempotent-Replayed": "true"},
+            )
+        tx = Tx(state, session, user)
+        try:
+            status, payload = work(tx)
+            body = payload.model_dump_json() if payload is not None else ""
+            session.add(
+                m.IdempotencyRecord(
+                    staff_id=user.staff_id, key=key, request_hash=fingerprint, status_code=status,
+                    body=body, created_at=tx.now,
+                )
+            )
+            tx.finish()
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return Response(body or None, status_code=status, media_type="application/json" if body else None)
+
+
+def check_if_match(if_match: str | None, row: Any) -> None:
+    """428 without If-Match; 409 ``version_conflict`` (with the current record)
+    when it names another version."""
+    if if_match is None or not if_match.strip():
+        raise ApiError(
+            428, "precondition_required", "修改已有记录须带 If-Match: <版本号> 请求头",
+            "Changing an existing record needs an If-Match: <version> header",
+        )
+    raw = if_match.strip()
+    if raw.startswith("W/"):
+        raw = raw[2:]
+    raw = raw.strip('"')
+    try:
+        version = int(raw)
+    except ValueError:
+        raise ApiError(422, "validation_error", "If-Match 须为版本号（整数）",
+                       "If-Match must be a version number (integer)") from None
+    check_version(version, row)
+
+
+def check_version(version: int, row: Any) -> None:
+    if version != row.version:
+        raise ApiError(
+            409, "version_conflict",
+            f"记录已被他人修改（当前版本 {row.version}，你的版本 {version}）",
+            f"The record was changed by someone else (current version {row.version}, yours {version})",
+            current=to_jsonable(row),
+        )

@@ -1,0 +1,84 @@
+"""Engine creation and schema migrations (Alembic, run programmatically)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pydantic_core
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(database_url: str) -> Engine:
+    """An engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    kwargs: dict[str, Any] = {
+        # JSON columns: Rust (pydantic-core) encoder/decoder, UTF-8 kept as is.
+        "json_serializer": lambda obj: pydantic_core.to_json(obj).decode(),
+        "json_deserializer": pydantic_core.from_json,
+    }
+    is_sqlite = database_url.startswith("sqlite")
+    if is_sqlite:
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if database_url in ("sqlite://", "sqlite:///:memory:"):
+            kwargs["poolclass"] = StaticPool
+    engine = create_engine(database_url, **kwargs)
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+    return engine
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if database_url:
+        cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (default: the newest)."""
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+class SchemaError(RuntimeError):
+    pass
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise :class:`SchemaError` unless the database is at the newest revision."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current is None:
+        raise SchemaError("unmigrated")
+    if current != head:
+        raise SchemaError(f"out of date: {current} != {head}")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the reference server (run via zhumeng_server.db)."""

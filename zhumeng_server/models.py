@@ -1,0 +1,255 @@
+"""Database tables of the reference server (SQLModel).
+
+Every record of DESIGN.md section 2 has a table; lists and nested objects are
+JSON columns. Each record row carries ``version`` (bumped on each change) and
+``seq`` (the server-wide change sequence of its last change). ``change_log``
+holds one row per record with its wire JSON pre-serialised: the change feed
+is a single indexed range query over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kw))
+
+
+class University(SQLModel, table=True):
+    __tablename__ = "university"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    code: str = Field(max_length=50)
+    in_province: bool = True
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "department"
+    id: int | None = Field(default=None, primary_key=True)
+    university_id: int = Field(index=True, foreign_key="university.id")
+    name: str = Field(max_length=200)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class StaffAccount(SQLModel, table=True):
+    __tablename__ = "staff"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=100)
+    role: str = Field(max_length=20)
+    university_id: int | None = Field(default=None, foreign_key="university.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    #: For a viewer: the role of the account whose scope it shares.
+    bound_role: str | None = Field(default=None, max_length=20)
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class AuthToken(SQLModel, table=True):
+    __tablename__ = "auth_token"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: int = Field(index=True, foreign_key="staff.id")
+    created_at: dt.datetime = _ts(nullable=False)
+    expires_at: dt.datetime = _ts(nullable=False)
+
+
+class Student(SQLModel, table=True):
+    __tablename__ = "student"
+    id: int | None = Field(default=None, primary_key=True)
+    university_id: int = Field(foreign_key="university.id")
+    department_id: int = Field(index=True, foreign_key="department.id")
+    student_no: str = Field(max_length=32, index=True)
+    name: str = Field(max_length=50)
+    id_number: str = Field(max_length=32)  # full 身份证号, never sent on the wire
+    gender: str = Field(max_length=2)
+    major: str = Field(max_length=100)
+    grade: str = Field(max_length=20)
+    degree: str = Field(max_length=20)
+    enrollment_status: str = Field(max_length=20)
+    full_time: bool = True
+    realname_verified: bool = True
+    univ_certified: bool = True
+    origin: str = Field(max_length=50)
+    out_of_province: bool = False
+    graduation_year: int
+    phone: str = Field(max_length=32)
+    hardship: str = Field(default="none", max_length=20)
+    service_needs: list[str] = Field(default_factory=list, sa_type=JSON)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Employer(SQLModel, table=True):
+    __tablename__ = "employer"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    type: str = Field(max_length=20)
+    region: str = Field(max_length=20)
+    certifying_committee: str = Field(max_length=200)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Position(SQLModel, table=True):
+    __tablename__ = "position"
+    id: int | None = Field(default=None, primary_key=True)
+    employer_id: int = Field(index=True, foreign_key="employer.id")
+    title: str = Field(max_length=200)
+    region: str = Field(max_length=20)
+    type: str = Field(max_length=20)
+    quota: int = 1
+    start_date: dt.date
+    end_date: dt.date
+    majors: list[str] = Field(default_factory=list, sa_type=JSON)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Application(SQLModel, table=True):
+    __tablename__ = "application"
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(index=True, foreign_key="student.id")
+    position_id: int = Field(index=True, foreign_key="position.id")
+    university_id: int = Field(foreign_key="university.id")
+    department_id: int = Field(index=True, foreign_key="department.id")
+    status: str = Field(max_length=20, index=True)
+    applied_at: dt.datetime = _ts(nullable=False)
+    report_form: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    checks: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    acknowledged: list[str] = Field(default_factory=list, sa_type=JSON)
+    reason: str | None = Field(default=None, max_length=500)
+    on_duty_date: dt.date | None = None
+    completed_date: dt.date | None = None
+    insurance_recorded: bool = False
+    appraisal_copy_received: dt.date | None = None
+    employer_score: int | None = None
+    student_score: int | None = None
+    responsible_staff: str | None = Field(default=None, max_length=64)
+    excellent_nominated: bool = False
+    excellent_note: str | None = Field(default=None, max_length=500)
+    history: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Withdrawal(SQLModel, table=True):
+    __tablename__ = "withdrawal"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(index=True, foreign_key="application.id")
+    student_id: int = Field(foreign_key="student.id")
+    department_id: int = Field(foreign_key="department.id")
+    university_id: int = Field(foreign_key="university.id")
+    state: str = Field(max_length=20)
+    filed_by: str = Field(max_length=64)
+    filed_at: dt.datetime = _ts(nullable=False)
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    deadline: dt.date | None = None
+    deadline_approximate: bool = False
+    submitted_late: bool = False
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "followup"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(index=True, foreign_key="application.id")
+    student_id: int = Field(foreign_key="student.id")
+    department_id: int = Field(foreign_key="department.id")
+    university_id: int = Field(foreign_key="university.id")
+    date: dt.date
+    channel: str = Field(max_length=10)
+    staff: str = Field(max_length=50)
+    note: str = Field(sa_type=Text)
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class IntegrityEntry(SQLModel, table=True):
+    __tablename__ = "integrity"
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(index=True, foreign_key="student.id")
+    department_id: int = Field(foreign_key="department.id")
+    university_id: int = Field(foreign_key="university.id")
+    application_id: int | None = Field(default=None, foreign_key="application.id")
+    kind: str = Field(max_length=20)
+    date: dt.date
+    note: str = Field(sa_type=Text)
+    source: str = Field(max_length=20)
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class CalendarYearRow(SQLModel, table=True):
+    __tablename__ = "calendar_year"
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    holidays: list[str] = Field(default_factory=list, sa_type=JSON)
+    workdays: list[str] = Field(default_factory=list, sa_type=JSON)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class ChangeLog(SQLModel, table=True):
+    """One row per record (or tombstone): what ``GET /changes`` reads."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (
+        Index("ix_change_log_seq", "seq", unique=True),
+    )
+    type: str = Field(primary_key=True, max_length=20)
+    record_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(sa_type=BigInteger)
+    version: int = 1
+    deleted: bool = False
+    #: Scope: NULL university = visible to every account; NULL department =
+    #: visible to the whole university.
+    university_id: int | None = None
+    department_id: int | None = None
+    data_json: str | None = Field(default=None, sa_type=Text)
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = _ts(nullable=False)
+    username: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    record_type: str = Field(max_length=20)
+    record_id: int = Field(sa_type=BigInteger)
+    before_json: str | None = Field(default=None, sa_type=Text)
+    after_json: str | None = Field(default=None, sa_type=Text)
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_key"
+    staff_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int
+    body: str = Field(sa_type=Text)
+    created_at: dt.datetime = _ts(nullable=False)
+
+
+class ServerSetting(SQLModel, table=True):
+    """Key/value settings: ``seq`` (the global change counter),
+    ``tombstone_horizon``, and demo parameters."""
+
+    __tablename__ = "server_setting"
+    key: str = Field(primary_key=True, max_length=50)
+    value: str = Field(max_length=200)

@@ -1,0 +1,142 @@
+"""Rows -> wire records (``zhumeng_tui.api_client.schemas``) and their scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from zhumeng_server import models as m
+from zhumeng_tui.api_client import schemas as s
+from zhumeng_tui.domain.calendar import YearData
+
+UTC = dt.UTC
+
+
+def aware(ts: dt.datetime) -> dt.datetime:
+    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+
+
+def mask_id_number(id_number: str) -> str:
+    """5101**********1234: first four and last four digits shown."""
+    if len(id_number) <= 8:
+        return "*" * len(id_number)
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+TYPE_OF: dict[type[SQLModel], str] = {
+    m.University: "university",
+    m.Department: "department",
+    m.StaffAccount: "staff",
+    m.Student: "student",
+    m.Employer: "employer",
+    m.Position: "position",
+    m.Application: "application",
+    m.Withdrawal: "withdrawal",
+    m.FollowUp: "followup",
+    m.IntegrityEntry: "integrity",
+    m.CalendarYearRow: "calendar_year",
+}
+
+
+def record_id(row: Any) -> int:
+    return int(row.year if isinstance(row, m.CalendarYearRow) else row.id)
+
+
+def scope_of(row: Any) -> tuple[int | None, int | None]:
+    """(university_id, department_id) that may see this record; None = all."""
+    if isinstance(row, m.University):
+        return row.id, None
+    if isinstance(row, m.Department):
+        return row.university_id, row.id
+    if isinstance(row, m.StaffAccount):
+        return row.university_id, row.department_id
+    if isinstance(row, m.Student | m.Application | m.Withdrawal | m.FollowUp | m.IntegrityEntry):
+        return row.university_id, row.department_id
+    return None, None
+
+
+def _base(row: Any) -> dict[str, Any]:
+    return {"id": record_id(row), "version": row.version, "seq": row.seq}
+
+
+def wire_dict(row: Any) -> dict[str, Any]:
+    """A plain dict shaped like the record's schema model (not validated)."""
+    d = _base(row)
+    if isinstance(row, m.University):
+        d.update(name=row.name, code=row.code, in_province=row.in_province)
+    elif isinstance(row, m.Department):
+        d.update(university_id=row.university_id, name=row.name)
+    elif isinstance(row, m.StaffAccount):
+        d.update(username=row.username, display_name=row.display_name, role=row.role,
+                 university_id=row.university_id, department_id=row.department_id)
+    elif isinstance(row, m.Student):
+        d.update(
+            university_id=row.university_id, department_id=row.department_id, student_no=row.student_no,
+            name=row.name, id_number_masked=mask_id_number(row.id_number), gender=row.gender,
+            major=row.major, grade=row.grade, degree=row.degree, enrollment_status=row.enrollment_status,
+            full_time=row.full_time, realname_verified=row.realname_verified,
+            univ_certified=row.univ_certified, origin=row.origin, out_of_province=row.out_of_province,
+            graduation_year=row.graduation_year, phone=row.phone, hardship=row.hardship,
+            service_needs=list(row.service_needs or []),
+        )
+    elif isinstance(row, m.Employer):
+        d.update(name=row.name, type=row.type, region=row.region, certifying_committee=row.certifying_committee)
+    elif isinstance(row, m.Position):
+        d.update(employer_id=row.employer_id, title=row.title, region=row.region, type=row.type,
+                 quota=row.quota, start_date=row.start_date, end_date=row.end_date,
+                 majors=list(row.majors or []))
+    elif isinstance(row, m.Application):
+        d.update(
+            student_id=row.student_id, position_id=row.position_id, university_id=row.university_id,
+            department_id=row.department_id, status=row.status, applied_at=aware(row.applied_at),
+            report_form=row.report_form, checks=row.checks or [], acknowledged=row.acknowledged or [],
+            reason=row.reason, on_duty_date=row.on_duty_date, completed_date=row.completed_date,
+            insurance_recorded=row.insurance_recorded, appraisal_copy_received=row.appraisal_copy_received,
+            employer_score=row.employer_score, student_score=row.student_score,
+            responsible_staff=row.responsible_staff, excellent_nominated=row.excellent_nominated,
+            excellent_note=row.excellent_note, history=row.history or [],
+        )
+    elif isinstance(row, m.Withdrawal):
+        d.update(
+            application_id=row.application_id, student_id=row.student_id, department_id=row.department_id,
+            university_id=row.university_id, state=row.state, filed_by=row.filed_by,
+            filed_at=aware(row.filed_at), steps=row.steps or [], deadline=row.deadline,
+            deadline_approximate=row.deadline_approximate, submitted_late=row.submitted_late,
+        )
+    elif isinstance(row, m.FollowUp):
+        d.update(application_id=row.application_id, student_id=row.student_id,
+                 department_id=row.department_id, date=row.date, channel=row.channel, staff=row.staff,
+                 note=row.note, created_by=row.created_by, created_at=aware(row.created_at))
+    elif isinstance(row, m.IntegrityEntry):
+        d.update(student_id=row.student_id, department_id=row.department_id,
+                 application_id=row.application_id, kind=row.kind, date=row.date, note=row.note,
+                 source=row.source, created_by=row.created_by, created_at=aware(row.created_at))
+    elif isinstance(row, m.CalendarYearRow):
+        d.update(year=row.year, holidays=sorted(row.holidays or []), workdays=sorted(row.workdays or []))
+    else:  # pragma: no cover - programming error
+        raise TypeError(type(row))
+    return d
+
+
+def to_wire(row: Any) -> s.Record:
+    """The record as its schema model (validated)."""
+    model = s.RECORD_MODELS[TYPE_OF[type(row)]]
+    return model.model_validate(wire_dict(row))
+
+
+def to_json(row: Any) -> str:
+    return to_wire(row).model_dump_json()
+
+
+def to_jsonable(row: Any) -> dict[str, Any]:
+    return to_wire(row).model_dump(mode="json")
+
+
+def year_data(row: m.CalendarYearRow) -> YearData:
+    return YearData(
+        row.year,
+        frozenset(dt.date.fromisoformat(x) for x in row.holidays or []),
+        frozenset(dt.date.fromisoformat(x) for x in row.workdays or []),
+    )

@@ -1,0 +1,332 @@
+"""Declarative schema of the local cache.
+
+Mirror tables: one per record type, ``m_<type>(id, version, seq, data, ...)``
+where ``data`` is the record's JSON and the extra columns are extracted from it
+at apply time (for indexes and joins). ``app_view`` is the denormalised
+application table the review queue filters (one row per application).
+
+Extending (e.g. the tracking helper): append a :class:`Col` to ``MIRROR[type]``
+or a :class:`ViewCol` to ``APP_VIEW`` and bump ``SCHEMA_VERSION``; an existing
+cache is rebuilt from the server on next open (pending outbox entries are kept).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from zhumeng_tui.cache.pinyin import name_pinyin
+from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+
+SCHEMA_VERSION = 4
+
+Data = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+    sqltype: str  # INTEGER | TEXT | REAL
+    get: Callable[[Data], Any] | None = None  # default: data.get(name)
+    index: bool = False
+
+    def value(self, data: Data) -> Any:
+        v = self.get(data) if self.get else data.get(self.name)
+        if isinstance(v, bool):
+            return int(v)
+        if isinstance(v, list | dict):
+            return None
+        return v
+
+
+_RANK = {CheckResult.PASS.value: 0, CheckResult.WARN.value: 1, CheckResult.FAIL.value: 2}
+
+
+def _app_derived(d: Data) -> Data:
+    """The check columns and the worst result, in one pass over ``checks``."""
+    out: Data = {"c_" + str(c.get("check")): c.get("result") for c in d.get("checks") or ()}
+    results = set(out.values())
+    out["worst"] = "fail" if "fail" in results else "warn" if "warn" in results else "pass"
+    return out
+
+
+def _student_derived(d: Data) -> Data:
+    full, initials = name_pinyin(d.get("name") or "")
+    return {"py_full": full, "py_initials": initials}
+
+
+#: Per-type values computed once per record (a column without ``get`` reads
+#: them first, then the record itself).
+DERIVED: dict[str, Callable[[Data], Data]] = {
+    "application": _app_derived,
+    "student": _student_derived,
+}
+
+
+_ID_FULL = re.compile(r"^(\d{4})\d{10}(\d{3}[\dXx])$")
+
+
+def mask_id_number(value: str | None) -> str | None:
+    """Never store a full 身份证号: mask anything that looks unmasked."""
+    if value is None:
+        return None
+    m = _ID_FULL.match(value)
+    if m:
+        return f"{m.group(1)}**********{m.group(2)}"
+    return value
+
+
+MIRROR: dict[str, list[Col]] = {
+    "university": [Col("name", "TEXT"), Col("in_province", "INTEGER")],
+    "department": [Col("university_id", "INTEGER", index=True), Col("name", "TEXT")],
+    "staff": [
+        Col("username", "TEXT", index=True),
+        Col("role", "TEXT"),
+        Col("department_id", "INTEGER"),
+    ],
+    "student": [
+        Col("university_id", "INTEGER"),
+        Col("department_id", "INTEGER", index=True),
+        Col("student_no", "TEXT", index=True),
+        Col("name", "TEXT"),
+        Col("py_full", "TEXT"),
+        Col("py_initials", "TEXT"),
+        Col("phone", "TEXT"),
+        Col("out_of_province", "INTEGER"),
+    ],
+    "employer": [Col("name", "TEXT"), Col("type", "TEXT"), Col("region", "TEXT")],
+    "position": [
+        Col("employer_id", "INTEGER", index=True),
+        Col("title", "TEXT"),
+        Col("region", "TEXT"),
+        Col("start_date", "TEXT"),
+        Col("end_date", "TEXT"),
+    ],
+    "application": [
+        Col("student_id", "INTEGER", index=True),
+        Col("position_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER", index=True),
+        Col("status", "TEXT"),
+        Col("worst", "TEXT"),
+        *[Col(f"c_{c.value}", "TEXT") for c in CheckId],
+        Col("applied_at", "TEXT"),
+        Col("on_duty_date", "TEXT"),
+        Col("completed_date", "TEXT"),
+        Col("insurance_recorded", "INTEGER"),
+        Col("appraisal_copy_received", "TEXT"),
+        Col("employer_score", "INTEGER"),
+        Col("student_score", "INTEGER"),
+        Col("responsible_staff", "TEXT"),
+        Col("excellent_nominated", "INTEGER"),
+    ],
+    "withdrawal": [
+        Col("application_id", "INTEGER", index=True),
+        Col("student_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
+        Col("state", "TEXT"),
+        Col("deadline", "TEXT"),
+    ],
+    "followup": [
+        Col("application_id", "INTEGER", index=True),
+        Col("student_id", "INTEGER", index=True),
+        Col("date", "TEXT"),
+    ],
+    "integrity": [
+        Col("student_id", "INTEGER", index=True),
+        Col("application_id", "INTEGER", index=True),
+        Col("kind", "TEXT"),
+        Col("date", "TEXT"),
+    ],
+    "calendar_year": [Col("year", "INTEGER")],
+}
+
+
+def extractor(rtype: str) -> Callable[[Data], list[Any]]:
+    """A fast function: record -> the values of ``MIRROR[rtype]``'s columns.
+
+    Generated code (one expression per column, no per-column branching): this
+    runs once per record on every sync. Booleans are stored as 0/1 by sqlite3.
+    A list/dict where a scalar is expected makes SQLite refuse the row; the
+    caller then falls back to :func:`safe_values`."""
+    cols = MIRROR[rtype]
+    derive = DERIVED.get(rtype)
+    derived_names = set(derive({}) if derive else {}) | (
+        {f"c_{c.value}" for c in CheckId} if rtype == "application" else set()
+    )
+    env: dict[str, Any] = {"derive": derive, "_scalar": _scalar}
+    parts = []
+    for i, c in enumerate(cols):
+        if c.get is not None:
+            env[f"get{i}"] = c.get
+            parts.append(f"_scalar(get{i}(d))")
+        elif c.name in derived_names:
+            parts.append(f"x.get({c.name!r})")
+        else:
+            parts.append(f"d.get({c.name!r})")
+    pre = "x = derive(d)\n    " if derive else ""
+    src = f"def values(d):\n    {pre}return [{', '.join(parts)}]\n"
+    exec(compile(src, f"<extractor {rtype}>", "exec"), env)
+    fn: Callable[[Data], list[Any]] = env["values"]
+    return fn
+
+
+def safe_values(rtype: str, d: Data) -> list[Any]:
+    """The slow, lenient extraction (lists/dicts become NULL)."""
+    return [Col.value(c, d) if c.get is not None or c.name not in d else _scalar(d.get(c.name))
+            for c in MIRROR[rtype]] if rtype not in DERIVED else [
+        _scalar(v) for v in extractor(rtype)(d)]
+
+
+def _scalar(v: Any) -> Any:
+    return None if isinstance(v, list | dict) else v
+
+
+def transform(rtype: str, data: Data) -> Data:
+    """Cache-side cleanup before a record is stored (ID numbers masked)."""
+    if rtype == "student" and "id_number_masked" in data:
+        data["id_number_masked"] = mask_id_number(data.get("id_number_masked"))
+        data.pop("id_number", None)
+    return data
+
+
+@dataclass(frozen=True)
+class ViewCol:
+    name: str
+    sqltype: str
+    expr: str  # SQL over a (m_application), s (m_student), d, p, e
+    index: bool = False
+
+
+#: The denormalised application row (review queue, interns list).
+APP_VIEW: list[ViewCol] = [
+    ViewCol("version", "INTEGER", "a.version"),
+    ViewCol("student_id", "INTEGER", "a.student_id"),
+    ViewCol("student_no", "TEXT", "COALESCE(s.student_no, '')", index=True),
+    ViewCol("name", "TEXT", "COALESCE(s.name, '')"),
+    ViewCol("py_full", "TEXT", "COALESCE(s.py_full, '')"),
+    ViewCol("py_initials", "TEXT", "COALESCE(s.py_initials, '')"),
+    ViewCol("phone", "TEXT", "COALESCE(s.phone, '')"),
+    ViewCol("out_of_province", "INTEGER", "COALESCE(s.out_of_province, 0)"),
+    ViewCol("department_id", "INTEGER", "a.department_id", index=True),
+    ViewCol("department", "TEXT", "COALESCE(d.name, '')"),
+    ViewCol("position_id", "INTEGER", "a.position_id"),
+    ViewCol("position", "TEXT", "COALESCE(p.title, '')"),
+    ViewCol("employer_id", "INTEGER", "p.employer_id", index=True),
+    ViewCol("employer", "TEXT", "COALESCE(e.name, '')"),
+    ViewCol("city", "TEXT", "COALESCE(p.region, '')"),
+    ViewCol("start_date", "TEXT", "COALESCE(p.start_date, '')"),
+    ViewCol("end_date", "TEXT", "COALESCE(p.end_date, '')"),
+    ViewCol("status", "TEXT", "a.status", index=True),
+    ViewCol("worst", "TEXT", "a.worst"),
+    *[ViewCol(f"c_{c.value}", "TEXT", f"COALESCE(a.c_{c.value}, '')") for c in CheckId],
+    ViewCol(
+        "failed_checks",
+        "TEXT",
+        "rtrim(" + " || ".join(f"CASE WHEN a.c_{c.value} = 'fail' THEN '{c.value} ' ELSE '' END" for c in CheckId)
+        + ")",
+    ),
+    ViewCol("applied_at", "TEXT", "a.applied_at"),
+    ViewCol("on_duty_date", "TEXT", "a.on_duty_date"),
+    ViewCol("completed_date", "TEXT", "a.completed_date"),
+    ViewCol("insurance_recorded", "INTEGER", "a.insurance_recorded"),
+    ViewCol("appraisal_copy_received", "TEXT", "a.appraisal_copy_received"),
+    ViewCol("employer_score", "INTEGER", "a.employer_score"),
+    ViewCol("student_score", "INTEGER", "a.student_score"),
+    ViewCol("responsible_staff", "TEXT", "a.responsible_staff"),
+    ViewCol("excellent_nominated", "INTEGER", "a.excellent_nominated"),
+    ViewCol(
+        "has_open_withdrawal",
+        "INTEGER",
+        "EXISTS(SELECT 1 FROM m_withdrawal w WHERE w.application_id = a.id"
+        " AND w.state NOT IN ('submitted', 'cancelled'))",
+    ),
+    ViewCol("local_state", "TEXT", "(" + "{local_state}" + ")"),
+]
+
+#: SQL giving the outbox state of record (:rtype, <id expr>): conflict > rejected > pending.
+LOCAL_STATE_SQL = (
+    "SELECT CASE MAX(CASE i.state WHEN 'conflict' THEN 3 WHEN 'rejected' THEN 2 "
+    "WHEN 'pending' THEN 1 ELSE 0 END) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected' "
+    "WHEN 1 THEN 'pending' ELSE NULL END FROM outbox_item i "
+    "WHERE i.rtype = '{rtype}' AND i.rid = {rid} AND i.state IN ('pending', 'conflict', 'rejected')"
+)
+
+
+def ddl() -> list[str]:
+    out = [
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+        """CREATE TABLE IF NOT EXISTS outbox (
+            seq INTEGER PRIMARY KEY,
+            client_id TEXT NOT NULL,
+            idem_key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            body TEXT,
+            if_match INTEGER,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            sent INTEGER NOT NULL DEFAULT 0,
+            next_try REAL NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            code TEXT, message_zh TEXT, message_en TEXT,
+            response TEXT)""",
+        """CREATE TABLE IF NOT EXISTS outbox_item (
+            seq INTEGER NOT NULL,
+            pos INTEGER NOT NULL,
+            rtype TEXT NOT NULL,
+            rid INTEGER NOT NULL,
+            base_version INTEGER,
+            base TEXT,
+            local TEXT,
+            state TEXT NOT NULL DEFAULT 'pending',
+            code TEXT, message_zh TEXT, message_en TEXT,
+            server TEXT,
+            PRIMARY KEY (seq, pos))""",
+        "CREATE INDEX IF NOT EXISTS ix_outbox_item_rec ON outbox_item (rtype, rid, state)",
+        "CREATE INDEX IF NOT EXISTS ix_outbox_state ON outbox (state, seq)",
+    ]
+    for rtype, cols in MIRROR.items():
+        extra = "".join(f", {c.name} {c.sqltype}" for c in cols)
+        out.append(
+            f"CREATE TABLE IF NOT EXISTS m_{rtype} (id INTEGER PRIMARY KEY, version INTEGER NOT NULL,"
+            f" seq INTEGER NOT NULL, data TEXT NOT NULL{extra})"
+        )
+        for c in cols:
+            if c.index:
+                out.append(f"CREATE INDEX IF NOT EXISTS ix_{rtype}_{c.name} ON m_{rtype} ({c.name})")
+    vcols = "".join(f", {c.name} {c.sqltype}" for c in APP_VIEW)
+    out.append(f"CREATE TABLE IF NOT EXISTS app_view (id INTEGER PRIMARY KEY{vcols})")
+    for vc in APP_VIEW:
+        if vc.index:
+            out.append(f"CREATE INDEX IF NOT EXISTS ix_app_view_{vc.name} ON app_view ({vc.name})")
+    out.append("CREATE INDEX IF NOT EXISTS ix_app_view_local ON app_view (local_state)")
+    # covering index for the dashboard: counts per status, waiting, blockers by check
+    checks = ", ".join(f"c_{c.value}" for c in CheckId)
+    out.append(
+        "CREATE INDEX IF NOT EXISTS ix_app_view_dash ON app_view"
+        f" (status, out_of_province, department_id, {checks})"
+    )
+    return out
+
+
+MIRROR_TABLES = [f"m_{t}" for t in MIRROR] + ["app_view"]
+
+
+def app_view_rebuild_sql(where: str) -> str:
+    """INSERT OR REPLACE app_view rows for applications matching ``where`` (over ``a``)."""
+    local = LOCAL_STATE_SQL.format(rtype="application", rid="a.id")
+    names = ", ".join(c.name for c in APP_VIEW)
+    exprs = ", ".join(c.expr.replace("{local_state}", local) for c in APP_VIEW)
+    return (
+        f"INSERT OR REPLACE INTO app_view (id, {names}) SELECT a.id, {exprs} "
+        "FROM m_application a "
+        "LEFT JOIN m_student s ON s.id = a.student_id "
+        "LEFT JOIN m_department d ON d.id = a.department_id "
+        "LEFT JOIN m_position p ON p.id = a.position_id "
+        "LEFT JOIN m_employer e ON e.id = p.employer_id "
+        f"WHERE {where}"
+    )

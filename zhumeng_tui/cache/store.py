@@ -1,0 +1,770 @@
+"""The local SQLite cache: mirror tables, sync cursor and the outbox.
+
+One database per server URL + account (see :func:`cache_path`), 0600 in a 0700
+directory, WAL + ``synchronous=FULL`` (an acknowledged change survives a crash
+or power cut). ``PRAGMA user_version`` holds the schema version: any other
+version drops and rebuilds the mirror (re-pulled from the server) but keeps the
+outbox.
+
+Threads: each thread gets its own connection (WAL readers never block); all
+writes go through :meth:`Cache.write` (a process lock + ``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic_core import to_json
+
+from zhumeng_tui.cache.schema import (
+    MIRROR,
+    MIRROR_TABLES,
+    SCHEMA_VERSION,
+    Data,
+    app_view_rebuild_sql,
+    ddl,
+    extractor,
+    safe_values,
+    transform,
+)
+
+APP_NAME = "zhumeng-tui"
+
+_EXTRACT = {rtype: extractor(rtype) for rtype in MIRROR}
+_INSERT = {
+    rtype: (
+        f"INSERT OR REPLACE INTO m_{rtype} (id, version, seq, data"
+        + "".join(f", {col.name}" for col in cols)
+        + ") VALUES (?, ?, ?, ?"
+        + ", ?" * len(cols)
+        + ")"
+    )
+    for rtype, cols in MIRROR.items()
+}
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def cache_path(server_url: str, username: str, data_dir: Path | None = None) -> Path:
+    """``<data dir>/cache-<hash of url + account>.sqlite3``."""
+    key = f"{server_url.rstrip('/').lower()}\n{username}".encode()
+    digest = hashlib.sha256(key).hexdigest()[:20]
+    return (data_dir or default_data_dir()) / f"cache-{digest}.sqlite3"
+
+
+def _dumps(data: Any) -> str:
+    """Compact JSON text (pydantic-core's serializer: ~3x faster than json.dumps)."""
+    try:
+        return to_json(data).decode()
+    except Exception:  # an odd value: fall back to the slow, lenient path
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+# ----------------------------------------------------------------- outbox --
+
+
+@dataclass
+class MutationItem:
+    """One record a mutation touches. ``local`` is the optimistic record to show
+    until the server answers (None: leave the mirror alone). A new record not
+    yet known to the server uses a negative temporary ``rid``."""
+
+    rtype: str
+    rid: int
+    local: Data | None = None
+
+
+@dataclass
+class Mutation:
+    """A local change: what to send, and which records it touches.
+
+    ``kind`` picks the answer handler (see ``cache.sync.HANDLERS``): "record"
+    (the answer is the updated record of ``items[0].rtype``), "batch"
+    (``BatchResponse``, items in order), or any kind registered later.
+    """
+
+    kind: str
+    method: str
+    path: str
+    body: Any
+    items: list[MutationItem]
+    if_match: int | None = None
+
+
+@dataclass
+class OutboxItem:
+    pos: int
+    rtype: str
+    rid: int
+    base_version: int | None
+    state: str
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+
+@dataclass
+class OutboxEntry:
+    seq: int
+    client_id: str
+    idem_key: str
+    kind: str
+    method: str
+    path: str
+    body: Any
+    if_match: int | None
+    state: str
+    attempts: int
+    sent: bool
+    next_try: float
+    created_at: str
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    items: list[OutboxItem] = field(default_factory=list)
+
+
+@dataclass
+class ItemOutcome:
+    """How the server answered for one item of an entry."""
+
+    pos: int
+    state: str  # ok | conflict | rejected
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+    server: Data | None = None  # the server's record (new one, or current on conflict)
+
+
+@dataclass
+class LocalState:
+    state: str  # pending | conflict | rejected
+    code: str | None
+    message_zh: str | None
+    message_en: str | None
+    seq: int
+    server: Data | None = None
+    local: Data | None = None
+
+    def message(self, lang: str = "zh") -> str | None:
+        return self.message_en if lang == "en" else self.message_zh
+
+
+# ------------------------------------------------------------------ cache --
+
+
+class Cache:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._wlock = threading.RLock()
+        self._closed = False
+        self.rebuilt = False  # True when this open dropped an old mirror
+        self._prepare_files()
+        self._init_schema()
+
+    # ------------------------------------------------------------ files --
+
+    def _prepare_files(self) -> None:
+        d = self.path.parent
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError):
+            os.chmod(d, 0o700)
+        if not self.path.exists():
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+        self._fix_modes()
+
+    def _fix_modes(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(self.path) + suffix)
+            with contextlib.suppress(OSError):
+                if p.exists() and stat.S_IMODE(p.stat().st_mode) != 0o600:
+                    os.chmod(p, 0o600)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA cache_size=-16000")
+        return conn
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (reads; writes go through :meth:`write`)."""
+        if self._closed:
+            raise RuntimeError("cache is closed")
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = self._connect()
+            self._local.conn = c
+            with self._conns_lock:
+                self._conns.append(c)
+            self._fix_modes()
+        return c
+
+    @contextlib.contextmanager
+    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
+
+        ``durable=False`` commits with ``synchronous=NORMAL`` (no fsync): only
+        for pages of the mirror, which can always be pulled again — the page
+        and its cursor are still one atomic transaction, so a power cut can
+        only lose the last pages, never leave them half applied. Outbox writes
+        always use ``synchronous=FULL``."""
+        c = self.conn()
+        with self._wlock:
+            if c.in_transaction:  # nested: join the outer transaction
+                yield c
+                return
+            if not durable:
+                c.execute("PRAGMA synchronous=NORMAL")
+            try:
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    yield c
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+                c.execute("COMMIT")
+            finally:
+                if not durable:
+                    c.execute("PRAGMA synchronous=FULL")
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A consistent snapshot for several queries."""
+        c = self.conn()
+        if c.in_transaction:
+            yield c
+            return
+        c.execute("BEGIN")
+        try:
+            yield c
+        finally:
+            c.execute("COMMIT")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._conns_lock:
+            for c in self._conns:
+                with contextlib.suppress(sqlite3.Error):
+                    c.close()
+            self._conns.clear()
+
+    # ----------------------------------------------------------- schema --
+
+    def _init_schema(self) -> None:
+        c = self.conn()
+        with self._wlock:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                version = c.execute("PRAGMA user_version").fetchone()[0]
+                if version not in (0, SCHEMA_VERSION):
+                    self._rebuild(c)
+                elif version == 0:
+                    # A brand-new file, or one from before versioning: start clean,
+                    # keeping any outbox that exists.
+                    has_tables = c.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE type='table'"
+                    ).fetchone()[0]
+                    if has_tables:
+                        self._rebuild(c)
+                for stmt in ddl():
+                    c.execute(stmt)
+                c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                if self._meta(c, "client_id") is None:
+                    self._set_meta(c, "client_id", uuid.uuid4().hex)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+        self._fix_modes()
+
+    def _rebuild(self, c: sqlite3.Connection) -> None:
+        """Drop everything but the outbox and the client id; the mirror is re-pulled."""
+        keep_meta = {}
+        with contextlib.suppress(sqlite3.Error):
+            for k, v in c.execute("SELECT key, value FROM meta WHERE key IN ('client_id', 'me')"):
+                keep_meta[k] = v
+        tables = [
+            r[0]
+            for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            if not r[0].startswith("sqlite_")
+        ]
+        outbox_rows: list[dict[str, Any]] = []
+        item_rows: list[dict[str, Any]] = []
+        if "outbox" in tables:
+            cur = c.execute("SELECT * FROM outbox")
+            cols = [d[0] for d in cur.description]
+            outbox_rows = [dict(zip(cols, r, strict=True)) for r in cur]
+        if "outbox_item" in tables:
+            cur = c.execute("SELECT * FROM outbox_item")
+            cols = [d[0] for d in cur.description]
+            item_rows = [dict(zip(cols, r, strict=True)) for r in cur]
+        for t in tables:
+            c.execute(f'DROP TABLE IF EXISTS "{t}"')
+        for stmt in ddl():
+            c.execute(stmt)
+        for k, v in keep_meta.items():
+            self._set_meta(c, k, v)
+        for table, rows in (("outbox", outbox_rows), ("outbox_item", item_rows)):
+            known = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
+            for r in rows:
+                r = {k: v for k, v in r.items() if k in known}
+                if not r:
+                    continue
+                names = ", ".join(r)
+                marks = ", ".join("?" for _ in r)
+                c.execute(f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({marks})", list(r.values()))
+        self.rebuilt = True
+
+    # ------------------------------------------------------------- meta --
+
+    @staticmethod
+    def _meta(c: sqlite3.Connection, key: str) -> str | None:
+        row = c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    @staticmethod
+    def _set_meta(c: sqlite3.Connection, key: str, value: str | None) -> None:
+        if value is None:
+            c.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def get_meta(self, key: str) -> str | None:
+        return self._meta(self.conn(), key)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.write() as c:
+            self._set_meta(c, key, value)
+
+    @property
+    def client_id(self) -> str:
+        v = self.get_meta("client_id")
+        assert v is not None
+        return v
+
+    @property
+    def cursor(self) -> int:
+        return int(self.get_meta("cursor") or 0)
+
+    def mirror_empty(self) -> bool:
+        return self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_application)").fetchone()[0] == 1 and (
+            self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_student)").fetchone()[0] == 1
+        )
+
+    # ----------------------------------------------------------- mirror --
+
+    def get_record(self, rtype: str, rid: int) -> Data | None:
+        row = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE id = ?", (rid,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def records(self, rtype: str, where: str = "1", params: Sequence[Any] = ()) -> list[Data]:
+        rows = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE {where} ORDER BY id", params)
+        return [json.loads(r[0]) for r in rows]
+
+    def _row(self, rtype: str, data: Data, seq: int | None = None) -> list[Any]:
+        data = transform(rtype, data)
+        version = int(data.get("version") or 1)
+        if seq is None:
+            seq = int(data.get("seq") or 0)
+        return [int(data["id"]), version, seq, _dumps(data), *_EXTRACT[rtype](data)]
+
+    def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[list[Any]]) -> None:
+        rows = list(rows)
+        try:
+            c.executemany(_INSERT[rtype], rows)
+        except sqlite3.ProgrammingError:  # an unexpected list/dict in a column: the lenient path
+            for row in rows:
+                data = json.loads(row[3])
+                c.execute(_INSERT[rtype], [*row[:4], *safe_values(rtype, data)])
+
+    def _put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
+        c.execute(_INSERT[rtype], self._row(rtype, data, seq))
+
+    def _delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
+        c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
+        if rtype == "application":
+            c.execute("DELETE FROM app_view WHERE id = ?", (rid,))
+
+    def _version(self, c: sqlite3.Connection, rtype: str, rid: int) -> int | None:
+        row = c.execute(f"SELECT version FROM m_{rtype} WHERE id = ?", (rid,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def store_server_record(self, c: sqlite3.Connection, rtype: str, data: Data, *, force: bool = False) -> bool:
+        """Store a record the server sent, unless the mirror already has a newer one."""
+        have = self._version(c, rtype, int(data["id"]))
+        if not force and have is not None and have > int(data.get("version") or 1):
+            return False
+        self._put(c, rtype, data)
+        return True
+
+    def apply_changes(self, changes: Iterable[Any], cursor: int, *, bulk: bool = False) -> int:
+        """Apply one page of the change feed (records + tombstones) and move the
+        cursor, in ONE transaction. ``changes`` are ``schemas.Change`` objects.
+
+        ``bulk`` (a pull from cursor 0): leave ``app_view`` alone and mark it
+        stale; :meth:`finish_bulk` rebuilds it in one statement at the end (an
+        interrupted first sync leaves the mark, and the next pull finishes it)."""
+        n = 0
+        puts: dict[str, dict[int, list[Any]]] = {}
+        deletes: dict[str, set[int]] = {}
+        touched: dict[str, set[int]] = {}
+        with self.write(durable=False) as c:
+            pending = {
+                (r[0], r[1]): r[2]
+                for r in c.execute(
+                    "SELECT rtype, rid, MAX(base_version) FROM outbox_item WHERE state = 'pending'"
+                    " GROUP BY rtype, rid"
+                )
+            }
+            for ch in changes:
+                n += 1
+                rtype = ch.type
+                if rtype not in MIRROR:
+                    continue
+                rid = ch.id
+                touched.setdefault(rtype, set()).add(rid)
+                if ch.deleted or ch.data is None:
+                    puts.get(rtype, {}).pop(rid, None)
+                    deletes.setdefault(rtype, set()).add(rid)
+                    continue
+                if pending:
+                    base = pending.get((rtype, rid))
+                    if base is not None and ch.version <= base:
+                        if self._version(c, rtype, rid) is not None:
+                            continue  # our optimistic local record is based on this one: keep it
+                        # the mirror lost it (a rebuilt cache): show the newest optimistic state
+                        local = self._pending_local(c, rtype, rid)
+                        if local is not None:
+                            local.update(id=rid, version=ch.version, seq=ch.seq)
+                            puts.setdefault(rtype, {})[rid] = self._row(rtype, local, ch.seq)
+                            continue
+                data = ch.data
+                data.setdefault("id", rid)
+                data["version"] = ch.version
+                data["seq"] = ch.seq
+                deletes.get(rtype, set()).discard(rid)
+                puts.setdefault(rtype, {})[rid] = self._row(rtype, data, ch.seq)
+            for rtype, ids in deletes.items():
+                for rid in ids:
+                    self._delete(c, rtype, rid)
+            for rtype, rows in puts.items():
+                self._put_many(c, rtype, rows.values())
+            if bulk:
+                self._set_meta(c, "view_stale", "1")
+            else:
+                self._refresh_view(c, touched)
+            self._set_meta(c, "cursor", str(cursor))
+        return n
+
+    @property
+    def view_stale(self) -> bool:
+        return self.get_meta("view_stale") is not None
+
+    def finish_bulk(self) -> None:
+        """Rebuild ``app_view`` from the mirror after a bulk pull (one transaction)."""
+        with self.write() as c:
+            c.execute("DELETE FROM app_view")
+            c.execute(app_view_rebuild_sql("1"))
+            self._set_meta(c, "view_stale", None)
+
+    @staticmethod
+    def _pending_local(c: sqlite3.Connection, rtype: str, rid: int) -> Data | None:
+        row = c.execute(
+            "SELECT local FROM outbox_item WHERE rtype = ? AND rid = ? AND state = 'pending' AND local IS NOT NULL"
+            " ORDER BY seq DESC LIMIT 1",
+            (rtype, rid),
+        ).fetchone()
+        return None if row is None else dict(json.loads(row[0]))
+
+    def _refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
+        """Rebuild the app_view rows depending on the touched records."""
+        if not touched:
+            return
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS touched_app (id INTEGER PRIMARY KEY)")
+        c.execute("CREATE TEMP TABLE IF NOT EXISTS touched_ids (id INTEGER PRIMARY KEY)")
+        c.execute("DELETE FROM temp.touched_app")
+
+        def via(column: str, ids: set[int], sub: str | None = None) -> None:
+            if not ids:
+                return
+            c.execute("DELETE FROM temp.touched_ids")
+            c.executemany("INSERT OR IGNORE INTO temp.touched_ids VALUES (?)", [(i,) for i in ids])
+            src = "SELECT id FROM temp.touched_ids" if sub is None else sub
+            c.execute(
+                f"INSERT OR IGNORE INTO temp.touched_app SELECT id FROM m_application WHERE {column} IN ({src})"
+            )
+
+        apps = touched.get("application", set())
+        c.executemany("INSERT OR IGNORE INTO temp.touched_app VALUES (?)", [(i,) for i in apps])
+        via("student_id", touched.get("student", set()))
+        via("position_id", touched.get("position", set()))
+        via("department_id", touched.get("department", set()))
+        via(
+            "position_id",
+            touched.get("employer", set()),
+            "SELECT id FROM m_position WHERE employer_id IN (SELECT id FROM temp.touched_ids)",
+        )
+        wd = touched.get("withdrawal", set())
+        if wd:
+            c.execute("DELETE FROM temp.touched_ids")
+            c.executemany("INSERT OR IGNORE INTO temp.touched_ids VALUES (?)", [(i,) for i in wd])
+            c.execute(
+                "INSERT OR IGNORE INTO temp.touched_app SELECT application_id FROM m_withdrawal"
+                " WHERE id IN (SELECT id FROM temp.touched_ids) AND application_id IS NOT NULL"
+            )
+        c.execute(app_view_rebuild_sql("a.id IN (SELECT id FROM temp.touched_app)"))
+
+    def refresh_records(self, c: sqlite3.Connection, rtype: str, ids: Iterable[int]) -> None:
+        self._refresh_view(c, {rtype: set(ids)})
+
+    def rebuild_view(self) -> None:
+        self.finish_bulk()
+
+    def reset_mirror(self) -> None:
+        """The server said ``reset``: drop the mirror; the next pull starts from 0."""
+        with self.write() as c:
+            for t in MIRROR_TABLES:
+                c.execute(f"DELETE FROM {t}")
+            self._set_meta(c, "cursor", "0")
+
+    # ----------------------------------------------------------- outbox --
+
+    def add_mutation(self, m: Mutation) -> int:
+        """Queue ``m`` and apply its optimistic records, in ONE transaction.
+        Returns the entry's sequence number (gap-free per client)."""
+        with self.write() as c:
+            return self.add_mutation_in(c, m)
+
+    def add_mutation_in(self, c: sqlite3.Connection, m: Mutation) -> int:
+        client_id = self._meta(c, "client_id")
+        assert client_id is not None
+        seq = int(c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0])
+        key = f"{client_id}-{seq}"
+        c.execute(
+            "INSERT INTO outbox (seq, client_id, idem_key, kind, method, path, body, if_match, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, client_id, key, m.kind, m.method, m.path, _dumps(m.body), m.if_match, _now()),
+        )
+        touched: dict[str, set[int]] = {}
+        for pos, it in enumerate(m.items):
+            row = c.execute(f"SELECT version, data FROM m_{it.rtype} WHERE id = ?", (it.rid,)).fetchone()
+            base_version, base = (row[0], row[1]) if row else (None, None)
+            c.execute(
+                "INSERT INTO outbox_item (seq, pos, rtype, rid, base_version, base, local)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, pos, it.rtype, it.rid, base_version, base,
+                 None if it.local is None else _dumps(it.local)),
+            )
+            if it.local is not None:
+                local = dict(it.local)
+                local["id"] = it.rid
+                if base_version is not None:
+                    local["version"] = base_version
+                self._put(c, it.rtype, local)
+            touched.setdefault(it.rtype, set()).add(it.rid)
+        self._refresh_view(c, touched)
+        return seq
+
+    def _entry(self, c: sqlite3.Connection, row: sqlite3.Row | tuple[Any, ...]) -> OutboxEntry:
+        (seq, client_id, key, kind, method, path, body, if_match, state, attempts, sent, next_try,
+         created_at, code, zh, en) = row
+        items = [
+            OutboxItem(*r)
+            for r in c.execute(
+                "SELECT pos, rtype, rid, base_version, state, code, message_zh, message_en"
+                " FROM outbox_item WHERE seq = ? ORDER BY pos",
+                (seq,),
+            )
+        ]
+        return OutboxEntry(seq, client_id, key, kind, method, path, json.loads(body) if body else None,
+                           if_match, state, attempts, bool(sent), next_try, created_at, code, zh, en, items)
+
+    _ENTRY_COLS = (
+        "seq, client_id, idem_key, kind, method, path, body, if_match, state, attempts, sent, next_try,"
+        " created_at, code, message_zh, message_en"
+    )
+
+    def entries(self, state: str | None = None) -> list[OutboxEntry]:
+        c = self.conn()
+        where, params = ("WHERE state = ?", (state,)) if state else ("", ())
+        rows = c.execute(f"SELECT {self._ENTRY_COLS} FROM outbox {where} ORDER BY seq", params).fetchall()
+        return [self._entry(c, r) for r in rows]
+
+    def entry(self, seq: int) -> OutboxEntry | None:
+        c = self.conn()
+        row = c.execute(f"SELECT {self._ENTRY_COLS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else self._entry(c, row)
+
+    def next_pending(self) -> OutboxEntry | None:
+        c = self.conn()
+        row = c.execute(
+            f"SELECT {self._ENTRY_COLS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1"
+        ).fetchone()
+        return None if row is None else self._entry(c, row)
+
+    def mark_attempt(self, seq: int, *, error: tuple[str, str, str] | None, delay: float) -> None:
+        with self.write() as c:
+            c.execute(
+                "UPDATE outbox SET attempts = attempts + 1, sent = 1, next_try = ?, updated_at = ?,"
+                " code = ?, message_zh = ?, message_en = ? WHERE seq = ?",
+                (time.time() + delay, _now(), *(error or (None, None, None)), seq),
+            )
+
+    def resolve(self, seq: int, outcomes: list[ItemOutcome], *, entry_code: tuple[str, str, str] | None = None,
+                response: Any = None) -> None:
+        """Record the server's definite answer for entry ``seq`` (one transaction)."""
+        with self.write() as c:
+            rows = {
+                r[0]: r
+                for r in c.execute(
+                    "SELECT pos, rtype, rid, base_version, base FROM outbox_item WHERE seq = ?", (seq,)
+                )
+            }
+            touched: dict[str, set[int]] = {}
+            states = set()
+            later_unsent, later_pending = c.execute(
+                "SELECT EXISTS(SELECT 1 FROM outbox WHERE seq > ? AND state = 'pending' AND sent = 0),"
+                " EXISTS(SELECT 1 FROM outbox WHERE seq > ? AND state = 'pending')",
+                (seq, seq),
+            ).fetchone()
+            for o in outcomes:
+                pos, rtype, rid, base_version, base = rows[o.pos]
+                states.add(o.state)
+                c.execute(
+                    "UPDATE outbox_item SET state = ?, code = ?, message_zh = ?, message_en = ?, server = ?"
+                    " WHERE seq = ? AND pos = ?",
+                    (o.state, o.code, o.message_zh, o.message_en,
+                     None if o.server is None else _dumps(o.server), seq, pos),
+                )
+                touched.setdefault(rtype, set()).add(rid)
+                if o.state == "ok" and o.server is not None:
+                    new_id = int(o.server.get("id", rid))
+                    if rid < 0 or new_id != rid:  # a temporary record: the server named it
+                        self._delete(c, rtype, rid)
+                        c.execute("UPDATE outbox_item SET rid = ? WHERE seq = ? AND pos = ?", (new_id, seq, pos))
+                        touched[rtype].add(new_id)
+                    self.store_server_record(c, rtype, o.server)
+                    new_version = int(o.server.get("version") or 1)
+                    if later_pending:  # a later change of ours is still on its way: keep showing it
+                        local = self._pending_local(c, rtype, new_id)
+                        if local is not None and (self._version(c, rtype, new_id) or 0) <= new_version:
+                            local.update(id=new_id, version=new_version)
+                            self._put(c, rtype, local)
+                    if base_version is not None and later_unsent:
+                        self._rebase(c, seq, rtype, new_id, base_version, new_version)
+                elif o.state == "conflict" and o.server is not None:
+                    self.store_server_record(c, rtype, o.server, force=True)
+                elif o.state in ("conflict", "rejected"):
+                    if rid < 0:
+                        self._delete(c, rtype, rid)
+                    elif base is not None and self._version(c, rtype, rid) == base_version:
+                        self._put(c, rtype, json.loads(base))
+            if states <= {"ok"}:
+                state = "done"
+            elif "conflict" in states and len(outcomes) == 1:
+                state = "conflict"
+            elif states == {"rejected"}:
+                state = "rejected"
+            else:
+                state = "done"  # a batch: the items carry their own results
+            c.execute(
+                "UPDATE outbox SET state = ?, sent = 1, updated_at = ?, code = ?, message_zh = ?, message_en = ?,"
+                " response = ? WHERE seq = ?",
+                (state, _now(), *(entry_code or (None, None, None)),
+                 None if response is None else _dumps(response), seq),
+            )
+            self._refresh_view(c, touched)
+
+    def _rebase(self, c: sqlite3.Connection, after: int, rtype: str, rid: int, old: int, new: int) -> None:
+        """Later, never-sent entries built on our own optimistic state of this record
+        move their base version (If-Match / batch item version) to the server's new one."""
+        rows = c.execute(
+            "SELECT i.seq, i.pos, o.if_match, o.body, (SELECT count(*) FROM outbox_item j WHERE j.seq = i.seq)"
+            " FROM outbox_item i JOIN outbox o ON o.seq = i.seq"
+            " WHERE i.seq > ? AND i.rtype = ? AND i.rid = ? AND i.base_version = ?"
+            " AND i.state = 'pending' AND o.state = 'pending' AND o.sent = 0",
+            (after, rtype, rid, old),
+        ).fetchall()
+        for seq, pos, if_match, body, n_items in rows:
+            c.execute("UPDATE outbox_item SET base_version = ? WHERE seq = ? AND pos = ?", (new, seq, pos))
+            if if_match == old and n_items == 1:
+                c.execute("UPDATE outbox SET if_match = ? WHERE seq = ?", (new, seq))
+            obj = json.loads(body) if body else None
+            if isinstance(obj, dict) and isinstance(obj.get("items"), list):
+                changed = False
+                for it in obj["items"]:
+                    if isinstance(it, dict) and it.get("id") == rid and it.get("version") == old:
+                        it["version"] = new
+                        changed = True
+                if changed:
+                    c.execute("UPDATE outbox SET body = ? WHERE seq = ?", (_dumps(obj), seq))
+
+    def local_state(self, rtype: str, rid: int) -> LocalState | None:
+        """The outbox state of one record (conflict > rejected > pending), or None."""
+        row = self.conn().execute(
+            "SELECT state, code, message_zh, message_en, seq, server, local FROM outbox_item"
+            " WHERE rtype = ? AND rid = ? AND state IN ('pending', 'conflict', 'rejected')"
+            " ORDER BY CASE state WHEN 'conflict' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, seq DESC LIMIT 1",
+            (rtype, rid),
+        ).fetchone()
+        if row is None:
+            return None
+        return LocalState(row[0], row[1], row[2], row[3], row[4],
+                          json.loads(row[5]) if row[5] else None, json.loads(row[6]) if row[6] else None)
+
+    def local_counts(self) -> dict[str, int]:
+        """Records (not entries) per local state, each record counted once at its worst state."""
+        counts = {"pending": 0, "conflict": 0, "rejected": 0}
+        rows = self.conn().execute(
+            "SELECT st, count(*) FROM (SELECT rtype, rid, CASE MAX(CASE state WHEN 'conflict' THEN 3"
+            " WHEN 'rejected' THEN 2 ELSE 1 END) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected'"
+            " ELSE 'pending' END AS st FROM outbox_item WHERE state IN ('pending', 'conflict', 'rejected')"
+            " GROUP BY rtype, rid) GROUP BY st"
+        )
+        for st, n in rows:
+            counts[st] = n
+        return counts
+
+    def dismiss(self, rtype: str, rid: int) -> int:
+        """The user has seen a conflict/rejection: clear it (the entry stays, as history)."""
+        with self.write() as c:
+            n = c.execute(
+                "UPDATE outbox_item SET state = 'dismissed' WHERE rtype = ? AND rid = ?"
+                " AND state IN ('conflict', 'rejected')",
+                (rtype, rid),
+            ).rowcount
+            self._refresh_view(c, {rtype: {rid}})
+        return n
+
+    def integrity_ok(self) -> bool:
+        return self.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

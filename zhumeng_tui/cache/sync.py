@@ -1,0 +1,277 @@
+"""The sync engine: pull the change feed, push the outbox.
+
+Pull: by cursor until ``has_more`` is false; each page (records + tombstones)
+is applied in one transaction together with the new cursor. ``reset`` drops the
+mirror and pulls again from 0.
+
+Push: outbox entries in sequence order. Per entry:
+  success           -> the server's record replaces the optimistic one
+  409 + current     -> entry/item marked ``conflict`` (both versions kept),
+                       the mirror shows the server's record
+  other 4xx         -> marked ``rejected`` with the server's message
+  network / 5xx     -> stays ``pending`` (attempts + backoff); pushing stops
+                       there so later entries never overtake it.
+Replays carry the same ``Idempotency-Key``: the server applies a key once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from zhumeng_tui.api_client.client import ApiClient
+from zhumeng_tui.api_client.errors import (
+    ApiError,
+    Conflict,
+    Offline,
+    ServerError,
+    Unauthorised,
+)
+from zhumeng_tui.api_client.schemas import BatchResponse
+from zhumeng_tui.cache.store import Cache, ItemOutcome, OutboxEntry
+
+Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
+
+
+def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
+    """The answer is the updated (or created) record of ``items[0].rtype``."""
+    out = []
+    for it in entry.items:
+        server = answer if it.pos == 0 and isinstance(answer, dict) and "id" in answer else None
+        out.append(ItemOutcome(it.pos, "ok", server=server))
+    return out
+
+
+def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
+    """``BatchResponse``: one result per item, in order (matched by id too)."""
+    resp = BatchResponse.model_validate(answer)
+    by_id = {r.id: r for r in resp.results}
+    out = []
+    for it, res in zip(entry.items, resp.results, strict=False):
+        r = res if res.id == it.rid else by_id.get(it.rid, res)
+        if r.ok:
+            rec = r.record.model_dump(mode="json") if r.record is not None else None
+            out.append(ItemOutcome(it.pos, "ok", server=rec))
+        else:
+            err = r.error
+            code = err.code if err else "error"
+            state = "conflict" if code == "version_conflict" else "rejected"
+            out.append(
+                ItemOutcome(
+                    it.pos,
+                    state,
+                    code,
+                    err.message_zh if err else None,
+                    err.message_en if err else None,
+                    server=err.current if err and err.current else None,
+                )
+            )
+    answered = {o.pos for o in out}
+    for it in entry.items:  # the server left some out: that is a definite refusal
+        if it.pos not in answered:
+            out.append(ItemOutcome(it.pos, "rejected", "missing_result", "服务器未返回该项结果",
+                                   "The server returned no result for this item"))
+    return out
+
+
+#: Answer handlers by mutation kind; extensions register theirs here.
+HANDLERS: dict[str, Handler] = {"record": handle_record, "batch": handle_batch}
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    HANDLERS[kind] = handler
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    ok: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    stopped: ApiError | None = None  # why pushing stopped early (offline, 5xx, 401)
+
+
+@dataclass
+class PullReport:
+    applied: int = 0
+    pages: int = 0
+    reset: bool = False
+
+
+ProgressFn = Callable[[int, int | None], None]
+
+
+class SyncEngine:
+    def __init__(self, cache: Cache, api: ApiClient, *, page_size: int = 2000,
+                 backoff: float = 1.0, backoff_max: float = 300.0) -> None:
+        self.cache = cache
+        self.api = api
+        self.page_size = page_size
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.syncing = False
+        self.online: bool | None = None
+        self.done = 0
+        self.total: int | None = None
+        self.last_error: ApiError | None = None
+        self._lock = asyncio.Lock()
+        self._push_lock = asyncio.Lock()  # one pusher at a time (a review during a sync)
+
+    # ------------------------------------------------------------- pull --
+
+    async def pull(self, progress: ProgressFn | None = None) -> PullReport:
+        """Pull until ``has_more`` is false. The next page is fetched while the
+        current one is being applied (in a thread), so the two overlap."""
+        report = PullReport()
+        since, stale = await asyncio.to_thread(lambda: (self.cache.cursor, self.cache.view_stale))
+        bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
+        self.done, self.total = 0, None
+        resets = 0
+        page, total = await self.api.changes(since, self.page_size)
+        while True:
+            self.online = True
+            if page.reset:
+                resets += 1
+                if resets > 2:
+                    raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
+                report.reset = True
+                await asyncio.to_thread(self.cache.reset_mirror)
+                since, self.done, bulk = 0, 0, True
+                page, total = await self.api.changes(since, self.page_size)
+                continue
+            if total is not None and self.total is None:
+                self.total = total
+            nxt = asyncio.ensure_future(self.api.changes(page.cursor, self.page_size)) if page.has_more else None
+            try:
+                if page.changes or page.cursor != since:
+                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk)
+            except BaseException:
+                if nxt is not None:
+                    nxt.cancel()
+                raise
+            report.pages += 1
+            report.applied += len(page.changes)
+            self.done += len(page.changes)
+            if self.total is not None and self.done > self.total:
+                self.total = self.done
+            if progress:
+                progress(self.done, self.total if page.has_more else self.done)
+            since = page.cursor
+            if nxt is None:
+                break
+            page, total = await nxt
+        if bulk:
+            await asyncio.to_thread(self.cache.finish_bulk)
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        await asyncio.to_thread(self.cache.set_meta, "last_synced", now)
+        return report
+
+    # ------------------------------------------------------------- push --
+
+    def _delay(self, attempts: int) -> float:
+        cap = min(self.backoff_max, self.backoff * (2 ** min(attempts, 20)))
+        return random.uniform(cap / 2, cap)
+
+    async def push(self, *, force: bool = True, only: set[int] | None = None) -> PushReport:
+        """Push pending entries in order. ``force=False`` respects each entry's backoff."""
+        async with self._push_lock:
+            return await self._push(force=force, only=only)
+
+    async def _push(self, *, force: bool, only: set[int] | None) -> PushReport:
+        report = PushReport()
+        while True:
+            entry = await asyncio.to_thread(self.cache.next_pending)
+            if entry is None:
+                break
+            if not force and entry.next_try > time.time():
+                break
+            if only is not None and entry.seq not in only and entry.seq > max(only):
+                break
+            stop = await self.push_entry(entry, report)
+            if stop is not None:
+                report.stopped = stop
+                break
+        return report
+
+    async def push_entry(self, entry: OutboxEntry, report: PushReport) -> ApiError | None:
+        """Send one entry and record the answer. Returns the error that must stop pushing."""
+        report.sent += 1
+        try:
+            answer = await self.api.send(
+                entry.method, entry.path, entry.body, idempotency_key=entry.idem_key, if_match=entry.if_match
+            )
+        except (Offline, ServerError, Unauthorised) as err:
+            self.online = not isinstance(err, Offline)
+            self.last_error = err
+            await asyncio.to_thread(
+                self.cache.mark_attempt, entry.seq,
+                error=(err.code, err.message_zh, err.message_en), delay=self._delay(entry.attempts),
+            )
+            return err
+        except Conflict as err:
+            self.online = True
+            if err.current is not None:
+                outcomes = [
+                    ItemOutcome(it.pos, "conflict", err.code, err.message_zh, err.message_en,
+                                server=err.current if it.pos == 0 else None)
+                    for it in entry.items
+                ]
+            else:
+                outcomes = [ItemOutcome(it.pos, "rejected", err.code, err.message_zh, err.message_en)
+                            for it in entry.items]
+            await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes,
+                                    entry_code=(err.code, err.message_zh, err.message_en))
+            report.conflicts += sum(1 for o in outcomes if o.state == "conflict")
+            report.rejected += sum(1 for o in outcomes if o.state == "rejected")
+            return None
+        except ApiError as err:  # NotFound, Forbidden, ValidationFailed: definite refusals
+            self.online = True
+            outcomes = [ItemOutcome(it.pos, "rejected", err.code, err.message_zh, err.message_en)
+                        for it in entry.items]
+            await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes,
+                                    entry_code=(err.code, err.message_zh, err.message_en))
+            report.rejected += len(outcomes)
+            return None
+        self.online = True
+        handler = HANDLERS.get(entry.kind, handle_record)
+        try:
+            outcomes = handler(entry, answer)
+        except Exception as exc:  # an answer we cannot read: keep it pending, do not lose it
+            bad = ServerError("bad_response", "服务器返回了无法识别的数据",
+                              f"The server sent an answer the client cannot read ({exc})")
+            await asyncio.to_thread(
+                self.cache.mark_attempt, entry.seq,
+                error=(bad.code, bad.message_zh, bad.message_en), delay=self._delay(entry.attempts),
+            )
+            return bad
+        await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes, response=answer)
+        report.ok += sum(1 for o in outcomes if o.state == "ok")
+        report.conflicts += sum(1 for o in outcomes if o.state == "conflict")
+        report.rejected += sum(1 for o in outcomes if o.state == "rejected")
+        return None
+
+    # ------------------------------------------------------------- both --
+
+    async def sync(self, progress: ProgressFn | None = None) -> tuple[PushReport, PullReport | None]:
+        """Push the outbox, then pull what changed. Raises Offline etc. from the pull."""
+        async with self._lock:
+            self.syncing = True
+            try:
+                pushed = await self.push()
+                if isinstance(pushed.stopped, Unauthorised):
+                    raise pushed.stopped
+                try:
+                    pulled = await self.pull(progress)
+                except Offline as err:
+                    self.online = False
+                    self.last_error = err
+                    raise
+                self.last_error = pushed.stopped
+                return pushed, pulled
+            finally:
+                self.syncing = False

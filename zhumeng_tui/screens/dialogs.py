@@ -1,0 +1,337 @@
+"""Modal dialogs: reason picker, review confirmation, review result, message."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
+from zhumeng_tui.domain.status import ACTION_LABELS, Action
+from zhumeng_tui.i18n import tr, tr_pair
+from zhumeng_tui.services import ReviewPreview, ReviewResult
+from zhumeng_tui.widgets.keys import K, Localized
+
+COMMON_REASONS: dict[Action, list[tuple[str, str]]] = {
+    Action.REJECT: [
+        ("不符合实习资格条件", "Does not meet the eligibility conditions"),
+        ("岗位与所学专业不匹配", "Position does not match the student's major"),
+        ("提供信息不实", "False information provided"),
+        ("学生本人申请撤回", "Withdrawn at the student's request"),
+    ],
+    Action.RETURN: [
+        ("报到单缺失或不完整，请补充", "Report form missing or incomplete"),
+        ("报到单信息与记录不一致，请核对", "Report form does not match the record"),
+        ("请先完成实名认证", "Please complete real-name verification"),
+        ("请先完成高校认证", "Please complete university certification"),
+        ("请核对实习起止时间", "Please check the internship dates"),
+    ],
+}
+
+CODE_LABELS: dict[str, tuple[str, str]] = {
+    "illegal_transition": ("状态不符", "Wrong status"),
+    "check_failed": ("资格审核未通过", "Eligibility check failed"),
+    "out_of_scope": ("不在本账号范围", "Out of scope"),
+    "provincial_review": ("省级审核（只读）", "Provincial review (read-only)"),
+    "role_not_allowed": ("无权操作", "Not allowed for this role"),
+    "reason_required": ("须填写原因", "Reason required"),
+    "version_conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
+    "conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
+    "pending": ("已有待发送的修改", "Already has a pending change"),
+}
+
+
+def code_label(code: str | None) -> str:
+    if not code:
+        return tr("失败", "Failed")
+    pair = CODE_LABELS.get(code)
+    return tr_pair(pair) if pair else code
+
+
+def refusal_lines(groups: dict[tuple[str, str], int], limit: int) -> list[tuple[tuple[str, str], int]]:
+    """The (code, message) groups to list: every kind of reason at least once
+    (its most frequent message), then the most frequent of the rest."""
+    ranked = sorted(groups.items(), key=lambda kv: -kv[1])
+    chosen: list[tuple[tuple[str, str], int]] = []
+    codes: set[str] = set()
+    for key, n in ranked:
+        if key[0] not in codes:
+            codes.add(key[0])
+            chosen.append((key, n))
+    for key, n in ranked:
+        if len(chosen) >= max(limit, len(codes)):
+            break
+        if (key, n) not in chosen:
+            chosen.append((key, n))
+    return sorted(chosen[: max(limit, len(codes))], key=lambda kv: -kv[1])
+
+
+class AckBox(Checkbox):
+    """A checkbox whose state is readable without colour: "X" when ticked, blank when not."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "X" if self.value else " "
+
+
+class _Dialog(Localized, ModalScreen[object]):
+    DEFAULT_CSS = """
+    _Dialog { align: center middle; }
+    _Dialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; padding: 0 1; background: $panel; }
+    _Dialog .title { text-style: bold; }
+    _Dialog .error { color: $error; text-style: bold; }
+    _Dialog .warn { color: $warning; }
+    _Dialog VerticalScroll { height: auto; max-height: 12; }
+    _Dialog VerticalScroll#confirm-body { max-height: 16; }
+    _Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
+    _Dialog Horizontal.buttons Button { margin-left: 2; }
+    _Dialog OptionList { height: auto; max-height: 8; }
+    _Dialog Checkbox { height: auto; }
+    """
+
+
+class ReasonDialog(_Dialog):
+    """Pick a common reason or type one. Returns the reason or None (cancel)."""
+
+    BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="reason.cancel", key_display="esc")]
+
+    def __init__(self, action: Action, count: int) -> None:
+        super().__init__()
+        self.action = action
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                tr(
+                    f"{tr_pair(ACTION_LABELS[self.action])} {self.count} 条：请选择或填写原因",
+                    f"{tr_pair(ACTION_LABELS[self.action])} {self.count}: pick or type a reason",
+                ),
+                classes="title",
+            )
+            yield OptionList(
+                *[Option(tr(zh, en), id=str(i)) for i, (zh, en) in enumerate(COMMON_REASONS.get(self.action, []))],
+                id="reasons",
+            )
+            yield Input(
+                placeholder=tr("或输入原因，回车确定", "or type a reason, enter to use it"), id="reason", compact=True
+            )
+            yield Static("", id="reason-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button(tr("取消", "Cancel"), id="cancel", compact=True)
+                yield Button(tr("下一步", "Next"), id="ok", variant="primary", compact=True)
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#reason", Input).value = str(event.option.prompt)
+        self.query_one("#reason", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.query_one("#reason-error", Static).update(tr("请填写原因", "A reason is required"))
+            return
+        self.dismiss(reason)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewConfirmDialog(_Dialog):
+    """How many will be sent, refused (grouped by why), warnings to acknowledge.
+
+    Returns the acknowledged check ids (possibly empty) or None (cancel).
+    """
+
+    BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="confirm.cancel", key_display="esc")]
+    #: Refusal reasons listed one by one; the rest are summed up.
+    MAX_GROUPS: ClassVar[int] = 6
+
+    def __init__(self, preview: ReviewPreview, reason: str | None) -> None:
+        super().__init__()
+        self.preview = preview
+        self.reason = reason
+
+    def compose(self) -> ComposeResult:
+        p = self.preview
+        action = tr_pair(ACTION_LABELS[p.action])
+        groups: dict[tuple[str, str], int] = defaultdict(int)
+        for r in p.refused:
+            groups[(r.code, r.message)] += 1
+        with Vertical():
+            with VerticalScroll(id="confirm-body"):
+                yield Static(tr(f"{action}：共选 {p.total} 条", f"{action}: {p.total} selected"), classes="title")
+                yield Static(
+                    tr(f"将发送 {len(p.will_send)} 条", f"{len(p.will_send)} will be sent"),
+                    id="will-send",
+                )
+                if self.reason:
+                    yield Static(tr("原因：", "Reason: ") + self.reason, markup=False)
+                if p.refused:
+                    lines = [tr(f"不会发送 {len(p.refused)} 条：", f"{len(p.refused)} will not be sent:")]
+                    shown = refusal_lines(groups, self.MAX_GROUPS)
+                    for (code, message), n in shown:
+                        lines.append(f"  · {code_label(code)} ×{n}  {message}")
+                    rest = len(p.refused) - sum(n for _k, n in shown)
+                    if rest:
+                        lines.append(tr(f"  · 其他原因 ×{rest}", f"  · other reasons ×{rest}"))
+                    yield Static("\n".join(lines), id="refused", classes="warn", markup=False)
+                if p.warnings:
+                    yield Static(
+                        tr("以下警告须逐项确认知悉后才能发送：", "Acknowledge each warning before sending:"),
+                        classes="title",
+                    )
+                    for check, ids in p.warnings.items():
+                        yield AckBox(
+                            tr(
+                                f"已核实：{tr_pair(CHECK_LABELS[CheckId(check)])} 警告（{len(ids)} 条）",
+                                f"Checked: {tr_pair(CHECK_LABELS[CheckId(check)])} warning ({len(ids)})",
+                            ),
+                            id=f"ack-{CheckId(check).value}",
+                            compact=True,
+                        )
+            with Horizontal(classes="buttons"):
+                yield Button(tr("取消", "Cancel"), id="cancel", compact=True)
+                yield Button(
+                    tr(f"发送 {len(p.will_send)} 条", f"Send {len(p.will_send)}"),
+                    id="send",
+                    variant="primary",
+                    disabled=True,
+                    compact=True,
+                )
+
+    def on_mount(self) -> None:
+        self._update_send()
+        boxes = self.query(Checkbox)
+        if boxes:
+            boxes.first().focus()
+        else:
+            send = self.query_one("#send", Button)
+            (send if not send.disabled else self.query_one("#cancel", Button)).focus()
+
+    def acknowledged(self) -> list[CheckId]:
+        return [CheckId(cb.id.removeprefix("ack-")) for cb in self.query(Checkbox) if cb.value and cb.id]
+
+    def _update_send(self) -> None:
+        all_ack = all(cb.value for cb in self.query(Checkbox))
+        send = self.query_one("#send", Button)
+        n = len(self.preview.will_send)
+        send.disabled = not (n and all_ack)
+        if not n:
+            send.label = tr("无可发送", "Nothing to send")
+        elif not all_ack:
+            send.label = tr("请先确认警告", "Acknowledge first")
+        else:
+            send.label = tr(f"发送 {n} 条", f"Send {n}")
+
+    @on(Checkbox.Changed)
+    def _ack(self) -> None:
+        self._update_send()
+
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        self._update_send()
+        if not self.query_one("#send", Button).disabled:
+            self.dismiss(self.acknowledged())
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewResultDialog(_Dialog):
+    """Per item: what succeeded, what was queued (offline), what did not."""
+
+    BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc")]
+
+    def __init__(
+        self,
+        action: Action,
+        result: ReviewResult,
+        preview: ReviewPreview | None = None,
+        describe: Callable[[int], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.action = action
+        self.result = result
+        self.preview = preview
+        self.describe = describe or (lambda i: f"#{i}")
+
+    def compose(self) -> ComposeResult:
+        results = self.result.results
+        ok = [r for r in results if r.ok and not r.queued]
+        queued = [r for r in results if r.ok and r.queued]
+        failed = [r for r in results if not r.ok]
+        refused = self.preview.refused if self.preview else []
+        action = tr_pair(ACTION_LABELS[self.action])
+        summary = tr(
+            f"{action}：成功 {len(ok)} 条，待发送 {len(queued)} 条，失败 {len(failed)} 条，未发送 {len(refused)} 条",
+            f"{action}: {len(ok)} done, {len(queued)} pending, {len(failed)} failed, {len(refused)} not sent",
+        )
+        lines: list[str] = []
+        for r in failed:
+            lines.append(f"✗ {self.describe(r.application_id)}  {code_label(r.code)} {r.message or ''}")
+        for rf in refused:
+            lines.append(f"✗ {self.describe(rf.application_id)}  {code_label(rf.code)} {rf.message}")
+        for r in queued:
+            lines.append(f"… {self.describe(r.application_id)}  " + tr("离线，已排队待发送", "offline, queued"))
+        for r in ok:
+            lines.append(f"✓ {self.describe(r.application_id)}")
+        with Vertical():
+            yield Static(summary, classes="title", id="result-summary")
+            if failed or refused:
+                yield Static(
+                    tr("失败和未发送的仍保持选中。", "Failed and unsent ones stay selected."), classes="warn"
+                )
+            if queued:
+                yield Static(
+                    tr("离线：已保存在本地，联网后自动发送。", "Offline: saved locally, sent when back online."),
+                    classes="warn",
+                )
+            with VerticalScroll():
+                yield Static("\n".join(lines), id="result-lines", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(tr("关闭", "Close"), id="close", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class MessageDialog(_Dialog):
+    """A titled message with an OK button (worker errors that need attention)."""
+
+    BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="message.close", key_display="esc")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="title error")
+            yield Static(self._message, markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(tr("确定", "OK"), id="close", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)

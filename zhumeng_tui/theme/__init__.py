@@ -1,0 +1,1 @@
+"""The app theme (app.tcss), shipped as package data."""

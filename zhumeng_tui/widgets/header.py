@@ -1,0 +1,100 @@
+"""The header bar: app name + screen, who is signed in (role, scope), sync state.
+
+Sync state reads 已同步 / 同步中 n/N (with a progress bar on the first sync) /
+离线·N条待发送 / N条冲突 — text first, colour second, so it stays readable
+with NO_COLOR=1.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+from zhumeng_tui.api_client.schemas import Me
+from zhumeng_tui.domain.status import Role
+from zhumeng_tui.i18n import tr
+from zhumeng_tui.services import SyncStatus
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.UNIVERSITY: ("高校", "University"),
+    Role.DEPARTMENT: ("院系", "Department"),
+    Role.VIEWER: ("只读", "Viewer"),
+    Role.PROVINCE: ("省级", "Province"),
+    Role.EMPLOYER: ("用人单位", "Employer"),
+    Role.SYSTEM: ("系统", "System"),
+}
+
+
+def who_text(me: Me) -> str:
+    role = tr(*ROLE_LABELS.get(me.role, (me.role.value, me.role.value)))
+    scope = me.department_name or me.university_name or ""
+    name = me.display_name or me.username
+    if scope and scope in name:  # "计算机学院团委" already says which department
+        return f"{name}·{role}"
+    return f"{name}·{role}" + (f"·{scope}" if scope else "")
+
+
+def sync_text(status: SyncStatus) -> tuple[str, str]:
+    """(text, css class) for a sync status."""
+    if status.syncing:
+        if status.total:
+            return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
+        return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
+    problems = status.conflicts + status.rejected
+    if not status.online:
+        if status.pending:
+            return tr(f"离线·{status.pending}条待发送", f"Offline·{status.pending} pending"), "offline"
+        return tr("离线", "Offline"), "offline"
+    if problems:
+        return tr(f"{problems}条冲突", f"{problems} conflicts"), "conflict"
+    if status.pending:
+        return tr(f"{status.pending}条待发送", f"{status.pending} pending"), "busy"
+    return tr("已同步", "Synced"), "ok"
+
+
+class StatusHeader(Horizontal):
+    """One line: 逐梦 · screen | who | sync (+ progress bar on first sync)."""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; width: 100%; dock: top; }
+    StatusHeader > #h-title { width: auto; padding: 0 1; text-style: bold; }
+    StatusHeader > #h-who { width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusHeader > #h-sync { width: auto; padding: 0 1; }
+    StatusHeader > ProgressBar { width: 20; display: none; }
+    StatusHeader > ProgressBar.-show { display: block; }
+    StatusHeader > ProgressBar Bar { width: 12; }
+    """
+
+    def __init__(self, title: str = "") -> None:
+        super().__init__()
+        self._title = title
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr("逐梦", "Zhumeng") + (f" · {self._title}" if self._title else ""), id="h-title")
+        yield Static("", id="h-who")
+        yield ProgressBar(total=None, show_eta=False, show_percentage=True, id="h-progress")
+        yield Static("", id="h-sync")
+
+    def on_mount(self) -> None:
+        app = self.app
+        services = getattr(app, "services", None)
+        if services is not None:
+            self.show_me(services.me)
+        status = getattr(app, "last_sync_status", None)
+        if status is not None:
+            self.show_sync(status)
+
+    def show_me(self, me: Me) -> None:
+        self.query_one("#h-who", Static).update(who_text(me))
+
+    def show_sync(self, status: SyncStatus) -> None:
+        text, cls = sync_text(status)
+        sync = self.query_one("#h-sync", Static)
+        sync.update(text)
+        sync.set_classes(cls)
+        bar = self.query_one(ProgressBar)
+        show = status.syncing and status.first_sync
+        bar.set_class(show, "-show")
+        if show:
+            bar.update(total=status.total, progress=status.done)
