@@ -360,7 +360,7 @@ def application_tracking(
                 value = None
             setattr(app, name, value)
         app.history = [*app.history, rules.history_event(tx, "tracking", None, None, ", ".join(sorted(given)))]
-        tx.save(app, "application.tracking")
+        rules.save_with_checks(tx, app, "application.tracking")
         return 200, to_wire(app)
 
     return run_write(st, user, idempotency_key, _fp(request, body), work)
@@ -389,7 +389,7 @@ def application_excellent(
             raise ApiError(422, "note_required", "请填写推荐理由", "Enter a note")
         app.excellent_nominated, app.excellent_note = True, note
         app.history = [*app.history, rules.history_event(tx, "excellent", None, None, note)]
-        tx.save(app, "application.excellent")
+        rules.save_with_checks(tx, app, "application.excellent")
         entry = m.IntegrityEntry(
             student_id=app.student_id, department_id=app.department_id, university_id=app.university_id,
             application_id=app.id, kind="excellent", date=tx.today, note=note,

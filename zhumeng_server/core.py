@@ -155,14 +155,20 @@ class Tx:
             self.session.flush()
 
     # ------------------------------------------------------------------
-    def save(self, row: Any, action: str, *, new: bool = False) -> None:
-        """Record a change of ``row``: version, seq, change log, audit."""
+    def save(self, row: Any, action: str, *, new: bool = False, bump_version: bool = True) -> None:
+        """Record a change of ``row``: version, seq, change log, audit.
+
+        ``bump_version=False`` is for derived fields the server recomputes (a
+        sibling's eligibility checks): the change still gets a new ``seq`` so
+        clients pull it, but a client's ``If-Match`` based on the record stays
+        valid — otherwise confirming one application would make every pending
+        action on the student's other applications a spurious conflict."""
         rtype = TYPE_OF[type(row)]
         if new:
             row.version = 1
             self.session.add(row)
             self.session.flush()
-        else:
+        elif bump_version:
             row.version += 1
         row.seq = self.next_seq()
         self.session.add(row)

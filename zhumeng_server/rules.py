@@ -146,7 +146,7 @@ def save_with_checks(tx: Tx, app: m.Application, action: str, *, new: bool = Fal
         checks = compute_checks(tx, other)
         if checks != other.checks:
             other.checks = checks
-            tx.save(other, "application.checks")
+            tx.save(other, "application.checks", bump_version=False)
 
 
 def history_event(tx: Tx, action: str, before: str | None, after: str | None, reason: str | None = None,

@@ -66,3 +66,30 @@ async def test_batch_of_many_is_fast(api: Api) -> None:
     assert all(x["ok"] for x in r.json()["results"]), [x for x in r.json()["results"] if not x["ok"]][:2]
     per_item = elapsed / len(items)
     assert per_item < 0.01, f"{per_item * 1000:.1f} ms per item"
+
+
+async def test_batch_two_applications_of_one_student(api: Api) -> None:
+    """Acting on one application recomputes its siblings' checks; that must not
+    turn the sibling's item in the same batch (or a later action based on the
+    version the client holds) into a version conflict."""
+    apps = await api.records("demo-univ", "application")
+
+    def reviewable(a: dict[str, Any]) -> bool:
+        return a["status"] in ("matched", "dept_confirmed") and not any(
+            c["check"] == "in_province" and c["result"] == "fail" for c in a["checks"])
+
+    by_student: dict[int, list[dict[str, Any]]] = {}
+    for a in apps:
+        by_student.setdefault(a["student_id"], []).append(a)
+    # A student over the live limit: rejecting one application changes the
+    # live_limit check of the others.
+    pairs = [[a for a in v if reviewable(a)] for v in by_student.values()
+             if any(c["check"] == "live_limit" and c["result"] == "fail" for a in v for c in a["checks"])]
+    pairs = [p for p in pairs if len(p) >= 2]
+    assert pairs, "the demo data should have a student over the live limit with two applications under review"
+    first, second = pairs[0][:2]
+    items = [{"id": first["id"], "version": first["version"], "action": "reject", "reason": "超过投递上限"},
+             {"id": second["id"], "version": second["version"], "action": "return", "reason": "补充材料"}]
+    r = await api.write("demo-univ", "POST", "/applications/actions:batch", {"items": items})
+    assert r.status_code == 200, r.text
+    assert [x["ok"] for x in r.json()["results"]] == [True, True], r.text

@@ -46,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
             yield client, tokens
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=paths, body=bodies, user=st.sampled_from(["demo-univ", "demo-province", "demo-dept"]),
        if_match=st.sampled_from([None, "1", "2", "x", '"1"', "-5", "99999999999999999999999"]),
        key=st.text(min_size=0, max_size=8))
@@ -55,7 +55,7 @@ def test_no_input_gives_a_500(server: tuple[httpx.Client, dict[str, str]], path:
     client, tokens = server
     method, p = path
     headers = {"Authorization": f"Bearer {tokens[user]}"}
-    if key.strip() and key.isprintable() and key.isascii():
+    if key.strip() and key == key.strip() and key.isprintable() and key.isascii():
         headers["Idempotency-Key"] = key
     if if_match is not None:
         headers["If-Match"] = if_match
