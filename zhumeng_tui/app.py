@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import importlib
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -143,6 +145,7 @@ class ZhumengApp(Localized, App[None]):
         self._selections: dict[str, set[int]] = {}
         self._stop_demo: Callable[[], None] | None = None
         self._sync_timer: Timer | None = None
+        self._executor: ThreadPoolExecutor | None = None
         self.server_url: str | None = options.server_url
 
     # ------------------------------------------------------------ state ----
@@ -154,6 +157,10 @@ class ZhumengApp(Localized, App[None]):
     # ---------------------------------------------------------- startup ----
 
     def on_mount(self) -> None:
+        # Our own pool for thread workers and asyncio.to_thread, so that on the
+        # way out we can wait for in-flight cache work before closing the cache.
+        self._executor = ThreadPoolExecutor(thread_name_prefix="zhumeng")
+        asyncio.get_running_loop().set_default_executor(self._executor)
         if self.options.theme and self.options.theme in self.available_themes:
             self.theme = self.options.theme
         if self.options.keymap:
@@ -369,6 +376,16 @@ class ZhumengApp(Localized, App[None]):
     async def on_unmount(self) -> None:
         if self._sync_timer is not None:
             self._sync_timer.stop()
+        # Workers were cancelled, but a thread may still be inside a cache
+        # transaction (e.g. applying a sync page): let it finish first.
+        loop = asyncio.get_running_loop()
+        fresh = ThreadPoolExecutor()
+        loop.set_default_executor(fresh)
+        if self._executor is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    loop.run_in_executor(fresh, partial(self._executor.shutdown, wait=True)), timeout=15
+                )
         if self.services is not None:
             with contextlib.suppress(Exception):
                 await self.services.close()
