@@ -271,8 +271,10 @@ class Cache:
             c.execute("COMMIT")
 
     def close(self) -> None:
+        # Wait for a write in flight (a sync page on a worker thread): closing
+        # its connection under it would crash sqlite3.
         self._closed = True
-        with self._conns_lock:
+        with self._wlock, self._conns_lock:
             for c in self._conns:
                 with contextlib.suppress(sqlite3.Error):
                     c.close()
