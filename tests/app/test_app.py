@@ -61,7 +61,8 @@ async def test_sign_in_bad_password_then_good(harness: Harness) -> None:
         await pilot.press(*"zhumeng-demo", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
         header = app.screen.query_one(StatusHeader)
-        assert "高校" in str(header.query_one("#h-who", Static).render())
+        who = header.query_one("#h-who", Static)
+        await wait_for(pilot, lambda: "高校" in str(who.render()), what="who is signed in, in the header")
 
 
 async def test_sign_in_offline_says_so(harness: Harness) -> None:

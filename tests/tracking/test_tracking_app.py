@@ -114,7 +114,7 @@ async def test_overdue_request_on_the_dashboard_and_at_the_top(server: Server, t
         first = screen._rows[0]
         assert first.deadline is not None and first.deadline.overdue
         table = screen.query_one("#w-table", DataTable)
-        cell = table.get_row_at(0)[6]
+        cell = table.get_cell(table.coordinate_to_cell_key((0, 0)).row_key, "left")
         assert "已逾期" in str(cell) and "red" in str(cell.style)  # type: ignore[union-attr]
         assert "逾期 1" in text_of(screen, "#w-count")
         await pilot.press("enter")

@@ -89,6 +89,7 @@ class _Dialog(Localized, ModalScreen[object]):
     _Dialog .title { text-style: bold; }
     _Dialog .error { color: $error; text-style: bold; }
     _Dialog .warn { color: $warning; }
+    _Dialog .hint { color: $text-muted; text-align: right; }
     _Dialog VerticalScroll { height: auto; max-height: 12; }
     _Dialog VerticalScroll#confirm-body { max-height: 16; }
     _Dialog Horizontal.buttons { height: auto; align-horizontal: right; margin-top: 1; }
@@ -154,7 +155,10 @@ class ReviewConfirmDialog(_Dialog):
     Returns the acknowledged check ids (possibly empty) or None (cancel).
     """
 
-    BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="confirm.cancel", key_display="esc")]
+    BINDINGS: ClassVar = [
+        K("escape", "cancel", "取消", "Cancel", id="confirm.cancel", key_display="esc"),
+        K("ctrl+s", "send", "发送", "Send", id="confirm.send"),
+    ]
     #: Refusal reasons listed one by one; the rest are summed up.
     MAX_GROUPS: ClassVar[int] = 6
 
@@ -182,10 +186,18 @@ class ReviewConfirmDialog(_Dialog):
                     lines = [tr(f"不会发送 {len(p.refused)} 条：", f"{len(p.refused)} will not be sent:")]
                     shown = refusal_lines(groups, self.MAX_GROUPS)
                     for (code, message), n in shown:
-                        lines.append(f"  · {code_label(code)} ×{n}  {message}")
+                        label = code_label(code)
+                        # The message usually names the kind already ("资格审核未通过：报到单").
+                        text = message if message.startswith(label) else f"{label}  {message}"
+                        lines.append(f"  · ×{n}  {text}")
                     rest = len(p.refused) - sum(n for _k, n in shown)
                     if rest:
-                        lines.append(tr(f"  · 其他原因 ×{rest}", f"  · other reasons ×{rest}"))
+                        lines.append(
+                            tr(
+                                f"  · ×{rest}  以上原因的其他组合（见结果明细）",
+                                f"  · ×{rest}  other combinations of these reasons (see the result)",
+                            )
+                        )
                     yield Static("\n".join(lines), id="refused", classes="warn", markup=False)
                 if p.warnings:
                     yield Static(
@@ -210,6 +222,10 @@ class ReviewConfirmDialog(_Dialog):
                     disabled=True,
                     compact=True,
                 )
+            yield Static(
+                tr("tab 切换 · space 勾选 · ctrl+s 发送 · esc 取消", "tab move · space tick · ctrl+s send · esc cancel"),
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         self._update_send()
@@ -240,7 +256,7 @@ class ReviewConfirmDialog(_Dialog):
         self._update_send()
 
     @on(Button.Pressed, "#send")
-    def _send(self) -> None:
+    def action_send(self) -> None:
         self._update_send()
         if not self.query_one("#send", Button).disabled:
             self.dismiss(self.acknowledged())

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Select, Static
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.services import ExcellentRow
+from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import local_text, tracking
 
@@ -28,7 +29,6 @@ class ExcellentScreen(ZScreen):
         " (list or detail) to nominate.",
     )
     DEFAULT_CSS = """
-    ExcellentScreen #x-title { text-style: bold; padding: 0 1; height: 1; }
     ExcellentScreen #x-year { width: 20; }
     ExcellentScreen DataTable { height: 1fr; }
     ExcellentScreen #x-count { height: 1; padding: 0 1; }
@@ -43,7 +43,7 @@ class ExcellentScreen(ZScreen):
         self._rows: list[ExcellentRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(tr("优秀实习生推荐名单", "Excellent intern nominations"), id="x-title")
+        yield StatusHeader(tr("优秀实习生推荐名单", "Excellent intern nominations"))
         year = tracking(self.services).today().year
         yield Select[str](
             [(str(y), str(y)) for y in range(year, year - 4, -1)],

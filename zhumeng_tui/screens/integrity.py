@@ -19,6 +19,7 @@ from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, Integr
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.services import IntegrityFilter, IntegrityRow
+from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text, tracking
 
@@ -34,7 +35,6 @@ class IntegrityScreen(ZScreen):
         " Written automatically or by staff; never deleted — a correction is a new entry.",
     )
     DEFAULT_CSS = """
-    IntegrityScreen #g-title { text-style: bold; padding: 0 1; height: 1; }
     IntegrityScreen #g-filters { height: 1; }
     IntegrityScreen #g-search { width: 1fr; }
     IntegrityScreen #g-kind { width: 20; }
@@ -58,7 +58,7 @@ class IntegrityScreen(ZScreen):
         title = tr("诚信档案", "Integrity archive")
         if self.student_label:
             title += f"：{self.student_label}" if tr("zh", "en") == "zh" else f": {self.student_label}"
-        yield Static(title, id="g-title")
+        yield StatusHeader(title)
         with Horizontal(id="g-filters"):
             yield Input(
                 placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),

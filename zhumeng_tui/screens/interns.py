@@ -42,6 +42,7 @@ from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.services import AppFilter, InternDetail, InternFilterOptions, MutationResult, SortSpec
 from zhumeng_tui.widgets.app_table import COLUMN_LABELS, COLUMN_WIDTHS
+from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, result_message, tracking, yes_no
 from zhumeng_tui.widgets.tracking_forms import Field, FormScreen, Values
@@ -430,6 +431,7 @@ class InternDetailScreen(TrackingActions):
         self.info: InternDetail | None = None
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader(self.title_text())
         with VerticalScroll(id="id-body"):
             yield Static(tr("加载中…", "Loading…"), id="id-head")
             yield Static("", id="id-facts")

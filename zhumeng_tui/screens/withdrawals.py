@@ -31,6 +31,7 @@ from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalDetail, WithdrawalFilter, WithdrawalRow
 from zhumeng_tui.services.tracking import withdrawal_facts
+from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import (
     deadline_cells,
@@ -63,7 +64,6 @@ class WithdrawalsScreen(ZScreen):
         " holidays and make-up days). Overdue requests are red and at the top.",
     )
     DEFAULT_CSS = """
-    WithdrawalsScreen #w-title { text-style: bold; padding: 0 1; height: 1; }
     WithdrawalsScreen #w-filters { height: 1; }
     WithdrawalsScreen #w-search { width: 1fr; }
     WithdrawalsScreen #w-state { width: 18; }
@@ -85,7 +85,7 @@ class WithdrawalsScreen(ZScreen):
         self._rows: list[WithdrawalRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Static(tr("放弃岗位申请", "Withdrawal requests"), id="w-title")
+        yield StatusHeader(self.title_text())
         with Horizontal(id="w-filters"):
             yield Input(
                 placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
@@ -110,12 +110,13 @@ class WithdrawalsScreen(ZScreen):
         for label, key in (
             (tr("学号", "No."), "no"),
             (tr("姓名", "Name"), "name"),
-            (tr("院系", "Department"), "dept"),
-            (tr("用人单位", "Employer"), "employer"),
-            (tr("进度", "Progress"), "state"),
+            # Deadline first: it must be in view at 80 columns.
             (tr("截止日期", "Deadline"), "due"),
             (tr("剩余", "Left"), "left"),
+            (tr("进度", "Progress"), "state"),
             (tr("本地", "Local"), "local"),
+            (tr("院系", "Department"), "dept"),
+            (tr("用人单位", "Employer"), "employer"),
         ):
             table.add_column(label, key=key)
         table.focus()
@@ -160,12 +161,12 @@ class WithdrawalsScreen(ZScreen):
             table.add_row(
                 Text(r.student_no, style=style),
                 Text(r.student_name, style=style),
-                r.department_name,
-                r.employer_name,
-                Text(state_text(r.state), style=style),
                 due,
                 left,
+                Text(state_text(r.state), style=style),
                 local_text(r.local_state),
+                r.department_name,
+                r.employer_name,
                 key=str(r.id),
             )
         if rows:
@@ -294,6 +295,7 @@ class WithdrawalDetailScreen(ZScreen):
         self.detail: WithdrawalDetail | None = None
 
     def compose(self) -> ComposeResult:
+        yield StatusHeader(self.title_text())
         with VerticalScroll(id="wd-body"):
             yield Static(tr("加载中…", "Loading…"), id="wd-head")
             yield Static("", id="wd-info")

@@ -460,10 +460,18 @@ class LocalServices:
                     " ORDER BY v.department, v.student_no",
                     params,
                 ).fetchall()
-                if rows:
+                # One line per student and reason: a student blocked the same way on
+                # several applications is chased once.
+                seen: set[tuple[str, str]] = set()
+                students = []
+                for r in rows:
+                    key = (r[1], r[5] or "")
+                    if key not in seen:
+                        seen.add(key)
+                        students.append(MissingStudent(r[0], r[1], r[2], r[3], r[4], r[5] or ""))
+                if students:
                     zh, en = CHECK_MISSING[ch]
-                    groups.append(MissingGroup(ch, self.t(zh, en), [
-                        MissingStudent(r[0], r[1], r[2], r[3], r[4], r[5] or "") for r in rows]))
+                    groups.append(MissingGroup(ch, self.t(zh, en), students))
         return groups
 
     # --------------------------------------------------------- review --

@@ -1,7 +1,7 @@
 """The header bar: app name + screen, who is signed in (role, scope), sync state.
 
 Sync state reads 已同步 / 同步中 n/N (with a progress bar on the first sync) /
-离线·N条待发送 / N条冲突 — text first, colour second, so it stays readable
+离线·N条待发送 / N条冲突·M条被拒绝 — text first, colour second, so it stays readable
 with NO_COLOR=1.
 """
 
@@ -42,12 +42,14 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
             return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
         return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
     problems = status.conflicts + status.rejected
+    parts_zh = [f"{n}条{zh}" for n, zh in ((status.conflicts, "冲突"), (status.rejected, "被拒绝")) if n]
+    parts_en = [f"{n} {en}" for n, en in ((status.conflicts, "conflicts"), (status.rejected, "refused")) if n]
     if not status.online:
         if status.pending:
             return tr(f"离线·{status.pending}条待发送", f"Offline·{status.pending} pending"), "offline"
         return tr("离线", "Offline"), "offline"
     if problems:
-        return tr(f"{problems}条冲突", f"{problems} conflicts"), "conflict"
+        return tr("·".join(parts_zh), " · ".join(parts_en)), "conflict"
     if status.pending:
         return tr(f"{status.pending}条待发送", f"{status.pending} pending"), "busy"
     return tr("已同步", "Synced"), "ok"
