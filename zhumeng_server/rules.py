@@ -19,6 +19,7 @@ from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.status import (
+    ACTION_LABELS,
     INTERN_STATUSES,
     LIVE_STATUSES,
     Action,
@@ -177,27 +178,29 @@ def plan_action(tx: Tx, app: m.Application, action: Action, reason: str | None,
     if role == Role.PROVINCE and action in PLATFORM_ACTIONS:
         role = Role.SYSTEM
     new = check_transition(app.status, action, role, reason)
-    if action == Action.APPROVE:
+    if action in el.GATED_ACTIONS:
         checks = compute_checks(tx, app)
-        ignore = {el.CheckId.IN_PROVINCE.value} if user.role == Role.PROVINCE else set()
-        failed = [c for c in checks if c["result"] == "fail" and c["check"] not in ignore]
+        by_id = {c["check"]: c for c in checks}
+        failed_ids, warn_ids = el.review_gate(action, {c["check"]: c["result"] for c in checks}, user.role)
+        failed = [by_id[c.value] for c in failed_ids]
+        a_zh, a_en = ACTION_LABELS[action]
         if failed:
             zh = "；".join(f"{el.CHECK_LABELS[el.CheckId(c['check'])][0]}：{c['reason_zh']}" for c in failed)
             en = "; ".join(f"{el.CHECK_LABELS[el.CheckId(c['check'])][1]}: {c['reason_en']}" for c in failed)
             raise ApiError(
-                422, "check_failed", f"资格审核未通过，不能审核通过：{zh}",
-                f"Eligibility checks failed; cannot approve: {en}",
+                422, "check_failed", f"资格审核未通过，不能{a_zh}：{zh}",
+                f"Eligibility checks failed; cannot {a_en.lower()}: {en}",
                 fields=[s.FieldError(field=f"checks.{c['check']}", message_zh=c["reason_zh"],
                                      message_en=c["reason_en"]) for c in failed],
             )
         acked = {a.value for a in acknowledge}
-        unacked = [c for c in checks if c["result"] == "warn" and c["check"] not in acked]
+        unacked = [by_id[c.value] for c in warn_ids if c.value not in acked]
         if unacked:
             ids = ", ".join(c["check"] for c in unacked)
             raise ApiError(
                 422, "warning_not_acknowledged",
-                f"以下提示须确认后才能审核通过：{ids}",
-                f"Acknowledge these warnings before approving: {ids}",
+                f"以下提示须确认后才能{a_zh}：{ids}",
+                f"Acknowledge these warnings before you {a_en.lower()}: {ids}",
                 fields=[s.FieldError(field=f"acknowledge.{c['check']}", message_zh=c["reason_zh"],
                                      message_en=c["reason_en"]) for c in unacked],
             )

@@ -105,7 +105,11 @@ def fingerprint(app: FastAPI) -> tuple[Any, ...]:
 
 
 def pick(records: list[dict[str, Any]], **where: Any) -> dict[str, Any]:
-    for r in records:
-        if all(r.get(k) == v for k, v in where.items()):
-            return r
-    raise AssertionError(f"no record with {where}")
+    """The first record matching ``where``; for applications, one whose
+    eligibility checks all pass when there is one (failing checks block
+    confirm and approve, warnings need an acknowledgement)."""
+    matching = [r for r in records if all(r.get(k) == v for k, v in where.items())]
+    if not matching:
+        raise AssertionError(f"no record with {where}")
+    clean = [r for r in matching if all(c["result"] == "pass" for c in r.get("checks") or [])]
+    return (clean or matching)[0]

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Api, pick
+from zhumeng_tui.domain.eligibility import GATED_ACTIONS
 from zhumeng_tui.domain.status import TRANSITIONS, Action, Role, Status
 
 
@@ -99,7 +100,7 @@ async def test_every_review_transition_over_the_api(api: Api) -> None:
             src = sorted(t.source)[0]
             cands = [a for a in apps if a["status"] == src.value and a["id"] not in used
                      and (role != Role.DEPARTMENT or a["department_id"] == 1)
-                     and (t.action != Action.APPROVE or not (results(a, "fail")))
+                     and (t.action not in GATED_ACTIONS or not results(a, "fail"))
                      and "in_province" not in results(a, "fail")]
             if t.action == Action.ON_DUTY:
                 cands = [a for a in cands if a["id"] not in used]
@@ -121,6 +122,18 @@ async def test_approve_refused_on_failing_check(api: Api) -> None:
     err = r.json()["error"]
     assert err["code"] == "check_failed"
     assert {f["field"] for f in err["fields"]} == {f"checks.{c}" for c in results(a, "fail")}
+
+
+async def test_confirm_refused_on_failing_check(api: Api) -> None:
+    """A department cannot forward a student who fails a check: the failing
+    check must be fixed (return for more information) first."""
+    apps = await api.records("demo-univ", "application")
+    a = next(x for x in apps if x["status"] == "matched" and x["department_id"] == 1
+             and results(x, "fail") and "in_province" not in results(x, "fail"))
+    r = await act(api, "demo-dept", a, "confirm", acknowledge=sorted(results(a, "warn")))
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "check_failed"
+    assert (await api.get("demo-dept", f"/applications/{a['id']}")).json()["status"] == "matched"
 
 
 async def test_approve_needs_warning_acknowledged(api: Api) -> None:

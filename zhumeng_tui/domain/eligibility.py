@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import INTERNSHIP_STATUSES, LIVE_STATUSES, Status
+from zhumeng_tui.domain.status import INTERNSHIP_STATUSES, LIVE_STATUSES, Action, Role, Status
 
 MAX_LIVE_APPLICATIONS = 3
 MIN_POSITION_DAYS = 30
@@ -312,3 +312,29 @@ def worst(outcomes: Iterable[CheckOutcome]) -> CheckResult:
     if CheckResult.WARN in results:
         return CheckResult.WARN
     return CheckResult.PASS
+
+
+#: Review actions that put an application forward (院系确认, 高校审核通过): a
+#: failing check blocks them and every warning must be acknowledged.
+GATED_ACTIONS: frozenset[Action] = frozenset({Action.CONFIRM, Action.APPROVE})
+
+
+def review_gate(
+    action: Action | str, results: Mapping[CheckId, CheckResult | str], role: Role | str
+) -> tuple[list[CheckId], list[CheckId]]:
+    """(failing checks that block ``action``, warnings that need an acknowledgement).
+
+    The one place for this rule: the server refuses with it and the client
+    previews with it. The province reviews out-of-province students, so the
+    ``in_province`` check does not block a province account.
+    """
+    if Action(action) not in GATED_ACTIONS:
+        return [], []
+    province = Role(role) == Role.PROVINCE
+    failed = [
+        CheckId(c)
+        for c, r in results.items()
+        if CheckResult(r) == CheckResult.FAIL and not (province and CheckId(c) == CheckId.IN_PROVINCE)
+    ]
+    warns = [CheckId(c) for c, r in results.items() if CheckResult(r) == CheckResult.WARN]
+    return failed, warns

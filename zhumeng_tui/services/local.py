@@ -48,7 +48,7 @@ from zhumeng_tui.api_client.schemas import (
 from zhumeng_tui.cache.store import Cache, Mutation, MutationItem, cache_path
 from zhumeng_tui.cache.sync import ProgressFn, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
-from zhumeng_tui.domain.eligibility import CHECK_LABELS, CHECK_MISSING, CheckId, CheckResult
+from zhumeng_tui.domain.eligibility import CHECK_LABELS, CHECK_MISSING, CheckId, CheckResult, review_gate
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check_transition
 from zhumeng_tui.services import (
@@ -515,18 +515,14 @@ class LocalServices:
                 refused.append(Refusal(aid, err.code, err.message(self.lang)))
                 continue
             by_check = dict(zip(CheckId, results, strict=True))
-            if action == Action.APPROVE:
-                failed = [c for c, r in by_check.items() if r == "fail"
-                          and not (role == Role.PROVINCE and c == CheckId.IN_PROVINCE)]
-                if failed:
-                    labels = ("、" if self.lang == "zh" else ", ").join(
-                        self.t(*CHECK_LABELS[c]) for c in failed)
-                    refused.append(Refusal(aid, "check_failed", self.t(
-                        f"资格审核未通过：{labels}", f"Eligibility checks failed: {labels}")))
-                    continue
-                for c, r in by_check.items():
-                    if r == "warn":
-                        warnings.setdefault(c, []).append(aid)
+            failed, warns = review_gate(action, by_check, role)
+            if failed:
+                labels = ("、" if self.lang == "zh" else ", ").join(self.t(*CHECK_LABELS[c]) for c in failed)
+                refused.append(Refusal(aid, "check_failed", self.t(
+                    f"资格审核未通过：{labels}", f"Eligibility checks failed: {labels}")))
+                continue
+            for c in warns:
+                warnings.setdefault(c, []).append(aid)
             will_send.append(aid)
         return ReviewPreview(action, len(ids), will_send, refused, warnings)
 
