@@ -219,7 +219,7 @@ class ZhumengApp(Localized, App[None]):
             message = ""
             if getattr(event.error, "code", "") not in ("unauthorized", "no_credentials"):
                 message = error_text(event.error)
-            self.switch_screen(SignInScreen(self.server_url, self.options.username or "", message))
+            self._replace_start_screens(SignInScreen(self.server_url, self.options.username or "", message))
             return
         message = error_text(event.error)
         self.push_screen(
@@ -227,11 +227,21 @@ class ZhumengApp(Localized, App[None]):
             lambda _result: self.exit(return_code=1, message=message),
         )
 
+    def _replace_start_screens(self, screen: Screen[Any]) -> None:
+        """Show ``screen`` in place of everything shown during start-up.
+
+        ``switch_screen`` would only replace the top screen: with the command
+        palette or help opened while the demo server starts, the loading
+        screen would stay underneath and ``escape`` would go back to it."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
     @on(ServicesReady)
     def _services_ready(self, event: ServicesReady) -> None:
         self.services = event.services
         self.last_sync_status = self._safe_sync_status()
-        self.switch_screen(DashboardScreen())
+        self._replace_start_screens(DashboardScreen())
         for warning in event.warnings:
             self.notify(warning, severity="warning", timeout=20)
         if self.options.sync_on_start:
@@ -303,9 +313,13 @@ class ZhumengApp(Localized, App[None]):
                 header.show_sync(status)
 
     def _reload_current(self) -> None:
-        reload = getattr(self.screen, "reload", None)
-        if callable(reload):
-            reload()
+        # The top screen may be a dialog or the command palette: reload the
+        # topmost screen that shows data, or it would keep showing stale rows.
+        for screen in reversed(self.screen_stack):
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
+                return
 
     # ----------------------------------------------------------- errors ----
 

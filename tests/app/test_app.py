@@ -486,3 +486,34 @@ async def test_demo_server_failure_is_a_message_not_a_crash() -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: not app.is_running, what="exit")
     assert app.return_code == 1
+
+
+async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: Harness) -> None:
+    """Opening the command palette while the app is still connecting must not
+    leave the loading screen under the dashboard (escape would go back to it)."""
+    import asyncio
+
+    from zhumeng_tui.app import ZhumengApp
+    from zhumeng_tui.screens.base import ZScreen
+
+    release = asyncio.Event()
+    inner = harness.connector()
+
+    async def gated(url: str, username: str, password: str | None):  # type: ignore[no-untyped-def]
+        await release.wait()
+        return await inner(url, username, password)
+
+    template = harness.app()
+    app = ZhumengApp(template.options, gated)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")  # while still connecting
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
+        release.set()
+        await wait_for(pilot, lambda: any(isinstance(s, DashboardScreen) for s in app.screen_stack), what="dash")
+        await pilot.press("escape")  # close the palette if it is still open
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard on top")
+        await pilot.press("escape")  # nothing to go back to
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert [s for s in app.screen_stack if isinstance(s, ZScreen)] == [app.screen]
