@@ -380,7 +380,6 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp
 async def test_keys_open_the_tracking_screens(server: Server, tmp_path: Path) -> None:
     from zhumeng_tui.screens.excellent import ExcellentScreen
     from zhumeng_tui.screens.integrity import IntegrityScreen
-    from zhumeng_tui.screens.tracking_nav import register_tracking
 
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -391,19 +390,6 @@ async def test_keys_open_the_tracking_screens(server: Server, tmp_path: Path) ->
             ("4", WithdrawalsScreen),
             ("5", IntegrityScreen),
             ("6", ExcellentScreen),
-        ):
-            await pilot.press(key)
-            await wait_for(pilot, lambda cls=cls: isinstance(app.screen, cls))  # type: ignore[misc]
-            app.pop_screen()
-            await pilot.pause()
-        # and the letter keys of screens/tracking_nav.py
-        if not hasattr(type(app), "action_open_tracking"):
-            register_tracking(app)
-        for key, cls in (
-            ("i", InternsScreen),
-            ("w", WithdrawalsScreen),
-            ("g", IntegrityScreen),
-            ("y", ExcellentScreen),
         ):
             await pilot.press(key)
             await wait_for(pilot, lambda cls=cls: isinstance(app.screen, cls))  # type: ignore[misc]
