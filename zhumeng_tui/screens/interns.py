@@ -41,6 +41,7 @@ from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.services import AppFilter, InternDetail, InternFilterOptions, MutationResult, SortSpec
+from zhumeng_tui.services.tracking import INTERN_COLUMNS
 from zhumeng_tui.widgets.app_table import COLUMN_LABELS, COLUMN_WIDTHS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -284,21 +285,7 @@ class InternsScreen(TrackingActions, QueueScreenBase):
     )
     STATUSES = INTERN_STATUS_ORDER
     SHOW_CHECK_FILTER = False
-    VISIBLE_COLUMNS: ClassVar[list[str] | None] = [
-        "student_no",
-        "name",
-        "intern_flag",
-        "status",
-        "days",
-        "employer",
-        "employer_type",
-        "city",
-        "start_date",
-        "end_date",
-        "responsible_staff",
-        "department",
-        "local_state",
-    ]
+    VISIBLE_COLUMNS: ClassVar[list[str] | None] = INTERN_COLUMNS
     BINDINGS: ClassVar = [
         K("f", "followup", "跟踪", "Follow-up", id="interns.followup"),
         K("t", "assign_staff", "负责人", "Staff", id="interns.staff"),
