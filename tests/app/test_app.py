@@ -139,7 +139,11 @@ async def select_all_and_confirm(pilot, app, screen: ReviewQueueScreen) -> Revie
     line = str(screen.query_one("#q-selection", Static).render())
     assert f"已选 {len(expected):,}" in line
     await pilot.press("c")
-    await wait_for(pilot, lambda: isinstance(app.screen, ReviewConfirmDialog), what="confirm dialog")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ReviewConfirmDialog) and bool(app.screen.query("#send")),
+        what="confirm dialog shown",
+    )
     dialog = app.screen
     assert isinstance(dialog, ReviewConfirmDialog)
     preview = dialog.preview
@@ -155,7 +159,11 @@ async def select_all_and_confirm(pilot, app, screen: ReviewQueueScreen) -> Revie
         await pilot.pause(0.05)
     assert not send.disabled
     await pilot.click("#send")
-    await wait_for(pilot, lambda: isinstance(app.screen, ReviewResultDialog), what="result dialog")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ReviewResultDialog) and bool(app.screen.query("#result-summary")),
+        what="result dialog shown",
+    )
     result = app.screen
     assert isinstance(result, ReviewResultDialog)
     return result
