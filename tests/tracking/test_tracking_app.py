@@ -180,7 +180,7 @@ async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path
         await wait_for(pilot, lambda: screen.info is not None)
         before = len(screen.info.detail.followups)  # type: ignore[union-attr]
         await pilot.press("f")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
         form.query_one("#fld-date", Input).value = (TODAY + dt.timedelta(days=2)).isoformat()
         form.query_one("#fld-note", Input).value = "电话回访，学生适应良好"
@@ -225,7 +225,7 @@ async def test_interns_list_filters_selection_and_bulk_staff(server: Server, tmp
         await pilot.press("ctrl+a")
         await wait_for(pilot, lambda: len(screen.selected) == n)
         await pilot.press("t")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
         from textual.widgets import Select
 
@@ -241,7 +241,7 @@ async def test_interns_list_filters_selection_and_bulk_staff(server: Server, tmp
         )
         # insurance in bulk clears the flag
         await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.rows is not None and not screen.rows.ids)
 
@@ -345,7 +345,7 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp
         await wait_for(pilot, lambda: screen.info is not None)
         assert InternFlag.APPRAISAL_MISSING in screen.info.flags  # type: ignore[union-attr]
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
         form.query_one("#fld-copy", Input).value = TODAY.isoformat()
         form.query_one("#fld-employer_score", Input).value = "101"
@@ -365,7 +365,7 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp
         assert "更新跟踪信息" in str(timeline.get_row_at(0)[1])
 
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
         form.query_one("#fld-note", Input).value = "实习期间表现突出"
         await pilot.press("ctrl+s")

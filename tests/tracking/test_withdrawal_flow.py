@@ -41,7 +41,7 @@ def candidate(ts: TrackingServices, department_id: int | None) -> int:
 
 
 async def fill(pilot, values: dict[str, str]) -> FormScreen:  # type: ignore[no-untyped-def]
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FormScreen))
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FormScreen) and bool(pilot.app.screen.query("#form-error")))
     form = pilot.app.screen
     assert isinstance(form, FormScreen)
     for key, value in values.items():
