@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests.switch import Switch
 from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
 from zhumeng_tui.app import Connected, LaunchOptions, ZhumengApp
 from zhumeng_tui.cli import with_tracking
@@ -26,22 +26,6 @@ from zhumeng_tui.services import Services
 from zhumeng_tui.services import connect as services_connect
 
 TODAY = dt.date(2026, 3, 10)
-
-
-class Switch(httpx.AsyncBaseTransport):
-    """A real transport that can be switched off (connection refused)."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.offline = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.offline:
-            raise httpx.ConnectError("[Errno 111] Connection refused (injected)", request=request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
 
 
 @dataclass

@@ -21,22 +21,6 @@ from zhumeng_tui.services.tracking import tracking_services
 TODAY = dt.date(2026, 9, 30)
 
 
-class Switch(httpx.AsyncBaseTransport):
-    """A real transport that can be switched off (connection refused)."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.offline = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.offline:
-            raise httpx.ConnectError("[Errno 111] Connection refused (injected)", request=request)
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 class Server:
     def __init__(self, app: Any, url: str, today: dt.date) -> None:
         self.app = app

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, OptionList, Static
 
+from tests.switch import Switch
 from tests.tracking.conftest import (
     TODAY,
     Server,
-    Switch,
     core_of,
     in_province,
     make_app,
