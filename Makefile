@@ -29,7 +29,7 @@ test: lint
 	$(BIN)/python -m pytest $(ARGS)
 
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest tests/app --snapshot-update $(ARGS)
+	$(BIN)/python -m pytest tests/app tests/tracking/test_snapshots.py --snapshot-update $(ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench $(ARGS)

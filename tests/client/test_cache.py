@@ -204,3 +204,20 @@ def test_later_unsent_entry_is_rebased_on_the_servers_new_version(tmp_path: Path
     now = c.get_record("application", 1)
     assert now is not None and now["version"] == 2 and now["reason"] == "two"
     c.close()
+
+
+def test_worker_threads_reuse_connections(tmp_path: Path) -> None:
+    """The app queries from a new thread per keystroke: a long session must not
+    open a database connection per query (file handles, memory)."""
+    import threading
+
+    cache = Cache(tmp_path / "c.sqlite3")
+    seed(cache)
+    counts = []
+    for _ in range(30):
+        t = threading.Thread(target=lambda: counts.append(cache.conn().execute("SELECT count(*) FROM app_view").fetchone()[0]))
+        t.start()
+        t.join()
+    assert len(counts) == 30 and len(set(counts)) == 1
+    assert cache.connection_count <= 2
+    cache.close()

@@ -91,7 +91,7 @@ async def test_filters_sorting_and_table(univ: LocalServices) -> None:
     rows = univ.query_applications(f, SortSpec("name", descending=True))
     assert set(rows.table.column("status").to_pylist()) <= {"matched"}
     assert set(rows.table.column("c_realname").to_pylist()) <= {"fail"}
-    assert rows.ids == sorted(univ.ids_matching(f), key=rows.ids.index)
+    assert list(rows.ids) == sorted(univ.ids_matching(f), key=rows.ids.index)
     assert sorted(rows.ids) == univ.ids_matching(f)
     assert rows.columns == rows.table.column_names and len(rows.ids) == rows.table.num_rows
     dept = univ.departments()[0][0]
@@ -235,7 +235,7 @@ async def test_query_columns_limit_and_numeric_sort(univ: LocalServices) -> None
     full = univ.query_applications(AppFilter(), SortSpec("student_no"))
     part = univ.query_applications(AppFilter(), SortSpec("student_no"), columns=["name", "status"], limit=25)
     assert part.columns == ["name", "status"] == part.table.column_names
-    assert part.ids == full.ids[:25] and part.total == len(full.ids) == full.total
+    assert list(part.ids) == list(full.ids[:25]) and part.total == len(full.ids) == full.total
     desc = univ.query_applications(AppFilter(), SortSpec("version", descending=True), columns=["version"])
     versions = desc.table.column("version").to_pylist()
     assert versions == sorted(versions, reverse=True)
@@ -245,7 +245,7 @@ async def test_query_columns_limit_and_numeric_sort(univ: LocalServices) -> None
     keys = [name_pinyin(n)[0] for n in by_name.table.column("name").to_pylist()]
     assert keys == sorted(keys)
     empty = univ.query_applications(AppFilter(text="不存在的名字"), SortSpec())
-    assert empty.ids == [] and empty.table.num_rows == 0 and empty.columns == empty.table.column_names
+    assert list(empty.ids) == [] and empty.table.num_rows == 0 and empty.columns == empty.table.column_names
 
 
 async def test_concurrent_review_and_sync_send_each_entry_once(univ: LocalServices, fault: FaultTransport) -> None:
@@ -296,3 +296,41 @@ async def test_sync_status_says_why_offline(univ: LocalServices, fault: FaultTra
     fault.offline = False
     st = await univ.sync()
     assert st.online and st.message is None
+
+
+async def test_long_lists_read_their_rows_as_shown_and_follow_changes(univ: LocalServices) -> None:
+    from zhumeng_tui.services import ApplicationRows
+
+    rows = univ.query_applications(AppFilter(), SortSpec("student_no", descending=True))
+    n = len(rows.ids)
+    assert n > 2 * ApplicationRows.PAGE  # several pages
+    # any row, read on its own (as when the user jumps to the end), is the right one
+    no, status = rows.columns.index("student_no"), rows.columns.index("status")
+    last = rows.row(n - 1)
+    by_id = univ.record("application", rows.ids[n - 1])
+    assert by_id is not None and last[status] == by_id["status"]
+    numbers = [rows.row(i)[no] for i in range(n)]
+    assert numbers == sorted(numbers, reverse=True) == rows.table.column("student_no").to_pylist()
+
+    # the same filter asked again after a change to the cache shows the change
+    f = AppFilter(statuses=frozenset({Status.MATCHED}))
+    before = univ.query_applications(f, SortSpec())
+    gone = before.ids[0]
+    with univ.cache.write() as c:
+        c.execute("UPDATE app_view SET status = 'returned' WHERE id = ?", (gone,))
+    after = univ.query_applications(f, SortSpec())
+    assert gone not in after.ids and len(after.ids) == len(before.ids) - 1
+
+
+async def test_search_text_kinds(univ: LocalServices) -> None:
+    """Digits: a 学号 prefix; letters: pinyin (or a 学号 with letters); else part of a name."""
+    conn = univ.cache.conn()
+    aid, no = conn.execute("SELECT id, student_no FROM app_view ORDER BY id LIMIT 1").fetchone()
+    with univ.cache.write() as c:  # some universities' numbers start with letters
+        c.execute("UPDATE app_view SET student_no = 'SY' || student_no WHERE id = ?", (aid,))
+    assert aid in univ.query_applications(AppFilter(text="sy"), SortSpec()).ids
+    assert aid in univ.query_applications(AppFilter(text="SY" + no[:4]), SortSpec()).ids
+    assert aid not in univ.query_applications(AppFilter(text=no[:4]), SortSpec()).ids
+    for text in ("9", "99999999999"):  # a prefix range ending in 9 still works
+        rows = univ.query_applications(AppFilter(text=text), SortSpec())
+        assert all(str(s).startswith(text) for s in rows.table.column("student_no").to_pylist())

@@ -20,7 +20,7 @@ from typing import Any
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Data = dict[str, Any]
 
@@ -203,7 +203,7 @@ class ViewCol:
 APP_VIEW: list[ViewCol] = [
     ViewCol("version", "INTEGER", "a.version"),
     ViewCol("student_id", "INTEGER", "a.student_id"),
-    ViewCol("student_no", "TEXT", "COALESCE(s.student_no, '')", index=True),
+    ViewCol("student_no", "TEXT", "COALESCE(s.student_no, '')"),  # ix_app_view_search
     ViewCol("name", "TEXT", "COALESCE(s.name, '')"),
     ViewCol("py_full", "TEXT", "COALESCE(s.py_full, '')"),
     ViewCol("py_initials", "TEXT", "COALESCE(s.py_initials, '')"),
@@ -304,11 +304,17 @@ def ddl() -> list[str]:
         if vc.index:
             out.append(f"CREATE INDEX IF NOT EXISTS ix_app_view_{vc.name} ON app_view ({vc.name})")
     out.append("CREATE INDEX IF NOT EXISTS ix_app_view_local ON app_view (local_state)")
-    # covering index for the dashboard: counts per status, waiting, blockers by check
+    # The search box and the default order (学号): a narrow covering index, so
+    # typing scans about 10 MB at 200,000 rows instead of the whole table.
+    out.append(
+        "CREATE INDEX IF NOT EXISTS ix_app_view_search ON app_view (student_no, id, name, py_initials, py_full)"
+    )
+    # covering index for the dashboard (counts per status, waiting, blockers by
+    # check) and for the queue's filters without search text (+ 学号 to sort)
     checks = ", ".join(f"c_{c.value}" for c in CheckId)
     out.append(
         "CREATE INDEX IF NOT EXISTS ix_app_view_dash ON app_view"
-        f" (status, out_of_province, department_id, {checks})"
+        f" (status, out_of_province, department_id, {checks}, student_no)"
     )
     return out
 

@@ -178,8 +178,14 @@ class Cache:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
+        #: Every open connection -> the thread using it. Textual starts a new
+        #: thread per worker: a connection whose thread has ended is handed to
+        #: the next new thread (warm page cache, no connection per keystroke).
+        self._conns: dict[sqlite3.Connection, threading.Thread] = {}
         self._conns_lock = threading.Lock()
+        #: Bumped by every committed write: results computed from the cache
+        #: (see ``services.local``) are reused while it is unchanged.
+        self.generation = 0
         self._wlock = threading.RLock()
         self._closed = False
         self.rebuilt = False  # True when this open dropped an old mirror
@@ -222,12 +228,25 @@ class Cache:
             raise RuntimeError("cache is closed")
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = self._connect()
-            self._local.conn = c
+            me = threading.current_thread()
             with self._conns_lock:
-                self._conns.append(c)
-            self._fix_modes()
+                c = next((k for k, t in self._conns.items() if not t.is_alive()), None)
+                if c is not None:
+                    self._conns[c] = me
+            if c is None:
+                c = self._connect()
+                with self._conns_lock:
+                    self._conns[c] = me
+                self._fix_modes()
+            elif c.in_transaction:  # its thread ended inside a read snapshot
+                c.execute("ROLLBACK")
+            self._local.conn = c
         return c
+
+    @property
+    def connection_count(self) -> int:
+        """Open connections (at most one per live thread that read the cache)."""
+        return len(self._conns)
 
     @contextlib.contextmanager
     def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
@@ -253,6 +272,7 @@ class Cache:
                     c.execute("ROLLBACK")
                     raise
                 c.execute("COMMIT")
+                self.generation += 1
             finally:
                 if not durable:
                     c.execute("PRAGMA synchronous=FULL")

@@ -108,7 +108,6 @@ class QueueScreenBase(ZScreen):
         self.current_filter: AppFilter = AppFilter()
         self._generation = 0
         self._anchor: int | None = None
-        self._index: dict[int, int] | None = None
         self._loading = False
         self._departments_loaded = False
         #: Focus the search box when the screen opens (``/`` from the dashboard).
@@ -138,17 +137,14 @@ class QueueScreenBase(ZScreen):
 
     def describe_application(self, application_id: int) -> str:
         rows = self.rows
-        if rows is None:
+        try:
+            i = rows.ids.index(application_id) if rows is not None else -1
+        except ValueError:
+            i = -1
+        if rows is None or i < 0:
             return f"#{application_id}"
-        if self._index is None:
-            self._index = {app_id: i for i, app_id in enumerate(rows.ids)}
-        i = self._index.get(application_id)
-        if i is None:
-            return f"#{application_id}"
-        parts = []
-        for col in ("student_no", "name", "student_name"):
-            if col in rows.table.column_names:
-                parts.append(str(rows.table.column(col)[i].as_py()))
+        values = rows.row(i)
+        parts = [str(values[rows.columns.index(c)]) for c in ("student_no", "name", "student_name") if c in rows.columns]
         return " ".join(parts) or f"#{application_id}"
 
     # --------------------------------------------------------- compose ----
@@ -259,7 +255,6 @@ class QueueScreenBase(ZScreen):
             return
         self._loading = False
         self.rows = event.rows
-        self._index = None
         self.table.show_rows(event.rows, self.VISIBLE_COLUMNS)
         self._update_line()
         self.on_rows(event.rows)

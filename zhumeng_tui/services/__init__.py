@@ -14,7 +14,8 @@ signatures without updating every caller.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,21 +74,87 @@ class SortSpec:
     descending: bool = False
 
 
-@dataclass
-class ApplicationRows:
-    """One query result, ready for the table.
+Row = tuple[Any, ...]
+RowFetcher = Callable[[Sequence[int]], list[Row]]
 
-    ``table`` has one row per application, in display order, with the columns
-    named in ``columns`` (all strings except numbers); ``ids[i]`` is the
-    application id of row i.
+
+class ApplicationRows:
+    """One query result: the application ids in display order, and their rows.
+
+    ``ids[i]`` is the application of row i. Row values come in ``columns``
+    order (raw values: status codes, check results; the table formats them).
+    A result from the cache is *lazy*: ``fetch`` reads the rows of a page of
+    ids only when that page is shown (``row(i)``), so a filter that matches
+    200,000 rows costs one id list, not 200,000 rows. ``table`` materialises
+    every row as an Arrow table (small lists, exports, tests).
+
+    ``ApplicationRows(ids, table, columns)`` wraps rows already in memory.
     """
 
-    ids: list[int]
-    table: pa.Table
-    columns: list[str]
-    #: Rows matching the filter; larger than ``len(ids)`` when the query was
-    #: limited (``query_applications(..., limit=N)``). None: same as len(ids).
-    total: int | None = None
+    PAGE = 128
+    PAGES_KEPT = 64
+
+    def __init__(
+        self,
+        ids: Sequence[int],
+        table: pa.Table | None = None,
+        columns: Sequence[str] | None = None,
+        total: int | None = None,
+        *,
+        fetch: RowFetcher | None = None,
+    ) -> None:
+        if table is None and fetch is None:
+            raise ValueError("ApplicationRows needs a table or a fetch function")
+        self.ids = ids
+        self.columns = list(columns) if columns is not None else list(table.column_names)  # type: ignore[union-attr]
+        #: Rows matching the filter; larger than ``len(ids)`` when the query was
+        #: limited (``query_applications(..., limit=N)``). None: same as len(ids).
+        self.total = total
+        self._table = table
+        self._fetch = fetch
+        self._pages: OrderedDict[int, list[Row]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _page(self, p: int) -> list[Row]:
+        rows = self._pages.get(p)
+        if rows is not None:
+            self._pages.move_to_end(p)
+            return rows
+        start, stop = p * self.PAGE, min((p + 1) * self.PAGE, len(self.ids))
+        if self._table is not None:
+            part = self._table.slice(start, stop - start).select(self.columns)
+            rows = list(zip(*(c.to_pylist() for c in part.columns), strict=True)) if self.columns else [
+                () for _ in range(stop - start)]
+        else:
+            assert self._fetch is not None
+            rows = self._fetch(self.ids[start:stop])
+        self._pages[p] = rows
+        if len(self._pages) > self.PAGES_KEPT:
+            self._pages.popitem(last=False)
+        return rows
+
+    def row(self, index: int) -> Row:
+        """The values of row ``index`` (``columns`` order)."""
+        return self._page(index // self.PAGE)[index % self.PAGE]
+
+    def value(self, index: int, column: str) -> Any:
+        return self.row(index)[self.columns.index(column)]
+
+    @property
+    def table(self) -> pa.Table:
+        """Every row as an Arrow table (read from the cache on first use)."""
+        if self._table is None:
+            import pyarrow as pa
+
+            rows = [self.row(i) for i in range(len(self.ids))]
+            cols = list(zip(*rows, strict=True)) if rows else [() for _ in self.columns]
+            self._table = pa.table(
+                {c: pa.array(list(v), pa.string() if not any(x is not None for x in v) else None)
+                 for c, v in zip(self.columns, cols, strict=True)}
+            )
+        return self._table
 
 
 # ------------------------------------------------------------- detail ----

@@ -15,6 +15,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
+from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +117,40 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _prefix_range(column: str, prefix: str) -> tuple[str, list[Any]]:
+    """``column`` starts with ``prefix``, as a range an index can seek to."""
+    return f"({column} >= ? AND {column} < ?)", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+
+
+def _text_clause(text: str) -> tuple[str, list[Any]]:
+    """The search box: 学号 prefix (digits), pinyin initials / full pinyin
+    prefix (letters: ``zs`` and ``zhangs`` find 张三; also a 学号 starting with
+    those letters), else part of a 姓名 (and, for Latin letters and digits, a
+    学号 prefix). Written so the narrow ``ix_app_view_search`` index answers
+    it alone, with no per-row LIKE where a range or instr() will do."""
+    if text.isdigit():
+        return _prefix_range("student_no", text)
+    if text.isascii() and text.replace(" ", "").isalpha():
+        low = text.replace(" ", "").lower()
+        parts = [_prefix_range("py_initials", low), _prefix_range("py_full", low),
+                 _prefix_range("student_no", low.upper())]
+        return "(" + " OR ".join(sql for sql, _ in parts) + ")", [p for _, ps in parts for p in ps]
+    if not text.isascii():  # Chinese: a 学号 never holds it
+        return "instr(name, ?) > 0", [text]
+    return "(instr(name, ?) > 0 OR student_no LIKE ? ESCAPE '\\')", [text, _like_escape(text) + "%"]
+
+
+def _parse_ids(text: str | None) -> array[int]:
+    """``group_concat(id)`` text -> ids (pyarrow parses; no Python int per id)."""
+    out: array[int] = array("q")
+    if text:
+        parsed = pc.split_pattern(pa.array([text], pa.string()), ",").values.cast(pa.int64())
+        buf = parsed.buffers()[1]
+        assert buf is not None
+        out.frombytes(memoryview(buf)[parsed.offset * 8 : (parsed.offset + len(parsed)) * 8])
+    return out
+
+
 class ReadOnly(Forbidden):
     default_code = "read_only"
     default_zh = "只读账号不能修改数据"
@@ -150,6 +187,10 @@ class LocalServices:
         self.username = username or me.username
         self.engine = SyncEngine(cache, api)
         self._last_message: str | None = None
+        #: Recent id lists by (cache generation, query): a filter the user
+        #: goes back to (backspace) is answered without touching SQLite.
+        self._ids_cache: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
+        self._ids_lock = threading.Lock()
 
     # -------------------------------------------------------- helpers --
 
@@ -195,16 +236,17 @@ class LocalServices:
         rows = self.cache.conn().execute("SELECT id, name FROM m_department ORDER BY id")
         return [(int(r[0]), str(r[1])) for r in rows]
 
-    def _actionable_sql(self) -> tuple[str, list[Any]]:
+    def _actionable_sql(self, no_index: str = "") -> tuple[str, list[Any]]:
+        """Applications waiting for this account (``no_index="+"``: not through an index)."""
         role = self.role
         if role == Role.VIEWER:
             role = Role(self.me.bound_role or Role.UNIVERSITY)
         if role == Role.DEPARTMENT:
-            return "(status = 'matched' AND out_of_province = 0 AND department_id = ?)", [self.me.department_id]
+            return f"({no_index}status = 'matched' AND out_of_province = 0 AND department_id = ?)", [self.me.department_id]
         if role == Role.UNIVERSITY:
-            return "(status = 'dept_confirmed' AND out_of_province = 0)", []
+            return f"({no_index}status = 'dept_confirmed' AND out_of_province = 0)", []
         if role == Role.PROVINCE:
-            return "(status IN ('matched', 'dept_confirmed') AND out_of_province = 1)", []
+            return f"({no_index}status IN ('matched', 'dept_confirmed') AND out_of_province = 1)", []
         return "0", []
 
     def _where(self, f: AppFilter) -> tuple[str, list[Any]]:
@@ -212,32 +254,25 @@ class LocalServices:
         params: list[Any] = []
         text = f.text.strip()
         if text:
-            esc = _like_escape(text)
-            if text.isdigit():
-                clauses.append("student_no LIKE ? ESCAPE '\\'")
-                params.append(esc + "%")
-            elif text.isascii() and text.replace(" ", "").isalpha():
-                low = esc.replace(" ", "").lower()
-                clauses.append(
-                    "(py_initials LIKE ? ESCAPE '\\' OR py_full LIKE ? ESCAPE '\\' OR student_no LIKE ? ESCAPE '\\')"
-                )
-                params += [low + "%", low + "%", esc + "%"]
-            else:
-                clauses.append("(name LIKE ? ESCAPE '\\' OR student_no LIKE ? ESCAPE '\\')")
-                params += ["%" + esc + "%", esc + "%"]
-        # "+col": no index for these: at these selectivities one sequential scan
-        # beats thousands of random row reads through an index.
+            sql, p = _text_clause(text)
+            clauses.append(sql)
+            params += p
+        # Index choice ("+col" keeps SQLite from using an index on col): with
+        # search text, ix_app_view_search answers the text and gives the order;
+        # without, ix_app_view_dash covers status, department and checks. A
+        # department alone: one scan of that index beats a seek per row.
+        no_index = "+" if text else ""
         if f.department_id is not None:
             clauses.append("+department_id = ?")
             params.append(f.department_id)
         if f.statuses:
-            clauses.append(f"+status IN ({', '.join('?' for _ in f.statuses)})")
+            clauses.append(f"{no_index}status IN ({', '.join('?' for _ in f.statuses)})")
             params += sorted(s.value for s in f.statuses)
         if f.check is not None:
             clauses.append(f"c_{CheckId(f.check).value} = ?")
             params.append(CheckResult(f.check_result).value)
         if f.actionable:
-            sql, p = self._actionable_sql()
+            sql, p = self._actionable_sql(no_index)
             clauses.append(sql)
             params += p
         if f.local_state:
@@ -269,97 +304,73 @@ class LocalServices:
         columns: Sequence[str] | None = None,
         limit: int | None = None,
     ) -> ApplicationRows:
-        """The rows matching ``f`` in ``sort`` order as an Arrow table.
+        """The applications matching ``f`` in ``sort`` order.
 
-        ``columns``: only these (default: all of ``COLUMNS`` + ``EXTRA_COLUMNS``;
-        fewer columns are faster). ``limit``: at most this many rows (the first
-        ones in sort order); ``total`` then still counts every match.
-
-        Fast path: one scan in table order that has SQLite concatenate each
-        column into one string (C code, no Python object per value), split into
-        Arrow arrays by pyarrow, then sorted by Arrow — a sort over the scanned
-        rows instead of SQLite walking an index with a random read per row.
+        Lazy: one query gives the ids in order (reused while the cache is
+        unchanged, so going back to an earlier filter costs nothing); a row's
+        values are read when its page is shown (see :class:`ApplicationRows`).
+        ``columns``: the row values (default: all of ``COLUMNS`` +
+        ``EXTRA_COLUMNS``). ``limit``: at most this many rows (the first ones
+        in sort order); ``total`` then still counts every match.
         """
         all_cols = {**COLUMNS, **EXTRA_COLUMNS}
         names = [c for c in (columns or list(all_cols)) if c in all_cols]
-        where, params = self._where(f)
-        sort_expr, numeric = self._sort_key(sort)
-        exprs = ["id", sort_expr, *(all_cols[n] for n in names)]
-        conn = self.cache.conn()
+        ids = self._ordered_ids(f, sort)
+        total = len(ids)
         if limit is not None:
-            d = " DESC" if sort.descending else ""
-            rows = conn.execute(
-                f"SELECT {', '.join(exprs)} FROM app_view WHERE {where} ORDER BY +({sort_expr}){d}, id{d} LIMIT ?",
-                [*params, max(0, limit)],
-            ).fetchall()
-            total = int(conn.execute(f"SELECT count(*) FROM app_view WHERE {where}", params).fetchone()[0])
-            ids = [r[0] for r in rows]
-            arrays = [self._arrow([r[i + 2] for r in rows], n) for i, n in enumerate(names)]
-            return ApplicationRows(ids, pa.Table.from_arrays(arrays, names=names), names, total)
-        arrays_all = self._scan_columns(conn, exprs, where, params)
-        if arrays_all is None:  # a value held a separator character: the plain path
-            rows = conn.execute(f"SELECT {', '.join(exprs)} FROM app_view WHERE {where}", params).fetchall()
-            cols = list(zip(*rows, strict=True)) if rows else [() for _ in exprs]
-            arrays_all = [pa.array([None if v is None else str(v) for v in col], pa.string()) for col in cols]
-        id_arr = arrays_all[0].cast(pa.int64())
-        key = arrays_all[1].cast(pa.float64()) if numeric else arrays_all[1]
-        table = pa.Table.from_arrays([*arrays_all[2:], key, id_arr], names=[*names, "__key", "__id"])
-        if table.num_rows > 1:
-            order = "descending" if sort.descending else "ascending"
-            idx = pc.sort_indices(table, sort_keys=[("__key", order), ("__id", order)])
-            table = table.take(idx)
-        ids = table.column("__id").to_pylist()
-        table = table.select(names)
-        table = pa.Table.from_arrays(
-            [self._retype(table.column(n), n) for n in names], names=names
-        )
-        return ApplicationRows(ids, table, names, len(ids))
+            ids = ids[: max(0, limit)]
+        exprs = [all_cols[n] for n in names]
+        return ApplicationRows(ids, columns=names, total=total, fetch=lambda page: self._fetch_rows(exprs, page))
 
-    @staticmethod
-    def _arrow(values: list[Any], name: str) -> pa.Array:
-        if name in _INT_COLUMNS:
-            return pa.array(values, pa.int64())
-        return pa.array([None if v is None else str(v) for v in values], pa.string())
+    def forget_results(self) -> None:
+        """Drop the remembered id lists (benchmarks: time a query, not a lookup)."""
+        with self._ids_lock:
+            self._ids_cache.clear()
 
-    @staticmethod
-    def _retype(col: pa.ChunkedArray, name: str) -> pa.ChunkedArray:
-        return col.cast(pa.int64()) if name in _INT_COLUMNS else col
+    def _ordered_ids(self, f: AppFilter, sort: SortSpec) -> array[int]:
+        where, params = self._where(f)
+        key, _numeric = self._sort_key(sort)
+        d = " DESC" if sort.descending else ""
+        if key == "student_no" and (f.text.strip() or where == "1"):
+            # ix_app_view_search holds the search columns in this order: no sort
+            order = f"student_no{d}, id{d}"
+        else:
+            # other filters: one scan and a sort beats walking the index with
+            # a random row read per application
+            order = f"+({key}){d}, id{d}"
+        sql = f"SELECT group_concat(id) FROM (SELECT id FROM app_view WHERE {where} ORDER BY {order})"
+        cache_key = (self.cache.generation, sql, tuple(params))
+        with self._ids_lock:
+            hit = self._ids_cache.get(cache_key)
+            if hit is not None:
+                self._ids_cache.move_to_end(cache_key)
+                return hit
+        text = self.cache.conn().execute(sql, params).fetchone()[0]
+        ids = _parse_ids(text)
+        with self._ids_lock:
+            self._ids_cache[cache_key] = ids
+            while len(self._ids_cache) > 8:
+                self._ids_cache.popitem(last=False)
+        return ids
 
-    @staticmethod
-    def _scan_columns(conn: Any, exprs: list[str], where: str, params: list[Any]) -> list[pa.Array] | None:
-        """One scan; each column comes back as one string (values joined by
-        U+001F, NULL as U+001E; group_concat renders numbers as text) and is
-        split into an Arrow array. The same expression selected twice is
-        computed once."""
-        uniq: list[str] = []
-        for e in exprs:
-            if e not in uniq:
-                uniq.append(e)
-        aggs = ", ".join(
-            f"group_concat(ifnull({e}, '\x1e'), '\x1f')"
-            for e in uniq
-        )
-        row = conn.execute(f"SELECT count(*), {aggs} FROM app_view WHERE {where}", params).fetchone()
-        n = int(row[0])
-        by_expr: dict[str, pa.Array] = {}
-        null = pa.scalar(None, pa.string())
-        for e, text in zip(uniq, row[1:], strict=True):
-            if n == 0:
-                by_expr[e] = pa.array([], pa.string())
-                continue
-            arr = pc.split_pattern(pa.array([text], pa.string()), "\x1f").values
-            if len(arr) != n:
-                return None
-            by_expr[e] = pc.if_else(pc.equal(arr, "\x1e"), null, arr)
-        return [by_expr[e] for e in exprs]
+    def _fetch_rows(self, exprs: list[str], ids: Sequence[int]) -> list[tuple[Any, ...]]:
+        """The rows of ``ids`` (in that order). An application gone since the
+        ids were read (a sync in between) shows as an empty row until the
+        screen reloads."""
+        found: dict[int, tuple[Any, ...]] = {}
+        conn = self.cache.conn()
+        cols = ", ".join(exprs) if exprs else "NULL"
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in conn.execute(f"SELECT id, {cols} FROM app_view WHERE id IN ({marks})", chunk):
+                found[r[0]] = r[1:] if exprs else ()
+        empty = (None,) * len(exprs)
+        return [found.get(i, empty) for i in ids]
 
     def ids_matching(self, f: AppFilter) -> list[int]:
         """Every application id matching ``f`` (ascending), e.g. for "select all"."""
-        where, params = self._where(f)
-        text = self.cache.conn().execute(
-            f"SELECT group_concat(id) FROM (SELECT id FROM app_view WHERE {where} ORDER BY id)", params
-        ).fetchone()[0]
-        return [int(x) for x in text.split(",")] if text else []
+        return sorted(self._ordered_ids(f, SortSpec()))
 
     def count(self, f: AppFilter) -> int:
         where, params = self._where(f)

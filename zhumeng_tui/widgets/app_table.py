@@ -33,12 +33,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import pyarrow as pa
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
+from textual._segment_tools import line_crop
 from textual.app import ComposeResult
+from textual.cache import LRUCache
+from textual.color import Color
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 from textual_fastdatatable import ArrowBackend
@@ -147,6 +154,17 @@ def column_width(name: str) -> int:
     return max(width, cell_len(column_label(name)))
 
 
+def fit(value: Any, width: int) -> str:
+    """``value`` as text exactly ``width`` cells wide: padded, or cut with ``…``."""
+    if width <= 0:
+        return ""
+    text = "" if value is None else str(value).replace("\n", " ")
+    if cell_len(text) > width:
+        # a wide character that does not fit leaves a pad space: "…" goes right after the text
+        return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
+    return set_cell_size(text, width)
+
+
 def column_label(name: str) -> str:
     pair = COLUMN_LABELS.get(name)
     return tr_pair(pair) if pair else name
@@ -203,25 +221,37 @@ FORMATTERS: dict[str, Callable[[Any], Any]] = {
 
 
 class RowsBackend(ArrowBackend):
-    """An ArrowBackend whose column 0 is the ✓ mark from a selection set.
+    """The table's view of an :class:`ApplicationRows`: a ✓ column from a
+    selection set, then the ``visible`` columns.
 
-    Values are formatted only when a row is drawn; column widths are fixed
-    (no measuring pass over the data).
+    Only the rows being drawn are read (``ApplicationRows.row``, a page at a
+    time) and formatted; column widths are fixed (no measuring pass). The
+    Arrow table underneath is empty: it only names the columns.
     """
 
     def __init__(
         self,
-        data: pa.Table,
-        ids: Sequence[int],
+        rows: ApplicationRows,
+        names: list[str],
         selected: set[int],
         widths: list[int],
         formatters: list[Callable[[Any], Any] | None],
     ) -> None:
-        super().__init__(data)
-        self.ids = ids
+        super().__init__(pa.table({n: pa.array([], pa.string()) for n in [MARK_COLUMN, *names]}))
+        self.rows = rows
+        self.ids = rows.ids
         self.selected = selected
         self._widths = widths
         self._formatters = formatters
+        self._positions = [rows.columns.index(n) for n in names]
+
+    @property
+    def row_count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def source_row_count(self) -> int:
+        return len(self.ids)
 
     @property
     def column_content_widths(self) -> list[int]:
@@ -234,29 +264,32 @@ class RowsBackend(ArrowBackend):
         return fmt(value) if fmt is not None else value
 
     def get_row_at(self, index: int) -> Sequence[Any]:
-        row = list(super().get_row_at(index))
-        row[0] = self.ids[index] in self.selected
-        return [self._format(i, v) for i, v in enumerate(row)]
+        values = self.rows.row(index)
+        return [self._format(0, self.ids[index] in self.selected),
+                *(self._format(i, values[p]) for i, p in enumerate(self._positions, start=1))]
 
     def get_cell_at(self, row_index: int, column_index: int) -> Any:
         if column_index == 0:
             return self._format(0, self.ids[row_index] in self.selected)
-        return self._format(column_index, super().get_cell_at(row_index, column_index))
+        return self._format(column_index, self.rows.row(row_index)[self._positions[column_index - 1]])
+
+    def get_column_at(self, column_index: int) -> list[Any]:
+        return [self.get_cell_at(i, column_index) for i in range(self.row_count)]
 
 
 def build_backend(
     rows: ApplicationRows, selected: set[int], visible: Sequence[str] | None = None
 ) -> RowsBackend:
     """The backend for ``rows``: a ✓ column plus the ``visible`` columns."""
-    table = rows.table
-    names = [c for c in (visible or rows.columns) if c in table.column_names]
-    if not names:
-        names = list(table.column_names)
-    data = table.select(names)
-    data = data.add_column(0, MARK_COLUMN, pa.nulls(data.num_rows, type=pa.bool_()))
+    names = _names(rows, visible)
     widths = [column_width(n) for n in [MARK_COLUMN, *names]]
     formatters: list[Callable[[Any], Any] | None] = [None, *(FORMATTERS.get(n) for n in names)]
-    return RowsBackend(data, rows.ids, selected, widths, formatters)
+    return RowsBackend(rows, names, selected, widths, formatters)
+
+
+def _names(rows: ApplicationRows, visible: Sequence[str] | None) -> list[str]:
+    """The columns shown: ``visible`` (those the rows have), else all of them."""
+    return [c for c in (visible or rows.columns) if c in rows.columns] or list(rows.columns)
 
 
 class ApplicationTable(Localized, DataTable):
@@ -285,6 +318,9 @@ class ApplicationTable(Localized, DataTable):
 
     def __init__(self, selected: set[int], *, id: str | None = None) -> None:
         self.selected = selected
+        self._style_cache: dict[tuple[Any, ...], tuple[Style, Style]] = {}
+        self._header_cache: dict[tuple[Any, ...], Strip] = {}
+        self._body_cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(1000)
         self.ids: Sequence[int] = []
         self.visible_columns: list[str] | None = None
         self.column_names: list[str] = []
@@ -303,10 +339,64 @@ class ApplicationTable(Localized, DataTable):
         # not the widget's "select all cells": let it reach the screen.
         self._bindings.key_to_bindings.pop("ctrl+a", None)
 
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """A body row drawn directly: each value cut to its column's fixed
+        width (``…`` when longer), in the library's zebra / cursor / hover
+        styles. The library renders every cell through Rich (about 1 ms a
+        line here, so each new result cost ~40 ms of drawing); this is about
+        a tenth of that. The header row keeps the library's path."""
+        row_index = y - 1
+        if row_index == -1 and self.show_header:
+            # the header: the same until the columns, the size or the theme change
+            hkey = (tuple(c.label.plain for c in self.ordered_columns), x1, x2, self.size.width, base_style,
+                    self.hover_coordinate.row == -1 and self.hover_coordinate.column, self._pseudo_class_state)
+            header = self._header_cache.get(hkey)
+            if header is None:
+                header = super()._render_line(y, x1, x2, base_style)
+                self._header_cache = {hkey: header}
+            return header
+        if (row_index < 0 or row_index >= self.row_count or self.cursor_type != "row"
+                or self.fixed_columns or self.fixed_rows or self.backend is None):
+            return super()._render_line(y, x1, x2, base_style)
+        width = self.size.width
+        on_cursor = self.show_cursor and self.cursor_coordinate.row == row_index
+        on_hover = self._show_hover_cursor and self.hover_coordinate.row == row_index
+        key = (y, x1, x2, width, on_cursor, on_hover, base_style, self._update_count, self._pseudo_class_state)
+        strip = self._body_cache.get(key)
+        if strip is not None:
+            return strip
+        style, fill_style = self._row_styles(row_index % 2, on_cursor, on_hover, base_style)
+        style += Style.from_meta({"row": row_index, "column": 0})
+        columns = self.ordered_columns
+        values = self.backend.get_row_at(row_index)
+        segments = [Segment(f" {fit(v, c.render_width - 2)} ", style) for v, c in zip(values, columns, strict=False)]
+        used = sum(c.render_width for c in columns)
+        segments.append(Segment(" " * max(0, width - used), fill_style))
+        strip = Strip(line_crop(segments, x1, x2, max(used, width))).adjust_cell_length(width, base_style).simplify()
+        self._body_cache[key] = strip
+        return strip
+
+    def _row_styles(self, odd: int, cursor: bool, hover: bool, base_style: Style) -> tuple[Style, Style]:
+        """(cell style, style of the space right of the last column), as the
+        library computes them; cached until the next data or theme change."""
+        key = (odd, cursor, hover, base_style, self._update_count, self._pseudo_class_state)
+        found = self._style_cache.get(key)
+        if found is None:
+            row_style = self._get_row_style(odd, base_style)
+            component_style, post_style = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, False, self.show_cursor, self._show_hover_cursor, False,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+            )
+            faded = Color.from_rich_color(row_style.bgcolor).blend(self.background_colors[1], factor=0.25)
+            found = (row_style + component_style + post_style,
+                     Style.from_color(color=row_style.color, bgcolor=faded.rich_color))
+            if len(self._style_cache) > 64:
+                self._style_cache.clear()
+            self._style_cache[key] = found
+        return found
+
     def _set_names(self, rows: ApplicationRows, visible: Sequence[str] | None) -> None:
-        names = [c for c in (visible or rows.columns) if c in rows.table.column_names] or list(
-            rows.table.column_names
-        )
+        names = _names(rows, visible)
         self.column_names = names
         self._column_labels = [Text(MARK_COLUMN), *[Text(column_label(n)) for n in names]]
 
@@ -321,18 +411,34 @@ class ApplicationTable(Localized, DataTable):
         # The widget has no public "replace data" (upstream says: remount);
         # a remount loses focus and cursor, so reset its derived state here.
         self._ordered_columns = None
-        self._require_update_dimensions = True
+        self._require_update_dimensions = False
         self._update_count += 1
         self._clear_caches()
-        self._update_dimensions([])
+        self._set_virtual_size(len(rows.ids))
         row = 0
-        if current is not None and len(rows.ids) < 500_000:
+        if current is not None:
             try:
-                row = list(rows.ids).index(current)
+                row = rows.ids.index(current)
             except ValueError:
                 row = 0
         self.move_cursor(row=min(row, max(len(rows.ids) - 1, 0)), column=0, animate=False)
         self.refresh()
+
+    def _set_virtual_size(self, row_count: int) -> None:
+        """The scrollable size for ``row_count`` rows. When the columns are the
+        same and the rows overflow the view before and after (a scrollbar
+        either way), only the scrollbar changes: skip the relayout of the whole
+        screen that setting ``virtual_size`` costs (~40 ms per keystroke)."""
+        header = self.header_height if self.show_header else 0
+        new = Size(sum(c.render_width for c in self.ordered_columns) + self._row_label_column_width,
+                   row_count + header)
+        old = self.virtual_size
+        view = self.size.height
+        if view and old.width == new.width and old.height > view and new.height > view:
+            self.set_reactive(DataTable.virtual_size, new)
+            self._scroll_update(new)
+        else:
+            self.virtual_size = new
 
     def refresh_marks(self) -> None:
         """Redraw after the selection set changed."""
@@ -512,4 +618,4 @@ class SelectionLine(Static):
             parts.append(sort)
         if busy:
             parts.append(tr("查询中…", "querying…"))
-        self.update(" · ".join(parts))
+        self.update(" · ".join(parts), layout=False)  # one line, always: no relayout of the screen
