@@ -20,7 +20,7 @@ from typing import Any
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 Data = dict[str, Any]
 
@@ -205,8 +205,9 @@ APP_VIEW: list[ViewCol] = [
     ViewCol("student_id", "INTEGER", "a.student_id"),
     ViewCol("student_no", "TEXT", "COALESCE(s.student_no, '')"),  # ix_app_view_search
     ViewCol("name", "TEXT", "COALESCE(s.name, '')"),
-    ViewCol("py_full", "TEXT", "COALESCE(s.py_full, '')"),
-    ViewCol("py_initials", "TEXT", "COALESCE(s.py_initials, '')"),
+    # indexed: a pinyin prefix (2+ letters) seeks both instead of scanning
+    ViewCol("py_full", "TEXT", "COALESCE(s.py_full, '')", index=True),
+    ViewCol("py_initials", "TEXT", "COALESCE(s.py_initials, '')", index=True),
     ViewCol("phone", "TEXT", "COALESCE(s.phone, '')"),
     ViewCol("out_of_province", "INTEGER", "COALESCE(s.out_of_province, 0)"),
     ViewCol("department_id", "INTEGER", "a.department_id", index=True),
