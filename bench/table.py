@@ -176,6 +176,7 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
             while screen._loading:
                 loaded.clear()
                 await loaded.wait()
+            await pilot.pause()  # the previous result painted: the app is idle, as between two keys
             loaded.clear()
             t0 = time.perf_counter()
             if text:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import sqlite3
 import threading
 from array import array
 from collections import OrderedDict
@@ -366,13 +367,16 @@ class LocalServices:
         ids were read (a sync in between) shows as an empty row until the
         screen reloads."""
         found: dict[int, tuple[Any, ...]] = {}
-        conn = self.cache.conn()
         cols = ", ".join(exprs) if exprs else "NULL"
-        for i in range(0, len(ids), 500):
-            chunk = list(ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT id, {cols} FROM app_view WHERE id IN ({marks})", chunk):
-                found[r[0]] = r[1:] if exprs else ()
+        try:
+            conn = self.cache.conn()
+            for i in range(0, len(ids), 500):
+                chunk = list(ids[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                for r in conn.execute(f"SELECT id, {cols} FROM app_view WHERE id IN ({marks})", chunk):
+                    found[r[0]] = r[1:] if exprs else ()
+        except (RuntimeError, sqlite3.ProgrammingError):
+            pass  # the cache was closed (the app is quitting): nothing to draw
         empty = (None,) * len(exprs)
         return [found.get(i, empty) for i in ids]
 
