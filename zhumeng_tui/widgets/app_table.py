@@ -348,8 +348,9 @@ class ApplicationTable(Localized, DataTable):
         row_index = y - 1
         if row_index == -1 and self.show_header:
             # the header: the same until the columns, the size or the theme change
+            hover = self.hover_coordinate.column if self.hover_coordinate.row == -1 else None
             hkey = (tuple(c.label.plain for c in self.ordered_columns), x1, x2, self.size.width, base_style,
-                    self.hover_coordinate.row == -1 and self.hover_coordinate.column, self._pseudo_class_state)
+                    hover, self._pseudo_class_state)
             header = self._header_cache.get(hkey)
             if header is None:
                 header = super()._render_line(y, x1, x2, base_style)
