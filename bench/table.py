@@ -185,8 +185,7 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
                 await pilot.press("backspace")
             await loaded.wait()
             t_paint = time.perf_counter()
-            screen.table._clear_caches()
-            for y in range(screen.table.size.height):  # draw every visible line once
+            for y in range(screen.table.size.height):  # the first drawing of the new rows
                 screen.table.render_line(y)
             paint = time.perf_counter() - t_paint
             total = shown_at[0] - t0 + paint

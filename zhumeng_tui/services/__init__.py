@@ -114,9 +114,6 @@ class ApplicationRows:
         self._fetch = fetch
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def _page(self, p: int) -> list[Row]:
         rows = self._pages.get(p)
         if rows is not None:
@@ -138,9 +135,6 @@ class ApplicationRows:
     def row(self, index: int) -> Row:
         """The values of row ``index`` (``columns`` order)."""
         return self._page(index // self.PAGE)[index % self.PAGE]
-
-    def value(self, index: int, column: str) -> Any:
-        return self.row(index)[self.columns.index(column)]
 
     @property
     def table(self) -> pa.Table:

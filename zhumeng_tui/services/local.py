@@ -95,7 +95,6 @@ COLUMNS: dict[str, str] = {
 }
 #: Extensions add columns here (name -> SQL expression over app_view).
 EXTRA_COLUMNS: dict[str, str] = {}
-_INT_COLUMNS = {"version"}
 #: Sort keys that differ from the column (names sort by pinyin).
 _SORT_SQL = {"name": "py_full", "department": "department", "worst": "CASE worst WHEN 'fail' THEN 2 WHEN 'warn' THEN 1 ELSE 0 END"}
 
@@ -256,12 +255,16 @@ class LocalServices:
             return f"({no_index}status IN ('matched', 'dept_confirmed') AND out_of_province = 1)", []
         return "0", []
 
-    def _where(self, f: AppFilter) -> tuple[str, list[Any]]:
+    def _where(self, f: AppFilter) -> tuple[str, list[Any], bool]:
+        """(SQL over app_view, its parameters, whether the matches are best
+        read in 学号 order through ix_app_view_search: no filter, or a search
+        text that index answers)."""
         clauses: list[str] = []
         params: list[Any] = []
         text = f.text.strip()
+        in_search_order = not text
         if text:
-            sql, p, _ = _text_clause(text)
+            sql, p, in_search_order = _text_clause(text)
             clauses.append(sql)
             params += p
         # Index choice ("+col" keeps SQLite from using an index on col): with
@@ -295,13 +298,13 @@ class LocalServices:
             sql_parts, p = hook(f, self)
             clauses += sql_parts
             params += p
-        return (" AND ".join(clauses) or "1"), params
+        where = " AND ".join(clauses) or "1"
+        return where, params, in_search_order and (bool(text) or where == "1")
 
-    def _sort_key(self, sort: SortSpec) -> tuple[str, bool]:
-        """(SQL expression to sort by, whether it is numeric)."""
+    def _sort_key(self, sort: SortSpec) -> str:
+        """The SQL expression to sort by."""
         col = sort.column if sort.column in COLUMNS or sort.column in EXTRA_COLUMNS else "student_no"
-        expr = _SORT_SQL.get(col) or EXTRA_COLUMNS.get(col) or COLUMNS[col]
-        return expr, col in _INT_COLUMNS or col == "worst"
+        return _SORT_SQL.get(col) or EXTRA_COLUMNS.get(col) or COLUMNS[col]
 
     def query_applications(
         self,
@@ -335,18 +338,14 @@ class LocalServices:
             self._ids_cache.clear()
 
     def _ordered_ids(self, f: AppFilter, sort: SortSpec) -> array[int]:
-        where, params = self._where(f)
-        key, _numeric = self._sort_key(sort)
+        where, params, in_search_order = self._where(f)
+        key = self._sort_key(sort)
         d = " DESC" if sort.descending else ""
-        text = f.text.strip()
-        if key == "student_no" and (where == "1" or (text and _text_clause(text)[2])):
-            # ix_app_view_search gives the matches in this order: no sort
-            order = f"student_no{d}, id{d}"
-        else:
-            # pinyin seeks its indexes; other filters scan ix_app_view_dash or
-            # the table: then a sort of the matches beats walking the 学号
-            # index with a random row read per application
-            order = f"+({key}){d}, id{d}"
+        # In 学号 order, ix_app_view_search gives the matches without a sort.
+        # Otherwise pinyin seeks its indexes and other filters scan
+        # ix_app_view_dash or the table: then sorting the matches beats walking
+        # the 学号 index with a random row read per application.
+        order = f"student_no{d}, id{d}" if key == "student_no" and in_search_order else f"+({key}){d}, id{d}"
         sql = f"SELECT group_concat(id) FROM (SELECT id FROM app_view WHERE {where} ORDER BY {order})"
         cache_key = (self.cache.generation, sql, tuple(params))
         with self._ids_lock:
@@ -386,7 +385,7 @@ class LocalServices:
         return list(self._ordered_ids(f, SortSpec()))
 
     def count(self, f: AppFilter) -> int:
-        where, params = self._where(f)
+        where, params, _ = self._where(f)
         return int(self.cache.conn().execute(f"SELECT count(*) FROM app_view WHERE {where}", params).fetchone()[0])
 
     def application_detail(self, application_id: int) -> ApplicationDetail:
