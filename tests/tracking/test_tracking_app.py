@@ -429,3 +429,22 @@ async def test_submission_offline_is_optimistic_then_synced(server: Server, tmp_
         IntegrityKind.WITHDREW
     ]
     await ts.close()
+
+
+async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path: Path) -> None:
+    """A worker's result that arrives after its screen was closed is dropped:
+    the app keeps running and shows no error."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(WithdrawalsScreen())
+        screen = app.screen
+        assert isinstance(screen, WithdrawalsScreen)
+        await wait_for(pilot, lambda: bool(screen._rows))
+        rows = list(screen._rows)
+        app.pop_screen()
+        await pilot.pause()
+        screen.deliver(screen._show, rows)  # what the load worker does when it finishes late
+        await pilot.pause(0.2)
+        assert app.is_running and not isinstance(app.screen, WithdrawalsScreen)
+        assert not app._notifications

@@ -9,8 +9,11 @@ handling: a worker that fails becomes a notification (or, for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -39,6 +42,15 @@ def error_text(error: BaseException | None) -> str:
             pass
     text = str(error) or type(error).__name__
     return text
+
+
+class Delivered(Message):
+    """A thread worker's result, to be shown on the UI thread (:meth:`ZScreen.deliver`)."""
+
+    def __init__(self, show: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        super().__init__()
+        self.show = show
+        self.args = args
 
 
 class ZScreen(Localized, Screen[Any]):
@@ -80,6 +92,18 @@ class ZScreen(Localized, Screen[Any]):
         if action == "back":
             return len(self.app.screen_stack) > 2
         return True
+
+    def deliver(self, show: Callable[..., Any], *args: Any) -> None:
+        """From a thread worker: call ``show(*args)`` on the UI thread, as a
+        message to this screen -- dropped if the screen has been closed in the
+        meantime (its widgets are gone), where ``app.call_from_thread`` would
+        run ``show`` anyway and fail."""
+        self.post_message(Delivered(show, args))
+
+    @on(Delivered)
+    def _delivered(self, event: Delivered) -> None:
+        event.stop()
+        event.show(*event.args)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

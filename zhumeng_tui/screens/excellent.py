@@ -84,10 +84,10 @@ class ExcellentScreen(ZScreen):
         v = self.query_one("#x-year", Select).value
         self._load(None if v is Select.NULL or not v else int(str(v)))
 
-    @work(thread=True, exclusive=True, group="excellent-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="excellent-load")
     def _load(self, year: int | None) -> None:
         rows = tracking(self.services).query_excellent(year)
-        self.app.call_from_thread(self._show, rows)
+        self.deliver(self._show, rows)
 
     def _show(self, rows: list[ExcellentRow]) -> None:
         self._rows = rows

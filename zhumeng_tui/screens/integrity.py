@@ -111,10 +111,10 @@ class IntegrityScreen(ZScreen):
     def reload(self) -> None:
         self._load(self.current_filter())
 
-    @work(thread=True, exclusive=True, group="integrity-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="integrity-load")
     def _load(self, f: IntegrityFilter) -> None:
         rows = tracking(self.services).query_integrity(f)
-        self.app.call_from_thread(self._show, rows)
+        self.deliver(self._show, rows)
 
     def _show(self, rows: list[IntegrityRow]) -> None:
         self._rows = rows

@@ -94,10 +94,10 @@ class TrackingActions(ZScreen):
             return
         self._open_staff_form(ids)
 
-    @work(thread=True, exclusive=True, group="staff-options")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="staff-options")
     def _open_staff_form(self, ids: list[int]) -> None:
         options = tracking(self.services).intern_filter_options()
-        self.app.call_from_thread(self._staff_form, ids, options)
+        self.deliver(self._staff_form, ids, options)
 
     def _staff_form(self, ids: list[int], options: InternFilterOptions) -> None:
         choices = [(f"{s.display_name} ({s.username})", s.username) for s in options.staff]
@@ -136,7 +136,7 @@ class TrackingActions(ZScreen):
 
         self.app.push_screen(FormScreen(title, fields), done)
 
-    @work(exclusive=True, group="tracking-send")
+    @work(exclusive=True, exit_on_error=False, group="tracking-send")
     async def _send_tracking(self, ids: list[int], update: TrackingUpdate) -> None:
         try:
             results = await tracking(self.services).set_tracking(ids, update)
@@ -189,7 +189,7 @@ class TrackingActions(ZScreen):
 
         self.app.push_screen(FormScreen(tr("添加跟踪记录", "Add a follow-up"), fields, validate), done)
 
-    @work(exclusive=True, group="followup-send")
+    @work(exclusive=True, exit_on_error=False, group="followup-send")
     async def _send_followup(self, application_id: int, values: Values) -> None:
         try:
             result = await tracking(self.services).add_followup(
@@ -215,7 +215,7 @@ class TrackingActions(ZScreen):
             return
         self._file_withdrawal(ids[0])
 
-    @work(exclusive=True, group="withdrawal-file")
+    @work(exclusive=True, exit_on_error=False, group="withdrawal-file")
     async def _file_withdrawal(self, application_id: int) -> None:
         try:
             result = await tracking(self.services).file_withdrawal(application_id)
@@ -260,7 +260,7 @@ class TrackingActions(ZScreen):
             done,
         )
 
-    @work(exclusive=True, group="nominate-send")
+    @work(exclusive=True, exit_on_error=False, group="nominate-send")
     async def _send_nomination(self, application_id: int, note: str) -> None:
         try:
             result = await tracking(self.services).nominate_excellent(application_id, note)
@@ -321,7 +321,7 @@ class InternsScreen(TrackingActions, QueueScreenBase):
     @work(thread=True, exclusive=True, exit_on_error=False, group="intern-options")
     def _load_options(self) -> None:
         options = tracking(self.services).intern_filter_options()
-        self.app.call_from_thread(self._show_options, options)
+        self.deliver(self._show_options, options)
 
     def _show_options(self, options: InternFilterOptions) -> None:
         emp = self.query_one("#i-employer", Select)
@@ -454,10 +454,10 @@ class InternDetailScreen(TrackingActions):
     def tracking_targets(self) -> list[int]:
         return [self.application_id]
 
-    @work(thread=True, exclusive=True, group="intern-detail")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="intern-detail")
     def _load(self) -> None:
         info = tracking(self.services).intern_detail(self.application_id)
-        self.app.call_from_thread(self._show, info)
+        self.deliver(self._show, info)
 
     def _show(self, info: InternDetail) -> None:
         self.info = info

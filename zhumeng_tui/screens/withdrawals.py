@@ -140,10 +140,10 @@ class WithdrawalsScreen(ZScreen):
     def reload(self) -> None:
         self._load(self.current_filter())
 
-    @work(thread=True, exclusive=True, group="withdrawals-load")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="withdrawals-load")
     def _load(self, f: WithdrawalFilter) -> None:
         rows = tracking(self.services).query_withdrawals(f)
-        self.app.call_from_thread(self._show, rows)
+        self.deliver(self._show, rows)
 
     def _show(self, rows: list[WithdrawalRow]) -> None:
         self._rows = rows
@@ -249,7 +249,7 @@ class WithdrawalsScreen(ZScreen):
             done,
         )
 
-    @work(exclusive=True, group="withdrawal-file")
+    @work(exclusive=True, exit_on_error=False, group="withdrawal-file")
     async def _file(self, application_id: int) -> None:
         try:
             result = await tracking(self.services).file_withdrawal(application_id)
@@ -328,10 +328,10 @@ class WithdrawalDetailScreen(ZScreen):
     def reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="withdrawal-detail")
+    @work(thread=True, exclusive=True, exit_on_error=False, group="withdrawal-detail")
     def _load(self) -> None:
         detail = tracking(self.services).withdrawal_detail(self.withdrawal_id)
-        self.app.call_from_thread(self._show, detail)
+        self.deliver(self._show, detail)
 
     def _show(self, d: WithdrawalDetail) -> None:
         self.detail = d
@@ -491,7 +491,7 @@ class WithdrawalDetailScreen(ZScreen):
         )
         self.app.push_screen(form, self._after_form(Step.CANCEL))
 
-    @work(exclusive=True, group="withdrawal-send")
+    @work(exclusive=True, exit_on_error=False, group="withdrawal-send")
     async def _send(self, step: Step, data: StepInput) -> None:
         try:
             result = await tracking(self.services).record_withdrawal_step(self.withdrawal_id, step, data)
