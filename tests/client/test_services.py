@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -334,3 +335,79 @@ async def test_search_text_kinds(univ: LocalServices) -> None:
     for text in ("9", "99999999999"):  # a prefix range ending in 9 still works
         rows = univ.query_applications(AppFilter(text=text), SortSpec())
         assert all(str(s).startswith(text) for s in rows.table.column("student_no").to_pylist())
+
+
+async def test_in_memory_search_gives_the_sqlite_answers(univ: LocalServices) -> None:
+    """Typing is answered by the in-memory index once it has loaded, and by
+    SQLite before: the user sees the same list, in the same order, either way."""
+    import itertools
+
+    conn = univ.cache.conn()
+    name, no, initials = conn.execute(
+        "SELECT name, student_no, py_initials FROM app_view WHERE length(name) >= 2 LIMIT 1").fetchone()
+    with univ.cache.write() as c:  # a 学号 with letters, as some universities issue
+        c.execute("UPDATE app_view SET student_no = 'SY' || student_no WHERE id = (SELECT max(id) FROM app_view)")
+    dept = univ.departments()[0][0]
+    texts = ["", name[0], name, name[1:], initials[:1], initials, initials.upper(), no[:4], no, "sy", "sy2", "%", "x9"]
+    filters = [AppFilter(), AppFilter(statuses=frozenset({Status.MATCHED, Status.RETURNED})),
+               AppFilter(department_id=dept), AppFilter(check=CheckId.REALNAME)]
+    sorts = [SortSpec(), SortSpec(descending=True), SortSpec("name"), SortSpec("status", descending=True)]
+    assert univ.search_index(wait=True) is not None
+    seen = 0
+    for text, f, sort in itertools.product(texts, filters, sorts):
+        f = dataclasses.replace(f, text=text)
+        univ.forget_results()
+        univ.use_search_index = True
+        fast = list(univ.query_applications(f, sort).ids)
+        univ.forget_results()
+        univ.use_search_index = False
+        slow = list(univ.query_applications(f, sort).ids)
+        assert fast == slow, (text, f, sort)
+        seen += bool(fast)
+    assert seen > 50  # most of them find something: the comparison means something
+
+
+async def test_search_shows_a_change_at_once_while_the_index_reloads(univ: LocalServices) -> None:
+    idx = univ.search_index(wait=True)
+    assert idx is not None
+    aid = univ.query_applications(AppFilter(), SortSpec()).ids[0]
+    univ.cache.set_meta("last_synced", "2026-03-10T08:00:00+00:00")  # bookkeeping: the index stays
+    assert univ.search_index() is idx
+    with univ.cache.write() as c:  # e.g. a sync brought a corrected name
+        c.execute("UPDATE app_view SET name = '欧阳新名' WHERE id = ?", (aid,))
+    assert list(univ.query_applications(AppFilter(text="新名"), SortSpec()).ids) == [aid]
+    fresh = univ.search_index(wait=True)
+    assert fresh is not None and fresh is not idx
+    univ.forget_results()
+    assert list(univ.query_applications(AppFilter(text="新名"), SortSpec()).ids) == [aid]
+
+
+def test_closing_the_cache_interrupts_a_long_read(tmp_path: Path) -> None:
+    """Quitting while a background read runs (the search index loading) ends
+    that read with an error instead of crashing the process."""
+    import sqlite3
+    import threading
+
+    from zhumeng_tui.cache.store import Cache
+
+    cache = Cache(tmp_path / "c.sqlite3")
+    started, outcome = threading.Event(), []
+
+    def long_read() -> None:
+        try:
+            with cache.read() as conn:
+                started.set()
+                conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)"
+                             " SELECT count(*) FROM n").fetchone()  # never ends on its own
+            outcome.append("finished")
+        except sqlite3.Error as e:
+            outcome.append(type(e).__name__)
+
+    t = threading.Thread(target=long_read)
+    t.start()
+    assert started.wait(5)
+    cache.close()
+    t.join(5)
+    assert outcome == ["OperationalError"]
+    with pytest.raises(RuntimeError):
+        cache.conn()

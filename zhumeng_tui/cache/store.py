@@ -187,6 +187,10 @@ class Cache:
         #: (see ``services.local``) are reused while it is unchanged.
         self.generation = 0
         self._wlock = threading.RLock()
+        #: Open ``read()`` snapshots; ``close`` waits for them (long reads in
+        #: background threads, e.g. the search index, are interrupted first).
+        self._reading: set[sqlite3.Connection] = set()
+        self._reads_done = threading.Condition()
         self._closed = False
         self.rebuilt = False  # True when this open dropped an old mirror
         self._prepare_files()
@@ -249,14 +253,16 @@ class Cache:
         return len(self._conns)
 
     @contextlib.contextmanager
-    def write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+    def write(self, *, durable: bool = True, data: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
 
         ``durable=False`` commits with ``synchronous=NORMAL`` (no fsync): only
         for pages of the mirror, which can always be pulled again — the page
         and its cursor are still one atomic transaction, so a power cut can
         only lose the last pages, never leave them half applied. Outbox writes
-        always use ``synchronous=FULL``."""
+        always use ``synchronous=FULL``. ``data=False``: the write changes no
+        record (bookkeeping in ``meta``): results computed from the cache stay
+        valid (``generation`` is not bumped)."""
         c = self.conn()
         with self._wlock:
             if c.in_transaction:  # nested: join the outer transaction
@@ -272,30 +278,52 @@ class Cache:
                     c.execute("ROLLBACK")
                     raise
                 c.execute("COMMIT")
-                self.generation += 1
+                if data:
+                    self.generation += 1
             finally:
                 if not durable:
                     c.execute("PRAGMA synchronous=FULL")
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A consistent snapshot for several queries."""
+        """A consistent snapshot for several queries. ``close`` interrupts it
+        (``sqlite3.OperationalError``) rather than closing its connection
+        under it."""
         c = self.conn()
         if c.in_transaction:
             yield c
             return
-        c.execute("BEGIN")
+        with self._reads_done:
+            if self._closed:
+                raise RuntimeError("cache is closed")
+            self._reading.add(c)
         try:
-            yield c
+            c.execute("BEGIN")
+            try:
+                yield c
+            finally:
+                c.execute("COMMIT")
         finally:
-            c.execute("COMMIT")
+            with self._reads_done:
+                self._reading.discard(c)
+                self._reads_done.notify_all()
 
     def close(self) -> None:
-        # Wait for a write in flight (a sync page on a worker thread): closing
-        # its connection under it would crash sqlite3.
-        self._closed = True
+        # Closing a connection under a running statement would crash sqlite3:
+        # interrupt the open snapshots (reads only: a write, e.g. a change
+        # going into the outbox, is waited for) and wait for them to end.
+        with self._reads_done:
+            self._closed = True
+            deadline = time.monotonic() + 10
+            while self._reading and time.monotonic() < deadline:
+                for c in self._reading:  # again and again: one between two statements is lost
+                    c.interrupt()
+                self._reads_done.wait(0.05)
+            busy = set(self._reading)
         with self._wlock, self._conns_lock:
             for c in self._conns:
+                if c in busy:
+                    continue  # still running after 10 s: leave it to the process exit
                 with contextlib.suppress(sqlite3.Error):
                     c.close()
             self._conns.clear()
@@ -385,7 +413,7 @@ class Cache:
         return self._meta(self.conn(), key)
 
     def set_meta(self, key: str, value: str | None) -> None:
-        with self.write() as c:
+        with self.write(data=False) as c:
             self._set_meta(c, key, value)
 
     @property

@@ -13,6 +13,7 @@ filter parts with :func:`register_filter` and columns with ``EXTRA_COLUMNS``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -25,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhumeng_tui.api_client.client import ApiClient
@@ -54,6 +54,7 @@ from zhumeng_tui.cache.sync import ProgressFn, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CHECK_MISSING, CheckId, CheckResult, review_gate
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.search import search_terms
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check_transition
 from zhumeng_tui.services import (
     AppFilter,
@@ -70,6 +71,7 @@ from zhumeng_tui.services import (
     SortSpec,
     SyncStatus,
 )
+from zhumeng_tui.services.search import SearchIndex, from_int_array, parse_ids, terms_sql, to_int_array
 
 #: Columns of ``ApplicationRows.table`` -> SQL over ``app_view``. Raw values
 #: (status codes, check results); the table widget formats them.
@@ -113,50 +115,6 @@ REVIEW_STATUSES = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED, Status.RETUR
 BATCH_MAX = 5000
 
 
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _prefix_range(column: str, prefix: str) -> tuple[str, list[Any]]:
-    """``column`` starts with ``prefix``, as a range an index can seek to."""
-    return f"({column} >= ? AND {column} < ?)", [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
-
-
-def _text_clause(text: str) -> tuple[str, list[Any], bool]:
-    """The search box: 学号 prefix (digits), pinyin initials / full pinyin
-    prefix (letters: ``zs`` and ``zhangs`` find 张三; also a 学号 starting with
-    those letters), else part of a 姓名 (and, for Latin letters and digits, a
-    学号 prefix). Prefixes are index ranges; a part of a name is one scan of
-    the narrow ``ix_app_view_search``. The flag: read the matches in that
-    index's order (学号) rather than seek them through the pinyin indexes and
-    sort them."""
-    if text.isdigit():
-        sql, params = _prefix_range("student_no", text)
-        return sql, params, True
-    if text.isascii() and text.replace(" ", "").isalpha():
-        low = text.replace(" ", "").lower()
-        # one letter: the full pinyin starts with the initials' letter, and
-        # ~10% of rows match: one ordered scan beats ~20,000 seeks and a sort
-        parts = [_prefix_range("py_initials", low), *([] if len(low) == 1 else [_prefix_range("py_full", low)]),
-                 _prefix_range("student_no", low.upper())]
-        sql = "(" + " OR ".join(part for part, _ in parts) + ")"
-        return sql, [p for _, ps in parts for p in ps], len(low) == 1
-    if not text.isascii():  # Chinese: a 学号 never holds it
-        return "instr(name, ?) > 0", [text], True
-    return "(instr(name, ?) > 0 OR student_no LIKE ? ESCAPE '\\')", [text, _like_escape(text) + "%"], True
-
-
-def _parse_ids(text: str | None) -> array[int]:
-    """``group_concat(id)`` text -> ids (pyarrow parses; no Python int per id)."""
-    out: array[int] = array("q")
-    if text:
-        parsed = pc.split_pattern(pa.array([text], pa.string()), ",").values.cast(pa.int64())
-        buf = parsed.buffers()[1]
-        assert buf is not None
-        out.frombytes(memoryview(buf)[parsed.offset * 8 : (parsed.offset + len(parsed)) * 8])
-    return out
-
-
 class ReadOnly(Forbidden):
     default_code = "read_only"
     default_zh = "只读账号不能修改数据"
@@ -193,10 +151,16 @@ class LocalServices:
         self.username = username or me.username
         self.engine = SyncEngine(cache, api)
         self._last_message: str | None = None
-        #: Recent id lists by (cache generation, query): a filter the user
+        #: Recent results by (cache generation, query): a filter the user
         #: goes back to (backspace) is answered without touching SQLite.
-        self._ids_cache: OrderedDict[tuple[Any, ...], array[int]] = OrderedDict()
-        self._ids_lock = threading.Lock()
+        self._remembered: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._remember_lock = threading.Lock()
+        #: The in-memory search index (see ``services.search``) and its
+        #: loader. False: every query is answered by SQLite (same results).
+        self.use_search_index = True
+        self._index: SearchIndex | None = None
+        self._index_thread: threading.Thread | None = None
+        self._index_failed_at: int | None = None
 
     # -------------------------------------------------------- helpers --
 
@@ -264,9 +228,14 @@ class LocalServices:
         text = f.text.strip()
         in_search_order = not text
         if text:
-            sql, p, in_search_order = _text_clause(text)
+            terms = search_terms(text)
+            sql, p = terms_sql(terms)
             clauses.append(sql)
             params += p
+            # a part of a name, one letter or a 学号 prefix: read in 学号 order
+            # (a scan or range of ix_app_view_search); pinyin of two or more
+            # letters seeks the pinyin indexes and sorts the few matches
+            in_search_order = not any(t.field == "py_full" for t in terms)
         # Index choice ("+col" keeps SQLite from using an index on col): with
         # search text, ix_app_view_search answers the text and gives the order;
         # without, ix_app_view_dash covers status, department and checks. A
@@ -333,33 +302,114 @@ class LocalServices:
         return ApplicationRows(ids, columns=names, total=total, fetch=lambda page: self._fetch_rows(exprs, page))
 
     def forget_results(self) -> None:
-        """Drop the remembered id lists (benchmarks: time a query, not a lookup)."""
-        with self._ids_lock:
-            self._ids_cache.clear()
+        """Drop the remembered results (benchmarks: time a query, not a lookup)."""
+        with self._remember_lock:
+            self._remembered.clear()
+
+    def _remember(self, key: tuple[Any, ...], compute: Callable[[], Any], keep: int = 8) -> Any:
+        """``compute()``, or its result for ``key`` while the cache is unchanged
+        (``key`` starts with the cache generation)."""
+        with self._remember_lock:
+            hit = self._remembered.get(key)
+            if hit is not None:
+                self._remembered.move_to_end(key)
+                return hit
+        value = compute()
+        with self._remember_lock:
+            self._remembered[key] = value
+            while len(self._remembered) > keep:
+                self._remembered.popitem(last=False)
+        return value
+
+    # ---------------------------------------------------- search index --
+
+    def search_index(self, *, wait: bool = False) -> SearchIndex | None:
+        """The in-memory search index of the current cache generation, or None
+        while it loads (a background thread, started here; ``wait``: load it
+        now). Queries use SQL meanwhile, with the same results."""
+        if not self.use_search_index:
+            return None
+        gen = self.cache.generation
+        idx = self._index
+        if idx is not None and idx.generation == gen:
+            return idx
+        if wait:
+            self._load_index()
+            idx = self._index
+            return idx if idx is not None and idx.generation == gen else None
+        with self._remember_lock:
+            busy = self._index_thread is not None and self._index_thread.is_alive()
+            if not busy and self._index_failed_at != gen:
+                self._index_thread = threading.Thread(target=self._load_index, name="search-index", daemon=True)
+                self._index_thread.start()
+        return None
+
+    def _load_index(self) -> None:
+        gen = self.cache.generation
+        try:
+            with self.cache.read() as conn:
+                idx = SearchIndex.load(conn, gen)
+        except (RuntimeError, sqlite3.Error, ValueError):
+            self._index_failed_at = gen  # closed cache or odd data: SQL answers
+            return
+        current = self._index
+        if current is None or current.generation < idx.generation:
+            self._index = idx
+
+    # --------------------------------------------------------- id lists --
 
     def _ordered_ids(self, f: AppFilter, sort: SortSpec) -> array[int]:
+        gen = self.cache.generation
+        idx = self.search_index()
+
+        def compute() -> array[int]:
+            if idx is not None and idx.generation == gen:
+                return self._indexed_ids(idx, f, sort)
+            return self._sql_ids(f, sort)
+
+        ids: array[int] = self._remember((gen, "ids", f, sort), compute)
+        return ids
+
+    def _sql_ids(self, f: AppFilter, sort: SortSpec, *, ordered: bool = True) -> array[int]:
+        """The ids matching ``f`` from SQLite, in ``sort`` order (or in any
+        order: ``ordered=False``)."""
         where, params, in_search_order = self._where(f)
         key = self._sort_key(sort)
         d = " DESC" if sort.descending else ""
-        # In 学号 order, ix_app_view_search gives the matches without a sort.
-        # Otherwise pinyin seeks its indexes and other filters scan
-        # ix_app_view_dash or the table: then sorting the matches beats walking
-        # the 学号 index with a random row read per application.
-        order = f"student_no{d}, id{d}" if key == "student_no" and in_search_order else f"+({key}){d}, id{d}"
-        sql = f"SELECT group_concat(id) FROM (SELECT id FROM app_view WHERE {where} ORDER BY {order})"
-        cache_key = (self.cache.generation, sql, tuple(params))
-        with self._ids_lock:
-            hit = self._ids_cache.get(cache_key)
-            if hit is not None:
-                self._ids_cache.move_to_end(cache_key)
-                return hit
-        text = self.cache.conn().execute(sql, params).fetchone()[0]
-        ids = _parse_ids(text)
-        with self._ids_lock:
-            self._ids_cache[cache_key] = ids
-            while len(self._ids_cache) > 8:
-                self._ids_cache.popitem(last=False)
-        return ids
+        if not ordered:
+            sql = f"SELECT group_concat(id) FROM app_view WHERE {where}"
+        else:
+            # In 学号 order, ix_app_view_search gives the matches without a sort.
+            # Otherwise pinyin seeks its indexes and other filters scan
+            # ix_app_view_dash or the table: then sorting the matches beats
+            # walking the 学号 index with a random row read per application.
+            order = f"student_no{d}, id{d}" if key == "student_no" and in_search_order else f"+({key}){d}, id{d}"
+            sql = f"SELECT group_concat(id) FROM (SELECT id FROM app_view WHERE {where} ORDER BY {order})"
+        return parse_ids(self.cache.conn().execute(sql, params).fetchone()[0])
+
+    def _indexed_ids(self, idx: SearchIndex, f: AppFilter, sort: SortSpec) -> array[int]:
+        """The ids matching ``f`` in ``sort`` order, with the search text (and,
+        in 学号 order, the order itself) answered by the in-memory index; the
+        other filters are SQL, remembered while the user types."""
+        terms = search_terms(f.text)
+        rest = dataclasses.replace(f, text="")
+        rest_where = self._where(rest)[0]
+        if self._sort_key(sort) == "student_no":
+            mask = idx.mask(terms) if terms else None
+            if rest_where != "1":
+                gen = idx.generation
+                rest_mask = self._remember(
+                    (gen, "mask", rest), lambda: idx.member_mask(self._sql_ids(rest, sort, ordered=False))
+                )
+                mask = rest_mask if mask is None else pc.and_(mask, rest_mask)
+            out = idx.ids if mask is None else idx.ids.filter(mask)
+            return to_int_array(out[::-1] if sort.descending else out)
+        ordered = self._remember((idx.generation, "ids", rest, sort), lambda: self._sql_ids(rest, sort))
+        if not terms:
+            return array("q", ordered)
+        matched = idx.ids.filter(idx.mask(terms))
+        arrow = from_int_array(ordered)
+        return to_int_array(arrow.filter(pc.is_in(arrow, value_set=matched)))
 
     def _fetch_rows(self, exprs: list[str], ids: Sequence[int]) -> list[tuple[Any, ...]]:
         """The rows of ``ids`` (in that order). An application gone since the

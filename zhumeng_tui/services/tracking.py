@@ -55,6 +55,7 @@ from zhumeng_tui.domain.interns import (
     followup_due,
     intern_flags,
 )
+from zhumeng_tui.domain.search import search_terms
 from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role, Status
 from zhumeng_tui.domain.withdrawal import (
     OPEN_STATES,
@@ -87,6 +88,7 @@ from zhumeng_tui.services import (
     WithdrawalFilter,
     WithdrawalRow,
 )
+from zhumeng_tui.services.search import terms_sql_named
 
 #: Columns of the interns table, in display order.
 INTERN_COLUMNS = [
@@ -153,22 +155,10 @@ def _effective_role(me: Any) -> Role:
 
 
 def text_condition(text: str, alias: str) -> tuple[str, dict[str, Any]]:
-    """Search condition over ``alias`` (a table with name, student_no, py_full,
-    py_initials): 学号 prefix, pinyin initials / full pinyin prefix, or name."""
-    t = text.strip()
-    if not t:
-        return "", {}
-    p: dict[str, Any] = {"q_prefix": t.lower() + "%", "q_any": "%" + t + "%"}
-    a = alias
-    if t.isdigit():
-        return f"{a}.student_no LIKE :q_prefix", p
-    if t.isascii() and t.replace(" ", "").isalpha():
-        p["q_prefix"] = t.lower().replace(" ", "") + "%"
-        return (
-            f"({a}.py_initials LIKE :q_prefix OR {a}.py_full LIKE :q_prefix OR {a}.student_no LIKE :q_any)",
-            p,
-        )
-    return f"({a}.name LIKE :q_any OR {a}.student_no LIKE :q_any)", p
+    """The search box's condition (``domain.search``) over ``alias`` (a table
+    with name, student_no, py_full, py_initials); ("", {}) for no text."""
+    terms = search_terms(text)
+    return terms_sql_named(terms, alias) if terms else ("", {})
 
 
 def _d(value: Any) -> dt.date | None:
