@@ -29,6 +29,7 @@ its docstring for how to build a new list screen on it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -46,7 +47,6 @@ from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.timer import Timer
 from textual.widgets import Input, Select, Static
 from textual_fastdatatable import ArrowBackend
 from textual_fastdatatable.data_table import DataTable
@@ -510,7 +510,9 @@ class FilterBar(Horizontal):
         self._statuses = list(statuses)
         self._show_departments = departments
         self._init = (text, department_id, status, check)
-        self._timer: Timer | None = None
+        #: The pending debounce (``loop.call_later``: its deadline counts from the
+        #: keystroke, where a Textual timer counts from when its task first runs).
+        self._timer: asyncio.TimerHandle | None = None
 
     def compose(self) -> ComposeResult:
         text, _department_id, status, check = self._init
@@ -576,20 +578,25 @@ class FilterBar(Horizontal):
 
     def _emit(self) -> None:
         self._timer = None
-        self.post_message(self.current())
+        if self.is_attached:
+            self.post_message(self.current())
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
     @on(Input.Changed, "#f-search")
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(self.DEBOUNCE, self._emit)
+            self._timer.cancel()
+        self._timer = asyncio.get_running_loop().call_later(self.DEBOUNCE, self._emit)
 
     @on(Input.Submitted, "#f-search")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if self._timer is not None:
-            self._timer.stop()
+            self._timer.cancel()
         self._emit()
         table = self.screen.query(ApplicationTable)
         if table:
