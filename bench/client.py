@@ -175,6 +175,16 @@ def query_figures(ctx: Context) -> list[Figure]:
                            "ids in order + the first page of rows"))
     svc = big_cache(ctx)
     rows_n = svc.count(AppFilter())
+    from zhumeng_tui.services.search import SearchIndex
+
+    def load_index() -> Any:
+        with svc.cache.read() as conn:
+            return SearchIndex.load(conn, svc.cache.generation)
+
+    t, _ = timed(load_index, 2)
+    figs.append(Figure(f"search index load, {rows_n:,} applications", t * 1000, "ms", None,
+                       "in the background after a change; SQLite answers meanwhile"))
+    assert svc.search_index(wait=True) is not None  # as when the user types: loaded since the queue opened
     names = [r[0] for r in svc.cache.conn().execute(
         "SELECT name FROM app_view WHERE length(name) = 2 LIMIT 1")]
     two = names[0] if names else "张伟"
@@ -201,6 +211,11 @@ def query_figures(ctx: Context) -> list[Figure]:
                        statistics.median(times), "ms", 100, "name / pinyin / 学号 prefixes"))
     figs.append(Figure("filter keystroke (worst)", max(times), "ms", 100,
                        f"'{keystrokes[times.index(max(times))]}'"))
+    svc.use_search_index = False
+    sql_times = [timed(lambda k=k: q(k), 2)[0] * 1000 for k in keystrokes]
+    svc.use_search_index = True
+    figs.append(Figure("  the same keystrokes by SQLite (index loading), worst", max(sql_times), "ms", None,
+                       f"median {statistics.median(sql_times):.0f} ms"))
     dept = svc.departments()[0][0]
     t, r = timed(lambda: first_page(svc, AppFilter(department_id=dept, text=initials), sort), 3)
     figs.append(Figure("department + pinyin filter", t * 1000, "ms", 100, f"{len(r.ids):,} rows"))
@@ -232,6 +247,7 @@ _RSS_CHILD = textwrap.dedent(
     t_start = time.perf_counter() - t0
     rows = svc.query_applications(AppFilter(), SortSpec())
     rows.row(len(rows.ids) - 1)
+    svc.search_index(wait=True)
     svc.missing()
     status = dict(l.split(":", 1) for l in open("/proc/self/status") if ":" in l)
     print(json.dumps({"hwm_kb": int(status["VmHWM"].split()[0]), "rss_kb": int(status["VmRSS"].split()[0]),
@@ -252,5 +268,5 @@ def memory_figures(ctx: Context) -> list[Figure]:
         Figure(f"cold start of the services from a warm cache ({data['rows']:,} apps)", data["start_s"], "s", 1.0,
                "imports + open + dashboard + first page; Textual not included"),
         Figure(f"peak RSS with {data['rows']:,} cached applications", data["hwm_kb"] / 1024, "MB", 300,
-               "the queue of all rows (ids + a page) + dashboard + missing"),
+               "the queue of all rows (ids + a page) + search index + dashboard + missing"),
     ]
