@@ -173,9 +173,8 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
             bar.search.value = text[:-1]
             bar.search.cursor_position = len(text) - 1
             await pilot.pause(bar.DEBOUNCE + 0.05)
-            while screen._loading:
-                loaded.clear()
-                await loaded.wait()
+            while screen._loading:  # poll: waiting on ``loaded`` here could miss a result
+                await pilot.pause(0.01)
             await pilot.pause()  # the previous result painted: the app is idle, as between two keys
             loaded.clear()
             t0 = time.perf_counter()
@@ -183,7 +182,7 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
                 await pilot.press(text[-1])
             else:
                 await pilot.press("backspace")
-            await loaded.wait()
+            await asyncio.wait_for(loaded.wait(), 30)
             t_paint = time.perf_counter()
             for y in range(screen.table.size.height):  # the first drawing of the new rows
                 screen.table.render_line(y)
@@ -196,8 +195,7 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
         bar.search.value = ""
         await pilot.pause(bar.DEBOUNCE + 0.05)
         while screen._loading:
-            loaded.clear()
-            await loaded.wait()
+            await pilot.pause(0.01)
         select = screen.query_one("#f-status", Select)
         picks = []
         for status in [*STATUS_PICKS, None]:
@@ -207,7 +205,7 @@ async def _time_filter(services: Any, texts: list[str]) -> dict[str, Any]:
                 select.clear()
             else:
                 select.value = status
-            await loaded.wait()
+            await asyncio.wait_for(loaded.wait(), 30)
             t_paint = time.perf_counter()
             for y in range(screen.table.size.height):
                 screen.table.render_line(y)
