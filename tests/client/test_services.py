@@ -36,6 +36,21 @@ async def test_first_sync_then_incremental_is_one_request(univ: LocalServices, f
     assert st.done == 0
 
 
+async def test_first_sync_leaves_every_index_of_the_list(univ: LocalServices) -> None:
+    """The first sync rebuilds the application rows with their indexes
+    dropped; all of them are back afterwards (the queue's speed needs them)."""
+    from zhumeng_tui.cache.schema import ddl
+
+    wanted = {sql.split(" IF NOT EXISTS ")[1].split(" ON ")[0] for sql in ddl()
+              if sql.startswith("CREATE INDEX") and " ON app_view " in sql}
+    have = {r[0] for r in univ.cache.conn().execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_view' AND sql IS NOT NULL")}
+    assert "ix_app_view_search" in wanted and have == wanted
+    plan = " ".join(str(r) for r in univ.cache.conn().execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM app_view WHERE student_no >= '2023' ORDER BY student_no, id"))
+    assert "ix_app_view_search" in plan
+
+
 async def test_progress_reported(tmp_path: Path, fault: FaultTransport) -> None:
     svc = await open_client(tmp_path, fault)
     svc.engine.page_size = 300

@@ -543,8 +543,19 @@ class Cache:
     def finish_bulk(self) -> None:
         """Rebuild ``app_view`` from the mirror after a bulk pull (one transaction)."""
         with self.write() as c:
+            # building the indexes once after the rows is about twice as fast
+            # as keeping them up to date row by row (one transaction: a crash
+            # leaves the old rows and indexes)
+            indexes = c.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_view'"
+                " AND sql IS NOT NULL"
+            ).fetchall()
+            for name, _sql in indexes:
+                c.execute(f'DROP INDEX "{name}"')
             c.execute("DELETE FROM app_view")
             c.execute(app_view_rebuild_sql("1"))
+            for _name, sql in indexes:
+                c.execute(sql)
             self._set_meta(c, "view_stale", None)
 
     @staticmethod
