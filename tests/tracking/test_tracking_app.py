@@ -444,7 +444,28 @@ async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path
         rows = list(screen._rows)
         app.pop_screen()
         await pilot.pause()
-        screen.deliver(screen._show, rows)  # what the load worker does when it finishes late
+        screen.deliver(screen._show, rows, screen._generation)  # what the load worker does when it finishes late
         await pilot.pause(0.2)
         assert app.is_running and not isinstance(app.screen, WithdrawalsScreen)
         assert not app._notifications
+
+
+async def test_an_earlier_searchs_late_answer_does_not_replace_the_list(server: Server, tmp_path: Path) -> None:
+    """Typing in a list's search box starts a load per keystroke; one that
+    finishes after a later one is dropped, so the list matches the box."""
+    app = make_app(server, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.services is not None)
+        await app.push_screen(WithdrawalsScreen(state=None))
+        screen = app.screen
+        assert isinstance(screen, WithdrawalsScreen)
+        await wait_for(pilot, lambda: bool(screen._rows))
+        everything = list(screen._rows)
+        no = everything[0].student_no
+        await pilot.press("slash", *no)
+        await wait_for(pilot, lambda: all(r.student_no.startswith(no) for r in screen._rows))
+        shown = screen.table.row_count
+        assert shown < len(everything)
+        screen.deliver(screen._show, everything, screen._generation - 1)  # the answer for an earlier text
+        await pilot.pause(0.2)
+        assert screen.table.row_count == shown and len(screen._rows) == shown

@@ -7,24 +7,23 @@ entry.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import Select
 
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.i18n import tr, tr_pair
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import IntegrityFilter, IntegrityRow
-from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text, tracking
 
 
-class IntegrityScreen(ZScreen):
+class IntegrityScreen(RecordListScreen[IntegrityRow]):
     """The integrity archive; ``student_id`` narrows it to one student."""
 
     TITLE_TEXT = ("诚信档案", "Integrity archive")
@@ -44,129 +43,83 @@ class IntegrityScreen(ZScreen):
     BINDINGS: ClassVar = [
         K("slash", "search", "搜索", "Search", id="integrity.search", key_display="/"),
         K("a", "add", "添加记录", "Add entry", id="integrity.add"),
-        K("enter", "student", "该生档案", "This student", id="integrity.student", show=False),
+        K("enter", "open", "该生档案", "This student", id="integrity.student", show=False),
         K("ctrl+r", "reload", "刷新", "Reload", id="integrity.reload"),
     ]
+    ID = "g"
+    COLUMNS = (
+        (("日期", "Date"), None),
+        (("学号", "No."), None),
+        (("姓名", "Name"), None),
+        (("院系", "Department"), None),
+        (("类型", "Kind"), None),
+        (("来源", "Source"), None),
+        (("说明", "Note"), None),
+        (("本地", "Local"), None),
+    )
 
     def __init__(self, student_id: int | None = None, student_label: str = "") -> None:
         super().__init__()
         self.student_id = student_id
         self.student_label = student_label
-        self._rows: list[IntegrityRow] = []
 
-    def compose(self) -> ComposeResult:
+    def list_title(self) -> str:
         title = tr("诚信档案", "Integrity archive")
         if self.student_label:
             title += f"：{self.student_label}" if tr("zh", "en") == "zh" else f": {self.student_label}"
-        yield StatusHeader(title)
+        return title
+
+    def compose_filters(self) -> ComposeResult:
         with Horizontal(id="g-filters"):
-            yield Input(
-                placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
-                id="g-search",
-                compact=True,
-            )
+            search = self.search_box()
+            search.display = self.student_id is None
+            yield search
             yield Select[str](
                 [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
                 prompt=tr("全部类型", "All kinds"),
                 id="g-kind",
                 compact=True,
             )
-        table: DataTable[str | Text] = DataTable(id="g-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static("", id="g-count")
-        yield Footer()
 
-    def on_mount(self) -> None:
-        if self.student_id is not None:
-            self.query_one("#g-search", Input).display = False
-        table = self.query_one("#g-table", DataTable)
-        for label in (
-            tr("日期", "Date"),
-            tr("学号", "No."),
-            tr("姓名", "Name"),
-            tr("院系", "Department"),
-            tr("类型", "Kind"),
-            tr("来源", "Source"),
-            tr("说明", "Note"),
-            tr("本地", "Local"),
-        ):
-            table.add_column(label)
-        table.focus()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    def current_filter(self) -> IntegrityFilter:
-        kind = self.query_one("#g-kind", Select).value
+    def filter_values(self) -> Any:
         return IntegrityFilter(
-            text=self.query_one("#g-search", Input).value.strip(),
-            student_id=self.student_id,
-            kind=None if kind is Select.NULL or not kind else IntegrityKind(str(kind)),
+            text=self.search_text(), student_id=self.student_id, kind=self.select_value("g-kind", IntegrityKind)
         )
 
-    def action_reload(self) -> None:
-        self.reload()
+    def fetch(self, values: Any) -> list[IntegrityRow]:
+        return tracking(self.services).query_integrity(values)
 
-    def reload(self) -> None:
-        self._load(self.current_filter())
+    def cells(self, r: IntegrityRow) -> Sequence[Cell]:
+        e = r.entry
+        style = (
+            "bold red"
+            if e.kind in (IntegrityKind.WITHDREW, IntegrityKind.FALSE_INFO, IntegrityKind.LATE_START)
+            else ("green" if e.kind == IntegrityKind.EXCELLENT else "")
+        )
+        return (
+            e.date.isoformat(),
+            r.student_no,
+            r.student_name,
+            r.department_name,
+            Text(kind_text(e.kind), style=style),
+            Text(source_text(e.source), style="dim" if e.source == IntegritySource.AUTOMATIC else ""),
+            e.note,
+            local_text(r.local_state),
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="integrity-load")
-    def _load(self, f: IntegrityFilter) -> None:
-        rows = tracking(self.services).query_integrity(f)
-        self.deliver(self._show, rows)
+    def row_key(self, r: IntegrityRow) -> str:
+        return str(r.entry.id)
 
-    def _show(self, rows: list[IntegrityRow]) -> None:
-        self._rows = rows
-        table = self.query_one("#g-table", DataTable)
-        table.clear()
-        for r in rows:
-            e = r.entry
-            style = (
-                "bold red"
-                if e.kind in (IntegrityKind.WITHDREW, IntegrityKind.FALSE_INFO, IntegrityKind.LATE_START)
-                else ("green" if e.kind == IntegrityKind.EXCELLENT else "")
-            )
-            table.add_row(
-                e.date.isoformat(),
-                r.student_no,
-                r.student_name,
-                r.department_name,
-                Text(kind_text(e.kind), style=style),
-                Text(source_text(e.source), style="dim" if e.source == IntegritySource.AUTOMATIC else ""),
-                e.note,
-                local_text(r.local_state),
-                key=str(e.id),
-            )
-        self.query_one("#g-count", Static).update(tr(f"共 {len(rows)} 条", f"{len(rows)} entries"))
+    def count_text(self, rows: list[IntegrityRow]) -> str:
+        return tr(f"共 {len(rows)} 条", f"{len(rows)} entries")
 
-    @on(Input.Changed, "#g-search")
-    @on(Select.Changed, "#g-kind")
-    def _filter_changed(self) -> None:
-        self.reload()
-
-    @on(Input.Submitted, "#g-search")
-    def _search_done(self) -> None:
-        self.query_one("#g-table", DataTable).focus()
-
-    def action_search(self) -> None:
-        if self.student_id is None:
-            self.query_one("#g-search", Input).focus()
-
-    @on(DataTable.RowSelected, "#g-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_student()
-
-    def action_student(self) -> None:
+    def action_open(self) -> None:
         """The highlighted entry's student: their whole archive."""
         if self.student_id is not None:
             return
-        table = self.query_one("#g-table", DataTable)
-        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
-            return
-        r = self._rows[table.cursor_row]
-        self.app.push_screen(IntegrityScreen(r.entry.student_id, f"{r.student_name} {r.student_no}"))
+        r = self.highlighted()
+        if r is not None:
+            self.app.push_screen(IntegrityScreen(r.entry.student_id, f"{r.student_name} {r.student_no}"))
 
     def action_add(self) -> None:
         from zhumeng_tui.screens.interns import open_integrity_form
@@ -174,8 +127,8 @@ class IntegrityScreen(ZScreen):
         if self.student_id is not None:
             open_integrity_form(self, self.student_id, self.student_label, None, self.reload)
             return
-        table = self.query_one("#g-table", DataTable)
-        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
+        r = self.highlighted()
+        if r is None:
             self.notify(
                 tr(
                     "请先选中一名学生的记录（或在实习生详情中按 n）",
@@ -184,5 +137,4 @@ class IntegrityScreen(ZScreen):
                 severity="warning",
             )
             return
-        r = self._rows[table.cursor_row]
         open_integrity_form(self, r.entry.student_id, f"{r.student_name} {r.student_no}", None, self.reload)

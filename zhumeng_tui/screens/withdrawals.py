@@ -15,13 +15,14 @@ counsellor's signature is refused with a message before anything is sent.
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Footer, Select, Static
 
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import missing_calendar_note
@@ -29,6 +30,7 @@ from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput, check_step
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalDetail, WithdrawalFilter, WithdrawalRow
 from zhumeng_tui.services.tracking import withdrawal_facts
 from zhumeng_tui.widgets.header import StatusHeader
@@ -54,7 +56,7 @@ STATE_FILTERS: list[tuple[tuple[str, str], str]] = [
 STEP_ORDER = (Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT)
 
 
-class WithdrawalsScreen(ZScreen):
+class WithdrawalsScreen(RecordListScreen[WithdrawalRow]):
     """Every withdrawal request in scope; overdue first."""
 
     TITLE_TEXT = ("放弃岗位申请", "Withdrawals")
@@ -77,21 +79,27 @@ class WithdrawalsScreen(ZScreen):
         K("n", "new", "新申请", "New request", id="withdrawals.new"),
         K("ctrl+r", "reload", "刷新", "Reload", id="withdrawals.reload"),
     ]
+    ID = "w"
+    COLUMNS = (
+        (("学号", "No."), "no"),
+        (("姓名", "Name"), "name"),
+        # Deadline first: it must be in view at 80 columns.
+        (("截止日期", "Deadline"), "due"),
+        (("剩余", "Left"), "left"),
+        (("进度", "Progress"), "state"),
+        (("本地", "Local"), "local"),
+        (("院系", "Department"), "dept"),
+        (("用人单位", "Employer"), "employer"),
+    )
 
     def __init__(self, state: str | None = "open", department_id: int | None = None) -> None:
         super().__init__()
         self._state = state
         self._department_id = department_id
-        self._rows: list[WithdrawalRow] = []
 
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(self.title_text())
+    def compose_filters(self) -> ComposeResult:
         with Horizontal(id="w-filters"):
-            yield Input(
-                placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
-                id="w-search",
-                compact=True,
-            )
+            yield self.search_box()
             yield Select[str](
                 [(tr_pair(label), value) for label, value in STATE_FILTERS],
                 prompt=tr("全部", "All"),
@@ -99,106 +107,50 @@ class WithdrawalsScreen(ZScreen):
                 id="w-state",
                 compact=True,
             )
-        table: DataTable[str | Text] = DataTable(id="w-table", cursor_type="row", zebra_stripes=True)
-        yield table
-        yield Static("", id="w-count")
+
+    def compose_below(self) -> ComposeResult:
         yield Static("", id="w-note")
-        yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#w-table", DataTable)
-        for label, key in (
-            (tr("学号", "No."), "no"),
-            (tr("姓名", "Name"), "name"),
-            # Deadline first: it must be in view at 80 columns.
-            (tr("截止日期", "Deadline"), "due"),
-            (tr("剩余", "Left"), "left"),
-            (tr("进度", "Progress"), "state"),
-            (tr("本地", "Local"), "local"),
-            (tr("院系", "Department"), "dept"),
-            (tr("用人单位", "Employer"), "employer"),
-        ):
-            table.add_column(label, key=key)
-        table.focus()
-        self.reload()
-
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    def current_filter(self) -> WithdrawalFilter:
-        value = self.query_one("#w-state", Select).value
-        state = None if value is Select.NULL else str(value)
+    def filter_values(self) -> Any:
         return WithdrawalFilter(
-            text=self.query_one("#w-search", Input).value.strip(),
-            department_id=self._department_id,
-            state=state,
+            text=self.search_text(), department_id=self._department_id, state=self.select_value("w-state")
         )
 
-    def action_reload(self) -> None:
-        self.reload()
+    def fetch(self, values: Any) -> list[WithdrawalRow]:
+        return tracking(self.services).query_withdrawals(values)
 
-    def reload(self) -> None:
-        self._load(self.current_filter())
+    def cells(self, r: WithdrawalRow) -> Sequence[Cell]:
+        due, left = deadline_cells(r.deadline)
+        style = deadline_style(r.deadline)
+        return (
+            Text(r.student_no, style=style),
+            Text(r.student_name, style=style),
+            due,
+            left,
+            Text(state_text(r.state), style=style),
+            local_text(r.local_state),
+            r.department_name,
+            r.employer_name,
+        )
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="withdrawals-load")
-    def _load(self, f: WithdrawalFilter) -> None:
-        rows = tracking(self.services).query_withdrawals(f)
-        self.deliver(self._show, rows)
+    def row_key(self, r: WithdrawalRow) -> str:
+        return str(r.id)
 
-    def _show(self, rows: list[WithdrawalRow]) -> None:
-        self._rows = rows
-        table = self.query_one("#w-table", DataTable)
-        current = table.cursor_row
-        table.clear()
-        missing: set[int] = set()
-        overdue = 0
-        for r in rows:
-            due, left = deadline_cells(r.deadline)
-            style = deadline_style(r.deadline)
-            if r.deadline is not None:
-                missing |= set(r.deadline.fallback_years)
-                overdue += int(r.deadline.overdue)
-            table.add_row(
-                Text(r.student_no, style=style),
-                Text(r.student_name, style=style),
-                due,
-                left,
-                Text(state_text(r.state), style=style),
-                local_text(r.local_state),
-                r.department_name,
-                r.employer_name,
-                key=str(r.id),
-            )
-        if rows:
-            table.move_cursor(row=min(max(current, 0), len(rows) - 1))
+    def count_text(self, rows: list[WithdrawalRow]) -> str:
+        overdue = sum(r.deadline is not None and r.deadline.overdue for r in rows)
         count = tr(f"共 {len(rows)} 条", f"{len(rows)} requests")
         if overdue:
             count += tr(f" · [b red]逾期 {overdue}[/]", f" · [b red]{overdue} overdue[/]")
-        self.query_one("#w-count", Static).update(count)
+        return count
+
+    def after_show(self, rows: list[WithdrawalRow]) -> None:
+        missing = {y for r in rows if r.deadline is not None for y in r.deadline.fallback_years}
         self.query_one("#w-note", Static).update(missing_calendar_note(missing, get_lang()))
 
-    @on(Input.Changed, "#w-search")
-    @on(Select.Changed, "#w-state")
-    def _filter_changed(self) -> None:
-        self.reload()
-
-    @on(Input.Submitted, "#w-search")
-    def _search_done(self) -> None:
-        self.query_one("#w-table", DataTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#w-search", Input).focus()
-
-    @on(DataTable.RowSelected, "#w-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        self.action_open()
-
     def action_open(self) -> None:
-        table = self.query_one("#w-table", DataTable)
-        if not self._rows or table.cursor_row < 0 or table.cursor_row >= len(self._rows):
-            return
-        self.app.push_screen(WithdrawalDetailScreen(self._rows[table.cursor_row].id))
+        row = self.highlighted()
+        if row is not None:
+            self.app.push_screen(WithdrawalDetailScreen(row.id))
 
     def action_new(self) -> None:
         """File a request for an approved intern (by 学号), checked before sending."""

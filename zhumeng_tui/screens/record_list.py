@@ -1,0 +1,179 @@
+"""A short list of records in a ``DataTable``: the tracking lists' scaffolding.
+
+The withdrawals, integrity and excellent-intern lists are small (hundreds of
+rows, not the review queue's hundreds of thousands), so they use Textual's own
+``DataTable``. They share the layout (header, a filter row, the table, a count
+line, the footer), the load in a thread worker whose result reaches the screen
+through :meth:`ZScreen.deliver`, reloading when the screen comes back, and
+``enter`` on a row. A subclass gives::
+
+    ID = "w"                                  # widget ids: w-table, w-count
+    COLUMNS = [(("学号", "No."), "no"), ...]  # labels and column keys
+    def compose_filters(self): ...            # the filter row (optional)
+    def filter_values(self): ...              # read the filter widgets
+    def fetch(self, values) -> list[Row]: ... # runs in the worker thread
+    def cells(self, row) -> Sequence[...]     # one table row
+    def row_key(self, row) -> str
+    def count_text(self, rows) -> str         # the line under the table
+    def action_open(self): ...                # enter: uses self.highlighted()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Input, Select, Static
+
+from zhumeng_tui.i18n import tr
+from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.widgets.header import StatusHeader
+
+RowT = TypeVar("RowT")
+Cell = str | Text
+
+
+class RecordListScreen(ZScreen, Generic[RowT]):
+    """Header, filter row, table, count line, footer; see the module docstring."""
+
+    ID: ClassVar[str] = "r"
+    COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[RowT] = []
+        self._generation = 0
+
+    # ----------------------------------------------------------- hooks ----
+
+    def list_title(self) -> str:
+        return self.title_text()
+
+    def compose_filters(self) -> ComposeResult:
+        yield from ()
+
+    def compose_below(self) -> ComposeResult:
+        """Widgets under the count line."""
+        yield from ()
+
+    def fetch(self, values: Any) -> list[RowT]:
+        """The rows for ``values`` (see ``filter_values``); runs in a worker thread."""
+        raise NotImplementedError
+
+    def filter_values(self) -> Any:
+        """What ``fetch`` needs from the filter widgets, read on the UI thread."""
+        return None
+
+    def cells(self, row: RowT) -> Sequence[Cell]:
+        raise NotImplementedError
+
+    def row_key(self, row: RowT) -> str:
+        raise NotImplementedError
+
+    def count_text(self, rows: list[RowT]) -> str:
+        return tr(f"共 {len(rows)} 条", f"{len(rows)} rows")
+
+    def after_show(self, rows: list[RowT]) -> None:
+        """Called after new rows are shown."""
+
+    def action_open(self) -> None:
+        """``enter`` on a row."""
+
+    # --------------------------------------------------------- compose ----
+
+    @property
+    def table(self) -> DataTable[Cell]:
+        return self.query_one(f"#{self.ID}-table", DataTable)
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.list_title())
+        yield from self.compose_filters()
+        table: DataTable[Cell] = DataTable(id=f"{self.ID}-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        yield Static("", id=f"{self.ID}-count")
+        yield from self.compose_below()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.table
+        for (zh, en), key in self.COLUMNS:
+            table.add_column(tr(zh, en), key=key)
+        table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    # ------------------------------------------------------------ load ----
+
+    def reload(self) -> None:
+        self._generation += 1
+        self._load(self.filter_values(), self._generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="record-list")
+    def _load(self, values: Any, generation: int) -> None:
+        self.deliver(self._show, self.fetch(values), generation)
+
+    def _show(self, rows: list[RowT], generation: int) -> None:
+        if generation != self._generation:
+            return  # an earlier filter's answer, come late
+        self._rows = rows
+        table = self.table
+        current = table.cursor_row
+        table.clear()
+        for r in rows:
+            table.add_row(*self.cells(r), key=self.row_key(r))
+        if rows:
+            table.move_cursor(row=min(max(current, 0), len(rows) - 1))
+        self.query_one(f"#{self.ID}-count", Static).update(self.count_text(rows))
+        self.after_show(rows)
+
+    def highlighted(self) -> RowT | None:
+        """The row under the cursor, if any."""
+        row = self.table.cursor_row
+        return self._rows[row] if self._rows and 0 <= row < len(self._rows) else None
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    # -------------------------------------------------------- filters ----
+
+    def search_box(self) -> Input:
+        return Input(
+            placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
+            id=f"{self.ID}-search",
+            compact=True,
+        )
+
+    def select_value(self, widget_id: str, convert: Callable[[str], Any] = str) -> Any:
+        """A filter select's value (None for its prompt)."""
+        value = self.query_one(f"#{widget_id}", Select).value
+        return None if value is Select.NULL or not value else convert(str(value))
+
+    def search_text(self) -> str:
+        found = self.query(f"#{self.ID}-search")
+        return found.first(Input).value.strip() if found else ""
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _filter_changed(self, event: Input.Changed | Select.Changed) -> None:
+        event.stop()
+        self.reload()
+
+    @on(Input.Submitted)
+    def _search_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.table.focus()
+
+    def action_search(self) -> None:
+        found = self.query(f"#{self.ID}-search")
+        if found and found.first(Input).display:
+            found.first(Input).focus()
