@@ -41,6 +41,30 @@ def server_2027(tmp_path: Path) -> Iterator[Server]:
     yield from start_server(tmp_path, dt.date(2027, 1, 8))
 
 
+async def test_interns_list_in_every_sort_order(server: Server, tmp_path: Path) -> None:
+    """The interns list reads its rows a page at a time; every column sorts,
+    the rows follow the order, and each row holds that intern's values."""
+    from zhumeng_tui.services.tracking import INTERN_COLUMNS
+
+    ts = await open_services(server, tmp_path)
+    everyone = ts.query_interns(AppFilter(), SortSpec())
+    assert len(everyone.ids) > 20
+    for column in INTERN_COLUMNS:
+        for descending in (False, True):
+            rows = ts.query_interns(AppFilter(), SortSpec(column, descending))
+            assert sorted(rows.ids) == sorted(everyone.ids), column
+            if column in ("employer_type", "responsible_staff", "city", "status", "start_date"):
+                values = [rows.row(n)[INTERN_COLUMNS.index(column)] for n in range(len(rows.ids))]
+                assert values == sorted(values, reverse=descending), column
+    no, status = INTERN_COLUMNS.index("student_no"), INTERN_COLUMNS.index("status")
+    for n in (0, len(everyone.ids) - 1):
+        record = ts.record("application", everyone.ids[n])
+        assert record is not None and everyone.row(n)[status] == record["status"]
+    numbers = [everyone.row(n)[no] for n in range(len(everyone.ids))]
+    assert numbers == sorted(numbers)
+    await ts.close()
+
+
 @pytest.mark.slow
 async def test_sql_flags_agree_with_the_domain_rules(server: Server, tmp_path: Path) -> None:
     ts = await open_services(server, tmp_path)

@@ -121,14 +121,14 @@ SORTABLE = {
     "name": "v.py_full",
     "department": "v.department",
     "employer": "v.employer",
-    "employer_type": "employer_type",
+    "employer_type": "COALESCE(e.type, '')",
     "city": "v.city",
     "start_date": "v.start_date",
     "end_date": "v.end_date",
     "status": "v.status",
-    "responsible_staff": "responsible_staff",
-    "flags": "flags",
-    "intern_flag": "intern_flag",
+    "responsible_staff": "COALESCE(v.responsible_staff, '')",
+    "flags": FLAGS_EXPR,
+    "intern_flag": FLAGS_EXPR,
     "days": "v.start_date",
     "local_state": "v.local_state",
 }
@@ -176,16 +176,18 @@ def query_interns(db: sqlite3.Connection, q: InternQuery) -> list[sqlite3.Row]:
     return list(cur.fetchall())
 
 
-def intern_table(db: sqlite3.Connection, q: InternQuery) -> tuple[list[int], list[list[Any]]]:
-    """(ids, one list per ``TABLE_COLUMNS`` entry) for the interns list."""
-    where, params = _intern_where(q)
+def intern_rows(db: sqlite3.Connection, ids: Sequence[int], today: dt.date) -> dict[int, tuple[Any, ...]]:
+    """The ``TABLE_COLUMNS`` values of the interns ``ids`` (a page of the list), by id."""
     cols = ", ".join(f"{expr} AS {name}" for name, expr in TABLE_COLUMNS.items())
-    sql = f"SELECT v.id, {cols} {_from()} WHERE {where} ORDER BY {q.order_by}, v.id"
-    rows = db.execute(sql, params).fetchall()
-    if not rows:
-        return [], [[] for _ in TABLE_COLUMNS]
-    columns = [list(c) for c in zip(*rows, strict=True)]
-    return columns[0], columns[1:]
+    out: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = [int(x) for x in ids[i : i + 500]]
+        params: dict[str, Any] = {"today": today.isoformat()}
+        params.update({f"i{n}": v for n, v in enumerate(chunk)})
+        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+        for r in db.execute(f"SELECT v.id, {cols} {_from()} WHERE v.id IN ({marks})", params):
+            out[int(r[0])] = tuple(r[1:])
+    return out
 
 
 def intern_ids(db: sqlite3.Connection, q: InternQuery) -> list[int]:

@@ -19,10 +19,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
-
-import pyarrow as pa
 
 from zhumeng_tui.api_client.schemas import (
     Application,
@@ -90,22 +88,8 @@ from zhumeng_tui.services import (
 )
 from zhumeng_tui.services.search import terms_sql_named
 
-#: Columns of the interns table, in display order.
-INTERN_COLUMNS = [
-    "student_no",
-    "name",
-    "intern_flag",
-    "status",
-    "days",
-    "employer",
-    "employer_type",
-    "city",
-    "start_date",
-    "end_date",
-    "responsible_staff",
-    "department",
-    "local_state",
-]
+#: Columns of the interns table, in display order (the SQL of each: ``cache.tracking.TABLE_COLUMNS``).
+INTERN_COLUMNS = list(sql.TABLE_COLUMNS)
 
 STEP_ORDER = (Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT)
 
@@ -275,10 +259,15 @@ class TrackingFacade:
         )
 
     def query_interns(self, f: AppFilter, sort: SortSpec) -> ApplicationRows:
-        ids, columns = sql.intern_table(self._db(), self._intern_query(f, sort))
+        """The interns matching ``f``: their ids in order now, a page of rows
+        when the table shows it (as the review queue's list)."""
+        q = self._intern_query(f, sort)
+        ids = sql.intern_ids(self._db(), q)
         i = 1 if self.lang == "en" else 0
         sep = ", " if self.lang == "en" else "、"
         labels: dict[str, str] = {"": ""}
+        flag_at = INTERN_COLUMNS.index("intern_flag")
+        empty = (None,) * len(INTERN_COLUMNS)
 
         def flag_text(codes: str | None) -> str:
             codes = codes or ""
@@ -288,10 +277,23 @@ class TrackingFacade:
                 labels[codes] = text
             return text
 
-        data = dict(zip(sql.TABLE_COLUMNS, columns, strict=True))
-        data["intern_flag"] = [flag_text(x) for x in data["intern_flag"]]
-        table = pa.table({c: pa.array(data[c], pa.string()) for c in INTERN_COLUMNS})
-        return ApplicationRows(ids=ids, table=table, columns=list(INTERN_COLUMNS))
+        def fetch(page: Sequence[int]) -> list[tuple[Any, ...]]:
+            try:
+                found = sql.intern_rows(self._db(), page, q.today)
+            except (RuntimeError, sqlite3.ProgrammingError):
+                found = {}  # the cache was closed (the app is quitting): nothing to draw
+            out = []
+            for app_id in page:
+                values = found.get(app_id)
+                if values is None:
+                    out.append(empty)
+                    continue
+                row = list(values)
+                row[flag_at] = flag_text(row[flag_at])
+                out.append(tuple(row))
+            return out
+
+        return ApplicationRows(ids, columns=list(INTERN_COLUMNS), fetch=fetch)
 
     def intern_ids_matching(self, f: AppFilter) -> list[int]:
         return sql.intern_ids(self._db(), self._intern_query(f))
