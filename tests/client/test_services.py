@@ -426,3 +426,33 @@ def test_closing_the_cache_interrupts_a_long_read(tmp_path: Path) -> None:
     assert outcome == ["OperationalError"]
     with pytest.raises(RuntimeError):
         cache.conn()
+
+
+async def test_remembered_lists_last_until_a_change_or_the_next_day(
+    univ: LocalServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Going back to a filter reuses its list; bookkeeping writes keep it; a
+    change to the records or a new day (flags count from today) does not."""
+    import types
+
+    from zhumeng_tui.services import local
+
+    univ.use_search_index = False
+    queries: list[AppFilter] = []
+    real = univ._sql_ids
+    monkeypatch.setattr(univ, "_sql_ids", lambda f, sort, **kw: queries.append(f) or real(f, sort, **kw))
+    f = AppFilter(statuses=frozenset({Status.MATCHED}))
+    univ.query_applications(f, SortSpec())
+    univ.query_applications(f, SortSpec())
+    univ.cache.set_meta("last_synced", "2026-03-10T08:00:00+00:00")
+    univ.query_applications(f, SortSpec())
+    assert len(queries) == 1
+    with univ.cache.write() as c:
+        c.execute("UPDATE app_view SET local_state = NULL WHERE id < 0")
+    univ.query_applications(f, SortSpec())
+    assert len(queries) == 2
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    fake_date = types.SimpleNamespace(today=lambda: tomorrow)
+    monkeypatch.setattr(local, "dt", types.SimpleNamespace(date=fake_date))
+    univ.query_applications(f, SortSpec())
+    assert len(queries) == 3

@@ -308,7 +308,9 @@ class LocalServices:
 
     def _remember(self, key: tuple[Any, ...], compute: Callable[[], Any], keep: int = 8) -> Any:
         """``compute()``, or its result for ``key`` while the cache is unchanged
-        (``key`` starts with the cache generation)."""
+        (``key`` starts with the cache generation) and the day is the same
+        (filters such as "no follow-up for 30 days" count from today)."""
+        key = (dt.date.today(), *key)
         with self._remember_lock:
             hit = self._remembered.get(key)
             if hit is not None:
