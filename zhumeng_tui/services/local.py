@@ -406,9 +406,9 @@ class LocalServices:
                 mask = rest_mask if mask is None else pc.and_(mask, rest_mask)
             out = idx.ids if mask is None else idx.ids.filter(mask)
             return to_int_array(out[::-1] if sort.descending else out)
-        ordered = self._remember((idx.generation, "ids", rest, sort), lambda: self._sql_ids(rest, sort))
         if not terms:
-            return array("q", ordered)
+            return self._sql_ids(f, sort)
+        ordered = self._remember((idx.generation, "ids", rest, sort), lambda: self._sql_ids(rest, sort))
         matched = idx.ids.filter(idx.mask(terms))
         arrow = from_int_array(ordered)
         return to_int_array(arrow.filter(pc.is_in(arrow, value_set=matched)))
