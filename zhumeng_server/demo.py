@@ -424,7 +424,8 @@ class _Gen:
             if rs:
                 reason = rs
         if status in (_S_ON_DUTY, _S_COMPLETED, _S_APPRAISED):
-            on_duty_date = pos["start_date"] + dt.timedelta(days=_ch(r, (0, 0, 0, 1, 2, 7)))
+            # never after today (an intern is on duty already)
+            on_duty_date = min(today, pos["start_date"] + dt.timedelta(days=_ch(r, (0, 0, 0, 1, 2, 7))))
         if status in (_S_COMPLETED, _S_APPRAISED):
             completed_date = pos["end_date"]
             if status == _S_APPRAISED or r.random() < 0.4:

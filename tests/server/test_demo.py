@@ -70,6 +70,10 @@ def test_coverage(tmp_path: Path) -> None:
     staff = {st.username for st in recs["staff"] if isinstance(st, s.Staff)}
     assert {"demo-univ", "demo-dept", "demo-viewer", "demo-province"} <= staff
     assert any(a.history and a.history[-1].reason for a in apps if a.status == "rejected")
+    # nothing has happened after today: on-duty dates, integrity entries, follow-ups
+    assert all(a.on_duty_date is None or a.on_duty_date <= TODAY for a in apps)
+    assert all(e.date <= TODAY for e in recs["integrity"] if isinstance(e, s.IntegrityEntry))
+    assert all(f.date <= TODAY for f in recs["followup"] if isinstance(f, s.FollowUp))
 
 
 def test_small_demo_still_covers_statuses(tmp_path: Path) -> None:
