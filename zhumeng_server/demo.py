@@ -33,7 +33,7 @@ from zhumeng_tui.domain.status import Status
 
 DEMO_PASSWORD = "zhumeng-demo"
 #: Bump when the generator's output changes: embedded demo databases are regenerated.
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 UTC = dt.UTC
 
 REGIONS = (
