@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
 from zhumeng_tui.app import LaunchOptions, ZhumengApp
+from zhumeng_tui.screens.record_list import RecordListScreen
 from zhumeng_tui.services import Services, TrackingServices
 from zhumeng_tui.services.local import LocalServices, connect
 from zhumeng_tui.services.tracking import tracking_services
@@ -104,3 +105,14 @@ def in_province(ts: TrackingServices, ids: list[int]) -> list[int]:
         if not student.get("out_of_province"):
             out.append(i)
     return out
+
+
+ListT = TypeVar("ListT", bound=RecordListScreen[Any])
+
+
+async def open_list(pilot: Any, app: ZhumengApp, screen: ListT) -> ListT:
+    """Push a tracking list (withdrawals, integrity...) and wait for its rows."""
+    await app.push_screen(screen)
+    assert app.screen is screen
+    await wait_for(pilot, lambda: bool(screen._rows))
+    return screen

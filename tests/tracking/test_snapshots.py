@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.tracking.conftest import Server, make_app, wait_for
+from tests.tracking.conftest import Server, make_app, open_list, wait_for
 from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen, WithdrawalsScreen
 
@@ -48,10 +48,7 @@ def test_withdrawal_detail_snapshot(
 
     async def run_before(pilot: Any) -> None:
         await wait_for(pilot, lambda: app.services is not None)
-        await app.push_screen(WithdrawalsScreen())
-        listing = app.screen
-        assert isinstance(listing, WithdrawalsScreen)
-        await wait_for(pilot, lambda: bool(listing._rows))
+        listing = await open_list(pilot, app, WithdrawalsScreen())
         await app.push_screen(WithdrawalDetailScreen(_stamped_id(listing._rows)))
         detail = app.screen
         await wait_for(pilot, lambda: getattr(detail, "detail", None) is not None)

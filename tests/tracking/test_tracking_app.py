@@ -17,6 +17,7 @@ from tests.tracking.conftest import (
     core_of,
     in_province,
     make_app,
+    open_list,
     open_services,
     start_server,
     wait_for,
@@ -155,10 +156,7 @@ async def test_deadline_in_a_year_without_calendar_data(server_2027: Server, tmp
     app = make_app(server_2027, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.services is not None)
-        await app.push_screen(WithdrawalsScreen())
-        screen = app.screen
-        assert isinstance(screen, WithdrawalsScreen)
-        await wait_for(pilot, lambda: bool(screen._rows))
+        screen = await open_list(pilot, app, WithdrawalsScreen())
         assert any(r.deadline is not None and r.deadline.approximate for r in screen._rows)
         assert "2027年节假日数据：截止日期仅按周一至周五计算" in text_of(screen, "#w-note")
         stamped = next(r for r in screen._rows if r.deadline is not None and not r.deadline.overdue)
@@ -319,16 +317,12 @@ async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
         app = make_app(server, tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: app.services is not None)
-            await app.push_screen(WithdrawalsScreen(state=None))
-            w = app.screen
-            await wait_for(pilot, lambda: bool(w._rows))  # type: ignore[attr-defined]
+            w = await open_list(pilot, app, WithdrawalsScreen(state=None))
             assert "overdue" in text_of(w, "#w-count")
             await pilot.press("enter")
             await wait_for(pilot, lambda: getattr(app.screen, "detail", None) is not None)
             assert "Deadline" in text_of(app.screen, "#wd-deadline")
-            await app.push_screen(IntegrityScreen())
-            g = app.screen
-            await wait_for(pilot, lambda: bool(g._rows))  # type: ignore[attr-defined]
+            await open_list(pilot, app, IntegrityScreen())
             await pilot.press("enter")  # one student's archive
             await wait_for(
                 pilot, lambda: isinstance(app.screen, IntegrityScreen) and app.screen.student_id is not None
@@ -339,9 +333,7 @@ async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
                     AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()
                 ).ids
                 assert (await ts.nominate_excellent(in_province(ts, done)[0], "Excellent work")).ok  # type: ignore[attr-defined, arg-type]
-            await app.push_screen(ExcellentScreen())
-            x = app.screen
-            await wait_for(pilot, lambda: bool(x._rows))  # type: ignore[attr-defined]
+            await open_list(pilot, app, ExcellentScreen())
             await pilot.press("enter")
             await wait_for(
                 pilot, lambda: isinstance(app.screen, InternDetailScreen) and app.screen.info is not None
@@ -461,10 +453,7 @@ async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.services is not None)
-        await app.push_screen(WithdrawalsScreen())
-        screen = app.screen
-        assert isinstance(screen, WithdrawalsScreen)
-        await wait_for(pilot, lambda: bool(screen._rows))
+        screen = await open_list(pilot, app, WithdrawalsScreen())
         rows = list(screen._rows)
         app.pop_screen()
         await pilot.pause()
@@ -480,10 +469,7 @@ async def test_an_earlier_searchs_late_answer_does_not_replace_the_list(server: 
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.services is not None)
-        await app.push_screen(WithdrawalsScreen(state=None))
-        screen = app.screen
-        assert isinstance(screen, WithdrawalsScreen)
-        await wait_for(pilot, lambda: bool(screen._rows))
+        screen = await open_list(pilot, app, WithdrawalsScreen(state=None))
         everything = list(screen._rows)
         no = everything[0].student_no
         await pilot.press("slash", *no)

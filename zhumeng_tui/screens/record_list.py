@@ -30,6 +30,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.widgets.app_table import search_placeholder
 from zhumeng_tui.widgets.header import StatusHeader
 
 RowT = TypeVar("RowT")
@@ -148,7 +149,7 @@ class RecordListScreen(ZScreen, Generic[RowT]):
 
     def search_box(self) -> Input:
         return Input(
-            placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
+            placeholder=search_placeholder(),
             id=f"{self.ID}-search",
             compact=True,
         )

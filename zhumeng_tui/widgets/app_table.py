@@ -165,6 +165,11 @@ def fit(value: Any, width: int) -> str:
     return set_cell_size(text, width)
 
 
+def search_placeholder() -> str:
+    """The hint in every search box (the rule: ``domain.search``)."""
+    return tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials")
+
+
 def column_label(name: str) -> str:
     pair = COLUMN_LABELS.get(name)
     return tr_pair(pair) if pair else name
@@ -518,7 +523,7 @@ class FilterBar(Horizontal):
         text, _department_id, status, check = self._init
         yield Input(
             value=text,
-            placeholder=tr("/ 搜索 姓名·学号·拼音首字母", "/ search name, no., initials"),
+            placeholder=search_placeholder(),
             id="f-search",
             compact=True,
         )
