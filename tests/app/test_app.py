@@ -180,6 +180,12 @@ async def test_select_all_and_confirm_in_bulk(harness: Harness) -> None:
         refused = {r.application_id for r in result_dialog.preview.refused}
         summary = str(result_dialog.query_one("#result-summary", Static).render())
         assert f"成功 {len(sent_ok)} 条" in summary and f"未发送 {len(refused)} 条" in summary
+        # each line names the student (学号 and name), not just an id
+        one = app.services.record("application", next(iter(sent_ok)))
+        student = app.services.record("student", one["student_id"])
+        lines = str(result_dialog.query_one("#result-lines", Static).render())
+        assert f"✓ {student['student_no']} {student['name']}" in lines
+        assert "#" not in lines
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: not screen._loading)

@@ -4,6 +4,7 @@ withdrawals and the local pending / conflict state. Scrollable."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -286,10 +287,11 @@ class DetailScreen(ReviewActionsMixin):
             return Action(str(parameters[0])) in allowed_actions(status, self.role)
         return allowed
 
-    def describe_application(self, application_id: int) -> str:
-        if self.detail is not None:
-            return f"{self.detail.student.student_no} {self.detail.student.name}"
-        return f"#{application_id}"
+    def describe_applications(self, ids: Sequence[int]) -> dict[int, str]:
+        d = self.detail
+        if d is None:
+            return {}
+        return {i: f"{d.student.student_no} {d.student.name}" for i in ids if i == d.application.id}
 
     @on(ReviewDone)
     def _review_done(self, event: ReviewDone) -> None:

@@ -25,7 +25,7 @@ Reuse (e.g. the interns screen)::
 
 Hooks: ``base_filter()``, ``adjust_filter(f)`` (extra controls),
 ``compose_extra()`` (widgets under the filter bar), ``on_rows(rows)``,
-``open_application(id)`` (default: the detail screen), ``describe_application``.
+``open_application(id)`` (default: the detail screen), ``describe_applications``.
 Helpers: ``self.table``, ``self.selected`` (the set), ``self.targets()``,
 ``self.current_filter``, ``self.reload()``. Keys provided: ``/`` search,
 ``space`` toggle, ``v`` (or shift+space) range from the last anchor, ``ctrl+a``
@@ -135,17 +135,19 @@ class QueueScreenBase(ZScreen):
 
         self.app.push_screen(DetailScreen(application_id))
 
-    def describe_application(self, application_id: int) -> str:
+    def describe_applications(self, ids: Sequence[int]) -> dict[int, str]:
+        """学号 and name of these applications (the lines of a bulk result), read
+        in one go; an id without them is left out."""
         rows = self.rows
-        try:
-            i = rows.ids.index(application_id) if rows is not None else -1
-        except ValueError:
-            i = -1
-        if rows is None or i < 0:
-            return f"#{application_id}"
-        values = rows.row(i)
-        parts = [str(values[rows.columns.index(c)]) for c in ("student_no", "name", "student_name") if c in rows.columns]
-        return " ".join(parts) or f"#{application_id}"
+        if rows is None:
+            return {}
+        at = [rows.columns.index(c) for c in ("student_no", "name", "student_name") if c in rows.columns]
+        out = {}
+        for app_id, values in rows.rows_of(ids).items():
+            text = " ".join(str(values[i]) for i in at if values[i] is not None)
+            if text:
+                out[app_id] = text
+        return out
 
     # --------------------------------------------------------- compose ----
 

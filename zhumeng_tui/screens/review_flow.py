@@ -10,7 +10,6 @@ the outbox and the result says so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from textual import work
 from textual.message import Message
@@ -96,5 +95,13 @@ class ReviewActionsMixin(ZScreen):
         acknowledge = [CheckId(c) for c in ack] if isinstance(ack, list) else []
         result = await services.review(list(preview.will_send), action, reason, acknowledge)
         self.post_message(ReviewDone(action, result, preview))
-        describe: Callable[[int], str] = getattr(self, "describe_application", lambda i: f"#{i}")
+        names: dict[int, str] = {}
+        describe_all = getattr(self, "describe_applications", None)
+        if describe_all is not None:
+            shown = [r.application_id for r in result.results] + [r.application_id for r in preview.refused]
+            names = await asyncio.to_thread(describe_all, shown)
+
+        def describe(app_id: int) -> str:
+            return names.get(app_id, f"#{app_id}")
+
         await self.app.push_screen_wait(ReviewResultDialog(action, result, preview, describe))

@@ -75,7 +75,8 @@ class SortSpec:
 
 
 Row = tuple[Any, ...]
-RowFetcher = Callable[[Sequence[int]], list[Row]]
+#: Reads the rows of some application ids: {id: row} for those it found.
+RowFetcher = Callable[[Sequence[int]], dict[int, Row]]
 
 
 class ApplicationRows:
@@ -84,7 +85,9 @@ class ApplicationRows:
     ``ids[i]`` is the application of row i. Row values come in ``columns``
     order (raw values: status codes, check results; the table formats them).
     A result from the cache is *lazy*: ``fetch`` reads the rows of a page of
-    ids only when that page is shown (``row(i)``), so a filter that matches
+    ids only when that page is shown (``row(i)``); an id it does not find (an
+    application gone since the ids were read, or the cache closed while the app
+    quits) shows as an empty row until the next query. So a filter that matches
     200,000 rows costs one id list, not 200,000 rows. ``table`` materialises
     every row as an Arrow table (small lists, exports, tests).
 
@@ -126,7 +129,10 @@ class ApplicationRows:
                 () for _ in range(stop - start)]
         else:
             assert self._fetch is not None
-            rows = self._fetch(self.ids[start:stop])
+            page = self.ids[start:stop]
+            found = self._fetch(page)
+            empty = (None,) * len(self.columns)
+            rows = [found.get(app_id, empty) for app_id in page]
         self._pages[p] = rows
         if len(self._pages) > self.PAGES_KEPT:
             self._pages.popitem(last=False)
@@ -135,6 +141,14 @@ class ApplicationRows:
     def row(self, index: int) -> Row:
         """The values of row ``index`` (``columns`` order)."""
         return self._page(index // self.PAGE)[index % self.PAGE]
+
+    def rows_of(self, app_ids: Sequence[int]) -> dict[int, Row]:
+        """The values of these applications' rows, read at once (e.g. to name
+        the items of a bulk result) rather than a page per row."""
+        if self._fetch is not None:
+            return self._fetch(list(app_ids))
+        at = {app_id: i for i, app_id in enumerate(self.ids)}
+        return {a: self.row(at[a]) for a in app_ids if a in at}
 
     @property
     def table(self) -> pa.Table:

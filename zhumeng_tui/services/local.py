@@ -413,10 +413,8 @@ class LocalServices:
         arrow = from_int_array(ordered)
         return to_int_array(arrow.filter(pc.is_in(arrow, value_set=matched)))
 
-    def _fetch_rows(self, exprs: list[str], ids: Sequence[int]) -> list[tuple[Any, ...]]:
-        """The rows of ``ids`` (in that order). An application gone since the
-        ids were read (a sync in between) shows as an empty row until the
-        screen reloads."""
+    def _fetch_rows(self, exprs: list[str], ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        """The rows of ``ids`` that are in the cache, by id (see ``ApplicationRows``)."""
         found: dict[int, tuple[Any, ...]] = {}
         cols = ", ".join(exprs) if exprs else "NULL"
         try:
@@ -428,8 +426,7 @@ class LocalServices:
                     found[r[0]] = r[1:] if exprs else ()
         except (RuntimeError, sqlite3.ProgrammingError):
             pass  # the cache was closed (the app is quitting): nothing to draw
-        empty = (None,) * len(exprs)
-        return [found.get(i, empty) for i in ids]
+        return found
 
     def ids_matching(self, f: AppFilter) -> list[int]:
         """Every application id matching ``f`` (in 学号 order), e.g. for

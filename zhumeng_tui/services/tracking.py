@@ -267,7 +267,6 @@ class TrackingFacade:
         sep = ", " if self.lang == "en" else "、"
         labels: dict[str, str] = {"": ""}
         flag_at = INTERN_COLUMNS.index("intern_flag")
-        empty = (None,) * len(INTERN_COLUMNS)
 
         def flag_text(codes: str | None) -> str:
             codes = codes or ""
@@ -277,21 +276,12 @@ class TrackingFacade:
                 labels[codes] = text
             return text
 
-        def fetch(page: Sequence[int]) -> list[tuple[Any, ...]]:
+        def fetch(page: Sequence[int]) -> dict[int, tuple[Any, ...]]:
             try:
                 found = sql.intern_rows(self._db(), page, q.today)
             except (RuntimeError, sqlite3.ProgrammingError):
-                found = {}  # the cache was closed (the app is quitting): nothing to draw
-            out = []
-            for app_id in page:
-                values = found.get(app_id)
-                if values is None:
-                    out.append(empty)
-                    continue
-                row = list(values)
-                row[flag_at] = flag_text(row[flag_at])
-                out.append(tuple(row))
-            return out
+                return {}  # the cache was closed (the app is quitting): nothing to draw
+            return {app_id: (*v[:flag_at], flag_text(v[flag_at]), *v[flag_at + 1 :]) for app_id, v in found.items()}
 
         return ApplicationRows(ids, columns=list(INTERN_COLUMNS), fetch=fetch)
 
