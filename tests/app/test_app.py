@@ -217,7 +217,7 @@ async def test_bulk_confirm_offline_then_sync(harness: Harness) -> None:
         local = dict(zip(rows.ids, rows.table.column("local_state").to_pylist(), strict=True))
         assert all(local[i] == "pending" for i in queued)
         first = rows.ids.index(next(iter(queued)))
-        assert screen.table.get_cell_at(type(screen.table.cursor_coordinate)(first, 1)) == "待发送"
+        assert screen.table.row_cells(first)[1] == "待发送"
         app.refresh_sync_status()
         await pilot.pause(0.1)
         sync = str(screen.query_one(StatusHeader).query_one("#h-sync", Static).render())
@@ -405,7 +405,7 @@ async def test_selection_keys(harness: Harness) -> None:
         assert screen.selected == {ids[0]}
         await pilot.press("down", "down", "v")  # range from the anchor (row 0) to row 3
         assert screen.selected == set(ids[0:4])
-        assert screen.table.get_cell_at(type(screen.table.cursor_coordinate)(2, 0)) == "✓"
+        assert screen.table.row_cells(2)[0] == "✓"
         await pilot.press("space")  # toggles row 3 off
         assert screen.selected == set(ids[0:3])
         await pilot.press("ctrl+d")

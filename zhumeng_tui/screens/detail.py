@@ -21,7 +21,7 @@ from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin, ReviewDone
 from zhumeng_tui.services import ApplicationDetail, ReviewPreview
-from zhumeng_tui.widgets.app_table import LOCAL_STATE_LABELS
+from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 

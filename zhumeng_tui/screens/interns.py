@@ -42,19 +42,10 @@ from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.services import AppFilter, InternDetail, InternFilterOptions, MutationResult, SortSpec
 from zhumeng_tui.services.tracking import INTERN_COLUMNS
-from zhumeng_tui.widgets.app_table import COLUMN_LABELS, COLUMN_WIDTHS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, result_message, tracking, yes_no
 from zhumeng_tui.widgets.tracking_forms import Field, FormScreen, Values
-
-# Labels and widths of the interns-only columns (additive: the table reads these maps).
-COLUMN_LABELS.setdefault("employer_type", ("单位类型", "Type"))
-COLUMN_LABELS.setdefault("days", ("天数", "Days"))
-COLUMN_WIDTHS.setdefault("employer_type", 8)
-COLUMN_WIDTHS.setdefault("days", 7)
-COLUMN_WIDTHS.setdefault("intern_flag", 20)
-COLUMN_WIDTHS.setdefault("responsible_staff", 10)
 
 INTERN_STATUS_ORDER = (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED)
 

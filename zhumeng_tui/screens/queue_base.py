@@ -1,8 +1,8 @@
 """A list of applications with filters, search, sort and selection.
 
 ``QueueScreenBase`` is the reusable queue: header, ``FilterBar`` (search +
-department / status / check), ``ApplicationTable`` (fast Arrow table with a ✓
-column) and the ``SelectionLine``. The query runs in a thread worker (the
+department / status / check), ``ApplicationTable`` (draws only the rows in
+view, with a ✓ column) and the ``SelectionLine``. The query runs in a thread worker (the
 facade's ``query_applications``); the search box is debounced; results come
 back as ``RowsLoaded`` messages and stale ones are dropped.
 
@@ -50,9 +50,12 @@ from zhumeng_tui.domain.status import Role, Status
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.services import AppFilter, ApplicationRows, SortSpec
-from zhumeng_tui.widgets.app_table import ApplicationTable, FilterBar, SelectionLine, column_label
+from zhumeng_tui.widgets.app_table import ApplicationTable
+from zhumeng_tui.widgets.columns import column_label
+from zhumeng_tui.widgets.filter_bar import FilterBar
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.selection_line import SelectionLine
 
 
 class RowsLoaded(Message):
@@ -257,7 +260,7 @@ class QueueScreenBase(ZScreen):
             return
         self._loading = False
         self.rows = event.rows
-        self.table.show_rows(event.rows, self.VISIBLE_COLUMNS)
+        self.table.show_rows(event.rows, self.VISIBLE_COLUMNS, self.sort)
         self._update_line()
         self.on_rows(event.rows)
 
@@ -298,7 +301,7 @@ class QueueScreenBase(ZScreen):
             self.selected.add(app_id)
         self._anchor = table.cursor_row
         if table.cursor_row < table.row_count - 1:
-            table.move_cursor(row=table.cursor_row + 1)
+            table.move_cursor(table.cursor_row + 1)
         self.refresh_selection()
 
     def action_select_range(self) -> None:
@@ -379,13 +382,10 @@ class QueueScreenBase(ZScreen):
     @on(ApplicationTable.HeaderSelected)
     def _header(self, event: ApplicationTable.HeaderSelected) -> None:
         event.stop()
-        names = self.table.column_names
-        idx = event.column_index - 1
-        if 0 <= idx < len(names):
-            col = names[idx]
-            desc = not self.sort.descending if col == self.sort.column else False
-            self.sort = SortSpec(col, desc)
-            self.reload()
+        col = event.column
+        desc = not self.sort.descending if col == self.sort.column else False
+        self.sort = SortSpec(col, desc)
+        self.reload()
 
     @on(ApplicationTable.Opened)
     def _opened(self, event: ApplicationTable.Opened) -> None:

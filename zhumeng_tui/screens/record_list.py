@@ -30,7 +30,7 @@ from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
-from zhumeng_tui.widgets.app_table import search_placeholder
+from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.header import StatusHeader
 
 RowT = TypeVar("RowT")

@@ -1,0 +1,202 @@
+"""The column registry of the application lists: header labels, fixed widths
+and the formatters that turn raw row values into the words a user reads.
+
+A row from :class:`~zhumeng_tui.services.ApplicationRows` holds raw values
+(status codes, check results, local states); the table formats a value only
+when its line is drawn, through :func:`formatter`. Widths are fixed per column
+name (:func:`column_width`), so showing 200,000 rows never measures 200,000
+strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+
+from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
+from zhumeng_tui.domain.status import STATUS_LABELS, Status
+from zhumeng_tui.i18n import get_lang, tr_pair
+
+#: The leading column: ``✓`` on a row whose application is in the selection.
+MARK_COLUMN = "✓"
+
+#: Column name -> (中文, English) header label. Unknown columns show their name.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "ID"),
+    "student_no": ("学号", "Student no."),
+    "name": ("姓名", "Name"),
+    "student_name": ("姓名", "Name"),
+    "gender": ("性别", "Sex"),
+    "department": ("院系", "Department"),
+    "department_name": ("院系", "Department"),
+    "major": ("专业", "Major"),
+    "grade": ("年级", "Grade"),
+    "degree": ("学历", "Degree"),
+    "employer": ("用人单位", "Employer"),
+    "employer_name": ("用人单位", "Employer"),
+    "employer_type": ("单位类型", "Type"),
+    "position": ("岗位", "Position"),
+    "position_title": ("岗位", "Position"),
+    "title": ("岗位", "Position"),
+    "region": ("地区", "Region"),
+    "city": ("地区", "Region"),
+    "status": ("状态", "Status"),
+    "checks": ("审核", "Checks"),
+    "check": ("审核", "Checks"),
+    "worst": ("审核", "Checks"),
+    "blockers": ("缺少", "Missing"),
+    "failed_checks": ("缺少", "Missing"),
+    "local_state": ("本地", "Local"),
+    "applied_at": ("投递时间", "Applied"),
+    "start_date": ("开始", "Start"),
+    "end_date": ("结束", "End"),
+    "on_duty_date": ("上岗", "On duty"),
+    "days": ("天数", "Days"),
+    "phone": ("电话", "Phone"),
+    "version": ("版本", "Ver."),
+    "intern_flag": ("提示", "Flag"),
+    "responsible_staff": ("负责人", "Staff"),
+}
+
+#: Fixed display widths (cells, without padding). Unknown columns get 10.
+COLUMN_WIDTHS: dict[str, int] = {
+    MARK_COLUMN: 1,
+    "id": 6,
+    "student_no": 12,
+    "name": 8,
+    "student_name": 8,
+    "gender": 4,
+    "department": 18,
+    "department_name": 14,
+    "major": 12,
+    "grade": 6,
+    "degree": 4,
+    "employer": 18,
+    "employer_name": 18,
+    "employer_type": 8,
+    "position": 14,
+    "position_title": 14,
+    "title": 14,
+    "region": 8,
+    "city": 8,
+    "status": 12,
+    "checks": 8,
+    "check": 8,
+    "worst": 8,
+    "blockers": 16,
+    "failed_checks": 16,
+    "local_state": 6,
+    "applied_at": 10,
+    "start_date": 10,
+    "end_date": 10,
+    "on_duty_date": 10,
+    "days": 7,
+    "phone": 11,
+    "intern_flag": 20,
+    "responsible_staff": 10,
+}
+
+LOCAL_STATE_LABELS: dict[str, tuple[str, str]] = {
+    "pending": ("待发送", "pending"),
+    "conflict": ("冲突", "conflict"),
+    "rejected": ("被拒绝", "refused"),
+}
+
+RESULT_LABELS: dict[str, tuple[str, str]] = {
+    "pass": ("通过", "pass"),
+    "warn": ("警告", "warn"),
+    "fail": ("不通过", "FAIL"),
+}
+
+
+def column_label(name: str) -> str:
+    """The header label of a column in the current language."""
+    pair = COLUMN_LABELS.get(name)
+    return tr_pair(pair) if pair else name
+
+
+def column_width(name: str) -> int:
+    """Display width of a column: fixed per name, wide enough for its labels."""
+    width = COLUMN_WIDTHS.get(name, 10)
+    if name == "status":
+        width = max(cell_len(tr_pair(p)) for p in STATUS_LABELS.values())
+    elif name == "local_state":
+        width = max(cell_len(tr_pair(p)) for p in LOCAL_STATE_LABELS.values())
+    elif name in ("checks", "check", "worst"):
+        width = max(cell_len(tr_pair(p)) for p in RESULT_LABELS.values())
+    return max(width, cell_len(column_label(name)))
+
+
+def fit(value: Any, width: int) -> str:
+    """``value`` as text exactly ``width`` cells wide: padded, or cut with ``…``."""
+    if width <= 0:
+        return ""
+    text = "" if value is None else str(value).replace("\n", " ")
+    if cell_len(text) > width:
+        # a wide character that does not fit leaves a pad space: "…" goes right after the text
+        return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
+    return set_cell_size(text, width)
+
+
+def _fmt_status(value: Any) -> Any:
+    try:
+        return tr_pair(STATUS_LABELS[Status(value)])
+    except (ValueError, KeyError):
+        return value
+
+
+def _fmt_local(value: Any) -> Any:
+    pair = LOCAL_STATE_LABELS.get(str(value)) if value else None
+    return tr_pair(pair) if pair else ("" if value is None else value)
+
+
+def _fmt_result(value: Any) -> Any:
+    pair = RESULT_LABELS.get(str(value)) if value else None
+    return tr_pair(pair) if pair else value
+
+
+def _fmt_checks(value: Any) -> Any:
+    """A list of check ids (or a comma/space separated string) -> labels."""
+    if value is None:
+        return ""
+    parts = value if isinstance(value, list) else str(value).replace(",", " ").split()
+    out = []
+    for p in parts:
+        try:
+            out.append(tr_pair(CHECK_LABELS[CheckId(p)]))
+        except ValueError:
+            out.append(str(p))
+    return "、".join(out) if get_lang() == "zh" else ", ".join(out)
+
+
+def _fmt_datetime(value: Any) -> Any:
+    if value is None:
+        return ""
+    s = str(value)
+    return s[:10] if len(s) > 10 and s[4] == "-" else value
+
+
+_FORMATTERS: dict[str, Callable[[Any], Any]] = {
+    "status": _fmt_status,
+    "local_state": _fmt_local,
+    "checks": _fmt_result,
+    "check": _fmt_result,
+    "worst": _fmt_result,
+    "blockers": _fmt_checks,
+    "failed_checks": _fmt_checks,
+    "applied_at": _fmt_datetime,
+}
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def formatter(name: str) -> Callable[[Any], str]:
+    """The function that turns a raw value of column ``name`` into its text."""
+    fmt = _FORMATTERS.get(name)
+    if fmt is None:
+        return _as_text
+    return lambda value: _as_text(fmt(value))
