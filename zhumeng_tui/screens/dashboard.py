@@ -39,9 +39,9 @@ def _open_interns(line: DashboardLine) -> Screen[Any] | None:
 
 
 def _open_withdrawals(line: DashboardLine) -> Screen[Any] | None:
-    from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
+    from zhumeng_tui.screens.withdrawals import StateFilter, WithdrawalsScreen
 
-    state = "overdue" if line.key.endswith("overdue") else "open"
+    state: StateFilter = "overdue" if line.key.endswith("overdue") else "open"
     return WithdrawalsScreen(state=state, department_id=line.filter.department_id)
 
 
@@ -83,6 +83,8 @@ class DashboardScreen(ZScreen):
         K("m", "missing", "缺材料名单", "Who is missing what", id="dashboard.missing"),
     ]
 
+    RELOAD_ON_RESUME = True
+
     DEFAULT_CSS = """
     DashboardScreen OptionList, DashboardScreen OptionList:focus { height: 1fr; border: none; }
     DashboardScreen #d-empty { height: auto; padding: 0 1; text-style: bold; }
@@ -112,14 +114,11 @@ class DashboardScreen(ZScreen):
         self.query_one(OptionList).focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
     def reload(self) -> None:
-        self.load()
+        self._load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def load(self) -> None:
+    def _load(self) -> None:
         self.post_message(DashboardLoaded(self.services.dashboard()))
 
     @on(DashboardLoaded)

@@ -24,6 +24,7 @@ from zhumeng_tui.services import ApplicationDetail, ReviewPreview
 from zhumeng_tui.widgets.app_table import LOCAL_STATE_LABELS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.tracking_common import yes_no
 
 RESULT_MARK = {
     CheckResult.PASS: ("✓", "ok"),
@@ -36,10 +37,6 @@ class DetailLoaded(Message):
     def __init__(self, detail: ApplicationDetail) -> None:
         super().__init__()
         self.detail = detail
-
-
-def yes_no(value: bool) -> str:
-    return tr("是", "yes") if value else tr("否", "no")
 
 
 def _kv(pairs: list[tuple[str, object]]) -> str:
@@ -226,10 +223,13 @@ class DetailScreen(ReviewActionsMixin):
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
-        self.load()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
-    def load(self) -> None:
+    def _load(self) -> None:
         self.post_message(DetailLoaded(self.services.application_detail(self.application_id)))
 
     @on(DetailLoaded)
@@ -295,5 +295,5 @@ class DetailScreen(ReviewActionsMixin):
 
     @on(ReviewDone)
     def _review_done(self, event: ReviewDone) -> None:
-        self.load()
+        self.reload()
         self.zapp.refresh_sync_status()

@@ -69,10 +69,13 @@ class MissingScreen(ZScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.load()
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="missing")
-    def load(self) -> None:
+    def _load(self) -> None:
         self.post_message(MissingLoaded(self.services.missing(self.department_id)))
 
     @on(MissingLoaded)
