@@ -22,9 +22,10 @@ from tests.tracking.conftest import (
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
 from zhumeng_tui.screens.base import ChangeApplied
+from zhumeng_tui.screens.data_screen import Loaded
 from zhumeng_tui.screens.help import HelpScreen
 from zhumeng_tui.screens.integrity import IntegrityScreen
-from zhumeng_tui.screens.intern_detail import InternDetailScreen, InternLoaded
+from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 from zhumeng_tui.services import AppFilter, MutationResult, SortSpec, WithdrawalFilter
@@ -128,7 +129,7 @@ async def test_a_result_for_a_closed_intern_screen_is_dropped(server: Server, tm
         assert info is not None
         app.pop_screen()
         await pilot.pause()
-        assert not screen.post_message(InternLoaded(info))  # what a late load does
+        assert not screen.post_message(Loaded(info))  # what a late load does
         assert not screen.post_message(ChangeApplied([MutationResult(ok=True)]))  # a late change
         await pilot.pause(0.2)
         assert app.is_running and not isinstance(app.screen, InternDetailScreen)

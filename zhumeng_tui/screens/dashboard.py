@@ -13,16 +13,15 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import Dashboard, DashboardLine
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -54,12 +53,6 @@ DASHBOARD_OPENERS: dict[str, Callable[[DashboardLine], Screen[Any] | None]] = {
 }
 
 
-class DashboardLoaded(Message):
-    def __init__(self, dashboard: Dashboard) -> None:
-        super().__init__()
-        self.dashboard = dashboard
-
-
 def pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal cells (CJK characters are two cells wide)."""
     return text + " " * max(0, width - cell_len(text))
@@ -69,7 +62,7 @@ def line_label(line: DashboardLine) -> str:
     return tr(line.label_zh, line.label_en)
 
 
-class DashboardScreen(ZScreen):
+class DashboardScreen(DataScreen[Dashboard]):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("待办", "To do")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
         "现在需要处理的事项。上下移动，回车打开对应的筛选列表。",
@@ -112,19 +105,12 @@ class DashboardScreen(ZScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.reload()
 
-    def reload(self) -> None:
-        self._load()
+    def fetch(self) -> Dashboard:
+        return self.services.dashboard()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def _load(self) -> None:
-        self.post_message(DashboardLoaded(self.services.dashboard()))
-
-    @on(DashboardLoaded)
-    def _loaded(self, event: DashboardLoaded) -> None:
-        d = event.dashboard
-        self.dashboard = d
+    def show(self, value: Dashboard) -> None:
+        d = self.dashboard = value
         options: list[Option | None] = []
         self._lines = {}
         every = [d.waiting, d.returned, *d.blockers, *d.extra, *d.by_status]

@@ -106,6 +106,17 @@ class _Dialog(Localized, ModalScreen[ResultT]):
     """
 
 
+class _InfoDialog(_Dialog[None]):
+    """A dialog that only informs: its #close button has the focus and closes it."""
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
 class ReasonDialog(_Dialog[str | None]):
     """Pick a common reason or type one. Returns the reason or None (cancel)."""
 
@@ -273,7 +284,7 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
         self.dismiss(None)
 
 
-class ReviewResultDialog(_Dialog[None]):
+class ReviewResultDialog(_InfoDialog):
     """Per item: what succeeded, what was queued (offline), what did not."""
 
     BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc")]
@@ -327,15 +338,8 @@ class ReviewResultDialog(_Dialog[None]):
             with Horizontal(classes="buttons"):
                 yield Button(tr("关闭", "Close"), id="close", variant="primary", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class MessageDialog(_Dialog[None]):
+class MessageDialog(_InfoDialog):
     """A titled message with an OK button (worker errors that need attention)."""
 
     BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="message.close", key_display="esc")]
@@ -351,10 +355,3 @@ class MessageDialog(_Dialog[None]):
             yield Static(self._message, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(tr("确定", "OK"), id="close", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)

@@ -31,8 +31,6 @@ class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
     )
     DEFAULT_CSS = """
     ExcellentScreen #x-year { width: 20; }
-    ExcellentScreen DataTable { height: 1fr; }
-    ExcellentScreen #x-count { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         K("enter", "open", "打开", "Open", id="excellent.open", show=False),

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Select
 
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, IntegritySource
@@ -49,11 +48,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         " Written automatically or by staff; never deleted — a correction is a new entry.",
     )
     DEFAULT_CSS = """
-    IntegrityScreen #g-filters { height: 1; }
-    IntegrityScreen #g-search { width: 1fr; }
     IntegrityScreen #g-kind { width: 20; }
-    IntegrityScreen DataTable { height: 1fr; }
-    IntegrityScreen #g-count { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         K("slash", "search", "搜索", "Search", id="integrity.search", key_display="/"),
@@ -84,16 +79,15 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         return title
 
     def compose_filters(self) -> ComposeResult:
-        with Horizontal(id="g-filters"):
-            search = self.search_box()
-            search.display = self.student_id is None
-            yield search
-            yield Select[str](
-                [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
-                prompt=tr("全部类型", "All kinds"),
-                id="g-kind",
-                compact=True,
-            )
+        search = self.search_box()
+        search.display = self.student_id is None
+        yield search
+        yield Select[str](
+            [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
+            prompt=tr("全部类型", "All kinds"),
+            id="g-kind",
+            compact=True,
+        )
 
     def filter_values(self) -> IntegrityFilter:
         return IntegrityFilter(

@@ -13,10 +13,8 @@ from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from zhumeng_tui.domain.errors import DomainError
@@ -25,6 +23,7 @@ from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import error_text
+from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.integrity import IntegrityScreen, add_integrity_entry
 from zhumeng_tui.screens.intern_forms import appraisal_form
 from zhumeng_tui.screens.tracking_actions import TrackingActions
@@ -35,13 +34,7 @@ from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, tracking, yes_no
 
 
-class InternLoaded(Message):
-    def __init__(self, info: InternDetail) -> None:
-        super().__init__()
-        self.info = info
-
-
-class InternDetailScreen(TrackingActions):
+class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     """One intern: facts, flags, tracking fields, follow-ups and the timeline."""
 
     TITLE_TEXT = ("实习生详情", "Intern")
@@ -106,18 +99,12 @@ class InternDetailScreen(TrackingActions):
         tl = self.query_one("#id-timeline", DataTable)
         for label in (tr("时间", "When"), tr("事件", "Event"), tr("操作人", "By")):
             tl.add_column(label)
-        self.reload()
 
-    def reload(self) -> None:
-        self._load()
+    def fetch(self) -> InternDetail:
+        return tracking(self.services).intern_detail(self.application_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="intern-detail")
-    def _load(self) -> None:
-        self.post_message(InternLoaded(tracking(self.services).intern_detail(self.application_id)))
-
-    @on(InternLoaded)
-    def _show(self, event: InternLoaded) -> None:
-        info = self.info = event.info
+    def show(self, value: InternDetail) -> None:
+        info = self.info = value
         d = info.detail
         a, s, p, e = d.application, d.student, d.position, d.employer
         self.query_one("#id-head", Static).update(

@@ -49,7 +49,7 @@ class FilterOptionsLoaded(Message):
         self.options = options
 
 
-class InternsScreen(TrackingActions, QueueScreenBase):
+class InternsScreen(QueueScreenBase, TrackingActions):
     """Every intern in scope, with flags; reuses the review queue component."""
 
     QUEUE_NAME = "interns"

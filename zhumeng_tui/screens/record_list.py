@@ -27,6 +27,7 @@ from typing import ClassVar, Generic, TypeVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
@@ -57,6 +58,13 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
     RELOAD_ON_RESUME = True
 
+    DEFAULT_CSS = """
+    RecordListScreen .filters { height: 1; }
+    RecordListScreen .search { width: 1fr; }
+    RecordListScreen DataTable { height: 1fr; }
+    RecordListScreen .count { height: 1; padding: 0 1; }
+    """
+
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[RowT] = []
@@ -68,6 +76,7 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
         return self.title_text()
 
     def compose_filters(self) -> ComposeResult:
+        """The widgets of the filter row (``search_box()``, selects)."""
         yield from ()
 
     def compose_below(self) -> ComposeResult:
@@ -105,10 +114,11 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.list_title())
-        yield from self.compose_filters()
+        with Horizontal(id=f"{self.ID}-filters", classes="filters"):
+            yield from self.compose_filters()
         table: DataTable[Cell] = DataTable(id=f"{self.ID}-table", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("", id=f"{self.ID}-count")
+        yield Static("", id=f"{self.ID}-count", classes="count")
         yield from self.compose_below()
         yield Footer()
 
@@ -157,11 +167,7 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
     # -------------------------------------------------------- filters ----
 
     def search_box(self) -> Input:
-        return Input(
-            placeholder=search_placeholder(),
-            id=f"{self.ID}-search",
-            compact=True,
-        )
+        return Input(placeholder=search_placeholder(), id=f"{self.ID}-search", classes="search", compact=True)
 
     def select_value(self, widget_id: str, convert: Callable[[str], ValueT]) -> ValueT | None:
         """A filter select's value, converted (None for its prompt)."""

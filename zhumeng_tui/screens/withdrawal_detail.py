@@ -16,10 +16,9 @@ from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from zhumeng_tui.domain.errors import DomainError
@@ -27,6 +26,7 @@ from zhumeng_tui.domain.status import STATUS_LABELS
 from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
+from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import WithdrawalDetail
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
@@ -101,13 +101,7 @@ class FilesWithdrawals(ZScreen):
             self.app.push_screen(WithdrawalDetailScreen(filed.record_id))
 
 
-class WithdrawalLoaded(Message):
-    def __init__(self, detail: WithdrawalDetail) -> None:
-        super().__init__()
-        self.detail = detail
-
-
-class WithdrawalDetailScreen(ZScreen):
+class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
     """One withdrawal request: the steps, the deadline, record / cancel."""
 
     TITLE_TEXT = ("放弃岗位申请详情", "Withdrawal request")
@@ -162,19 +156,12 @@ class WithdrawalDetailScreen(ZScreen):
             tr("记录时间", "Recorded"),
         ):
             table.add_column(label)
-        self.reload()
 
-    def reload(self) -> None:
-        self._load()
+    def fetch(self) -> WithdrawalDetail:
+        return tracking(self.services).withdrawal_detail(self.withdrawal_id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="withdrawal-detail")
-    def _load(self) -> None:
-        self.post_message(WithdrawalLoaded(tracking(self.services).withdrawal_detail(self.withdrawal_id)))
-
-    @on(WithdrawalLoaded)
-    def _show(self, event: WithdrawalLoaded) -> None:
-        d = event.detail
-        self.detail = d
+    def show(self, value: WithdrawalDetail) -> None:
+        d = self.detail = value
         w, s = d.withdrawal, d.student
         self.query_one("#wd-head", Static).update(
             f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {state_text(w.state)}"

@@ -15,7 +15,6 @@ from typing import ClassVar, Literal
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
 from zhumeng_tui.domain.errors import DomainError
@@ -46,7 +45,7 @@ STATE_FILTERS: list[tuple[tuple[str, str], StateFilter]] = [
 ]
 
 
-class WithdrawalsScreen(FilesWithdrawals, RecordListScreen[WithdrawalFilter, WithdrawalRow]):
+class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], FilesWithdrawals):
     """Every withdrawal request in scope; overdue first."""
 
     TITLE_TEXT = ("放弃岗位申请", "Withdrawals")
@@ -56,12 +55,8 @@ class WithdrawalsScreen(FilesWithdrawals, RecordListScreen[WithdrawalFilter, Wit
         " holidays and make-up days). Overdue requests are red and at the top.",
     )
     DEFAULT_CSS = """
-    WithdrawalsScreen #w-filters { height: 1; }
-    WithdrawalsScreen #w-search { width: 1fr; }
     WithdrawalsScreen #w-state { width: 18; }
-    WithdrawalsScreen DataTable { height: 1fr; }
     WithdrawalsScreen #w-note { color: $warning; height: auto; padding: 0 1; }
-    WithdrawalsScreen #w-count { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         K("slash", "search", "搜索", "Search", id="withdrawals.search", key_display="/"),
@@ -87,15 +82,14 @@ class WithdrawalsScreen(FilesWithdrawals, RecordListScreen[WithdrawalFilter, Wit
         self._department_id = department_id
 
     def compose_filters(self) -> ComposeResult:
-        with Horizontal(id="w-filters"):
-            yield self.search_box()
-            yield Select[str](
-                [(tr_pair(label), value) for label, value in STATE_FILTERS],
-                prompt=tr("全部", "All"),
-                value=self._state if self._state else Select.NULL,
-                id="w-state",
-                compact=True,
-            )
+        yield self.search_box()
+        yield Select[str](
+            [(tr_pair(label), value) for label, value in STATE_FILTERS],
+            prompt=tr("全部", "All"),
+            value=self._state if self._state else Select.NULL,
+            id="w-state",
+            compact=True,
+        )
 
     def compose_below(self) -> ComposeResult:
         yield Static("", id="w-note")
