@@ -5,8 +5,11 @@ in a thread worker (showing "正在启动演示服务器…") and signs in as de
 with ``--server URL`` it tries the stored token and otherwise shows the
 sign-in screen. Once it has a :class:`~zhumeng_tui.services.Services` it shows
 the dashboard and syncs: on start, every ``sync_interval`` seconds and on
-``ctrl+r``. Every I/O step runs in a worker whose result comes back as a
-message; a failing worker becomes a notification, never a crash.
+``ctrl+r`` (the same key on every screen). When a sync brings changes -- and
+always after ``ctrl+r`` -- the screen on top reads its data again, and the
+screens under it do when they come back. Every I/O step runs in a worker whose
+result comes back as a message; a failing worker becomes a notification,
+never a crash.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import error_text
+from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.dialogs import MessageDialog
 from zhumeng_tui.screens.help import HelpScreen
@@ -145,6 +148,8 @@ class ZhumengApp(Localized, App[None]):
         self._selections: dict[str, set[int]] = {}
         self._stop_demo: Callable[[], None] | None = None
         self._sync_timer: Timer | None = None
+        #: ``ctrl+r`` asked for a sync: reload the screen shown when it is done.
+        self._reload_after_sync = False
         self._executor: ThreadPoolExecutor | None = None
         self.server_url: str | None = options.server_url
 
@@ -245,9 +250,9 @@ class ZhumengApp(Localized, App[None]):
         for warning in event.warnings:
             self.notify(warning, severity="warning", timeout=20)
         if self.options.sync_on_start:
-            self.action_sync()
+            self.start_sync()
         if self.options.sync_interval > 0:
-            self._sync_timer = self.set_interval(self.options.sync_interval, self.action_sync)
+            self._sync_timer = self.set_interval(self.options.sync_interval, self.start_sync)
 
     # -------------------------------------------------------------- sync ----
 
@@ -260,6 +265,13 @@ class ZhumengApp(Localized, App[None]):
             return None
 
     def action_sync(self) -> None:
+        """``ctrl+r``: sync now; the screen shown reads its data again when it is done."""
+        if self.services is not None:
+            self._reload_after_sync = True
+            self.start_sync()
+
+    def start_sync(self) -> None:
+        """Push the outbox and pull what changed, in a worker (on start and every ``sync_interval``)."""
         if self.services is not None:
             self.run_sync()
 
@@ -297,8 +309,9 @@ class ZhumengApp(Localized, App[None]):
     def _sync_finished(self, event: SyncFinished) -> None:
         self.last_sync_status = event.status
         self._show_sync(event.status)
-        if event.applied:
-            self._reload_current()
+        if event.applied or self._reload_after_sync:
+            self._reload_after_sync = False
+            self._reload_screens()
 
     def refresh_sync_status(self) -> None:
         status = self._safe_sync_status()
@@ -312,14 +325,15 @@ class ZhumengApp(Localized, App[None]):
             for header in screen.query(StatusHeader):
                 header.show_sync(status)
 
-    def _reload_current(self) -> None:
-        # The top screen may be a dialog or the command palette: reload the
-        # topmost screen that shows data, or it would keep showing stale rows.
-        for screen in reversed(self.screen_stack):
-            reload = getattr(screen, "reload", None)
-            if callable(reload):
-                reload()
-                return
+    def _reload_screens(self) -> None:
+        """The data changed: the topmost screen of ours reloads now (the top may
+        be a dialog or the command palette), the ones under it when they are
+        back on top."""
+        screens = [s for s in reversed(self.screen_stack) if isinstance(s, ZScreen)]
+        for screen in screens[1:]:
+            screen.mark_stale()
+        if screens:
+            screens[0].reload()
 
     # ----------------------------------------------------------- errors ----
 

@@ -1,4 +1,4 @@
-"""The app against a real demo server and the real client core (issue 4)."""
+"""The app against a real demo server and the real client core."""
 
 from __future__ import annotations
 
@@ -531,3 +531,36 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert [s for s in app.screen_stack if isinstance(s, ZScreen)] == [app.screen]
+
+
+async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_queue_does(harness: Harness) -> None:
+    """ctrl+r syncs; the screen on top (the detail) shows the server's change,
+    and the queue under it shows it too when it is back on top."""
+    from zhumeng_tui.domain.status import Action
+    from zhumeng_tui.services import connect as services_connect
+
+    app = harness.app("demo-dept")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot, app)
+        sel = screen.query_one("#f-status", Select)
+        await reloaded(pilot, screen, lambda: setattr(sel, "value", Status.MATCHED.value))
+        target = screen.rows.ids[0]
+        screen.table.focus()
+        screen.table.move_cursor(row=0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
+        detail = app.screen
+        assert detail.detail.application.id == target
+        other = await services_connect(
+            harness.server.url, username="demo-univ", password="zhumeng-demo", data_dir=harness.tmp_path / "other"
+        )
+        await other.sync()
+        done = await other.review([target], Action.REJECT, "不符合条件", [])
+        assert done.results[0].ok, done.results[0]
+        await other.close()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: detail.detail.application.status == Status.REJECTED, what="detail reloaded")
+        await wait_for(pilot, lambda: "已驳回" in str(detail.query_one("#s-application", Static).render()))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await wait_for(pilot, lambda: not screen._loading and target not in screen.rows.ids, what="queue reloaded")

@@ -107,7 +107,7 @@ def in_province(ts: TrackingServices, ids: list[int]) -> list[int]:
     return out
 
 
-ListT = TypeVar("ListT", bound=RecordListScreen[Any])
+ListT = TypeVar("ListT", bound=RecordListScreen[Any, Any])
 
 
 async def open_list(pilot: Any, app: ZhumengApp, screen: ListT) -> ListT:

@@ -10,7 +10,8 @@ import pytest
 
 from tests.tracking.conftest import Server, make_app, open_list, wait_for
 from zhumeng_tui.screens.interns import InternsScreen
-from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen, WithdrawalsScreen
+from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
+from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -27,10 +27,13 @@ from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import InternFacts, InternFlag, intern_flags
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.domain.withdrawal import Step, StepInput
-from zhumeng_tui.screens.interns import InternDetailScreen, InternsScreen
-from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen, WithdrawalsScreen
+from zhumeng_tui.screens.intern_detail import InternDetailScreen
+from zhumeng_tui.screens.interns import InternsScreen
+from zhumeng_tui.screens.record_list import RecordsLoaded
+from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
+from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter
-from zhumeng_tui.widgets.tracking_forms import FormScreen
+from zhumeng_tui.widgets.form import FormScreen
 
 
 def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -457,7 +460,7 @@ async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path
         rows = list(screen._rows)
         app.pop_screen()
         await pilot.pause()
-        screen.deliver(screen._show, rows, screen._generation)  # what the load worker does when it finishes late
+        screen.post_message(RecordsLoaded(rows, screen._generation))  # what the load worker does when it finishes late
         await pilot.pause(0.2)
         assert app.is_running and not isinstance(app.screen, WithdrawalsScreen)
         assert not app._notifications
@@ -476,6 +479,6 @@ async def test_an_earlier_searchs_late_answer_does_not_replace_the_list(server: 
         await wait_for(pilot, lambda: all(r.student_no.startswith(no) for r in screen._rows))
         shown = screen.table.row_count
         assert shown < len(everything)
-        screen.deliver(screen._show, everything, screen._generation - 1)  # the answer for an earlier text
+        screen.post_message(RecordsLoaded(everything, screen._generation - 1))  # the answer for an earlier text
         await pilot.pause(0.2)
         assert screen.table.row_count == shown and len(screen._rows) == shown

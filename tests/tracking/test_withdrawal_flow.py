@@ -20,10 +20,10 @@ from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
-from zhumeng_tui.screens.interns import InternDetailScreen
-from zhumeng_tui.screens.withdrawals import WithdrawalDetailScreen
+from zhumeng_tui.screens.intern_detail import InternDetailScreen
+from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import AppFilter, IntegrityFilter, SortSpec, TrackingServices
-from zhumeng_tui.widgets.tracking_forms import FormScreen
+from zhumeng_tui.widgets.form import FormScreen
 
 
 def candidate(ts: TrackingServices, department_id: int | None) -> int:

@@ -1,25 +1,44 @@
 """What every screen of the app shares.
 
-``ZScreen`` gives a screen: localized binding descriptions, the keys of
-DESIGN section 8 (``?`` help, ``escape`` back; ``ctrl+p`` and ``q`` are app
-bindings), ``self.services`` (the facade), role helpers, and worker error
-handling: a worker that fails becomes a notification (or, for
-``FATAL_GROUPS``, an error dialog) -- never a crash.
+``ZScreen`` gives a screen: localized binding descriptions, the keys every
+screen has (``?`` help, ``escape`` back; ``ctrl+p``, ``ctrl+r`` and ``q`` are
+app bindings), ``self.services`` (the services contract), role helpers,
+``reload()``, the change helper :meth:`ZScreen.send_change`, and worker error
+handling: a worker that fails becomes a notification (or an error dialog) --
+never a crash.
+
+How results come back: a worker never touches widgets. It posts its result to
+its screen as a *typed message*, one class per kind of result
+(``RecordsLoaded``, ``InternLoaded``, :class:`ChangeApplied`...), and an
+``@on(...)`` handler shows it on the UI thread. A message class per result
+keeps each payload typed for mypy and each handler easy to find, and Textual
+dispatches on the class, so a screen with several kinds of results needs no
+tags or casts. A message posted to a screen that has closed in the meantime is
+dropped by Textual (its widgets are gone, nothing runs), and an async worker
+of a closed screen is cancelled: a late result never fails.
+
+Changes: :meth:`ZScreen.send_change` runs one call of the services that
+changes data (it returns ``MutationResult``\\ s) in a worker. A local refusal
+(``DomainError``) becomes an error notification; otherwise the screen gets a
+:class:`ChangeApplied` message (or a subclass of it, to do more), which says
+what happened (saved / queued offline / refused) and reloads the screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import get_lang, tr
-from zhumeng_tui.services import Services
+from zhumeng_tui.services import MutationResult, Services
 from zhumeng_tui.widgets.keys import K, Localized
 
 if TYPE_CHECKING:
@@ -44,27 +63,58 @@ def error_text(error: BaseException | None) -> str:
     return text
 
 
-class Delivered(Message):
-    """A thread worker's result, to be shown on the UI thread (:meth:`ZScreen.deliver`)."""
+def change_summary(results: Sequence[MutationResult]) -> tuple[str, SeverityLevel]:
+    """(message, severity) of a notification after a change of one or more records."""
+    if len(results) == 1:
+        r = results[0]
+        if r.ok and r.queued:
+            return tr("已保存，离线待发送", "Saved; will be sent when online"), "warning"
+        if r.ok:
+            return tr("已保存", "Saved"), "information"
+        return (r.message or r.code or tr("失败", "Failed")), "error"
+    ok = sum(1 for r in results if r.ok)
+    queued = sum(1 for r in results if r.ok and r.queued)
+    bad = [r for r in results if not r.ok]
+    text = tr(f"已保存 {ok} 条", f"{ok} saved")
+    if queued:
+        text += tr(f"（{queued} 条离线待发送）", f" ({queued} pending, offline)")
+    if bad:
+        text += tr(f"，{len(bad)} 条被拒绝：", f", {len(bad)} refused: ") + (bad[0].message or bad[0].code or "")
+    return text, "error" if bad else "information"
 
-    def __init__(self, show: Callable[..., Any], args: tuple[Any, ...]) -> None:
+
+class ChangeApplied(Message):
+    """A change sent with :meth:`ZScreen.send_change` was saved, queued or refused.
+
+    Subclass it to do more than "notify and reload" for one kind of change:
+    the screen's handler for the subclass runs as well as the base one."""
+
+    def __init__(self, results: Sequence[MutationResult]) -> None:
         super().__init__()
-        self.show = show
-        self.args = args
+        self.results = list(results)
+
+
+#: A call of the services that changes data, not yet started.
+Change = Callable[[], Awaitable[MutationResult | list[MutationResult]]]
 
 
 class ZScreen(Localized, Screen[Any]):
-    """Base screen: localized keys, help, back, services, worker errors."""
+    """Base screen: localized keys, help, back, services, reload, changes, worker errors."""
 
     #: Short (中文, English) title shown in the help screen.
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("", "")
     #: What the screen is for, shown at the top of its help screen.
     HELP_TEXT: ClassVar[tuple[str, str]] = ("", "")
+    #: Read the data again each time the screen comes back to the top (its
+    #: records may have changed on the screens opened from it).
+    RELOAD_ON_RESUME: ClassVar[bool] = False
 
     BINDINGS: ClassVar = [
         K("question_mark", "app.help", "帮助", "Help", id="app.help", key_display="?"),
         K("escape", "back", "返回", "Back", id="screen.back", show=True, key_display="esc"),
     ]
+
+    _stale = False
 
     @property
     def zapp(self) -> ZhumengApp:
@@ -93,17 +143,40 @@ class ZScreen(Localized, Screen[Any]):
             return len(self.app.screen_stack) > 2
         return True
 
-    def deliver(self, show: Callable[..., Any], *args: Any) -> None:
-        """From a thread worker: call ``show(*args)`` on the UI thread, as a
-        message to this screen -- dropped if the screen has been closed in the
-        meantime (its widgets are gone), where ``app.call_from_thread`` would
-        run ``show`` anyway and fail."""
-        self.post_message(Delivered(show, args))
+    # ---------------------------------------------------------- reload ----
 
-    @on(Delivered)
-    def _delivered(self, event: Delivered) -> None:
-        event.stop()
-        event.show(*event.args)
+    def reload(self) -> None:
+        """Read what the screen shows again, in a worker. Screens that show data override it."""
+
+    def mark_stale(self) -> None:
+        """The data changed while another screen was on top: reload when this one is back."""
+        self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self.RELOAD_ON_RESUME or self._stale:
+            self._stale = False
+            self.reload()
+
+    # --------------------------------------------------------- changes ----
+
+    @work(exclusive=True, exit_on_error=False, group="change")
+    async def send_change(self, change: Change, done: type[ChangeApplied] = ChangeApplied) -> None:
+        """Run ``change``; a local refusal is an error notification, anything
+        else comes back as a ``done`` message (see the module docstring)."""
+        try:
+            outcome = await change()
+        except DomainError as e:
+            self.notify(error_text(e), severity="error")
+            return
+        self.post_message(done(outcome if isinstance(outcome, list) else [outcome]))
+
+    @on(ChangeApplied)
+    def _change_applied(self, event: ChangeApplied) -> None:
+        message, severity = change_summary(event.results)
+        self.notify(message, severity=severity)
+        self.reload()
+
+    # ---------------------------------------------------------- errors ----
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

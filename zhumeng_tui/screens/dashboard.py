@@ -13,16 +13,15 @@ from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import Dashboard, DashboardLine
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -39,9 +38,9 @@ def _open_interns(line: DashboardLine) -> Screen[Any] | None:
 
 
 def _open_withdrawals(line: DashboardLine) -> Screen[Any] | None:
-    from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
+    from zhumeng_tui.screens.withdrawals import StateFilter, WithdrawalsScreen
 
-    state = "overdue" if line.key.endswith("overdue") else "open"
+    state: StateFilter = "overdue" if line.key.endswith("overdue") else "open"
     return WithdrawalsScreen(state=state, department_id=line.filter.department_id)
 
 
@@ -54,12 +53,6 @@ DASHBOARD_OPENERS: dict[str, Callable[[DashboardLine], Screen[Any] | None]] = {
 }
 
 
-class DashboardLoaded(Message):
-    def __init__(self, dashboard: Dashboard) -> None:
-        super().__init__()
-        self.dashboard = dashboard
-
-
 def pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal cells (CJK characters are two cells wide)."""
     return text + " " * max(0, width - cell_len(text))
@@ -69,7 +62,7 @@ def line_label(line: DashboardLine) -> str:
     return tr(line.label_zh, line.label_en)
 
 
-class DashboardScreen(ZScreen):
+class DashboardScreen(DataScreen[Dashboard]):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("待办", "To do")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
         "现在需要处理的事项。上下移动，回车打开对应的筛选列表。",
@@ -82,6 +75,8 @@ class DashboardScreen(ZScreen):
         K("slash", "search", "搜索学生", "Find a student", id="dashboard.search", key_display="/"),
         K("m", "missing", "缺材料名单", "Who is missing what", id="dashboard.missing"),
     ]
+
+    RELOAD_ON_RESUME = True
 
     DEFAULT_CSS = """
     DashboardScreen OptionList, DashboardScreen OptionList:focus { height: 1fr; border: none; }
@@ -110,22 +105,12 @@ class DashboardScreen(ZScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
+    def fetch(self) -> Dashboard:
+        return self.services.dashboard()
 
-    def reload(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard")
-    def load(self) -> None:
-        self.post_message(DashboardLoaded(self.services.dashboard()))
-
-    @on(DashboardLoaded)
-    def _loaded(self, event: DashboardLoaded) -> None:
-        d = event.dashboard
-        self.dashboard = d
+    def show(self, value: Dashboard) -> None:
+        d = self.dashboard = value
         options: list[Option | None] = []
         self._lines = {}
         every = [d.waiting, d.returned, *d.blockers, *d.extra, *d.by_status]

@@ -12,34 +12,25 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import Footer, Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS
 from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role, Status, allowed_actions
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
+from zhumeng_tui.screens.data_screen import DataScreen, Loaded
 from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin, ReviewDone
 from zhumeng_tui.services import ApplicationDetail, ReviewPreview
 from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.tracking_common import yes_no
 
 RESULT_MARK = {
     CheckResult.PASS: ("✓", "ok"),
     CheckResult.WARN: ("!", "warn"),
     CheckResult.FAIL: ("✗", "fail"),
 }
-
-
-class DetailLoaded(Message):
-    def __init__(self, detail: ApplicationDetail) -> None:
-        super().__init__()
-        self.detail = detail
-
-
-def yes_no(value: bool) -> str:
-    return tr("是", "yes") if value else tr("否", "no")
 
 
 def _kv(pairs: list[tuple[str, object]]) -> str:
@@ -194,7 +185,7 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     return sections
 
 
-class DetailScreen(ReviewActionsMixin):
+class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("申请详情", "Application")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
         "学生、岗位、报到单、资格审核、历史与诚信档案。上下键/翻页滚动；审核键只作用于本条申请。",
@@ -226,20 +217,17 @@ class DetailScreen(ReviewActionsMixin):
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
-        self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
-    def load(self) -> None:
-        self.post_message(DetailLoaded(self.services.application_detail(self.application_id)))
+    def fetch(self) -> ApplicationDetail:
+        return self.services.application_detail(self.application_id)
 
-    @on(DetailLoaded)
-    async def _loaded(self, event: DetailLoaded) -> None:
-        self.detail = event.detail
+    async def show(self, value: ApplicationDetail) -> None:
+        self.detail = value
         scroll = self.query_one("#detail", VerticalScroll)
         y = scroll.scroll_y
         await scroll.remove_children()
         widgets: list[Static] = []
-        for sid, title, body in render_detail(event.detail):
+        for sid, title, body in render_detail(value):
             if title:
                 widgets.append(Static(title, classes="section-title", id=f"t-{sid}"))
             widgets.append(Static(body, classes="section", id=f"s-{sid}"))
@@ -272,10 +260,10 @@ class DetailScreen(ReviewActionsMixin):
         if self._has_local_problem():
             self.dismiss_local()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="detail")
+    @work(thread=True, exclusive=True, exit_on_error=False, group=DataScreen.LOAD_GROUP)
     def dismiss_local(self) -> None:
         self.services.dismiss_local(self.application_id)
-        self.post_message(DetailLoaded(self.services.application_detail(self.application_id)))
+        self.post_message(Loaded(self.fetch()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("retry_local", "dismiss_local"):
@@ -295,5 +283,5 @@ class DetailScreen(ReviewActionsMixin):
 
     @on(ReviewDone)
     def _review_done(self, event: ReviewDone) -> None:
-        self.load()
+        self.reload()
         self.zapp.refresh_sync_status()

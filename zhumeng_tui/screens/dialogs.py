@@ -1,10 +1,14 @@
-"""Modal dialogs: reason picker, review confirmation, review result, message."""
+"""Modal dialogs: reason picker, review confirmation, review result, message.
+
+Each dialog is typed by what it returns: the reason (``str``), the
+acknowledged checks (``list[CheckId]``), or nothing; ``None`` means cancelled.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -81,7 +85,10 @@ class AckBox(Checkbox):
         return "X" if self.value else " "
 
 
-class _Dialog(Localized, ModalScreen[object]):
+ResultT = TypeVar("ResultT")
+
+
+class _Dialog(Localized, ModalScreen[ResultT]):
     DEFAULT_CSS = """
     _Dialog { align: center middle; }
     _Dialog > Vertical { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -99,7 +106,18 @@ class _Dialog(Localized, ModalScreen[object]):
     """
 
 
-class ReasonDialog(_Dialog):
+class _InfoDialog(_Dialog[None]):
+    """A dialog that only informs: its #close button has the focus and closes it."""
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ReasonDialog(_Dialog[str | None]):
     """Pick a common reason or type one. Returns the reason or None (cancel)."""
 
     BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="reason.cancel", key_display="esc")]
@@ -149,7 +167,7 @@ class ReasonDialog(_Dialog):
         self.dismiss(None)
 
 
-class ReviewConfirmDialog(_Dialog):
+class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
     """How many will be sent, refused (grouped by why), warnings to acknowledge.
 
     Returns the acknowledged check ids (possibly empty) or None (cancel).
@@ -266,7 +284,7 @@ class ReviewConfirmDialog(_Dialog):
         self.dismiss(None)
 
 
-class ReviewResultDialog(_Dialog):
+class ReviewResultDialog(_InfoDialog):
     """Per item: what succeeded, what was queued (offline), what did not."""
 
     BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc")]
@@ -320,15 +338,8 @@ class ReviewResultDialog(_Dialog):
             with Horizontal(classes="buttons"):
                 yield Button(tr("关闭", "Close"), id="close", variant="primary", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
 
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class MessageDialog(_Dialog):
+class MessageDialog(_InfoDialog):
     """A titled message with an OK button (worker errors that need attention)."""
 
     BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="message.close", key_display="esc")]
@@ -344,10 +355,3 @@ class MessageDialog(_Dialog):
             yield Static(self._message, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(tr("确定", "OK"), id="close", variant="primary", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)

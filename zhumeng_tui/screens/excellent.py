@@ -7,19 +7,22 @@ Nominate a completed intern from the interns list or an intern's detail
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.widgets import Select
 
 from zhumeng_tui.i18n import tr
+from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import ExcellentRow
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import local_text, tracking
 
 
-class ExcellentScreen(RecordListScreen[ExcellentRow]):
+class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
+    """Every nomination in scope; the filter is the year (None: every year)."""
+
     TITLE_TEXT = ("优秀实习生", "Excellent interns")
     HELP_TEXT = (
         "已推荐的优秀实习生，供年终评选。在实习生列表或详情中按 e 推荐（须已完成实习）。",
@@ -28,12 +31,9 @@ class ExcellentScreen(RecordListScreen[ExcellentRow]):
     )
     DEFAULT_CSS = """
     ExcellentScreen #x-year { width: 20; }
-    ExcellentScreen DataTable { height: 1fr; }
-    ExcellentScreen #x-count { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         K("enter", "open", "打开", "Open", id="excellent.open", show=False),
-        K("ctrl+r", "reload", "刷新", "Reload", id="excellent.reload"),
     ]
     ID = "x"
     COLUMNS = (
@@ -61,11 +61,11 @@ class ExcellentScreen(RecordListScreen[ExcellentRow]):
             compact=True,
         )
 
-    def filter_values(self) -> Any:
+    def filter_values(self) -> int | None:
         return self.select_value("x-year", int)
 
-    def fetch(self, values: Any) -> list[ExcellentRow]:
-        return tracking(self.services).query_excellent(values)
+    def fetch(self, f: int | None) -> list[ExcellentRow]:
+        return tracking(self.services).query_excellent(f)
 
     def cells(self, r: ExcellentRow) -> Sequence[Cell]:
         return (
@@ -91,6 +91,4 @@ class ExcellentScreen(RecordListScreen[ExcellentRow]):
         row = self.highlighted()
         if row is None:
             return
-        from zhumeng_tui.screens.interns import InternDetailScreen
-
         self.app.push_screen(InternDetailScreen(row.application_id))

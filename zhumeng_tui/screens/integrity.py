@@ -2,28 +2,42 @@
 
 Kind, date, source (automatic / staff) and note of every entry. Staff add an
 entry with a reason (``a``); nothing is ever deleted — a correction is a new
-entry.
+entry. The same form adds an entry from an intern's detail
+(:func:`add_integrity_entry`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Select
 
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.i18n import tr, tr_pair
+from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.intern_forms import IntegrityInput, integrity_form
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import IntegrityFilter, IntegrityRow
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text, tracking
 
 
-class IntegrityScreen(RecordListScreen[IntegrityRow]):
+def add_integrity_entry(screen: ZScreen, student_id: int, label: str, application_id: int | None = None) -> None:
+    """Open the integrity-entry form for a student; ``screen`` sends the entry and reloads."""
+
+    def send(entry: IntegrityInput | None) -> None:
+        if entry is not None:
+            ts = tracking(screen.services)
+            screen.send_change(partial(ts.add_integrity, student_id, entry.kind, entry.date, entry.note, application_id))
+
+    screen.app.push_screen(integrity_form(label, tracking(screen.services).today()), send)
+
+
+class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
     """The integrity archive; ``student_id`` narrows it to one student."""
 
     TITLE_TEXT = ("诚信档案", "Integrity archive")
@@ -34,17 +48,12 @@ class IntegrityScreen(RecordListScreen[IntegrityRow]):
         " Written automatically or by staff; never deleted — a correction is a new entry.",
     )
     DEFAULT_CSS = """
-    IntegrityScreen #g-filters { height: 1; }
-    IntegrityScreen #g-search { width: 1fr; }
     IntegrityScreen #g-kind { width: 20; }
-    IntegrityScreen DataTable { height: 1fr; }
-    IntegrityScreen #g-count { height: 1; padding: 0 1; }
     """
     BINDINGS: ClassVar = [
         K("slash", "search", "搜索", "Search", id="integrity.search", key_display="/"),
         K("a", "add", "添加记录", "Add entry", id="integrity.add"),
         K("enter", "open", "该生档案", "This student", id="integrity.student", show=False),
-        K("ctrl+r", "reload", "刷新", "Reload", id="integrity.reload"),
     ]
     ID = "g"
     COLUMNS = (
@@ -70,24 +79,23 @@ class IntegrityScreen(RecordListScreen[IntegrityRow]):
         return title
 
     def compose_filters(self) -> ComposeResult:
-        with Horizontal(id="g-filters"):
-            search = self.search_box()
-            search.display = self.student_id is None
-            yield search
-            yield Select[str](
-                [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
-                prompt=tr("全部类型", "All kinds"),
-                id="g-kind",
-                compact=True,
-            )
+        search = self.search_box()
+        search.display = self.student_id is None
+        yield search
+        yield Select[str](
+            [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
+            prompt=tr("全部类型", "All kinds"),
+            id="g-kind",
+            compact=True,
+        )
 
-    def filter_values(self) -> Any:
+    def filter_values(self) -> IntegrityFilter:
         return IntegrityFilter(
             text=self.search_text(), student_id=self.student_id, kind=self.select_value("g-kind", IntegrityKind)
         )
 
-    def fetch(self, values: Any) -> list[IntegrityRow]:
-        return tracking(self.services).query_integrity(values)
+    def fetch(self, f: IntegrityFilter) -> list[IntegrityRow]:
+        return tracking(self.services).query_integrity(f)
 
     def cells(self, r: IntegrityRow) -> Sequence[Cell]:
         e = r.entry
@@ -122,10 +130,8 @@ class IntegrityScreen(RecordListScreen[IntegrityRow]):
             self.app.push_screen(IntegrityScreen(r.entry.student_id, f"{r.student_name} {r.student_no}"))
 
     def action_add(self) -> None:
-        from zhumeng_tui.screens.interns import open_integrity_form
-
         if self.student_id is not None:
-            open_integrity_form(self, self.student_id, self.student_label, None, self.reload)
+            add_integrity_entry(self, self.student_id, self.student_label)
             return
         r = self.highlighted()
         if r is None:
@@ -137,4 +143,4 @@ class IntegrityScreen(RecordListScreen[IntegrityRow]):
                 severity="warning",
             )
             return
-        open_integrity_form(self, r.entry.student_id, f"{r.student_name} {r.student_no}", None, self.reload)
+        add_integrity_entry(self, r.entry.student_id, f"{r.student_name} {r.student_no}")

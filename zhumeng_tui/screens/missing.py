@@ -10,23 +10,16 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.markup import escape
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import MissingGroup
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
-
-
-class MissingLoaded(Message):
-    def __init__(self, groups: list[MissingGroup]) -> None:
-        super().__init__()
-        self.groups = groups
 
 
 def missing_tsv(groups: list[MissingGroup]) -> str:
@@ -41,7 +34,7 @@ def missing_tsv(groups: list[MissingGroup]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class MissingScreen(ZScreen):
+class MissingScreen(DataScreen[list[MissingGroup]]):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("缺材料名单", "Missing")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
         "被审核项阻止的学生，按缺少的内容分组。y 复制整个名单（制表符分隔，可粘贴到表格）。",
@@ -69,23 +62,20 @@ class MissingScreen(ZScreen):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.load()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="missing")
-    def load(self) -> None:
-        self.post_message(MissingLoaded(self.services.missing(self.department_id)))
+    def fetch(self) -> list[MissingGroup]:
+        return self.services.missing(self.department_id)
 
-    @on(MissingLoaded)
-    def _loaded(self, event: MissingLoaded) -> None:
-        self.groups = event.groups
+    def show(self, value: list[MissingGroup]) -> None:
+        groups = self.groups = value
         ol = self.query_one(OptionList)
         ol.clear_options()
-        students = sum(len(g.students) for g in event.groups)
+        students = sum(len(g.students) for g in groups)
         self.query_one("#m-summary", Static).update(
-            tr(f"{len(event.groups)} 类问题 · {students} 人次 · y 复制", f"{len(event.groups)} kinds · {students} entries · y copies")
+            tr(f"{len(groups)} 类问题 · {students} 人次 · y 复制", f"{len(groups)} kinds · {students} entries · y copies")
         )
         options: list[Option] = []
-        for g in event.groups:
+        for g in groups:
             options.append(Option(f"[b]✗ {escape(g.label)}（{len(g.students)}）[/b]", disabled=True))
             for s in g.students:
                 options.append(

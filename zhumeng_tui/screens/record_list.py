@@ -3,29 +3,32 @@
 The withdrawals, integrity and excellent-intern lists are small (hundreds of
 rows, not the review queue's hundreds of thousands), so they use Textual's own
 ``DataTable``. They share the layout (header, a filter row, the table, a count
-line, the footer), the load in a thread worker whose result reaches the screen
-through :meth:`ZScreen.deliver`, reloading when the screen comes back, and
-``enter`` on a row. A subclass gives::
+line, the footer), the load in a thread worker whose rows come back as a
+:class:`RecordsLoaded` message (an answer for an earlier filter is dropped),
+reloading when the screen comes back, and ``enter`` on a row. A subclass of
+``RecordListScreen[Filter, Row]`` gives::
 
-    ID = "w"                                  # widget ids: w-table, w-count
-    COLUMNS = [(("学号", "No."), "no"), ...]  # labels and column keys
-    def compose_filters(self): ...            # the filter row (optional)
-    def filter_values(self): ...              # read the filter widgets
-    def fetch(self, values) -> list[Row]: ... # runs in the worker thread
-    def cells(self, row) -> Sequence[...]     # one table row
+    ID = "w"                                    # widget ids: w-table, w-count
+    COLUMNS = [(("学号", "No."), "no"), ...]    # labels and column keys
+    def compose_filters(self): ...              # the filter row (optional)
+    def filter_values(self) -> Filter: ...      # read the filter widgets
+    def fetch(self, f: Filter) -> list[Row]: ...  # runs in the worker thread
+    def cells(self, row) -> Sequence[...]       # one table row
     def row_key(self, row) -> str
-    def count_text(self, rows) -> str         # the line under the table
-    def action_open(self): ...                # enter: uses self.highlighted()
+    def count_text(self, rows) -> str           # the line under the table
+    def action_open(self): ...                  # enter: uses self.highlighted()
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
@@ -33,15 +36,34 @@ from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.header import StatusHeader
 
+FilterT = TypeVar("FilterT")
 RowT = TypeVar("RowT")
+ValueT = TypeVar("ValueT")
 Cell = str | Text
 
 
-class RecordListScreen(ZScreen, Generic[RowT]):
+class RecordsLoaded(Message, Generic[RowT]):
+    """The rows of a list for the filter of load ``generation``."""
+
+    def __init__(self, rows: list[RowT], generation: int) -> None:
+        super().__init__()
+        self.rows = rows
+        self.generation = generation
+
+
+class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
     """Header, filter row, table, count line, footer; see the module docstring."""
 
     ID: ClassVar[str] = "r"
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
+    RELOAD_ON_RESUME = True
+
+    DEFAULT_CSS = """
+    RecordListScreen .filters { height: 1; }
+    RecordListScreen .search { width: 1fr; }
+    RecordListScreen DataTable { height: 1fr; }
+    RecordListScreen .count { height: 1; padding: 0 1; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,19 +76,20 @@ class RecordListScreen(ZScreen, Generic[RowT]):
         return self.title_text()
 
     def compose_filters(self) -> ComposeResult:
+        """The widgets of the filter row (``search_box()``, selects)."""
         yield from ()
 
     def compose_below(self) -> ComposeResult:
         """Widgets under the count line."""
         yield from ()
 
-    def fetch(self, values: Any) -> list[RowT]:
-        """The rows for ``values`` (see ``filter_values``); runs in a worker thread."""
+    def fetch(self, f: FilterT) -> list[RowT]:
+        """The rows for ``f`` (see ``filter_values``); runs in a worker thread."""
         raise NotImplementedError
 
-    def filter_values(self) -> Any:
+    def filter_values(self) -> FilterT:
         """What ``fetch`` needs from the filter widgets, read on the UI thread."""
-        return None
+        raise NotImplementedError
 
     def cells(self, row: RowT) -> Sequence[Cell]:
         raise NotImplementedError
@@ -91,10 +114,11 @@ class RecordListScreen(ZScreen, Generic[RowT]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.list_title())
-        yield from self.compose_filters()
+        with Horizontal(id=f"{self.ID}-filters", classes="filters"):
+            yield from self.compose_filters()
         table: DataTable[Cell] = DataTable(id=f"{self.ID}-table", cursor_type="row", zebra_stripes=True)
         yield table
-        yield Static("", id=f"{self.ID}-count")
+        yield Static("", id=f"{self.ID}-count", classes="count")
         yield from self.compose_below()
         yield Footer()
 
@@ -105,12 +129,6 @@ class RecordListScreen(ZScreen, Generic[RowT]):
         table.focus()
         self.reload()
 
-    def on_screen_resume(self) -> None:
-        self.reload()
-
-    def action_reload(self) -> None:
-        self.reload()
-
     # ------------------------------------------------------------ load ----
 
     def reload(self) -> None:
@@ -118,13 +136,14 @@ class RecordListScreen(ZScreen, Generic[RowT]):
         self._load(self.filter_values(), self._generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="record-list")
-    def _load(self, values: Any, generation: int) -> None:
-        self.deliver(self._show, self.fetch(values), generation)
+    def _load(self, f: FilterT, generation: int) -> None:
+        self.post_message(RecordsLoaded(self.fetch(f), generation))
 
-    def _show(self, rows: list[RowT], generation: int) -> None:
-        if generation != self._generation:
+    @on(RecordsLoaded)
+    def _show(self, event: RecordsLoaded[RowT]) -> None:
+        if event.generation != self._generation:
             return  # an earlier filter's answer, come late
-        self._rows = rows
+        rows = self._rows = event.rows
         table = self.table
         current = table.cursor_row
         table.clear()
@@ -148,14 +167,10 @@ class RecordListScreen(ZScreen, Generic[RowT]):
     # -------------------------------------------------------- filters ----
 
     def search_box(self) -> Input:
-        return Input(
-            placeholder=search_placeholder(),
-            id=f"{self.ID}-search",
-            compact=True,
-        )
+        return Input(placeholder=search_placeholder(), id=f"{self.ID}-search", classes="search", compact=True)
 
-    def select_value(self, widget_id: str, convert: Callable[[str], Any] = str) -> Any:
-        """A filter select's value (None for its prompt)."""
+    def select_value(self, widget_id: str, convert: Callable[[str], ValueT]) -> ValueT | None:
+        """A filter select's value, converted (None for its prompt)."""
         value = self.query_one(f"#{widget_id}", Select).value
         return None if value is Select.NULL or not value else convert(str(value))
 

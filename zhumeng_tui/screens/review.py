@@ -11,7 +11,7 @@ from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin,
 from zhumeng_tui.widgets.keys import K
 
 
-class ReviewQueueScreen(ReviewActionsMixin, QueueScreenBase):
+class ReviewQueueScreen(QueueScreenBase, ReviewActionsMixin):
     """Applications in scope; select, then confirm / approve / reject / return in bulk."""
 
     QUEUE_NAME: ClassVar[str] = "review"

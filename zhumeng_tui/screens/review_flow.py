@@ -14,7 +14,6 @@ import asyncio
 from textual import work
 from textual.message import Message
 
-from zhumeng_tui.domain.eligibility import CheckId
 from zhumeng_tui.domain.status import TRANSITIONS, Action, Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
@@ -83,16 +82,14 @@ class ReviewActionsMixin(ZScreen):
         services = self.services
         reason: str | None = None
         if needs_reason(action):
-            picked = await self.app.push_screen_wait(ReasonDialog(action, len(ids)))
-            if picked is None:
+            reason = await self.app.push_screen_wait(ReasonDialog(action, len(ids)))
+            if reason is None:
                 return
-            reason = str(picked)
         preview = await asyncio.to_thread(services.preview_review, ids, action)
-        ack = await self.app.push_screen_wait(ReviewConfirmDialog(preview, reason))
-        if ack is None:
+        acknowledge = await self.app.push_screen_wait(ReviewConfirmDialog(preview, reason))
+        if acknowledge is None:
             return
         self.notify(tr(f"正在发送 {len(preview.will_send)} 条…", f"Sending {len(preview.will_send)}…"))
-        acknowledge = [CheckId(c) for c in ack] if isinstance(ack, list) else []
         result = await services.review(list(preview.will_send), action, reason, acknowledge)
         self.post_message(ReviewDone(action, result, preview))
         names: dict[int, str] = {}

@@ -1,4 +1,4 @@
-"""Shared bits of the tracking screens (issue 5): formatting and the facade."""
+"""Shared bits of the tracking screens: cell formatting and the tracking services."""
 
 from __future__ import annotations
 
@@ -11,14 +11,9 @@ from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, Integr
 from zhumeng_tui.domain.interns import DeadlineView
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
-from zhumeng_tui.services import MutationResult, Services, TrackingServices
+from zhumeng_tui.services import Services, TrackingServices
 from zhumeng_tui.services.tracking import tracking_services
-
-LOCAL_LABELS: dict[str, tuple[str, str]] = {
-    "pending": ("待发送", "pending"),
-    "conflict": ("冲突", "conflict"),
-    "rejected": ("被拒绝", "refused"),
-}
+from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
 
 
 def tracking(services: Services) -> TrackingServices:
@@ -29,7 +24,7 @@ def local_text(state: str | None) -> Text:
     if not state:
         return Text("")
     style = "bold red" if state in ("conflict", "rejected") else "yellow"
-    return Text(tr_pair(LOCAL_LABELS.get(state, (state, state))), style=style)
+    return Text(tr_pair(LOCAL_STATE_LABELS.get(state, (state, state))), style=style)
 
 
 def state_text(state: WithdrawalState | str) -> str:
@@ -69,15 +64,6 @@ def fmt_date(d: dt.date | dt.datetime | None) -> str:
     if isinstance(d, dt.datetime):
         return d.strftime("%Y-%m-%d %H:%M")
     return d.isoformat()
-
-
-def result_message(result: MutationResult) -> tuple[str, str]:
-    """(message, severity) for a notification after a change."""
-    if result.ok and result.queued:
-        return tr("已保存，离线待发送", "Saved; will be sent when online"), "warning"
-    if result.ok:
-        return tr("已保存", "Saved"), "information"
-    return (result.message or result.code or tr("失败", "Failed")), "error"
 
 
 def yes_no(value: Any) -> str:

@@ -1,0 +1,228 @@
+"""One intern (实习生详情): facts, flags, tracking fields, follow-ups and the timeline.
+
+Every tracking field is editable from the keyboard: the tracking actions
+(:class:`~zhumeng_tui.screens.tracking_actions.TrackingActions`: follow-up,
+insurance, responsible staff, withdrawal, nomination) plus the appraisal and
+an integrity entry, and ``w`` / ``g`` open the intern's withdrawal request and
+integrity archive.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.interns import FLAG_HELP, FOLLOWUP_CHANNEL_LABELS
+from zhumeng_tui.domain.status import STATUS_LABELS, Status
+from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
+from zhumeng_tui.i18n import get_lang, tr, tr_pair
+from zhumeng_tui.screens.base import error_text
+from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.screens.integrity import IntegrityScreen, add_integrity_entry
+from zhumeng_tui.screens.intern_forms import appraisal_form
+from zhumeng_tui.screens.tracking_actions import TrackingActions
+from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
+from zhumeng_tui.services import InternDetail
+from zhumeng_tui.widgets.header import StatusHeader
+from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, tracking, yes_no
+
+
+class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
+    """One intern: facts, flags, tracking fields, follow-ups and the timeline."""
+
+    TITLE_TEXT = ("实习生详情", "Intern")
+    HELP_TEXT = (
+        "实习生的全部记录：时间线、跟踪记录、保险、鉴定表与双方评价、负责人。",
+        "Everything about one intern: timeline, follow-ups, insurance, appraisal copy and both"
+        " evaluations, responsible staff.",
+    )
+    BINDINGS: ClassVar = [
+        K("f", "followup", "跟踪", "Follow-up", id="intern.followup"),
+        K("a", "appraisal", "鉴定/评价", "Appraisal", id="intern.appraisal"),
+        K("b", "insurance", "保险", "Insurance", id="intern.insurance"),
+        K("t", "assign_staff", "负责人", "Staff", id="intern.staff"),
+        K("d", "withdraw", "放弃岗位", "Withdraw", id="intern.withdraw"),
+        K("w", "open_withdrawal", "放弃申请", "Withdrawal", id="intern.open_withdrawal", show=False),
+        K("e", "nominate", "推荐优秀", "Nominate", id="intern.nominate", show=False),
+        K("g", "integrity", "诚信档案", "Integrity", id="intern.integrity"),
+        K(
+            "n",
+            "integrity_entry",
+            "添加诚信记录",
+            "Add integrity entry",
+            id="intern.integrity_entry",
+            show=False,
+        ),
+    ]
+    DEFAULT_CSS = """
+    InternDetailScreen #id-body { height: 1fr; padding: 0 1; }
+    InternDetailScreen #id-head { text-style: bold; }
+    InternDetailScreen .section { text-style: bold; margin-top: 1; color: $accent; }
+    InternDetailScreen #id-flags { color: $warning; }
+    InternDetailScreen DataTable { height: auto; max-height: 12; }
+    """
+
+    RELOAD_ON_RESUME = True
+
+    def __init__(self, application_id: int) -> None:
+        super().__init__()
+        self.application_id = application_id
+        self.info: InternDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.title_text())
+        with VerticalScroll(id="id-body"):
+            yield Static(tr("加载中…", "Loading…"), id="id-head")
+            yield Static("", id="id-facts")
+            yield Static("", id="id-flags")
+            yield Static(tr("跟踪信息", "Tracking"), classes="section")
+            yield Static("", id="id-tracking")
+            yield Static(tr("跟踪记录", "Follow-ups"), classes="section")
+            fu: DataTable[str] = DataTable(id="id-followups", cursor_type="row", show_cursor=False)
+            yield fu
+            yield Static(tr("时间线", "Timeline"), classes="section")
+            tl: DataTable[str] = DataTable(id="id-timeline", cursor_type="row", show_cursor=False)
+            yield tl
+        yield Footer()
+
+    def on_mount(self) -> None:
+        fu = self.query_one("#id-followups", DataTable)
+        for label in (tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")):
+            fu.add_column(label)
+        tl = self.query_one("#id-timeline", DataTable)
+        for label in (tr("时间", "When"), tr("事件", "Event"), tr("操作人", "By")):
+            tl.add_column(label)
+
+    def fetch(self) -> InternDetail:
+        return tracking(self.services).intern_detail(self.application_id)
+
+    def show(self, value: InternDetail) -> None:
+        info = self.info = value
+        d = info.detail
+        a, s, p, e = d.application, d.student, d.position, d.employer
+        self.query_one("#id-head", Static).update(
+            f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {tr_pair(STATUS_LABELS[a.status])}"
+        )
+        self.query_one("#id-facts", Static).update(
+            tr(
+                f"用人单位：{e.name}（{e.type}，{p.region}）  岗位：{p.title}\n"
+                f"实习期：{p.start_date} 至 {p.end_date}  已实习 {info.days_done}/{info.days_total} 天"
+                f"  上岗日期：{fmt_date(a.on_duty_date)}",
+                f"Employer: {e.name} ({e.type}, {p.region})  Position: {p.title}\n"
+                f"Internship: {p.start_date} to {p.end_date}  {info.days_done}/{info.days_total} days done"
+                f"  On duty: {fmt_date(a.on_duty_date)}",
+            )
+        )
+        if info.flags:
+            flags = Text(tr("提示：", "Flags: "), style="bold")
+            for i, fl in enumerate(info.flags):
+                if i:
+                    flags.append(tr("；", "; "))
+                flags.append(tr_pair(FLAG_HELP[fl]), style="bold yellow")
+        else:
+            flags = Text(tr("提示：无", "Flags: none"), style="dim")
+        self.query_one("#id-flags", Static).update(flags)
+        due = f"  {tr('下次跟踪', 'Next follow-up')}: {info.followup_due}" if info.followup_due else ""
+        local = ""
+        if d.local_state:
+            local = "\n" + tr("本地：", "Local: ") + str(local_text(d.local_state))
+            if d.local_message:
+                local += f" — {d.local_message}"
+        open_w = [w for w in d.withdrawals if w.state in OPEN_STATES]
+        wline = ""
+        if open_w:
+            wline = "\n" + tr("有未完成的放弃岗位申请（w 打开）", "Open withdrawal request (w opens it)")
+        excellent = ""
+        if a.excellent_nominated:
+            excellent = "\n" + tr(
+                f"已推荐为优秀实习生：{a.excellent_note or ''}",
+                f"Nominated excellent: {a.excellent_note or ''}",
+            )
+        self.query_one("#id-tracking", Static).update(
+            tr(
+                f"负责人：{a.responsible_staff or '—'}  保险：{yes_no(a.insurance_recorded)}"
+                f"  鉴定表：{fmt_date(a.appraisal_copy_received)}\n"
+                f"单位评价：{_score(a.employer_score)}  学生评价：{_score(a.student_score)}{due}",
+                f"Staff: {a.responsible_staff or '—'}  Insurance: {yes_no(a.insurance_recorded)}"
+                f"  Appraisal copy: {fmt_date(a.appraisal_copy_received)}\n"
+                f"Employer's evaluation: {_score(a.employer_score)}  Student's: {_score(a.student_score)}{due}",
+            )
+            + excellent
+            + wline
+            + local
+        )
+        fu = self.query_one("#id-followups", DataTable)
+        fu.clear()
+        for f in reversed(d.followups):
+            fu.add_row(
+                f.date.isoformat(),
+                tr_pair(FOLLOWUP_CHANNEL_LABELS.get(f.channel, (f.channel, f.channel))),
+                f.staff,
+                f.note,
+            )
+        if not d.followups:
+            fu.add_row("—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)"))
+        tl = self.query_one("#id-timeline", DataTable)
+        tl.clear()
+        lang = get_lang()
+        for ev in reversed(info.timeline):
+            tl.add_row(fmt_date(ev.at), ev.text_en if lang == "en" else ev.text_zh, ev.by)
+
+    # -------------------------------------------------------- actions --
+
+    def tracking_targets(self) -> list[int]:
+        return [self.application_id]
+
+    def intern_status(self) -> Status | None:
+        return self.info.detail.application.status if self.info else None
+
+    def nominated(self) -> bool:
+        return self.info is not None and self.info.detail.application.excellent_nominated
+
+    def action_withdraw(self) -> None:
+        if self.info is not None:
+            d = self.info.detail
+            try:
+                check_filing(d.application.status, any(w.state in OPEN_STATES for w in d.withdrawals))
+            except DomainError as e:
+                self.notify(error_text(e), severity="error")
+                return
+        super().action_withdraw()
+
+    def action_open_withdrawal(self) -> None:
+        if self.info is None:
+            return
+        ws = sorted(self.info.detail.withdrawals, key=lambda w: (w.state not in OPEN_STATES, -w.id))
+        if not ws:
+            self.notify(tr("没有放弃岗位申请", "No withdrawal request"), severity="warning")
+            return
+        self.app.push_screen(WithdrawalDetailScreen(ws[0].id))
+
+    def action_appraisal(self) -> None:
+        if self.info is None:
+            return
+        form = appraisal_form(self.info.detail.application, tracking(self.services).today())
+        self.app.push_screen(form, partial(self._send_tracking, [self.application_id]))
+
+    def action_integrity(self) -> None:
+        if self.info is None:
+            return
+        s = self.info.detail.student
+        self.app.push_screen(IntegrityScreen(student_id=s.id, student_label=f"{s.name} {s.student_no}"))
+
+    def action_integrity_entry(self) -> None:
+        if self.info is None:
+            return
+        s = self.info.detail.student
+        add_integrity_entry(self, s.id, f"{s.name} {s.student_no}", self.application_id)
+
+
+def _score(value: int | None) -> str:
+    return "—" if value is None else str(value)

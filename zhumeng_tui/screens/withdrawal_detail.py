@@ -1,0 +1,280 @@
+"""One withdrawal request (放弃岗位申请): its four steps, the deadline, record / cancel.
+
+The detail shows the four steps with who and when, and records the next one
+(``r``) or cancels the request with a reason (``c``). Every step is checked
+locally (``check_withdrawal_step``: the rule the services apply before
+queueing) in the form, so a step out of order, a future date or a stamp
+before the counsellor's signature is refused with a message before anything
+is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.status import STATUS_LABELS
+from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput
+from zhumeng_tui.i18n import get_lang, tr, tr_pair
+from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
+from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.services import WithdrawalDetail
+from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
+from zhumeng_tui.widgets.header import StatusHeader
+from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.tracking_common import deadline_style, fmt_date, local_text, state_text, tracking
+
+STEP_ORDER = (Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT)
+
+#: Checks a step's input (raises DomainError).
+StepCheck = Callable[[Step, StepInput], None]
+
+
+def step_form(step: Step, today: dt.date, my_name: str, check: StepCheck) -> FormScreen[StepInput]:
+    """The form of one step (``Step.CANCEL`` included); returns the checked input."""
+    title = tr(f"记录：{tr_pair(STEP_LABELS[step])}", f"Record: {tr_pair(STEP_LABELS[step])}")
+    hint = ""
+    fields: list[Field] = []
+    if step == Step.STATEMENT:
+        fields = [
+            Field("date", tr("收到书面说明的日期", "Date the statement was received"), FieldKind.DATE, today),
+            Field("text", tr("书面说明内容", "Statement text")),
+        ]
+    elif step == Step.COUNSELLOR:
+        fields = [
+            Field("name", tr("辅导员姓名", "Counsellor's name")),
+            Field("date", tr("签字日期", "Date signed"), FieldKind.DATE, today),
+        ]
+    elif step == Step.STAMP:
+        fields = [
+            Field("name", tr("盖章确认人", "Stamp confirmed by"), FieldKind.TEXT, my_name),
+            Field("date", tr("盖章日期", "Date stamped"), FieldKind.DATE, today),
+        ]
+    elif step == Step.SUBMIT:
+        fields = [Field("date", tr("提交用人单位日期", "Date submitted to the employer"), FieldKind.DATE, today)]
+        hint = tr(
+            "提交后申请状态变为“已放弃”，并自动记入诚信档案。",
+            "Submitting withdraws the application and writes an integrity entry.",
+        )
+    elif step == Step.CANCEL:
+        title = tr("撤销放弃岗位申请", "Cancel the withdrawal request")
+        fields = [Field("text", tr("撤销原因", "Reason"))]
+        hint = tr("撤销后申请记录保留，不会删除。", "The request is kept (nothing is deleted).")
+    keys = {f.key for f in fields}
+
+    def parse(values: FormValues) -> StepInput:
+        data = StepInput(
+            date=values.date("date"),
+            text=values.text("text") if "text" in keys else None,
+            name=values.text("name") if "name" in keys else None,
+        )
+        check(step, data)
+        return data
+
+    return FormScreen(title, fields, parse, hint)
+
+
+class WithdrawalFiled(ChangeApplied):
+    """A withdrawal request was filed: the screen opens it."""
+
+
+class FilesWithdrawals(ZScreen):
+    """A screen that files withdrawal requests and then opens the new one."""
+
+    def file_withdrawal(self, application_id: int) -> None:
+        """File a request for ``application_id`` (checked locally first)."""
+        self.send_change(partial(tracking(self.services).file_withdrawal, application_id), WithdrawalFiled)
+
+    @on(WithdrawalFiled)
+    def _withdrawal_filed(self, event: WithdrawalFiled) -> None:
+        filed = event.results[0]
+        if filed.ok and filed.record_id is not None:
+            self.app.push_screen(WithdrawalDetailScreen(filed.record_id))
+
+
+class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
+    """One withdrawal request: the steps, the deadline, record / cancel."""
+
+    TITLE_TEXT = ("放弃岗位申请详情", "Withdrawal request")
+    HELP_TEXT = (
+        "依次记录：书面说明（内容与日期）→ 辅导员签字（院系账号）→ 高校盖章（高校账号）→ 提交用人单位（高校账号）。"
+        "提交须在盖章后3个工作日内；提交后申请状态变为“已放弃”并自动记入诚信档案。提交前可撤销（须填写原因）。",
+        "Record in order: written statement (text and date) -> counsellor signature (department"
+        " account) -> university stamp (university account) -> submitted to the employer (university"
+        " account), within 3 working days of the stamp. Submitting withdraws the application and"
+        " writes an integrity entry. Before submission a request can be cancelled with a reason.",
+    )
+    DEFAULT_CSS = """
+    WithdrawalDetailScreen #wd-body { height: 1fr; padding: 0 1; }
+    WithdrawalDetailScreen #wd-head { text-style: bold; }
+    WithdrawalDetailScreen #wd-steps { height: auto; max-height: 8; margin: 1 0 0 0; }
+    WithdrawalDetailScreen #wd-deadline { margin-top: 1; }
+    WithdrawalDetailScreen #wd-note { color: $warning; }
+    WithdrawalDetailScreen #wd-local { color: $warning; }
+    """
+    BINDINGS: ClassVar = [
+        K("r", "record", "记录下一步", "Record next step", id="withdrawal.record"),
+        K("c", "cancel_request", "撤销申请", "Cancel request", id="withdrawal.cancel"),
+    ]
+
+    RELOAD_ON_RESUME = True
+
+    def __init__(self, withdrawal_id: int) -> None:
+        super().__init__()
+        self.withdrawal_id = withdrawal_id
+        self.detail: WithdrawalDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.title_text())
+        with VerticalScroll(id="wd-body"):
+            yield Static(tr("加载中…", "Loading…"), id="wd-head")
+            yield Static("", id="wd-info")
+            table: DataTable[str | Text] = DataTable(id="wd-steps", cursor_type="row", show_cursor=False)
+            yield table
+            yield Static("", id="wd-deadline")
+            yield Static("", id="wd-note")
+            yield Static("", id="wd-next")
+            yield Static("", id="wd-local")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#wd-steps", DataTable)
+        for label in (
+            tr("步骤", "Step"),
+            tr("日期", "Date"),
+            tr("内容/签字人", "Text / name"),
+            tr("记录人", "By"),
+            tr("记录时间", "Recorded"),
+        ):
+            table.add_column(label)
+
+    def fetch(self) -> WithdrawalDetail:
+        return tracking(self.services).withdrawal_detail(self.withdrawal_id)
+
+    def show(self, value: WithdrawalDetail) -> None:
+        d = self.detail = value
+        w, s = d.withdrawal, d.student
+        self.query_one("#wd-head", Static).update(
+            f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {state_text(w.state)}"
+        )
+        self.query_one("#wd-info", Static).update(
+            tr(
+                f"用人单位：{d.employer.name}（{d.employer.type}）  岗位：{d.position.title}\n"
+                f"实习期：{d.position.start_date} 至 {d.position.end_date}  "
+                f"申请状态：{tr_pair(STATUS_LABELS[d.application.status])}\n"
+                f"提出：{w.filed_by}  {fmt_date(w.filed_at)}",
+                f"Employer: {d.employer.name} ({d.employer.type})  Position: {d.position.title}\n"
+                f"Internship: {d.position.start_date} to {d.position.end_date}  "
+                f"Application: {tr_pair(STATUS_LABELS[d.application.status])}\n"
+                f"Filed by {w.filed_by}  {fmt_date(w.filed_at)}",
+            )
+        )
+        table = self.query_one("#wd-steps", DataTable)
+        table.clear()
+        done = {rec.step: rec for rec in w.steps}
+        for step in STEP_ORDER:
+            rec = done.get(step)
+            label = tr_pair(STEP_LABELS[step])
+            if rec is None:
+                marker = "→ " if step == d.next_step else "  "
+                table.add_row(
+                    Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""
+                )
+                continue
+            what = rec.text if step == Step.STATEMENT else rec.name or ""
+            table.add_row("✓ " + label, fmt_date(rec.date), _short(what or ""), rec.by, fmt_date(rec.at))
+        cancel = done.get(Step.CANCEL)
+        if cancel is not None:
+            table.add_row(
+                Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"),
+                fmt_date(cancel.date),
+                _short(cancel.text or ""),
+                cancel.by,
+                fmt_date(cancel.at),
+            )
+        lang = get_lang()
+        if d.deadline is None:
+            dl = tr(
+                "截止日期：盖章后计算（盖章后3个工作日内提交用人单位）",
+                "Deadline: set by the stamp (3 working days after it)",
+            )
+            self.query_one("#wd-deadline", Static).update(dl)
+            self.query_one("#wd-note", Static).update("")
+        else:
+            style = deadline_style(d.deadline) or "bold"
+            text = Text(tr("截止日期：", "Deadline: "))
+            text.append(d.deadline.text(lang), style=style)
+            if d.deadline.overdue:
+                text.append(tr("  已逾期！", "  OVERDUE"), style="bold red")
+            self.query_one("#wd-deadline", Static).update(text)
+            self.query_one("#wd-note", Static).update(d.deadline.note(lang))
+        nxt = ""
+        if d.next_step is not None:
+            nxt = tr(
+                f"下一步：{tr_pair(STEP_LABELS[d.next_step])}", f"Next: {tr_pair(STEP_LABELS[d.next_step])}"
+            )
+            if not d.may_record:
+                role_zh = "院系" if d.next_step == Step.COUNSELLOR else "高校"
+                role_en = "department" if d.next_step == Step.COUNSELLOR else "university"
+                nxt += tr(f"（须由{role_zh}账号记录）", f" (to be recorded by a {role_en} account)")
+        self.query_one("#wd-next", Static).update(nxt)
+        local = ""
+        if d.local_state:
+            local = tr("本地：", "Local: ") + str(local_text(d.local_state))
+            if d.local_message:
+                local += f" — {d.local_message}"
+        self.query_one("#wd-local", Static).update(local)
+
+    # ------------------------------------------------------------ actions --
+
+    def _check(self, step: Step, data: StepInput) -> None:
+        tracking(self.services).check_withdrawal_step(self.withdrawal_id, step, data)
+
+    def _open_form(self, step: Step, today: dt.date) -> None:
+        def send(data: StepInput | None) -> None:
+            if data is not None:
+                ts = tracking(self.services)
+                self.send_change(partial(ts.record_withdrawal_step, self.withdrawal_id, step, data))
+
+        self.app.push_screen(step_form(step, today, self.services.me.display_name, self._check), send)
+
+    def action_record(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        if d.next_step is None:
+            self.notify(tr("该申请已结束，不能再记录", "This request is closed"), severity="warning")
+            return
+        step = d.next_step
+        today = tracking(self.services).today()
+        try:  # refuse before opening the form when the role may not record it
+            self._check(step, StepInput(date=today, text="x", name="x"))
+        except DomainError as e:
+            if e.code in ("role_not_allowed", "withdrawal_closed", "step_out_of_order"):
+                self.notify(error_text(e), severity="error")
+                return
+        self._open_form(step, today)
+
+    def action_cancel_request(self) -> None:
+        if self.detail is None:
+            return
+        try:
+            self._check(Step.CANCEL, StepInput(text="x"))
+        except DomainError as e:
+            self.notify(error_text(e), severity="error")
+            return
+        self._open_form(Step.CANCEL, tracking(self.services).today())
+
+
+def _short(text: str, n: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
