@@ -40,8 +40,14 @@ from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
-from zhumeng_tui.services import AppFilter, InternDetail, InternFilterOptions, MutationResult, SortSpec
-from zhumeng_tui.services.tracking import INTERN_COLUMNS
+from zhumeng_tui.services import (
+    INTERN_COLUMNS,
+    AppFilter,
+    InternDetail,
+    InternFilterOptions,
+    MutationResult,
+    SortSpec,
+)
 from zhumeng_tui.widgets.app_table import COLUMN_LABELS, COLUMN_WIDTHS
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -344,7 +350,7 @@ class InternsScreen(TrackingActions, QueueScreenBase):
         flag, emp, city = val("i-flag"), val("i-employer"), val("i-city")
         return dataclasses.replace(
             f,
-            intern_flag=flag or f.intern_flag,
+            intern_flag=("any" if flag == "any" else InternFlag(flag)) if flag else f.intern_flag,
             employer_id=int(emp) if emp else f.employer_id,
             city=city or f.city,
         )

@@ -31,8 +31,15 @@ from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput, check_st
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
-from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalDetail, WithdrawalFilter, WithdrawalRow
-from zhumeng_tui.services.tracking import withdrawal_facts
+from zhumeng_tui.services import (
+    AppFilter,
+    SortSpec,
+    WithdrawalDetail,
+    WithdrawalFilter,
+    WithdrawalListState,
+    WithdrawalRow,
+    withdrawal_facts,
+)
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import (
@@ -113,7 +120,9 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalRow]):
 
     def filter_values(self) -> Any:
         return WithdrawalFilter(
-            text=self.search_text(), department_id=self._department_id, state=self.select_value("w-state")
+            text=self.search_text(),
+            department_id=self._department_id,
+            state=self.select_value("w-state", WithdrawalListState),
         )
 
     def fetch(self, values: Any) -> list[WithdrawalRow]:

@@ -1,4 +1,4 @@
-"""Shared bits of the tracking screens (issue 5): formatting and the facade."""
+"""Shared bits of the tracking screens: formatting, and the services they use."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, Integr
 from zhumeng_tui.domain.interns import DeadlineView
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
-from zhumeng_tui.services import MutationResult, Services, TrackingServices
-from zhumeng_tui.services.tracking import tracking_services
+from zhumeng_tui.services import MutationResult, Services
 
 LOCAL_LABELS: dict[str, tuple[str, str]] = {
     "pending": ("待发送", "pending"),
@@ -21,8 +20,9 @@ LOCAL_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def tracking(services: Services) -> TrackingServices:
-    return tracking_services(services)
+def tracking(services: Services) -> Services:
+    """The services the tracking screens call (the app's one services object)."""
+    return services
 
 
 def local_text(state: str | None) -> Text:
