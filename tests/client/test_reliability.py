@@ -41,7 +41,7 @@ async def test_refused_then_recovered(univ: LocalServices, fault: FaultTransport
     st = await univ.sync()
     assert st.pending == 0 and st.conflicts == 0 and st.rejected == 0
     await check_once(fault, aid, before)
-    assert univ.local_state("application", aid) is None
+    assert univ.local_state("application", aid) == (None, None)
     assert univ.record("application", aid)["version"] == before["version"] + 1
 
 

@@ -453,3 +453,72 @@ async def test_remembered_lists_last_until_a_change_or_the_next_day(
     univ.query_applications(f, SortSpec())
     assert len(queries) == 3
     await univ.close()
+
+
+async def test_tracking_dashboard_lines_open_their_lists(univ: LocalServices) -> None:
+    """Each intern line counts exactly the interns its list shows."""
+    lines = {line.key: line for line in univ.dashboard().extra}
+    flagged, due = lines["tracking:interns_flagged"], lines["tracking:followups_due"]
+    assert flagged.count > due.count > 0
+    for line in (flagged, due):
+        assert len(univ.intern_ids_matching(line.filter)) == line.count, line.key
+
+
+def on_duty_in_province(svc: LocalServices) -> int:
+    rows = svc.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec())
+    return next(i for i in rows.ids
+                if not (svc.record("student", svc.record("application", i)["student_id"]) or {})  # type: ignore[index]
+                .get("out_of_province"))
+
+
+async def test_tracking_change_offline_is_queued_and_the_header_says_why(
+    univ: LocalServices, fault: FaultTransport
+) -> None:
+    app_id = on_duty_in_province(univ)
+    fault.offline = True
+    result = await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "离线记录")
+    assert result.ok and result.queued and result.record_id is not None and result.record_id < 0
+    status = univ.sync_status()
+    assert status.pending == 1 and status.message
+    fault.offline = False
+    status = await univ.sync()
+    assert status.pending == 0 and status.message is None
+    assert [f["note"] for f in univ.records("followup") if f["application_id"] == app_id].count("离线记录") == 1
+
+
+async def test_expired_sign_in_is_surfaced_and_the_change_waits_for_it(
+    univ: LocalServices, fault: FaultTransport
+) -> None:
+    """A change made after the session expired is kept and reported as a
+    sign-in problem (not as offline); once signed in again it is sent."""
+    from tests.client.conftest import PASSWORD
+    from zhumeng_tui.api_client.client import ApiClient
+
+    async with ApiClient("http://demo.test", transport=fault.inner, token=univ.token, retries=0) as other:
+        await other.send("DELETE", "/auth/token", None, idempotency_key="sign-out")
+    app_id = on_duty_in_province(univ)
+    with pytest.raises(Unauthorised):
+        await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "会话过期后")
+    status = univ.sync_status()
+    assert status.pending == 1 and status.message
+    await univ.api.login("demo-univ", PASSWORD)
+    status = await univ.sync()
+    assert status.pending == 0 and status.rejected == 0
+    assert any(f["note"] == "会话过期后" and f["id"] > 0 for f in univ.records("followup"))
+
+
+async def test_config_page_size_is_the_sync_page(tmp_path: Path, demo_app: object) -> None:
+    """``page_size`` in the config reaches the sync the app runs: each page is
+    one progress step."""
+    from tests.client.conftest import PASSWORD
+    from zhumeng_tui.app import Connected
+    from zhumeng_tui.cli import make_connector
+
+    with serve_on_loopback(demo_app) as url:  # type: ignore[arg-type]
+        connect_small = make_connector(tmp_path / "small", False, "zh", remember=False, page_size=100)
+        connected = await connect_small(url, "demo-univ", PASSWORD)
+        assert isinstance(connected, Connected)
+        steps: list[int] = []
+        status = await connected.services.sync(lambda done, total: steps.append(done))
+        await connected.services.close()
+    assert status.done > 500 and len(steps) == -(-status.done // 100)

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from zhumeng_tui.cache.schema import Data, dumps
+from zhumeng_tui.cache.schema import Data, dumps, local_rank_sql, worst_state_sql
 
 if TYPE_CHECKING:
     from zhumeng_tui.cache.store import Cache
@@ -260,7 +260,7 @@ class Outbox:
         row = self.cache.conn().execute(
             "SELECT state, code, message_zh, message_en, seq, server, local FROM outbox_item"
             " WHERE rtype = ? AND rid = ? AND state IN ('pending', 'conflict', 'rejected')"
-            " ORDER BY CASE state WHEN 'conflict' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, seq DESC LIMIT 1",
+            f" ORDER BY {local_rank_sql('state')} DESC, seq DESC LIMIT 1",
             (rtype, rid),
         ).fetchone()
         if row is None:
@@ -272,10 +272,8 @@ class Outbox:
         """Records (not entries) per local state, each record counted once at its worst state."""
         counts = {"pending": 0, "conflict": 0, "rejected": 0}
         rows = self.cache.conn().execute(
-            "SELECT st, count(*) FROM (SELECT rtype, rid, CASE MAX(CASE state WHEN 'conflict' THEN 3"
-            " WHEN 'rejected' THEN 2 ELSE 1 END) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected'"
-            " ELSE 'pending' END AS st FROM outbox_item WHERE state IN ('pending', 'conflict', 'rejected')"
-            " GROUP BY rtype, rid) GROUP BY st"
+            f"SELECT st, count(*) FROM (SELECT {worst_state_sql('state')} AS st FROM outbox_item"
+            " WHERE state IN ('pending', 'conflict', 'rejected') GROUP BY rtype, rid) GROUP BY st"
         )
         for st, n in rows:
             counts[st] = n

@@ -203,14 +203,23 @@ def transform(rtype: str, data: Data) -> Data:
     return data
 
 
+def local_rank_sql(state: str) -> str:
+    """How telling an outbox item's ``state`` is for its record: a conflict
+    over a refusal over a pending change (0: settled)."""
+    return f"CASE {state} WHEN 'conflict' THEN 3 WHEN 'rejected' THEN 2 WHEN 'pending' THEN 1 ELSE 0 END"
+
+
+def worst_state_sql(state: str) -> str:
+    """The most telling ``state`` among an aggregate's outbox items (NULL: all settled)."""
+    return f"CASE MAX({local_rank_sql(state)}) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected' WHEN 1 THEN 'pending' END"
+
+
 def local_state_sql(rtype: str, rid: str) -> str:
-    """The outbox state of record (``rtype``, the id expression ``rid``) as an SQL
-    subquery: 'conflict' over 'rejected' over 'pending', NULL when synced."""
+    """The local state of record (``rtype``, the id expression ``rid``) as an
+    SQL subquery: 'conflict', 'rejected', 'pending', or NULL when synced."""
     assert rtype in MIRROR, rtype
     return (
-        "(SELECT CASE MAX(CASE i.state WHEN 'conflict' THEN 3 WHEN 'rejected' THEN 2"
-        " WHEN 'pending' THEN 1 ELSE 0 END) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected'"
-        " WHEN 1 THEN 'pending' ELSE NULL END FROM outbox_item i"
+        f"(SELECT {worst_state_sql('i.state')} FROM outbox_item i"
         f" WHERE i.rtype = '{rtype}' AND i.rid = {rid} AND i.state IN ('pending', 'conflict', 'rejected'))"
     )
 
@@ -269,6 +278,13 @@ APP_VIEW: list[ViewCol] = [
     ),
     ViewCol("local_state", "TEXT", local_state_sql("application", "a.id")),
 ]
+
+
+#: The statuses an intern flag can apply to (each flag's condition names one),
+#: as one SQL condition: the flags' covering index is partial on it, and the
+#: flag counts repeat it word for word (SQLite uses a partial index only for a
+#: query that states its condition).
+FLAGGABLE = "status IN ('approved', 'on_duty', 'completed')"
 
 
 def ddl() -> list[str]:
@@ -332,6 +348,13 @@ def ddl() -> list[str]:
     out.append(
         "CREATE INDEX IF NOT EXISTS ix_app_view_dash ON app_view"
         f" (status, out_of_province, department_id, {checks}, student_no)"
+    )
+    # covering index for the intern flags' counts (the dashboard): every
+    # column a flag reads, over the statuses a flag can apply to
+    out.append(
+        "CREATE INDEX IF NOT EXISTS ix_app_view_flags ON app_view (status, department_id, on_duty_date,"
+        " start_date, end_date, insurance_recorded, appraisal_copy_received, employer_score, student_score)"
+        f" WHERE {FLAGGABLE}"
     )
     return out
 

@@ -12,27 +12,27 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from zhumeng_tui.cache.applications import flag_conditions, flag_sql, where
-from zhumeng_tui.cache.schema import local_state_sql
+from zhumeng_tui.cache.applications import flag_conditions, flag_sql
+from zhumeng_tui.cache.schema import FLAGGABLE, local_state_sql
 from zhumeng_tui.cache.search import terms_sql
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain.search import search_terms
 from zhumeng_tui.domain.status import Status
-from zhumeng_tui.services import AppFilter
 
 # ----------------------------------------------------------------- interns --
 
 
-def flag_counts(
-    cache: Cache, statuses: Collection[Status], today: dt.date, department_id: int | None = None
-) -> dict[str, int]:
-    """Among applications in ``statuses``: per flag code how many have it, and
-    "any" (those with at least one)."""
-    w = where(AppFilter(statuses=frozenset(statuses), department_id=department_id), today)
+def flag_counts(cache: Cache, today: dt.date, department_id: int | None = None) -> dict[str, int]:
+    """Per flag code how many applications have it, and "any" (those with at
+    least one), read from the flags' covering index."""
+    cond, params = FLAGGABLE, []
+    if department_id is not None:
+        cond += " AND department_id = ?"
+        params.append(department_id)
     conds = flag_conditions(today)
-    cols = ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in conds.values())
+    cols = ", ".join(f"SUM(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conds.values())
     anyc = f"SUM(CASE WHEN {flag_sql('any', today)} THEN 1 ELSE 0 END)"
-    row = cache.conn().execute(f"SELECT {cols}, {anyc} FROM app_view v WHERE {w.sql}", w.params).fetchone()
+    row = cache.conn().execute(f"SELECT {cols}, {anyc} FROM app_view v WHERE {cond}", params).fetchone()
     out = {flag.value: int(row[i] or 0) for i, flag in enumerate(conds)}
     out["any"] = int(row[len(conds)] or 0)
     return out
@@ -76,10 +76,17 @@ class ListedRecord:
     local_state: str | None
 
 
-def _student_text(text: str) -> tuple[str, list[Any]]:
-    """The search box's condition over the student ``s`` ("1" for no text)."""
+def _conditions(text: str, equal: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    """The search box's condition over the student ``s``, and ``expr = value``
+    for each value given (not None)."""
     terms = search_terms(text)
-    return terms_sql(terms, "s") if terms else ("1", [])
+    sql, params = terms_sql(terms, "s") if terms else ("1", [])
+    conds = [sql]
+    for expr, value in equal.items():
+        if value is not None:
+            conds.append(f"{expr} = ?")
+            params.append(value)
+    return conds, params
 
 
 def withdrawals(
@@ -88,16 +95,14 @@ def withdrawals(
     text: str = "",
     department_id: int | None = None,
     application_id: int | None = None,
+    states: Collection[str] | None = None,
 ) -> list[ListedRecord]:
-    """Withdrawal requests (oldest first) with their student and employer."""
-    sql, params = _student_text(text)
-    conds = [sql]
-    if department_id is not None:
-        conds.append("w.department_id = ?")
-        params.append(department_id)
-    if application_id is not None:
-        conds.append("w.application_id = ?")
-        params.append(application_id)
+    """Withdrawal requests (oldest first) with their student and employer;
+    ``states``: only requests in these states."""
+    conds, params = _conditions(text, {"w.department_id": department_id, "w.application_id": application_id})
+    if states is not None:
+        conds.append(f"w.state IN ({', '.join('?' for _ in states)})")
+        params += sorted(states)
     found = cache.conn().execute(
         "SELECT w.data, COALESCE(s.student_no, ''), COALESCE(s.name, ''), COALESCE(d.name, ''),"
         f" COALESCE(v.employer, ''), {local_state_sql('withdrawal', 'w.id')}"
@@ -120,17 +125,11 @@ def integrity(
     kind: str | None = None,
 ) -> list[ListedRecord]:
     """Integrity entries (newest first) with their student."""
-    sql, params = _student_text(text)
-    conds = [sql]
-    if student_id is not None:
-        conds.append("g.student_id = ?")
-        params.append(student_id)
-    if department_id is not None:
-        conds.append("json_extract(g.data, '$.department_id') = ?")
-        params.append(department_id)
-    if kind:
-        conds.append("g.kind = ?")
-        params.append(kind)
+    conds, params = _conditions(text, {
+        "g.student_id": student_id,
+        "json_extract(g.data, '$.department_id')": department_id,
+        "g.kind": kind or None,
+    })
     found = cache.conn().execute(
         "SELECT g.data, COALESCE(s.student_no, ''), COALESCE(s.name, ''), COALESCE(d.name, ''), '',"
         f" {local_state_sql('integrity', 'g.id')}"

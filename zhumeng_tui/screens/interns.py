@@ -1,4 +1,4 @@
-"""Interns (实习跟踪, issue 5): the list and one intern.
+"""Interns (实习跟踪): the list and one intern.
 
 The list reuses the review queue (:class:`QueueScreenBase`: filter bar, ``/``
 search, ``space``/``ctrl+a`` selection, the ✓ column) over every approved /

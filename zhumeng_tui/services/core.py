@@ -186,7 +186,7 @@ class ServicesCore:
             followups = [FollowUp.model_validate(d) for d in cache.records("followup", application_id=application_id)]
             withdrawals = [Withdrawal.model_validate(d)
                            for d in cache.records("withdrawal", application_id=application_id)]
-            local, message = self.local_state_of("application", application_id)
+            local, message = self.local_state("application", application_id)
         followups.sort(key=lambda x: (x.date, x.id), reverse=True)
         integrity.sort(key=lambda x: (x.date, x.id), reverse=True)
         return ApplicationDetail(
@@ -204,14 +204,10 @@ class ServicesCore:
 
     # -------------------------------------------------------- local state --
 
-    def local_state_of(self, rtype: str, rid: int) -> tuple[LocalState | None, str | None]:
-        """A record's outbox state and the server's message about it."""
+    def local_state(self, rtype: str, rid: int) -> tuple[LocalState | None, str | None]:
+        """A record's outbox state (None: synced) and the server's message about it."""
         st = self.cache.outbox.local_state(rtype, rid)
         return (None, None) if st is None else (LocalState(st.state), st.message(self.lang))
-
-    def local_state(self, rtype: str, rid: int) -> tuple[str, str | None] | None:
-        st = self.cache.outbox.local_state(rtype, rid)
-        return None if st is None else (st.state, st.message(self.lang))
 
     def dismiss_local(self, application_id: int, rtype: str = "application") -> int:
         """Clear a shown conflict/rejection for a record (the entry stays as history)."""
@@ -294,10 +290,6 @@ class ServicesCore:
         except ApiError as err:  # offline, a server error
             self._last_message = err.message(self.lang)
         return await asyncio.to_thread(self.sync_status)
-
-    @property
-    def last_message(self) -> str | None:
-        return self._last_message
 
     def forget_results(self) -> None:
         """Drop the remembered lists (benchmarks: time a query, not a lookup)."""

@@ -80,6 +80,13 @@ from zhumeng_tui.services.core import ServicesCore
 from zhumeng_tui.services.timeline import intern_timeline
 
 STEP_ORDER = (Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT)
+#: The request states each choice of the withdrawal list shows (overdue: of the open ones).
+_LIST_STATES: dict[WithdrawalListState, frozenset[str]] = {
+    WithdrawalListState.OPEN: frozenset(s.value for s in OPEN_STATES),
+    WithdrawalListState.OVERDUE: frozenset(s.value for s in OPEN_STATES),
+    WithdrawalListState.SUBMITTED: frozenset({WithdrawalState.SUBMITTED.value}),
+    WithdrawalListState.CANCELLED: frozenset({WithdrawalState.CANCELLED.value}),
+}
 #: Who may change an intern's tracking (follow-ups, fields, withdrawals).
 TRACKERS = frozenset({Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE})
 Row = tuple[Any, ...]
@@ -169,14 +176,11 @@ class TrackingPart(ServicesCore):
         """The requests matching ``f``: overdue first, then open ones by
         deadline, open ones not yet stamped, and the closed ones (newest first)."""
         cal, today = self.calendar(), self.today()
+        states = None if f.state is None else _LIST_STATES[WithdrawalListState(f.state)]
         rows = []
         for r in sql.withdrawals(self.cache, text=f.text, department_id=f.department_id,
-                                 application_id=f.application_id):
+                                 application_id=f.application_id, states=states):
             w = Withdrawal.model_validate_json(r.record_json)
-            if f.state in (WithdrawalListState.OPEN, WithdrawalListState.OVERDUE) and w.state not in OPEN_STATES:
-                continue
-            if f.state in (WithdrawalListState.SUBMITTED, WithdrawalListState.CANCELLED) and w.state != f.state:
-                continue
             deadline = _deadline(cal, w, today)
             if f.state == WithdrawalListState.OVERDUE and not (deadline is not None and deadline.overdue):
                 continue
@@ -208,7 +212,7 @@ class TrackingPart(ServicesCore):
         position = Position.model_validate(self.require_record("position", app.position_id))
         dept = self.cache.get_record("department", w.department_id) or {}
         step = next_step(w)
-        local, message = self.local_state_of("withdrawal", withdrawal_id)
+        local, message = self.local_state("withdrawal", withdrawal_id)
         return WithdrawalDetail(
             withdrawal=w,
             application=app,
@@ -264,7 +268,7 @@ class TrackingPart(ServicesCore):
         """Overdue and due-today withdrawals, flagged interns, follow-ups due
         (``*``: a deadline counted Monday-Friday for want of calendar data)."""
         dept = self.me.department_id if self.reviewer.role == Role.DEPARTMENT else None
-        counts = sql.flag_counts(self.cache, INTERN_STATUSES, self.today(), dept)
+        counts = sql.flag_counts(self.cache, self.today(), dept)
         open_rows = self.query_withdrawals(WithdrawalFilter(state=WithdrawalListState.OPEN, department_id=dept))
         deadlines = [r.deadline for r in open_rows if r.deadline is not None]
         overdue = sum(1 for d in deadlines if d.overdue)
