@@ -141,7 +141,7 @@ MIRROR: dict[str, list[Col]] = {
         Col("deadline", "TEXT"),
     ],
     "followup": [
-        Col("application_id", "INTEGER", index=True),
+        Col("application_id", "INTEGER"),  # ix_followup_last
         Col("student_id", "INTEGER", index=True),
         Col("date", "TEXT"),
     ],
@@ -349,6 +349,8 @@ def ddl() -> list[str]:
         "CREATE INDEX IF NOT EXISTS ix_app_view_dash ON app_view"
         f" (status, out_of_province, department_id, {checks}, student_no)"
     )
+    # an application's follow-ups and the last one's date in one seek (intern flags)
+    out.append("CREATE INDEX IF NOT EXISTS ix_followup_last ON m_followup (application_id, date)")
     # covering index for the intern flags' counts (the dashboard): every
     # column a flag reads, over the statuses a flag can apply to
     out.append(
