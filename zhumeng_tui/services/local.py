@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -36,9 +37,14 @@ class LocalServices(ReviewPart, TrackingPart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:
-        """The review lines, then each part's own lines (after the local changes')."""
-        board = self.review_dashboard()
-        board.extra.extend(self.tracking_dashboard_lines())
+        """The review lines, then each part's own lines (after the local
+        changes'). The parts count at the same time, each on its own
+        connection (SQLite reads in parallel; the first screen waits for the
+        slowest part, not for their sum)."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard") as pool:
+            tracking = pool.submit(self.tracking_dashboard_lines)
+            board = self.review_dashboard()
+            board.extra.extend(tracking.result())
         return board
 
 
