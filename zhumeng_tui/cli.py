@@ -6,7 +6,11 @@
     zhumeng-tui --lang en
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
-by the options. Tokens are kept as DESIGN section 7 says (``zhumeng_tui.secrets``).
+by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
+
+This module is the composition root: the only place that builds the services
+implementation (:func:`zhumeng_tui.services.local.connect`) and hands it to
+the app, which knows only the contract (``zhumeng_tui.services``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zhumeng_tui.app import Connected, Connector, DemoStarter
-    from zhumeng_tui.services import Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,18 +59,21 @@ def make_connector(
     lang: str,
     remember: bool,
     cache_keys: dict[str, str] | None = None,
+    page_size: int | None = None,
 ) -> Connector:
     """(url, user, password|None) -> Connected. Without a password, the stored token is used.
 
     ``cache_keys`` maps a server URL to the name its local cache is kept under
     (the embedded demo server gets a new port each start; its cache should not).
+    ``page_size``: changes per request when syncing (the config's ``page_size``).
     """
 
     async def connect(url: str, username: str, password: str | None) -> Connected:
         from zhumeng_tui import secrets
+        from zhumeng_tui.api_client.client import ApiClient
         from zhumeng_tui.app import Connected
         from zhumeng_tui.i18n import tr
-        from zhumeng_tui.services import connect as services_connect
+        from zhumeng_tui.services.local import connect as services_connect
 
         warnings: list[str] = []
         token: str | None = None
@@ -79,19 +85,17 @@ def make_connector(
             if lookup.warning(lang):
                 warnings.append(lookup.warning(lang) or "")
         key = (cache_keys or {}).get(url)
-        if key is not None:
-            from zhumeng_tui.api_client.client import ApiClient
-
-            services = await services_connect(
-                key, username=username, password=password, data_dir=data_dir, lang=lang, api=ApiClient(url)
-            )
-        else:
-            services = await services_connect(
-                url, username=username, password=password, token=token, data_dir=data_dir, lang=lang
-            )
-        services = with_tracking(services)
+        services = await services_connect(
+            key or url,
+            username=username,
+            password=password,
+            data_dir=data_dir,
+            lang=lang,
+            api=ApiClient(url, token=token),
+            page_size=page_size,
+        )
         if password is not None and remember:
-            new_token = getattr(services, "token", None)
+            new_token = services.token
             if new_token:
                 try:
                     saved = await asyncio.to_thread(
@@ -104,15 +108,6 @@ def make_connector(
         return Connected(services, warnings)
 
     return connect
-
-
-def with_tracking(services: Services) -> Services:
-    """The facade with internship tracking (issue 5) when that module is present."""
-    try:
-        from zhumeng_tui.services.tracking import tracking_services
-    except ImportError:  # pragma: no cover - tracking not installed
-        return services
-    return tracking_services(services)
 
 
 def make_demo_starter(
@@ -172,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         theme=config.theme,
     )
     cache_keys: dict[str, str] = {}
-    connector = make_connector(data_dir, insecure, lang, remember=server is not None, cache_keys=cache_keys)
+    connector = make_connector(
+        data_dir, insecure, lang, remember=server is not None, cache_keys=cache_keys, page_size=config.page_size
+    )
     app = ZhumengApp(options, connector, make_demo_starter(data_dir, args.demo_students, cache_keys))
     app.run()
     return int(app.return_code or 0)

@@ -20,10 +20,9 @@ import pytest
 from tests.switch import Switch
 from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
 from zhumeng_tui.app import Connected, LaunchOptions, ZhumengApp
-from zhumeng_tui.cli import with_tracking
 from zhumeng_tui.i18n import set_lang
 from zhumeng_tui.services import Services
-from zhumeng_tui.services import connect as services_connect
+from zhumeng_tui.services.local import connect as services_connect
 
 TODAY = dt.date(2026, 3, 10)
 
@@ -67,9 +66,10 @@ class Harness:
                 password=password,
                 data_dir=self.tmp_path / "cache",
                 transport=self.switch,
+                today=lambda: TODAY,
             )
             self.opened.append(services)
-            return Connected(with_tracking(services))
+            return Connected(services)
 
         return connect
 

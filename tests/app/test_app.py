@@ -444,7 +444,7 @@ async def test_conflict_is_shown_and_can_be_discarded(harness: Harness) -> None:
     """An offline confirm that meets a change made meanwhile on the server is a
     conflict: shown in the header, the row and the detail, never dropped silently."""
     from zhumeng_tui.domain.status import Action
-    from zhumeng_tui.services import connect as services_connect
+    from zhumeng_tui.services.local import connect as services_connect
 
     app = harness.app("demo-dept")
     async with app.run_test(size=SIZE) as pilot:

@@ -83,7 +83,10 @@ def fault(demo_app: Any) -> FaultTransport:
 async def open_client(
     tmp_path: Path, transport: httpx.AsyncBaseTransport, username: str = "demo-univ", **kw: Any
 ) -> LocalServices:
+    """The services as the app builds them (``services.local.connect``), on the
+    demo server's day unless ``today`` says otherwise."""
     api = ApiClient("http://demo.test", transport=transport, retries=kw.pop("retries", 0), backoff=0.001)
+    kw.setdefault("today", lambda: TODAY)
     svc = await connect(
         "http://demo.test", username=username, password=PASSWORD, data_dir=tmp_path / "data", api=api, **kw
     )

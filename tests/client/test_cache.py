@@ -11,8 +11,9 @@ import pytest
 
 from zhumeng_tui.api_client.schemas import Change
 from zhumeng_tui.cache import schema
+from zhumeng_tui.cache.outbox import ItemOutcome, Mutation, MutationItem
 from zhumeng_tui.cache.pinyin import name_pinyin
-from zhumeng_tui.cache.store import Cache, Mutation, MutationItem, cache_path
+from zhumeng_tui.cache.store import Cache, cache_path
 
 
 def ch(rtype: str, rid: int, seq: int, data: dict[str, Any] | None = None, *, version: int = 1,
@@ -89,7 +90,7 @@ def test_schema_change_rebuilds_mirror_but_keeps_outbox(tmp_path: Path, monkeypa
     client_id = c.client_id
     rec = c.get_record("application", 1)
     assert rec is not None
-    seq = c.add_mutation(Mutation("record", "POST", "/applications/1/actions", {"action": "confirm"},
+    seq = c.outbox.add(Mutation("record", "POST", "/applications/1/actions", {"action": "confirm"},
                                   [MutationItem("application", 1, {**rec, "status": "dept_confirmed"})],
                                   if_match=1))
     c.close()
@@ -101,7 +102,7 @@ def test_schema_change_rebuilds_mirror_but_keeps_outbox(tmp_path: Path, monkeypa
     assert c.rebuilt
     assert c.cursor == 0 and c.mirror_empty()
     assert c.client_id == client_id
-    entries = c.entries()
+    entries = c.outbox.entries()
     assert [e.seq for e in entries] == [seq] and entries[0].state == "pending"
     assert entries[0].items[0].rid == 1
     assert c.conn().execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
@@ -143,7 +144,7 @@ def test_pull_keeps_optimistic_record_until_server_moves_on(tmp_path: Path) -> N
     seed(c)
     rec = c.get_record("application", 1)
     assert rec is not None
-    c.add_mutation(Mutation("record", "POST", "/x", {}, [MutationItem("application", 1, {**rec, "status": "rejected"})],
+    c.outbox.add(Mutation("record", "POST", "/x", {}, [MutationItem("application", 1, {**rec, "status": "rejected"})],
                             if_match=1))
     # the same version again (e.g. a re-pull): the optimistic state stays
     c.apply_changes([ch("application", 1, 200, {**rec, "status": "matched"}, version=1)], 200)
@@ -170,7 +171,7 @@ def test_rebuilt_cache_shows_pending_change_after_repull(tmp_path: Path, monkeyp
     seed(c)
     rec = c.get_record("application", 3)
     assert rec is not None
-    c.add_mutation(Mutation("record", "POST", "/applications/3/actions", {"action": "reject"},
+    c.outbox.add(Mutation("record", "POST", "/applications/3/actions", {"action": "reject"},
                             [MutationItem("application", 3, {**rec, "status": "rejected"})], if_match=1))
     c.close()
     import zhumeng_tui.cache.store as store
@@ -185,19 +186,18 @@ def test_rebuilt_cache_shows_pending_change_after_repull(tmp_path: Path, monkeyp
 
 
 def test_later_unsent_entry_is_rebased_on_the_servers_new_version(tmp_path: Path) -> None:
-    from zhumeng_tui.cache.store import ItemOutcome
 
     c = Cache(tmp_path / "c.sqlite3")
     seed(c)
     rec = c.get_record("application", 1)
     assert rec is not None
-    s1 = c.add_mutation(Mutation("record", "PATCH", "/applications/1/tracking", {"a": 1},
+    s1 = c.outbox.add(Mutation("record", "PATCH", "/applications/1/tracking", {"a": 1},
                                  [MutationItem("application", 1, {**rec, "reason": "one"})], if_match=1))
-    s2 = c.add_mutation(Mutation("batch", "POST", "/applications/actions:batch",
+    s2 = c.outbox.add(Mutation("batch", "POST", "/applications/actions:batch",
                                  {"items": [{"id": 1, "version": 1, "action": "confirm"}]},
                                  [MutationItem("application", 1, {**rec, "reason": "two"})]))
-    c.resolve(s1, [ItemOutcome(0, "ok", server={**rec, "version": 2, "reason": "one"})])
-    e2 = c.entry(s2)
+    c.outbox.resolve(s1, [ItemOutcome(0, "ok", server={**rec, "version": 2, "reason": "one"})])
+    e2 = c.outbox.entry(s2)
     assert e2 is not None and e2.items[0].base_version == 2
     assert e2.body["items"][0]["version"] == 2
     # the later entry's optimistic state is still shown, now on the server's version

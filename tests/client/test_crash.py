@@ -20,7 +20,8 @@ from zhumeng_tui.cache.store import Cache
 CHILD = textwrap.dedent(
     """
     import sys
-    from zhumeng_tui.cache.store import Cache, Mutation, MutationItem
+    from zhumeng_tui.cache.outbox import Mutation, MutationItem
+    from zhumeng_tui.cache.store import Cache
     cache = Cache(sys.argv[1])
     print("ready", flush=True)
     i = 0
@@ -30,7 +31,7 @@ CHILD = textwrap.dedent(
         rec = cache.get_record("application", aid)
         m = Mutation("record", "POST", f"/applications/{aid}/actions", {"action": "return", "reason": f"r{i}"},
                      [MutationItem("application", aid, {**rec, "reason": f"r{i}"})], if_match=rec["version"])
-        seq = cache.add_mutation(m)
+        seq = cache.outbox.add(m)
         print(seq, flush=True)  # acknowledged: committed
     """
 )
@@ -60,13 +61,13 @@ def test_sigkill_never_loses_an_acknowledged_entry(tmp_path: Path) -> None:
         proc.wait()
         c = Cache(path)
         assert c.integrity_ok()
-        seqs = [e.seq for e in c.entries()]
+        seqs = [e.seq for e in c.outbox.entries()]
         assert seqs == list(range(1, len(seqs) + 1)), "gap-free"
         assert set(acked) <= set(seqs), "every acknowledged entry survived"
-        for e in c.entries():
+        for e in c.outbox.entries():
             assert len(e.items) == 1 and e.state == "pending"  # never half an entry
         # the optimistic mirror update was in the same transaction as the newest entry
-        last = c.entries()[-1]
+        last = c.outbox.entries()[-1]
         rec = c.get_record("application", last.items[0].rid)
         assert rec is not None and rec["reason"] == last.body["reason"]
         c.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.client.conftest import FaultTransport, open_client, server_app
-from zhumeng_tui.cache.store import Mutation, MutationItem
+from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.domain.status import Action
 from zhumeng_tui.services import AppFilter
 from zhumeng_tui.services.local import LocalServices
@@ -41,7 +41,7 @@ async def test_refused_then_recovered(univ: LocalServices, fault: FaultTransport
     st = await univ.sync()
     assert st.pending == 0 and st.conflicts == 0 and st.rejected == 0
     await check_once(fault, aid, before)
-    assert univ.local_state("application", aid) is None
+    assert univ.local_state("application", aid) == (None, None)
     assert univ.record("application", aid)["version"] == before["version"] + 1
 
 
@@ -66,7 +66,7 @@ async def test_503_then_recovered(univ: LocalServices, fault: FaultTransport) ->
     fault.plan = [("POST", "503")]
     res = await univ.review([aid], Action.RETURN, "补充材料", [])
     assert res.results[0].queued
-    entry = univ.cache.entries()[-1]
+    entry = univ.cache.outbox.entries()[-1]
     assert entry.state == "pending" and entry.attempts == 1 and entry.code == "unavailable"
     await univ.sync()
     await check_once(fault, aid, before)
@@ -114,7 +114,7 @@ async def test_offline_queue_keeps_order_and_survives_reopen(tmp_path: Path, fau
     for i in ids:
         r = await svc.review([i], Action.RETURN, "离线退回", [])
         assert r.results[0].queued
-    seqs = [e.seq for e in svc.cache.entries()]
+    seqs = [e.seq for e in svc.cache.outbox.entries()]
     assert seqs == list(range(1, len(seqs) + 1))
     await svc.close()
     fault.offline = False
@@ -144,7 +144,7 @@ async def test_conflict_is_kept_and_shown(tmp_path: Path, univ: LocalServices, f
     detail = univ.application_detail(aid)
     assert detail.local_state == "conflict" and detail.local_message
     assert detail.application.status == "rejected"  # the mirror shows the server's record
-    state = univ.cache.local_state("application", aid)
+    state = univ.cache.outbox.local_state("application", aid)
     assert state is not None and state.server is not None and state.local is not None
     assert state.local["status"] == "returned" and state.server["status"] == "rejected"
     assert univ.dashboard().extra[0].key == "local:conflict"
@@ -158,7 +158,7 @@ async def test_definite_refusal_is_rejected_not_retried(univ: LocalServices, fau
     assert rec is not None
     m = Mutation("record", "POST", "/applications/999999/actions", {"action": "return", "reason": "x"},
                  [MutationItem("application", aid, {**rec, "status": "returned"})], if_match=rec["version"])
-    out = await univ.mutate(m)
+    (out,) = await univ.queue(lambda: [m])
     assert not out.ok and out.results[0].code == "not_found"
     assert univ.record("application", aid)["status"] == rec["status"]  # optimistic state rolled back
     assert univ.sync_status().rejected == 1

@@ -117,7 +117,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_config_defaults_when_missing(tmp_path: Path) -> None:
     cfg = load_config(tmp_path / "nope.toml")
-    assert cfg.language == "zh" and cfg.page_size == 200 and not cfg.insecure_token_file
+    assert cfg.language == "zh" and cfg.page_size is None and not cfg.insecure_token_file
 
 
 def test_config_read(tmp_path: Path) -> None:

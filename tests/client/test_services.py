@@ -16,8 +16,8 @@ from zhumeng_tui.api_client.errors import Forbidden, Unauthorised
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.eligibility import CheckId
 from zhumeng_tui.domain.status import Action, Status
-from zhumeng_tui.services import AppFilter, SortSpec, connect, open_services
-from zhumeng_tui.services.local import LocalServices
+from zhumeng_tui.services import AppFilter, SortSpec
+from zhumeng_tui.services.local import LocalServices, connect, open_local
 
 
 async def test_wrong_password_is_typed_and_clear(tmp_path: Path, fault: FaultTransport) -> None:
@@ -220,8 +220,7 @@ async def test_open_offline_from_warm_cache(tmp_path: Path, fault: FaultTranspor
     n = svc.count(AppFilter())
     await svc.close()
     fault.offline = True
-    warm = open_services(server_url="http://demo.test", username="demo-univ", data_dir=tmp_path / "data",
-                         transport=fault)
+    warm = open_local("http://demo.test", username="demo-univ", data_dir=tmp_path / "data", transport=fault)
     assert warm.me.username == "demo-univ"
     assert isinstance(warm, LocalServices) and warm.count(AppFilter()) == n
     st = await warm.sync()
@@ -367,15 +366,15 @@ async def test_in_memory_search_gives_the_sqlite_answers(univ: LocalServices) ->
     filters = [AppFilter(), AppFilter(statuses=frozenset({Status.MATCHED, Status.RETURNED})),
                AppFilter(department_id=dept), AppFilter(check=CheckId.REALNAME)]
     sorts = [SortSpec(), SortSpec(descending=True), SortSpec("name"), SortSpec("status", descending=True)]
-    assert univ.search_index(wait=True) is not None
+    assert univ.lists.search_index(wait=True) is not None
     seen = 0
     for text, f, sort in itertools.product(texts, filters, sorts):
         f = dataclasses.replace(f, text=text)
         univ.forget_results()
-        univ.use_search_index = True
+        univ.lists.use_search_index = True
         fast = list(univ.query_applications(f, sort).ids)
         univ.forget_results()
-        univ.use_search_index = False
+        univ.lists.use_search_index = False
         slow = list(univ.query_applications(f, sort).ids)
         assert fast == slow, (text, f, sort)
         seen += bool(fast)
@@ -383,15 +382,15 @@ async def test_in_memory_search_gives_the_sqlite_answers(univ: LocalServices) ->
 
 
 async def test_search_shows_a_change_at_once_while_the_index_reloads(univ: LocalServices) -> None:
-    idx = univ.search_index(wait=True)
+    idx = univ.lists.search_index(wait=True)
     assert idx is not None
     aid = univ.query_applications(AppFilter(), SortSpec()).ids[0]
     univ.cache.set_meta("last_synced", "2026-03-10T08:00:00+00:00")  # bookkeeping: the index stays
-    assert univ.search_index() is idx
+    assert univ.lists.search_index() is idx
     with univ.cache.write() as c:  # e.g. a sync brought a corrected name
         c.execute("UPDATE app_view SET name = '欧阳新名' WHERE id = ?", (aid,))
     assert list(univ.query_applications(AppFilter(text="新名"), SortSpec()).ids) == [aid]
-    fresh = univ.search_index(wait=True)
+    fresh = univ.lists.search_index(wait=True)
     assert fresh is not None and fresh is not idx
     univ.forget_results()
     assert list(univ.query_applications(AppFilter(text="新名"), SortSpec()).ids) == [aid]
@@ -429,18 +428,17 @@ def test_closing_the_cache_interrupts_a_long_read(tmp_path: Path) -> None:
 
 
 async def test_remembered_lists_last_until_a_change_or_the_next_day(
-    univ: LocalServices, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fault: FaultTransport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Going back to a filter reuses its list; bookkeeping writes keep it; a
     change to the records or a new day (flags count from today) does not."""
-    import types
-
-    from zhumeng_tui.services import local
-
-    univ.use_search_index = False
+    day = [dt.date(2026, 3, 10)]
+    univ = await open_client(tmp_path, fault, today=lambda: day[0])
+    await univ.sync()
+    univ.lists.use_search_index = False
     queries: list[AppFilter] = []
-    real = univ._sql_ids
-    monkeypatch.setattr(univ, "_sql_ids", lambda f, sort, **kw: queries.append(f) or real(f, sort, **kw))
+    real = univ.lists._sql_ids
+    monkeypatch.setattr(univ.lists, "_sql_ids", lambda f, sort, **kw: queries.append(f) or real(f, sort, **kw))
     f = AppFilter(statuses=frozenset({Status.MATCHED}))
     univ.query_applications(f, SortSpec())
     univ.query_applications(f, SortSpec())
@@ -451,8 +449,76 @@ async def test_remembered_lists_last_until_a_change_or_the_next_day(
         c.execute("UPDATE app_view SET local_state = NULL WHERE id < 0")
     univ.query_applications(f, SortSpec())
     assert len(queries) == 2
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
-    fake_date = types.SimpleNamespace(today=lambda: tomorrow)
-    monkeypatch.setattr(local, "dt", types.SimpleNamespace(date=fake_date))
+    day[0] += dt.timedelta(days=1)
     univ.query_applications(f, SortSpec())
     assert len(queries) == 3
+    await univ.close()
+
+
+async def test_tracking_dashboard_lines_open_their_lists(univ: LocalServices) -> None:
+    """Each intern line counts exactly the interns its list shows."""
+    lines = {line.key: line for line in univ.dashboard().extra}
+    flagged, due = lines["tracking:interns_flagged"], lines["tracking:followups_due"]
+    assert flagged.count > due.count > 0
+    for line in (flagged, due):
+        assert len(univ.intern_ids_matching(line.filter)) == line.count, line.key
+
+
+def on_duty_in_province(svc: LocalServices) -> int:
+    rows = svc.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec())
+    return next(i for i in rows.ids
+                if not (svc.record("student", svc.record("application", i)["student_id"]) or {})  # type: ignore[index]
+                .get("out_of_province"))
+
+
+async def test_tracking_change_offline_is_queued_and_the_header_says_why(
+    univ: LocalServices, fault: FaultTransport
+) -> None:
+    app_id = on_duty_in_province(univ)
+    fault.offline = True
+    result = await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "离线记录")
+    assert result.ok and result.queued and result.record_id is not None and result.record_id < 0
+    status = univ.sync_status()
+    assert status.pending == 1 and status.message
+    fault.offline = False
+    status = await univ.sync()
+    assert status.pending == 0 and status.message is None
+    assert [f["note"] for f in univ.records("followup") if f["application_id"] == app_id].count("离线记录") == 1
+
+
+async def test_expired_sign_in_is_surfaced_and_the_change_waits_for_it(
+    univ: LocalServices, fault: FaultTransport
+) -> None:
+    """A change made after the session expired is kept and reported as a
+    sign-in problem (not as offline); once signed in again it is sent."""
+    from tests.client.conftest import PASSWORD
+    from zhumeng_tui.api_client.client import ApiClient
+
+    async with ApiClient("http://demo.test", transport=fault.inner, token=univ.token, retries=0) as other:
+        await other.send("DELETE", "/auth/token", None, idempotency_key="sign-out")
+    app_id = on_duty_in_province(univ)
+    with pytest.raises(Unauthorised):
+        await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "会话过期后")
+    status = univ.sync_status()
+    assert status.pending == 1 and status.message
+    await univ.api.login("demo-univ", PASSWORD)
+    status = await univ.sync()
+    assert status.pending == 0 and status.rejected == 0
+    assert any(f["note"] == "会话过期后" and f["id"] > 0 for f in univ.records("followup"))
+
+
+async def test_config_page_size_is_the_sync_page(tmp_path: Path, demo_app: object) -> None:
+    """``page_size`` in the config reaches the sync the app runs: each page is
+    one progress step."""
+    from tests.client.conftest import PASSWORD
+    from zhumeng_tui.app import Connected
+    from zhumeng_tui.cli import make_connector
+
+    with serve_on_loopback(demo_app) as url:  # type: ignore[arg-type]
+        connect_small = make_connector(tmp_path / "small", False, "zh", remember=False, page_size=100)
+        connected = await connect_small(url, "demo-univ", PASSWORD)
+        assert isinstance(connected, Connected)
+        steps: list[int] = []
+        status = await connected.services.sync(lambda done, total: steps.append(done))
+        await connected.services.close()
+    assert status.done > 500 and len(steps) == -(-status.done // 100)

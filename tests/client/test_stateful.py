@@ -104,7 +104,7 @@ class ClientMachine(RuleBasedStateMachine):
 
     @invariant()
     def outbox_gap_free_and_known_states(self) -> None:
-        entries = self.svc.cache.entries()
+        entries = self.svc.cache.outbox.entries()
         assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
         for e in entries:
             assert e.state in {"pending", "done", "conflict", "rejected"}
@@ -122,7 +122,7 @@ class ClientMachine(RuleBasedStateMachine):
             self.fault.plan.clear()
             self.run(self.svc.sync())
             self.run(self.svc.sync())
-            entries = self.svc.cache.entries()
+            entries = self.svc.cache.outbox.entries()
             assert not [e.seq for e in entries if e.state == "pending"], "nothing left behind"
             if os.environ.get("ZM_STATEFUL_STATS"):
                 print("STATS", Counter(it.state for e in entries for it in e.items),

@@ -14,9 +14,7 @@ import pytest
 from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
 from zhumeng_tui.app import LaunchOptions, ZhumengApp
 from zhumeng_tui.screens.record_list import RecordListScreen
-from zhumeng_tui.services import Services, TrackingServices
 from zhumeng_tui.services.local import LocalServices, connect
-from zhumeng_tui.services.tracking import tracking_services
 
 #: Stamping today, 30 Sep 2026, runs across 国庆 (1-7 Oct) to Sat 10 Oct (调休).
 TODAY = dt.date(2026, 9, 30)
@@ -48,23 +46,23 @@ async def open_services(
     username: str = "demo-univ",
     transport: httpx.AsyncBaseTransport | None = None,
     sync: bool = True,
-) -> TrackingServices:
-    core = await connect(
+) -> LocalServices:
+    """The services as the app builds them (``services.local.connect``), on the server's day."""
+    services = await connect(
         server.url,
         username=username,
         password=DEMO_PASSWORD,
         data_dir=tmp_path / f"cache-{username}",
         transport=transport,
+        today=lambda: server.today,
     )
-    pinned = server.today
-    core.today = lambda: pinned  # type: ignore[attr-defined]
     if sync:
-        await core.sync()
-    return tracking_services(core)
+        await services.sync()
+    return services
 
 
 def make_app(server: Server, tmp_path: Path, username: str = "demo-univ") -> ZhumengApp:
-    async def connector(url: str, user: str, password: str | None) -> Services:
+    async def connector(url: str, user: str, password: str | None) -> LocalServices:
         return await open_services(server, tmp_path, user)
 
     options = LaunchOptions(
@@ -78,12 +76,6 @@ def make_app(server: Server, tmp_path: Path, username: str = "demo-univ") -> Zhu
     return ZhumengApp(options, connector)
 
 
-def core_of(ts: TrackingServices) -> LocalServices:
-    core = getattr(ts, "core", ts)
-    assert isinstance(core, LocalServices)
-    return core
-
-
 async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 10.0) -> None:
     import asyncio
 
@@ -95,9 +87,9 @@ async def wait_for(pilot: Any, cond: Callable[[], bool], timeout: float = 10.0) 
         await pilot.pause(0.05)
 
 
-def in_province(ts: TrackingServices, ids: list[int]) -> list[int]:
+def in_province(ts: LocalServices, ids: list[int]) -> list[int]:
     """The ids whose student is in-province (the campus may change them)."""
-    cache = core_of(ts).cache
+    cache = ts.cache
     out = []
     for i in ids:
         app = cache.get_record("application", i) or {}

@@ -14,7 +14,6 @@ from tests.switch import Switch
 from tests.tracking.conftest import (
     TODAY,
     Server,
-    core_of,
     in_province,
     make_app,
     open_list,
@@ -48,7 +47,7 @@ def server_2027(tmp_path: Path) -> Iterator[Server]:
 async def test_interns_list_in_every_sort_order(server: Server, tmp_path: Path) -> None:
     """The interns list reads its rows a page at a time; every column sorts,
     the rows follow the order, and each row holds that intern's values."""
-    from zhumeng_tui.services.tracking import INTERN_COLUMNS
+    from zhumeng_tui.services import INTERN_COLUMNS
 
     ts = await open_services(server, tmp_path)
     everyone = ts.query_interns(AppFilter(), SortSpec())
@@ -178,7 +177,6 @@ async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path
     app_id = in_province(
         ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
     )[0]
-    core = core_of(ts)
 
     async def connector(url: str, user: str, password: str | None):  # type: ignore[no-untyped-def]
         return ts
@@ -219,12 +217,12 @@ async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path
         )
         added = screen.info.detail.followups[-1]  # type: ignore[union-attr]
         assert added.id < 0 and added.note == "电话回访，学生适应良好"
-        assert core.cache.local_state("followup", added.id) is not None
+        assert ts.cache.outbox.local_state("followup", added.id) is not None
         assert any("离线" in str(n.message) for n in app._notifications)
         assert InternFlag.NO_FOLLOWUP not in screen.info.flags  # type: ignore[union-attr]
 
         switch.offline = False
-        status = await core.sync()
+        status = await ts.sync()
         assert status.pending == 0 and status.rejected == 0
         screen.reload()
         await wait_for(pilot, lambda: screen.info is not None and screen.info.detail.followups[-1].id > 0)

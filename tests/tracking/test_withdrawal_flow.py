@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from tests.tracking.conftest import TODAY, Server, core_of, in_province, make_app, open_services, wait_for
+from tests.tracking.conftest import TODAY, Server, in_province, make_app, open_services, wait_for
 from zhumeng_tui.api_client.errors import ApiError
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind
@@ -22,11 +22,12 @@ from zhumeng_tui.domain.status import Status
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
-from zhumeng_tui.services import AppFilter, IntegrityFilter, SortSpec, TrackingServices
+from zhumeng_tui.services import AppFilter, IntegrityFilter, SortSpec
+from zhumeng_tui.services.local import LocalServices
 from zhumeng_tui.widgets.form import FormScreen
 
 
-def candidate(ts: TrackingServices, department_id: int | None) -> int:
+def candidate(ts: LocalServices, department_id: int | None) -> int:
     """An approved intern of ``department_id``, not on duty, no open withdrawal."""
     rows = ts.query_interns(
         AppFilter(statuses=frozenset({Status.APPROVED}), department_id=department_id), SortSpec()
@@ -70,7 +71,8 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
         await wait_for(pilot, lambda: app.services is not None)
         univ = app.services
         assert univ is not None
-        ts: TrackingServices = univ  # type: ignore[assignment]
+        assert isinstance(univ, LocalServices)
+        ts = univ
         app_id = candidate(ts, dept_id)
 
         # file it from the intern's detail (d)
@@ -94,9 +96,8 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
             await ts.record_withdrawal_step(wid, Step.STAMP, StepInput(date=TODAY, name="张主任"))
         assert e.value.code == "step_out_of_order"
         # ... and by the server
-        core = core_of(ts)
         with pytest.raises(ApiError):
-            await core.api.send(
+            await ts.api.send(
                 "POST",
                 f"/withdrawals/{wid}/steps",
                 {"step": "stamp", "date": TODAY.isoformat(), "name": "x"},
@@ -193,7 +194,7 @@ async def test_withdrawing_an_intern_on_duty_is_refused(server: Server, tmp_path
     assert "已上岗" in e.value.message_zh
     # the server refuses it too
     with pytest.raises(ApiError):
-        await core_of(ts).api.send(
+        await ts.api.send(
             "POST", "/withdrawals", {"application_id": on_duty}, idempotency_key="t-on-duty"
         )
     await ts.close()
@@ -221,7 +222,7 @@ async def test_department_account_cannot_stamp(server: Server, tmp_path: Path) -
     # the server refuses it too
     version = dept.withdrawal_detail(wid).withdrawal.version
     with pytest.raises(ApiError):
-        await core_of(dept).api.send(
+        await dept.api.send(
             "POST",
             f"/withdrawals/{wid}/steps",
             {"step": "stamp", "date": TODAY.isoformat(), "name": "张三"},
@@ -253,7 +254,8 @@ async def test_new_request_from_the_list_by_student_number(server: Server, tmp_p
     app = make_app(server, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.services is not None)
-        ts: TrackingServices = app.services  # type: ignore[assignment]
+        ts = app.services
+        assert isinstance(ts, LocalServices)
         on_duty = in_province(
             ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
         )

@@ -1,4 +1,6 @@
-"""The local SQLite cache: mirror tables, sync cursor and the outbox.
+"""The local SQLite cache: the connection and transaction discipline, the
+mirror of the server's records (``m_<type>`` tables and ``app_view``), the sync
+cursor, and the outbox (``cache.outbox``, in the same database).
 
 One database per server URL + account (see :func:`cache_path`), 0600 in a 0700
 directory, WAL + ``synchronous=FULL`` (an acknowledged change survives a crash
@@ -13,7 +15,6 @@ writes go through :meth:`Cache.write` (a process lock + ``BEGIN IMMEDIATE``).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -23,12 +24,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic_core import to_json
-
+from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
 from zhumeng_tui.cache.schema import (
     MIRROR,
     MIRROR_TABLES,
@@ -36,6 +35,7 @@ from zhumeng_tui.cache.schema import (
     Data,
     app_view_rebuild_sql,
     ddl,
+    dumps,
     extractor,
     safe_values,
     transform,
@@ -69,112 +69,12 @@ def cache_path(server_url: str, username: str, data_dir: Path | None = None) -> 
     return (data_dir or default_data_dir()) / f"cache-{digest}.sqlite3"
 
 
-def _dumps(data: Any) -> str:
-    """Compact JSON text (pydantic-core's serializer: ~3x faster than json.dumps)."""
-    try:
-        return to_json(data).decode()
-    except Exception:  # an odd value: fall back to the slow, lenient path
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-# ----------------------------------------------------------------- outbox --
-
-
-@dataclass
-class MutationItem:
-    """One record a mutation touches. ``local`` is the optimistic record to show
-    until the server answers (None: leave the mirror alone). A new record not
-    yet known to the server uses a negative temporary ``rid``."""
-
-    rtype: str
-    rid: int
-    local: Data | None = None
-
-
-@dataclass
-class Mutation:
-    """A local change: what to send, and which records it touches.
-
-    ``kind`` picks the answer handler (see ``cache.sync.HANDLERS``): "record"
-    (the answer is the updated record of ``items[0].rtype``), "batch"
-    (``BatchResponse``, items in order), or any kind registered later.
-    """
-
-    kind: str
-    method: str
-    path: str
-    body: Any
-    items: list[MutationItem]
-    if_match: int | None = None
-
-
-@dataclass
-class OutboxItem:
-    pos: int
-    rtype: str
-    rid: int
-    base_version: int | None
-    state: str
-    code: str | None = None
-    message_zh: str | None = None
-    message_en: str | None = None
-
-
-@dataclass
-class OutboxEntry:
-    seq: int
-    client_id: str
-    idem_key: str
-    kind: str
-    method: str
-    path: str
-    body: Any
-    if_match: int | None
-    state: str
-    attempts: int
-    sent: bool
-    next_try: float
-    created_at: str
-    code: str | None = None
-    message_zh: str | None = None
-    message_en: str | None = None
-    items: list[OutboxItem] = field(default_factory=list)
-
-
-@dataclass
-class ItemOutcome:
-    """How the server answered for one item of an entry."""
-
-    pos: int
-    state: str  # ok | conflict | rejected
-    code: str | None = None
-    message_zh: str | None = None
-    message_en: str | None = None
-    server: Data | None = None  # the server's record (new one, or current on conflict)
-
-
-@dataclass
-class LocalState:
-    state: str  # pending | conflict | rejected
-    code: str | None
-    message_zh: str | None
-    message_en: str | None
-    seq: int
-    server: Data | None = None
-    local: Data | None = None
-
-    def message(self, lang: str = "zh") -> str | None:
-        return self.message_en if lang == "en" else self.message_zh
-
-
 # ------------------------------------------------------------------ cache --
 
 
 class Cache:
+    """One account's cache database: the mirror and, as ``outbox``, its changes."""
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
@@ -184,7 +84,7 @@ class Cache:
         self._conns: dict[sqlite3.Connection, threading.Thread] = {}
         self._conns_lock = threading.Lock()
         #: Bumped by every committed write: results computed from the cache
-        #: (see ``services.local``) are reused while it is unchanged.
+        #: (see ``services.lists``) are reused while it is unchanged.
         self.generation = 0
         self._wlock = threading.RLock()
         #: Open ``read()`` snapshots; ``close`` waits for them (long reads in
@@ -193,6 +93,7 @@ class Cache:
         self._reads_done = threading.Condition()
         self._closed = False
         self.rebuilt = False  # True when this open dropped an old mirror
+        self.outbox = Outbox(self)
         self._prepare_files()
         self._init_schema()
 
@@ -349,8 +250,8 @@ class Cache:
                 for stmt in ddl():
                     c.execute(stmt)
                 c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-                if self._meta(c, "client_id") is None:
-                    self._set_meta(c, "client_id", uuid.uuid4().hex)
+                if self.meta_in(c, "client_id") is None:
+                    self.set_meta_in(c, "client_id", uuid.uuid4().hex)
                 c.execute("COMMIT")
             except BaseException:
                 c.execute("ROLLBACK")
@@ -383,7 +284,7 @@ class Cache:
         for stmt in ddl():
             c.execute(stmt)
         for k, v in keep_meta.items():
-            self._set_meta(c, k, v)
+            self.set_meta_in(c, k, v)
         for table, rows in (("outbox", outbox_rows), ("outbox_item", item_rows)):
             known = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
             for r in rows:
@@ -398,23 +299,23 @@ class Cache:
     # ------------------------------------------------------------- meta --
 
     @staticmethod
-    def _meta(c: sqlite3.Connection, key: str) -> str | None:
+    def meta_in(c: sqlite3.Connection, key: str) -> str | None:
         row = c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     @staticmethod
-    def _set_meta(c: sqlite3.Connection, key: str, value: str | None) -> None:
+    def set_meta_in(c: sqlite3.Connection, key: str, value: str | None) -> None:
         if value is None:
             c.execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
             c.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
     def get_meta(self, key: str) -> str | None:
-        return self._meta(self.conn(), key)
+        return self.meta_in(self.conn(), key)
 
     def set_meta(self, key: str, value: str | None) -> None:
         with self.write(data=False) as c:
-            self._set_meta(c, key, value)
+            self.set_meta_in(c, key, value)
 
     @property
     def client_id(self) -> str:
@@ -437,16 +338,29 @@ class Cache:
         row = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE id = ?", (rid,)).fetchone()
         return None if row is None else json.loads(row[0])
 
-    def records(self, rtype: str, where: str = "1", params: Sequence[Any] = ()) -> list[Data]:
-        rows = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE {where} ORDER BY id", params)
+    def records(self, rtype: str, **equal: Any) -> list[Data]:
+        """The cached records of a type in id order; ``equal``: only those whose
+        columns (of ``MIRROR[rtype]``) have these values."""
+        known = {col.name for col in MIRROR[rtype]}
+        if not set(equal) <= known:
+            raise ValueError(f"m_{rtype} has no column {sorted(set(equal) - known)}")
+        where = " AND ".join(f"{name} = ?" for name in equal) or "1"
+        rows = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE {where} ORDER BY id", list(equal.values()))
         return [json.loads(r[0]) for r in rows]
+
+    def records_by_id(self, rtype: str, ids: Sequence[int]) -> dict[int, Data]:
+        """The cached records of a type with these ids, by id."""
+        rows = self.conn().execute(
+            f"SELECT id, data FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
+        )
+        return {int(r[0]): json.loads(r[1]) for r in rows}
 
     def _row(self, rtype: str, data: Data, seq: int | None = None) -> list[Any]:
         data = transform(rtype, data)
         version = int(data.get("version") or 1)
         if seq is None:
             seq = int(data.get("seq") or 0)
-        return [int(data["id"]), version, seq, _dumps(data), *_EXTRACT[rtype](data)]
+        return [int(data["id"]), version, seq, dumps(data), *_EXTRACT[rtype](data)]
 
     def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[list[Any]]) -> None:
         rows = list(rows)
@@ -457,24 +371,24 @@ class Cache:
                 data = json.loads(row[3])
                 c.execute(_INSERT[rtype], [*row[:4], *safe_values(rtype, data)])
 
-    def _put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
+    def put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
         c.execute(_INSERT[rtype], self._row(rtype, data, seq))
 
-    def _delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
+    def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
         if rtype == "application":
             c.execute("DELETE FROM app_view WHERE id = ?", (rid,))
 
-    def _version(self, c: sqlite3.Connection, rtype: str, rid: int) -> int | None:
+    def version(self, c: sqlite3.Connection, rtype: str, rid: int) -> int | None:
         row = c.execute(f"SELECT version FROM m_{rtype} WHERE id = ?", (rid,)).fetchone()
         return None if row is None else int(row[0])
 
     def store_server_record(self, c: sqlite3.Connection, rtype: str, data: Data, *, force: bool = False) -> bool:
         """Store a record the server sent, unless the mirror already has a newer one."""
-        have = self._version(c, rtype, int(data["id"]))
+        have = self.version(c, rtype, int(data["id"]))
         if not force and have is not None and have > int(data.get("version") or 1):
             return False
-        self._put(c, rtype, data)
+        self.put(c, rtype, data)
         return True
 
     def apply_changes(self, changes: Iterable[Any], cursor: int, *, bulk: bool = False) -> int:
@@ -489,13 +403,7 @@ class Cache:
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
         with self.write(durable=False) as c:
-            pending = {
-                (r[0], r[1]): r[2]
-                for r in c.execute(
-                    "SELECT rtype, rid, MAX(base_version) FROM outbox_item WHERE state = 'pending'"
-                    " GROUP BY rtype, rid"
-                )
-            }
+            pending = pending_base_versions(c)
             for ch in changes:
                 n += 1
                 rtype = ch.type
@@ -510,10 +418,10 @@ class Cache:
                 if pending:
                     base = pending.get((rtype, rid))
                     if base is not None and ch.version <= base:
-                        if self._version(c, rtype, rid) is not None:
+                        if self.version(c, rtype, rid) is not None:
                             continue  # our optimistic local record is based on this one: keep it
                         # the mirror lost it (a rebuilt cache): show the newest optimistic state
-                        local = self._pending_local(c, rtype, rid)
+                        local = pending_local(c, rtype, rid)
                         if local is not None:
                             local.update(id=rid, version=ch.version, seq=ch.seq)
                             puts.setdefault(rtype, {})[rid] = self._row(rtype, local, ch.seq)
@@ -526,14 +434,14 @@ class Cache:
                 puts.setdefault(rtype, {})[rid] = self._row(rtype, data, ch.seq)
             for rtype, ids in deletes.items():
                 for rid in ids:
-                    self._delete(c, rtype, rid)
+                    self.delete(c, rtype, rid)
             for rtype, rows in puts.items():
                 self._put_many(c, rtype, rows.values())
             if bulk:
-                self._set_meta(c, "view_stale", "1")
+                self.set_meta_in(c, "view_stale", "1")
             else:
-                self._refresh_view(c, touched)
-            self._set_meta(c, "cursor", str(cursor))
+                self.refresh_view(c, touched)
+            self.set_meta_in(c, "cursor", str(cursor))
         return n
 
     @property
@@ -556,18 +464,9 @@ class Cache:
             c.execute(app_view_rebuild_sql("1"))
             for _name, sql in indexes:
                 c.execute(sql)
-            self._set_meta(c, "view_stale", None)
+            self.set_meta_in(c, "view_stale", None)
 
-    @staticmethod
-    def _pending_local(c: sqlite3.Connection, rtype: str, rid: int) -> Data | None:
-        row = c.execute(
-            "SELECT local FROM outbox_item WHERE rtype = ? AND rid = ? AND state = 'pending' AND local IS NOT NULL"
-            " ORDER BY seq DESC LIMIT 1",
-            (rtype, rid),
-        ).fetchone()
-        return None if row is None else dict(json.loads(row[0]))
-
-    def _refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
+    def refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
         """Rebuild the app_view rows depending on the touched records."""
         if not touched:
             return
@@ -605,227 +504,12 @@ class Cache:
             )
         c.execute(app_view_rebuild_sql("a.id IN (SELECT id FROM temp.touched_app)"))
 
-    def refresh_records(self, c: sqlite3.Connection, rtype: str, ids: Iterable[int]) -> None:
-        self._refresh_view(c, {rtype: set(ids)})
-
-    def rebuild_view(self) -> None:
-        self.finish_bulk()
-
     def reset_mirror(self) -> None:
         """The server said ``reset``: drop the mirror; the next pull starts from 0."""
         with self.write() as c:
             for t in MIRROR_TABLES:
                 c.execute(f"DELETE FROM {t}")
-            self._set_meta(c, "cursor", "0")
-
-    # ----------------------------------------------------------- outbox --
-
-    def add_mutation(self, m: Mutation) -> int:
-        """Queue ``m`` and apply its optimistic records, in ONE transaction.
-        Returns the entry's sequence number (gap-free per client)."""
-        with self.write() as c:
-            return self.add_mutation_in(c, m)
-
-    def add_mutation_in(self, c: sqlite3.Connection, m: Mutation) -> int:
-        client_id = self._meta(c, "client_id")
-        assert client_id is not None
-        seq = int(c.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM outbox").fetchone()[0])
-        key = f"{client_id}-{seq}"
-        c.execute(
-            "INSERT INTO outbox (seq, client_id, idem_key, kind, method, path, body, if_match, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, client_id, key, m.kind, m.method, m.path, _dumps(m.body), m.if_match, _now()),
-        )
-        touched: dict[str, set[int]] = {}
-        for pos, it in enumerate(m.items):
-            row = c.execute(f"SELECT version, data FROM m_{it.rtype} WHERE id = ?", (it.rid,)).fetchone()
-            base_version, base = (row[0], row[1]) if row else (None, None)
-            c.execute(
-                "INSERT INTO outbox_item (seq, pos, rtype, rid, base_version, base, local)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, pos, it.rtype, it.rid, base_version, base,
-                 None if it.local is None else _dumps(it.local)),
-            )
-            if it.local is not None:
-                local = dict(it.local)
-                local["id"] = it.rid
-                if base_version is not None:
-                    local["version"] = base_version
-                self._put(c, it.rtype, local)
-            touched.setdefault(it.rtype, set()).add(it.rid)
-        self._refresh_view(c, touched)
-        return seq
-
-    def _entry(self, c: sqlite3.Connection, row: sqlite3.Row | tuple[Any, ...]) -> OutboxEntry:
-        (seq, client_id, key, kind, method, path, body, if_match, state, attempts, sent, next_try,
-         created_at, code, zh, en) = row
-        items = [
-            OutboxItem(*r)
-            for r in c.execute(
-                "SELECT pos, rtype, rid, base_version, state, code, message_zh, message_en"
-                " FROM outbox_item WHERE seq = ? ORDER BY pos",
-                (seq,),
-            )
-        ]
-        return OutboxEntry(seq, client_id, key, kind, method, path, json.loads(body) if body else None,
-                           if_match, state, attempts, bool(sent), next_try, created_at, code, zh, en, items)
-
-    _ENTRY_COLS = (
-        "seq, client_id, idem_key, kind, method, path, body, if_match, state, attempts, sent, next_try,"
-        " created_at, code, message_zh, message_en"
-    )
-
-    def entries(self, state: str | None = None) -> list[OutboxEntry]:
-        c = self.conn()
-        where, params = ("WHERE state = ?", (state,)) if state else ("", ())
-        rows = c.execute(f"SELECT {self._ENTRY_COLS} FROM outbox {where} ORDER BY seq", params).fetchall()
-        return [self._entry(c, r) for r in rows]
-
-    def entry(self, seq: int) -> OutboxEntry | None:
-        c = self.conn()
-        row = c.execute(f"SELECT {self._ENTRY_COLS} FROM outbox WHERE seq = ?", (seq,)).fetchone()
-        return None if row is None else self._entry(c, row)
-
-    def next_pending(self) -> OutboxEntry | None:
-        c = self.conn()
-        row = c.execute(
-            f"SELECT {self._ENTRY_COLS} FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1"
-        ).fetchone()
-        return None if row is None else self._entry(c, row)
-
-    def mark_attempt(self, seq: int, *, error: tuple[str, str, str] | None, delay: float) -> None:
-        with self.write() as c:
-            c.execute(
-                "UPDATE outbox SET attempts = attempts + 1, sent = 1, next_try = ?, updated_at = ?,"
-                " code = ?, message_zh = ?, message_en = ? WHERE seq = ?",
-                (time.time() + delay, _now(), *(error or (None, None, None)), seq),
-            )
-
-    def resolve(self, seq: int, outcomes: list[ItemOutcome], *, entry_code: tuple[str, str, str] | None = None,
-                response: Any = None) -> None:
-        """Record the server's definite answer for entry ``seq`` (one transaction)."""
-        with self.write() as c:
-            rows = {
-                r[0]: r
-                for r in c.execute(
-                    "SELECT pos, rtype, rid, base_version, base FROM outbox_item WHERE seq = ?", (seq,)
-                )
-            }
-            touched: dict[str, set[int]] = {}
-            states = set()
-            later_unsent, later_pending = c.execute(
-                "SELECT EXISTS(SELECT 1 FROM outbox WHERE seq > ? AND state = 'pending' AND sent = 0),"
-                " EXISTS(SELECT 1 FROM outbox WHERE seq > ? AND state = 'pending')",
-                (seq, seq),
-            ).fetchone()
-            for o in outcomes:
-                pos, rtype, rid, base_version, base = rows[o.pos]
-                states.add(o.state)
-                c.execute(
-                    "UPDATE outbox_item SET state = ?, code = ?, message_zh = ?, message_en = ?, server = ?"
-                    " WHERE seq = ? AND pos = ?",
-                    (o.state, o.code, o.message_zh, o.message_en,
-                     None if o.server is None else _dumps(o.server), seq, pos),
-                )
-                touched.setdefault(rtype, set()).add(rid)
-                if o.state == "ok" and o.server is not None:
-                    new_id = int(o.server.get("id", rid))
-                    if rid < 0 or new_id != rid:  # a temporary record: the server named it
-                        self._delete(c, rtype, rid)
-                        c.execute("UPDATE outbox_item SET rid = ? WHERE seq = ? AND pos = ?", (new_id, seq, pos))
-                        touched[rtype].add(new_id)
-                    self.store_server_record(c, rtype, o.server)
-                    new_version = int(o.server.get("version") or 1)
-                    if later_pending:  # a later change of ours is still on its way: keep showing it
-                        local = self._pending_local(c, rtype, new_id)
-                        if local is not None and (self._version(c, rtype, new_id) or 0) <= new_version:
-                            local.update(id=new_id, version=new_version)
-                            self._put(c, rtype, local)
-                    if base_version is not None and later_unsent:
-                        self._rebase(c, seq, rtype, new_id, base_version, new_version)
-                elif o.state == "conflict" and o.server is not None:
-                    self.store_server_record(c, rtype, o.server, force=True)
-                elif o.state in ("conflict", "rejected"):
-                    if rid < 0:
-                        self._delete(c, rtype, rid)
-                    elif base is not None and self._version(c, rtype, rid) == base_version:
-                        self._put(c, rtype, json.loads(base))
-            if states <= {"ok"}:
-                state = "done"
-            elif "conflict" in states and len(outcomes) == 1:
-                state = "conflict"
-            elif states == {"rejected"}:
-                state = "rejected"
-            else:
-                state = "done"  # a batch: the items carry their own results
-            c.execute(
-                "UPDATE outbox SET state = ?, sent = 1, updated_at = ?, code = ?, message_zh = ?, message_en = ?,"
-                " response = ? WHERE seq = ?",
-                (state, _now(), *(entry_code or (None, None, None)),
-                 None if response is None else _dumps(response), seq),
-            )
-            self._refresh_view(c, touched)
-
-    def _rebase(self, c: sqlite3.Connection, after: int, rtype: str, rid: int, old: int, new: int) -> None:
-        """Later, never-sent entries built on our own optimistic state of this record
-        move their base version (If-Match / batch item version) to the server's new one."""
-        rows = c.execute(
-            "SELECT i.seq, i.pos, o.if_match, o.body, (SELECT count(*) FROM outbox_item j WHERE j.seq = i.seq)"
-            " FROM outbox_item i JOIN outbox o ON o.seq = i.seq"
-            " WHERE i.seq > ? AND i.rtype = ? AND i.rid = ? AND i.base_version = ?"
-            " AND i.state = 'pending' AND o.state = 'pending' AND o.sent = 0",
-            (after, rtype, rid, old),
-        ).fetchall()
-        for seq, pos, if_match, body, n_items in rows:
-            c.execute("UPDATE outbox_item SET base_version = ? WHERE seq = ? AND pos = ?", (new, seq, pos))
-            if if_match == old and n_items == 1:
-                c.execute("UPDATE outbox SET if_match = ? WHERE seq = ?", (new, seq))
-            obj = json.loads(body) if body else None
-            if isinstance(obj, dict) and isinstance(obj.get("items"), list):
-                changed = False
-                for it in obj["items"]:
-                    if isinstance(it, dict) and it.get("id") == rid and it.get("version") == old:
-                        it["version"] = new
-                        changed = True
-                if changed:
-                    c.execute("UPDATE outbox SET body = ? WHERE seq = ?", (_dumps(obj), seq))
-
-    def local_state(self, rtype: str, rid: int) -> LocalState | None:
-        """The outbox state of one record (conflict > rejected > pending), or None."""
-        row = self.conn().execute(
-            "SELECT state, code, message_zh, message_en, seq, server, local FROM outbox_item"
-            " WHERE rtype = ? AND rid = ? AND state IN ('pending', 'conflict', 'rejected')"
-            " ORDER BY CASE state WHEN 'conflict' THEN 0 WHEN 'rejected' THEN 1 ELSE 2 END, seq DESC LIMIT 1",
-            (rtype, rid),
-        ).fetchone()
-        if row is None:
-            return None
-        return LocalState(row[0], row[1], row[2], row[3], row[4],
-                          json.loads(row[5]) if row[5] else None, json.loads(row[6]) if row[6] else None)
-
-    def local_counts(self) -> dict[str, int]:
-        """Records (not entries) per local state, each record counted once at its worst state."""
-        counts = {"pending": 0, "conflict": 0, "rejected": 0}
-        rows = self.conn().execute(
-            "SELECT st, count(*) FROM (SELECT rtype, rid, CASE MAX(CASE state WHEN 'conflict' THEN 3"
-            " WHEN 'rejected' THEN 2 ELSE 1 END) WHEN 3 THEN 'conflict' WHEN 2 THEN 'rejected'"
-            " ELSE 'pending' END AS st FROM outbox_item WHERE state IN ('pending', 'conflict', 'rejected')"
-            " GROUP BY rtype, rid) GROUP BY st"
-        )
-        for st, n in rows:
-            counts[st] = n
-        return counts
-
-    def dismiss(self, rtype: str, rid: int) -> int:
-        """The user has seen a conflict/rejection: clear it (the entry stays, as history)."""
-        with self.write() as c:
-            n = c.execute(
-                "UPDATE outbox_item SET state = 'dismissed' WHERE rtype = ? AND rid = ?"
-                " AND state IN ('conflict', 'rejected')",
-                (rtype, rid),
-            ).rowcount
-            self._refresh_view(c, {rtype: {rid}})
-        return n
+            self.set_meta_in(c, "cursor", "0")
 
     def integrity_ok(self) -> bool:
         return self.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

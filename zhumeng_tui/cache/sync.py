@@ -36,7 +36,8 @@ from zhumeng_tui.api_client.errors import (
     Unauthorised,
 )
 from zhumeng_tui.api_client.schemas import BatchResponse
-from zhumeng_tui.cache.store import Cache, ItemOutcome, OutboxEntry
+from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
+from zhumeng_tui.cache.store import Cache
 
 Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
 
@@ -82,12 +83,8 @@ def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
     return out
 
 
-#: Answer handlers by mutation kind; extensions register theirs here.
+#: Answer handlers by mutation kind (``Mutation.kind``).
 HANDLERS: dict[str, Handler] = {"record": handle_record, "batch": handle_batch}
-
-
-def register_handler(kind: str, handler: Handler) -> None:
-    HANDLERS[kind] = handler
 
 
 _gc_lock = threading.Lock()
@@ -132,9 +129,12 @@ class PullReport:
 
 ProgressFn = Callable[[int, int | None], None]
 
+#: Changes asked for per request of the change feed (the config's ``page_size`` overrides it).
+PAGE_SIZE = 2000
+
 
 class SyncEngine:
-    def __init__(self, cache: Cache, api: ApiClient, *, page_size: int = 2000,
+    def __init__(self, cache: Cache, api: ApiClient, *, page_size: int = PAGE_SIZE,
                  backoff: float = 1.0, backoff_max: float = 300.0) -> None:
         self.cache = cache
         self.api = api
@@ -216,7 +216,7 @@ class SyncEngine:
     async def _push(self, *, force: bool, only: set[int] | None) -> PushReport:
         report = PushReport()
         while True:
-            entry = await asyncio.to_thread(self.cache.next_pending)
+            entry = await asyncio.to_thread(self.cache.outbox.next_pending)
             if entry is None:
                 break
             if not force and entry.next_try > time.time():
@@ -240,7 +240,7 @@ class SyncEngine:
             self.online = not isinstance(err, Offline)
             self.last_error = err
             await asyncio.to_thread(
-                self.cache.mark_attempt, entry.seq,
+                self.cache.outbox.mark_attempt, entry.seq,
                 error=(err.code, err.message_zh, err.message_en), delay=self._delay(entry.attempts),
             )
             return err
@@ -255,7 +255,7 @@ class SyncEngine:
             else:
                 outcomes = [ItemOutcome(it.pos, "rejected", err.code, err.message_zh, err.message_en)
                             for it in entry.items]
-            await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes,
+            await asyncio.to_thread(self.cache.outbox.resolve, entry.seq, outcomes,
                                     entry_code=(err.code, err.message_zh, err.message_en))
             report.conflicts += sum(1 for o in outcomes if o.state == "conflict")
             report.rejected += sum(1 for o in outcomes if o.state == "rejected")
@@ -264,7 +264,7 @@ class SyncEngine:
             self.online = True
             outcomes = [ItemOutcome(it.pos, "rejected", err.code, err.message_zh, err.message_en)
                         for it in entry.items]
-            await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes,
+            await asyncio.to_thread(self.cache.outbox.resolve, entry.seq, outcomes,
                                     entry_code=(err.code, err.message_zh, err.message_en))
             report.rejected += len(outcomes)
             return None
@@ -276,11 +276,11 @@ class SyncEngine:
             bad = ServerError("bad_response", "服务器返回了无法识别的数据",
                               f"The server sent an answer the client cannot read ({exc})")
             await asyncio.to_thread(
-                self.cache.mark_attempt, entry.seq,
+                self.cache.outbox.mark_attempt, entry.seq,
                 error=(bad.code, bad.message_zh, bad.message_en), delay=self._delay(entry.attempts),
             )
             return bad
-        await asyncio.to_thread(self.cache.resolve, entry.seq, outcomes, response=answer)
+        await asyncio.to_thread(self.cache.outbox.resolve, entry.seq, outcomes, response=answer)
         report.ok += sum(1 for o in outcomes if o.state == "ok")
         report.conflicts += sum(1 for o in outcomes if o.state == "conflict")
         report.rejected += sum(1 for o in outcomes if o.state == "rejected")

@@ -1,7 +1,7 @@
 """What the search box matches: the one rule, used by every list.
 
 A search text becomes a few :class:`Term` s, any of which matches (OR). The
-cache answers them in SQL (:func:`zhumeng_tui.services.search.terms_sql`) and
+cache answers them in SQL (:func:`zhumeng_tui.cache.search.terms_sql`) and
 the review queue's in-memory index in Arrow (``SearchIndex``); both read these
 terms, so the rule lives only here:
 

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
-from zhumeng_tui.services import Dashboard, DashboardLine
+from zhumeng_tui.services import Dashboard, DashboardLine, WithdrawalListState
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -38,9 +38,9 @@ def _open_interns(line: DashboardLine) -> Screen[Any] | None:
 
 
 def _open_withdrawals(line: DashboardLine) -> Screen[Any] | None:
-    from zhumeng_tui.screens.withdrawals import StateFilter, WithdrawalsScreen
+    from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 
-    state: StateFilter = "overdue" if line.key.endswith("overdue") else "open"
+    state = WithdrawalListState.OVERDUE if line.key.endswith("overdue") else WithdrawalListState.OPEN
     return WithdrawalsScreen(state=state, department_id=line.filter.department_id)
 
 

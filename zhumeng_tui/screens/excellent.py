@@ -17,7 +17,7 @@ from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import ExcellentRow
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.tracking_common import local_text, tracking
+from zhumeng_tui.widgets.tracking_common import local_text
 
 
 class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
@@ -53,7 +53,7 @@ class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
         return tr("优秀实习生推荐名单", "Excellent intern nominations")
 
     def compose_filters(self) -> ComposeResult:
-        year = tracking(self.services).today().year
+        year = self.services.today().year
         yield Select[str](
             [(str(y), str(y)) for y in range(year, year - 4, -1)],
             prompt=tr("全部年度", "All years"),
@@ -65,7 +65,7 @@ class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
         return self.select_value("x-year", int)
 
     def fetch(self, f: int | None) -> list[ExcellentRow]:
-        return tracking(self.services).query_excellent(f)
+        return self.services.query_excellent(f)
 
     def cells(self, r: ExcellentRow) -> Sequence[Cell]:
         return (

@@ -23,7 +23,7 @@ from zhumeng_tui.screens.intern_forms import IntegrityInput, integrity_form
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import IntegrityFilter, IntegrityRow
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text, tracking
+from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text
 
 
 def add_integrity_entry(screen: ZScreen, student_id: int, label: str, application_id: int | None = None) -> None:
@@ -31,10 +31,10 @@ def add_integrity_entry(screen: ZScreen, student_id: int, label: str, applicatio
 
     def send(entry: IntegrityInput | None) -> None:
         if entry is not None:
-            ts = tracking(screen.services)
+            ts = screen.services
             screen.send_change(partial(ts.add_integrity, student_id, entry.kind, entry.date, entry.note, application_id))
 
-    screen.app.push_screen(integrity_form(label, tracking(screen.services).today()), send)
+    screen.app.push_screen(integrity_form(label, screen.services.today()), send)
 
 
 class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
@@ -95,7 +95,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         )
 
     def fetch(self, f: IntegrityFilter) -> list[IntegrityRow]:
-        return tracking(self.services).query_integrity(f)
+        return self.services.query_integrity(f)
 
     def cells(self, r: IntegrityRow) -> Sequence[Cell]:
         e = r.entry

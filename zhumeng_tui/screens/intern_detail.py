@@ -31,7 +31,7 @@ from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, tracking, yes_no
+from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
 
 
 class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
@@ -101,7 +101,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             tl.add_column(label)
 
     def fetch(self) -> InternDetail:
-        return tracking(self.services).intern_detail(self.application_id)
+        return self.services.intern_detail(self.application_id)
 
     def show(self, value: InternDetail) -> None:
         info = self.info = value
@@ -208,7 +208,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     def action_appraisal(self) -> None:
         if self.info is None:
             return
-        form = appraisal_form(self.info.detail.application, tracking(self.services).today())
+        form = appraisal_form(self.info.detail.application, self.services.today())
         self.app.push_screen(form, partial(self._send_tracking, [self.application_id]))
 
     def action_integrity(self) -> None:

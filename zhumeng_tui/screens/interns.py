@@ -27,7 +27,6 @@ from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoad
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.services import AppFilter, InternFilterOptions, SortSpec
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.tracking_common import tracking
 
 INTERN_STATUS_ORDER = (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED)
 
@@ -89,7 +88,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="intern-options")
     def _load_options(self) -> None:
-        self.post_message(FilterOptionsLoaded(tracking(self.services).intern_filter_options()))
+        self.post_message(FilterOptionsLoaded(self.services.intern_filter_options()))
 
     @on(FilterOptionsLoaded)
     def _show_options(self, event: FilterOptionsLoaded) -> None:
@@ -114,7 +113,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         flag, emp, city = val("i-flag"), val("i-employer"), val("i-city")
         return dataclasses.replace(
             f,
-            intern_flag=flag or f.intern_flag,
+            intern_flag=("any" if flag == "any" else InternFlag(flag)) if flag else f.intern_flag,
             employer_id=int(emp) if emp else f.employer_id,
             city=city or f.city,
         )
@@ -126,12 +125,12 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="query")
     def run_query(self, f: AppFilter, sort: SortSpec, generation: int) -> None:
-        rows = tracking(self.services).query_interns(f, sort)
+        rows = self.services.query_interns(f, sort)
         self.post_message(RowsLoaded(rows, generation))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="select-all")
     def select_all_matching(self, f: AppFilter) -> None:
-        self.post_message(IdsMatched(tracking(self.services).intern_ids_matching(f)))
+        self.post_message(IdsMatched(self.services.intern_ids_matching(f)))
 
     def open_application(self, application_id: int) -> None:
         self.app.push_screen(InternDetailScreen(application_id))

@@ -31,7 +31,6 @@ from zhumeng_tui.screens.intern_forms import (
 )
 from zhumeng_tui.screens.withdrawal_detail import FilesWithdrawals
 from zhumeng_tui.services import InternFilterOptions
-from zhumeng_tui.widgets.tracking_common import tracking
 
 
 class StaffLoaded(Message):
@@ -68,7 +67,7 @@ class TrackingActions(FilesWithdrawals):
 
     def _send_tracking(self, ids: list[int], update: TrackingUpdate | None) -> None:
         if update is not None:
-            self.send_change(partial(tracking(self.services).set_tracking, ids, update))
+            self.send_change(partial(self.services.set_tracking, ids, update))
 
     # -- responsible staff and insurance (every target) --
 
@@ -79,7 +78,7 @@ class TrackingActions(FilesWithdrawals):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="staff-options")
     def _load_staff(self, ids: list[int]) -> None:
-        self.post_message(StaffLoaded(ids, tracking(self.services).intern_filter_options()))
+        self.post_message(StaffLoaded(ids, self.services.intern_filter_options()))
 
     @on(StaffLoaded)
     def _staff_loaded(self, event: StaffLoaded) -> None:
@@ -97,11 +96,11 @@ class TrackingActions(FilesWithdrawals):
         app_id = self._one_target()
         if app_id is None:
             return
-        form = followup_form(self.intern_status(), tracking(self.services).today(), self.services.me.display_name)
+        form = followup_form(self.intern_status(), self.services.today(), self.services.me.display_name)
 
         def send(entry: FollowUpInput | None) -> None:
             if entry is not None:
-                ts = tracking(self.services)
+                ts = self.services
                 self.send_change(partial(ts.add_followup, app_id, entry.date, entry.channel, entry.staff, entry.note))
 
         self.app.push_screen(form, send)
@@ -113,7 +112,7 @@ class TrackingActions(FilesWithdrawals):
 
         def send(note: str | None) -> None:
             if note is not None:
-                self.send_change(partial(tracking(self.services).nominate_excellent, app_id, note))
+                self.send_change(partial(self.services.nominate_excellent, app_id, note))
 
         self.app.push_screen(nomination_form(self.intern_status(), self.nominated()), send)
 

@@ -31,7 +31,7 @@ from zhumeng_tui.services import WithdrawalDetail
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.tracking_common import deadline_style, fmt_date, local_text, state_text, tracking
+from zhumeng_tui.widgets.tracking_common import deadline_style, fmt_date, local_text, state_text
 
 STEP_ORDER = (Step.STATEMENT, Step.COUNSELLOR, Step.STAMP, Step.SUBMIT)
 
@@ -92,7 +92,7 @@ class FilesWithdrawals(ZScreen):
 
     def file_withdrawal(self, application_id: int) -> None:
         """File a request for ``application_id`` (checked locally first)."""
-        self.send_change(partial(tracking(self.services).file_withdrawal, application_id), WithdrawalFiled)
+        self.send_change(partial(self.services.file_withdrawal, application_id), WithdrawalFiled)
 
     @on(WithdrawalFiled)
     def _withdrawal_filed(self, event: WithdrawalFiled) -> None:
@@ -158,7 +158,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
             table.add_column(label)
 
     def fetch(self) -> WithdrawalDetail:
-        return tracking(self.services).withdrawal_detail(self.withdrawal_id)
+        return self.services.withdrawal_detail(self.withdrawal_id)
 
     def show(self, value: WithdrawalDetail) -> None:
         d = self.detail = value
@@ -237,12 +237,12 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
     # ------------------------------------------------------------ actions --
 
     def _check(self, step: Step, data: StepInput) -> None:
-        tracking(self.services).check_withdrawal_step(self.withdrawal_id, step, data)
+        self.services.check_withdrawal_step(self.withdrawal_id, step, data)
 
     def _open_form(self, step: Step, today: dt.date) -> None:
         def send(data: StepInput | None) -> None:
             if data is not None:
-                ts = tracking(self.services)
+                ts = self.services
                 self.send_change(partial(ts.record_withdrawal_step, self.withdrawal_id, step, data))
 
         self.app.push_screen(step_form(step, today, self.services.me.display_name, self._check), send)
@@ -255,7 +255,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
             self.notify(tr("该申请已结束，不能再记录", "This request is closed"), severity="warning")
             return
         step = d.next_step
-        today = tracking(self.services).today()
+        today = self.services.today()
         try:  # refuse before opening the form when the role may not record it
             self._check(step, StepInput(date=today, text="x", name="x"))
         except DomainError as e:
@@ -272,7 +272,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
         except DomainError as e:
             self.notify(error_text(e), severity="error")
             return
-        self._open_form(Step.CANCEL, tracking(self.services).today())
+        self._open_form(Step.CANCEL, self.services.today())
 
 
 def _short(text: str, n: int = 30) -> str:

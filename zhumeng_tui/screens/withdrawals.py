@@ -11,7 +11,7 @@ new one for an approved intern, found by 学号.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,7 +23,7 @@ from zhumeng_tui.domain.status import Status
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.screens.withdrawal_detail import FilesWithdrawals, WithdrawalDetailScreen
-from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter, WithdrawalRow
+from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter, WithdrawalListState, WithdrawalRow
 from zhumeng_tui.widgets.form import Field, FormScreen, FormValues
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import (
@@ -31,17 +31,14 @@ from zhumeng_tui.widgets.tracking_common import (
     deadline_style,
     local_text,
     state_text,
-    tracking,
 )
 
 #: The choices of the state filter (``WithdrawalFilter.state``).
-StateFilter = Literal["open", "overdue", "submitted", "cancelled"]
-
-STATE_FILTERS: list[tuple[tuple[str, str], StateFilter]] = [
-    (("未完成", "Open"), "open"),
-    (("已逾期", "Overdue"), "overdue"),
-    (("已提交", "Submitted"), "submitted"),
-    (("已撤销", "Cancelled"), "cancelled"),
+STATE_FILTERS: list[tuple[tuple[str, str], WithdrawalListState]] = [
+    (("未完成", "Open"), WithdrawalListState.OPEN),
+    (("已逾期", "Overdue"), WithdrawalListState.OVERDUE),
+    (("已提交", "Submitted"), WithdrawalListState.SUBMITTED),
+    (("已撤销", "Cancelled"), WithdrawalListState.CANCELLED),
 ]
 
 
@@ -76,7 +73,7 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], Files
         (("用人单位", "Employer"), "employer"),
     )
 
-    def __init__(self, state: StateFilter | None = "open", department_id: int | None = None) -> None:
+    def __init__(self, state: WithdrawalListState | None = WithdrawalListState.OPEN, department_id: int | None = None) -> None:
         super().__init__()
         self._state = state
         self._department_id = department_id
@@ -96,11 +93,13 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], Files
 
     def filter_values(self) -> WithdrawalFilter:
         return WithdrawalFilter(
-            text=self.search_text(), department_id=self._department_id, state=self.select_value("w-state", str)
+            text=self.search_text(),
+            department_id=self._department_id,
+            state=self.select_value("w-state", WithdrawalListState),
         )
 
     def fetch(self, f: WithdrawalFilter) -> list[WithdrawalRow]:
-        return tracking(self.services).query_withdrawals(f)
+        return self.services.query_withdrawals(f)
 
     def cells(self, r: WithdrawalRow) -> Sequence[Cell]:
         due, left = deadline_cells(r.deadline)
@@ -158,7 +157,7 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], Files
         no = values.text("student_no").strip()
         if not no:
             raise DomainError("student_required", "请输入学号", "Enter the student number")
-        ts = tracking(self.services)
+        ts = self.services
         rows = ts.query_interns(AppFilter(text=no, statuses=frozenset({Status.APPROVED, Status.ON_DUTY})), SortSpec())
         exact = [
             (i, st)

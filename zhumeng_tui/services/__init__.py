@@ -1,14 +1,23 @@
-"""The facade screens use: cache + api_client + sync behind one object.
+"""The services contract: what the UI (app, screens, widgets) may ask of the
+client core, and the types it gets back.
 
-Screens and widgets call only this (never httpx or SQL). Query methods are
-synchronous and fast (SQLite on the local cache): call them from a *thread*
-worker. Methods that talk to the server are ``async``: call them from an async
-worker. Every mutating method writes to the local outbox first (optimistic,
-durable), then tries to push; offline it simply stays pending.
+This module is the contract only: protocols, dataclasses, enums and the
+column names of the lists. It imports no implementation; the UI imports
+nothing else from ``zhumeng_tui.services`` (the import contracts in
+``pyproject.toml`` hold it to that). The composition root (``zhumeng_tui.cli``)
+builds the implementation, ``zhumeng_tui.services.local.LocalServices``, and
+hands it to the app as a :class:`Services`.
 
-THIS FILE IS THE CONTRACT between the client core (``cache/``, ``api_client/``)
-and the screens. Extend it (add methods/fields) freely; do not change existing
-signatures without updating every caller.
+Query methods are synchronous and fast (SQLite on the local cache): call them
+from a *thread* worker. Methods that talk to the server are ``async``: call
+them from an async worker. Every change is written to the local outbox first
+(optimistic, durable), then pushed; offline it stays pending. Local refusals
+raise :class:`~zhumeng_tui.domain.errors.DomainError` before anything is
+written; an expired sign-in raises ``Unauthorised`` once the change is queued.
+
+:class:`Services` is composed of one protocol per part (:class:`CoreServices`,
+:class:`ReviewServices`, :class:`TrackingServices`); a new part adds its
+protocol to the bases of :class:`Services` (see ``docs/architecture-core.md``).
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from zhumeng_tui.api_client.schemas import (
     Application,
@@ -36,13 +46,68 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.status import Action, Status
-from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
+from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-# ------------------------------------------------------------ filters ----
+# -------------------------------------------------------------- closed sets ----
+
+
+class LocalState(StrEnum):
+    """Where a record the user changed stands in the outbox (None: synced)."""
+
+    PENDING = "pending"  # waiting to be sent
+    CONFLICT = "conflict"  # the server had a newer version: both are kept
+    REJECTED = "rejected"  # the server refused it, with its reason
+
+
+class Severity(StrEnum):
+    """How a dashboard line is marked."""
+
+    NORMAL = "normal"
+    WARN = "warn"
+    ERROR = "error"
+
+
+class WithdrawalListState(StrEnum):
+    """Which withdrawal requests the list shows (None: all)."""
+
+    OPEN = "open"  # neither submitted nor cancelled
+    OVERDUE = "overdue"  # open, and past the submission deadline
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+
+
+class TimelineKind(StrEnum):
+    """What an event of an intern's timeline is about."""
+
+    STATUS = "status"
+    TRACKING = "tracking"
+    FOLLOWUP = "followup"
+    WITHDRAWAL = "withdrawal"
+    INTEGRITY = "integrity"
+
+
+#: An intern-flag filter: one flag, or "any" (at least one).
+FlagFilter = InternFlag | Literal["any"]
+
+# ------------------------------------------------------------------ columns ----
+
+#: The row columns of the review queue (``query_applications``' default).
+APPLICATION_COLUMNS: list[str] = [
+    "student_no", "name", "department", "employer", "position", "city", "status", "worst", "failed_checks",
+    "local_state", "applied_at", "start_date", "end_date", "on_duty_date", "phone", "version",
+    "responsible_staff", *(f"c_{c.value}" for c in CheckId),
+]
+#: The row columns of the interns list, in display order (``intern_flag``: the flags' labels).
+INTERN_COLUMNS: list[str] = [
+    "student_no", "name", "intern_flag", "status", "days", "employer", "employer_type", "city", "start_date",
+    "end_date", "responsible_staff", "department", "local_state",
+]
+
+# ------------------------------------------------------------------ filters ----
 
 
 @dataclass(frozen=True)
@@ -60,10 +125,9 @@ class AppFilter:
     #: Only applications waiting for this account's decision
     #: (matched for a department, dept_confirmed for a university).
     actionable: bool = False
-    #: Only applications with a pending / conflicting / rejected outbox entry.
-    local_state: str | None = None  # "pending" | "conflict" | "rejected"
-    # Interns screen (issue 5).
-    intern_flag: str | None = None
+    #: Only applications with a change in this outbox state.
+    local_state: LocalState | None = None
+    intern_flag: FlagFilter | None = None
     employer_id: int | None = None
     city: str | None = None
 
@@ -73,6 +137,8 @@ class SortSpec:
     column: str = "student_no"  # one of ApplicationRows.columns
     descending: bool = False
 
+
+# -------------------------------------------------------------------- rows ----
 
 Row = tuple[Any, ...]
 #: Reads the rows of some application ids: {id: row} for those it found.
@@ -165,7 +231,7 @@ class ApplicationRows:
         return self._table
 
 
-# ------------------------------------------------------------- detail ----
+# ------------------------------------------------------------------- detail ----
 
 
 @dataclass
@@ -178,13 +244,13 @@ class ApplicationDetail:
     integrity: list[IntegrityEntry]
     followups: list[FollowUp]
     withdrawals: list[Withdrawal]
-    #: Outbox state of this record: None (synced), "pending", "conflict",
-    #: "rejected"; with the server's message for the last two.
-    local_state: str | None = None
+    #: Outbox state of this record (None: synced), with the server's message
+    #: for a conflict or a refusal.
+    local_state: LocalState | None = None
     local_message: str | None = None
 
 
-# ---------------------------------------------------------- dashboard ----
+# ---------------------------------------------------------------- dashboard ----
 
 
 @dataclass
@@ -196,7 +262,7 @@ class DashboardLine:
     label_en: str
     count: int
     filter: AppFilter
-    severity: str = "normal"  # "normal" | "warn" | "error"
+    severity: Severity = Severity.NORMAL
 
 
 @dataclass
@@ -205,7 +271,8 @@ class Dashboard:
     returned: DashboardLine
     blockers: list[DashboardLine]  # one per failing check with count > 0
     by_status: list[DashboardLine]
-    extra: list[DashboardLine] = field(default_factory=list)  # issue 5 adds lines
+    #: Local changes (conflicts, refusals, pending) and each part's own lines.
+    extra: list[DashboardLine] = field(default_factory=list)
 
 
 @dataclass
@@ -225,7 +292,7 @@ class MissingGroup:
     students: list[MissingStudent]
 
 
-# ------------------------------------------------------------- review ----
+# ------------------------------------------------------------------- review ----
 
 
 @dataclass
@@ -265,7 +332,7 @@ class ReviewResult:
         return [r.application_id for r in self.results if not r.ok]
 
 
-# --------------------------------------------------------------- sync ----
+# --------------------------------------------------------------------- sync ----
 
 
 @dataclass
@@ -285,72 +352,14 @@ class SyncStatus:
 
 ProgressCallback = Callable[[int, int | None], None]
 
-
-class Services(Protocol):
-    me: Me
-    lang: str
-
-    # queries (sync, thread worker)
-    def calendar(self) -> WorkCalendar: ...
-    def departments(self) -> list[tuple[int, str]]: ...
-    def query_applications(self, f: AppFilter, sort: SortSpec) -> ApplicationRows: ...
-    def ids_matching(self, f: AppFilter) -> list[int]: ...
-    def application_detail(self, application_id: int) -> ApplicationDetail: ...
-    def dashboard(self) -> Dashboard: ...
-    def missing(self, department_id: int | None = None) -> list[MissingGroup]: ...
-    def preview_review(self, ids: list[int], action: Action) -> ReviewPreview: ...
-    def sync_status(self) -> SyncStatus: ...
-
-    # server (async worker)
-    async def review(
-        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
-    ) -> ReviewResult: ...
-    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus: ...
-    async def close(self) -> None: ...
-
-    # added by the client core (additive)
-    def count(self, f: AppFilter) -> int: ...
-
-    # conflicts / refusals of this account's own changes (added by the app, issue 4)
-    def dismiss_local(self, application_id: int, rtype: str = "application") -> int:
-        """Clear a shown conflict/rejection (the outbox entry stays as history)."""
-        ...
-
-    async def retry_review(self, application_id: int) -> ReviewResult:
-        """Send a conflicted/refused review decision again on the current record."""
-        ...
-
-
-def open_services(**kwargs: Any) -> Services:
-    """Open a warm local cache without the network (see ``services.local.open_local``:
-    ``server_url``, ``username``, ``data_dir``, ``token``, ``transport``, ``lang``)."""
-    from zhumeng_tui.services.local import open_local
-
-    return open_local(**kwargs)
-
-
-async def connect(server_url: str, **kwargs: Any) -> Services:
-    """Sign in and open the cache (see ``services.local.connect``: ``username``,
-    ``password`` or ``token``, ``data_dir``, ``transport``, ``lang``)."""
-    from zhumeng_tui.services.local import connect as _connect
-
-    return await _connect(server_url, **kwargs)
-
-
-# ------------------------------------------------------ tracking (issue 5) ----
-# Owned by the tracking helper; implemented in ``zhumeng_tui.services.tracking``
-# on top of the client core (cache tables + outbox). Screens get the extended
-# facade with ``zhumeng_tui.services.tracking.tracking_services(services)``; the
-# client core's ``dashboard()`` may append ``tracking_dashboard_lines()`` to
-# ``Dashboard.extra`` (the wrapper does it otherwise).
+# ----------------------------------------------------------------- tracking ----
 
 
 @dataclass(frozen=True)
 class WithdrawalFilter:
     text: str = ""  # 姓名 / 学号 / pinyin, as AppFilter.text
     department_id: int | None = None
-    #: "open" (not submitted or cancelled), "overdue", "submitted", "cancelled", None: all.
-    state: str | None = None
+    state: WithdrawalListState | None = None
     application_id: int | None = None
 
 
@@ -366,7 +375,7 @@ class WithdrawalRow:
     state: WithdrawalState
     filed_at: dt.datetime
     deadline: DeadlineView | None  # after the stamp
-    local_state: str | None = None
+    local_state: LocalState | None = None
 
 
 @dataclass
@@ -381,14 +390,25 @@ class WithdrawalDetail:
     #: The next step (None when submitted or cancelled) and whether this account may record it.
     next_step: Step | None
     may_record: bool
-    local_state: str | None = None
+    local_state: LocalState | None = None
     local_message: str | None = None
+
+
+def withdrawal_facts(w: Withdrawal) -> WithdrawalFacts:
+    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a request."""
+    dates = {rec.step: rec.date for rec in w.steps}
+    return WithdrawalFacts(
+        state=w.state,
+        statement_date=dates.get(Step.STATEMENT),
+        counsellor_date=dates.get(Step.COUNSELLOR),
+        stamp_date=dates.get(Step.STAMP),
+    )
 
 
 @dataclass
 class TimelineEvent:
     at: dt.datetime
-    kind: str  # "status" | "tracking" | "followup" | "withdrawal" | "integrity"
+    kind: TimelineKind
     text_zh: str
     text_en: str
     by: str = ""
@@ -426,7 +446,7 @@ class IntegrityRow:
     student_no: str
     student_name: str
     department_name: str
-    local_state: str | None = None
+    local_state: LocalState | None = None
 
 
 @dataclass
@@ -442,7 +462,7 @@ class ExcellentRow:
     employer_score: int | None
     student_score: int | None
     note: str
-    local_state: str | None = None
+    local_state: LocalState | None = None
 
 
 @dataclass
@@ -459,10 +479,54 @@ class MutationResult:
     message: str | None = None
 
 
-class TrackingServices(Services, Protocol):
-    """Services + internship tracking (issue 5)."""
+# ---------------------------------------------------------------- protocols ----
 
-    def today(self) -> dt.date: ...
+
+class CoreServices(Protocol):
+    """What every part shares: the account, the clock, records, sync."""
+
+    me: Me
+    lang: str
+
+    def today(self) -> dt.date:
+        """Today, as the services count it (deadlines, flags, "no future dates")."""
+        ...
+
+    def calendar(self) -> WorkCalendar: ...
+    def departments(self) -> list[tuple[int, str]]: ...
+    def application_detail(self, application_id: int) -> ApplicationDetail: ...
+    def sync_status(self) -> SyncStatus: ...
+
+    def dismiss_local(self, application_id: int, rtype: str = "application") -> int:
+        """Clear a shown conflict/rejection (the outbox entry stays as history)."""
+        ...
+
+    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus: ...
+    async def close(self) -> None: ...
+
+
+class ReviewServices(Protocol):
+    """The review queue: lists, the dashboard, the missing list, decisions."""
+
+    def query_applications(self, f: AppFilter, sort: SortSpec) -> ApplicationRows: ...
+    def ids_matching(self, f: AppFilter) -> list[int]: ...
+    def count(self, f: AppFilter) -> int: ...
+    def dashboard(self) -> Dashboard: ...
+    def missing(self, department_id: int | None = None) -> list[MissingGroup]: ...
+    def preview_review(self, ids: list[int], action: Action) -> ReviewPreview: ...
+
+    async def review(
+        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
+    ) -> ReviewResult: ...
+
+    async def retry_review(self, application_id: int) -> ReviewResult:
+        """Send a conflicted/refused review decision again on the current record."""
+        ...
+
+
+class TrackingServices(Protocol):
+    """Internship tracking: interns, follow-ups, withdrawals, integrity, excellent interns."""
+
     def query_interns(self, f: AppFilter, sort: SortSpec) -> ApplicationRows: ...
     def intern_ids_matching(self, f: AppFilter) -> list[int]: ...
     def intern_detail(self, application_id: int) -> InternDetail: ...
@@ -472,7 +536,7 @@ class TrackingServices(Services, Protocol):
     def query_integrity(self, f: IntegrityFilter) -> list[IntegrityRow]: ...
     def query_excellent(self, year: int | None = None) -> list[ExcellentRow]: ...
     def tracking_dashboard_lines(self) -> list[DashboardLine]: ...
-    # local checks (raise DomainError; the same rules the mutations apply first)
+    # local checks (raise DomainError; the same rules the changes apply first)
     def check_filing(self, application_id: int) -> None: ...
     def check_withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> None: ...
 
@@ -489,3 +553,7 @@ class TrackingServices(Services, Protocol):
         self, student_id: int, kind: IntegrityKind, date: dt.date, note: str, application_id: int | None = None
     ) -> MutationResult: ...
     async def nominate_excellent(self, application_id: int, note: str) -> MutationResult: ...
+
+
+class Services(CoreServices, ReviewServices, TrackingServices, Protocol):
+    """The one object the UI talks to."""

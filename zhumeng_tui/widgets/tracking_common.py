@@ -1,4 +1,4 @@
-"""Shared bits of the tracking screens: cell formatting and the tracking services."""
+"""Shared bits of the tracking screens: cell formatting."""
 
 from __future__ import annotations
 
@@ -11,13 +11,7 @@ from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, Integr
 from zhumeng_tui.domain.interns import DeadlineView
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
-from zhumeng_tui.services import Services, TrackingServices
-from zhumeng_tui.services.tracking import tracking_services
 from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
-
-
-def tracking(services: Services) -> TrackingServices:
-    return tracking_services(services)
 
 
 def local_text(state: str | None) -> Text:

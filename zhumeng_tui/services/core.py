@@ -1,0 +1,300 @@
+"""``ServicesCore``: what every part of the services shares.
+
+The cache, the API client and its sync engine, the signed-in account
+(``me``), the language, the clock (``today``: a constructor argument, so tests
+pin the day instead of patching it), the application lists
+(:class:`~zhumeng_tui.services.lists.ApplicationLists`), and:
+
+- the one way to make a change, :meth:`ServicesCore.queue`: the outbox entries
+  and their optimistic records are written in one transaction, then pushed;
+- the one push policy, :meth:`ServicesCore._settle`: an expired sign-in raises
+  ``Unauthorised`` (the change stays queued and is sent once the user has
+  signed in again); offline or a server error leaves the entry pending and
+  sets the sync message the header shows.
+
+Parts (``services.review``, ``services.tracking``) subclass it and
+``services.local.LocalServices`` combines them. Queries are synchronous SQLite
+reads (thread workers); methods that talk to the server are ``async`` and push
+their database work to threads, so the event loop never blocks on I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zhumeng_tui.api_client.client import ApiClient
+from zhumeng_tui.api_client.errors import ApiError, Forbidden, NotFound, Unauthorised
+from zhumeng_tui.api_client.schemas import (
+    Application,
+    Employer,
+    FollowUp,
+    IntegrityEntry,
+    Me,
+    Position,
+    Student,
+    Withdrawal,
+)
+from zhumeng_tui.cache.applications import Reviewer
+from zhumeng_tui.cache.outbox import Mutation
+from zhumeng_tui.cache.store import Cache
+from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
+from zhumeng_tui.domain.calendar import WorkCalendar, YearData
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.status import Role
+from zhumeng_tui.services import ApplicationDetail, LocalState, MutationResult, SyncStatus
+from zhumeng_tui.services.lists import ApplicationLists
+
+
+class ReadOnly(Forbidden):
+    default_code = "read_only"
+    default_zh = "只读账号不能修改数据"
+    default_en = "This account is read-only"
+
+
+@dataclass
+class MutationOutcome:
+    """What happened to one queued change: one result per record it touches
+    (``record_id``: the server's id once a new record is named)."""
+
+    seq: int
+    results: list[MutationResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def queued(self) -> bool:
+        return any(r.queued for r in self.results)
+
+
+def _reviewer(me: Me) -> Reviewer:
+    """Whose decisions this account waits for (a viewer: those of its bound role)."""
+    role = Role(me.role)
+    if role == Role.VIEWER:
+        role = Role(me.bound_role or Role.UNIVERSITY)
+    return Reviewer(role, me.department_id)
+
+
+class ServicesCore:
+    def __init__(
+        self,
+        *,
+        cache: Cache,
+        api: ApiClient,
+        me: Me,
+        lang: str = "zh",
+        today: Callable[[], dt.date] = dt.date.today,
+        page_size: int | None = None,
+    ) -> None:
+        self.cache = cache
+        self.api = api
+        self.me = me
+        self.lang = lang
+        self._today = today
+        self.engine = SyncEngine(cache, api, page_size=page_size or PAGE_SIZE)
+        self.reviewer = _reviewer(me)
+        self.lists = ApplicationLists(cache, self.reviewer, today)
+        self._last_message: str | None = None
+
+    # ------------------------------------------------------------ account --
+
+    def today(self) -> dt.date:
+        return self._today()
+
+    @property
+    def token(self) -> str | None:
+        return self.api.token
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    @property
+    def role(self) -> Role:
+        return Role(self.me.role)
+
+    def require_writable(self) -> None:
+        if self.role == Role.VIEWER:
+            raise ReadOnly()
+
+    def require_role(self, roles: Collection[Role], zh: str, en: str) -> None:
+        """Refuse (DomainError) unless this account has one of ``roles``; ``zh``/``en``: what it may not do."""
+        if self.role not in roles:
+            raise DomainError("role_not_allowed", f"当前账号无权{zh}", f"Your account may not {en}")
+
+    def provincial_refusal(self, out_of_province: bool) -> DomainError | None:
+        """Out-of-province students are the provincial committee's: read-only for the campus."""
+        if not out_of_province or self.role == Role.PROVINCE:
+            return None
+        return DomainError(
+            "provincial_review",
+            "省外高校学生由省级团委负责，本校只读",
+            "Out-of-province student: handled by the provincial committee; read-only here",
+        )
+
+    # ------------------------------------------------------------ records --
+
+    def record(self, rtype: str, rid: int) -> dict[str, Any] | None:
+        """One cached record (as the server sent it, or its optimistic local state)."""
+        return self.cache.get_record(rtype, rid)
+
+    def records(self, rtype: str) -> list[dict[str, Any]]:
+        """Every cached record of a type."""
+        return self.cache.records(rtype)
+
+    def require_record(self, rtype: str, rid: int) -> dict[str, Any]:
+        """A cached record, or a DomainError naming it."""
+        raw = self.cache.get_record(rtype, rid)
+        if raw is None:
+            raise DomainError("not_found", f"找不到记录（{rtype} #{rid}）", f"Record not found ({rtype} #{rid})")
+        return raw
+
+    def calendar(self) -> WorkCalendar:
+        years = []
+        for d in self.cache.records("calendar_year"):
+            try:
+                years.append(YearData.from_dict(d))
+            except (KeyError, ValueError, AssertionError):
+                continue
+        return WorkCalendar(years)
+
+    def departments(self) -> list[tuple[int, str]]:
+        return [(int(d["id"]), str(d.get("name", ""))) for d in self.cache.records("department")]
+
+    def application_detail(self, application_id: int) -> ApplicationDetail:
+        """An application with its student, position, employer, department,
+        integrity entries and follow-ups (newest first) and withdrawals."""
+        cache = self.cache
+        with cache.read():
+            app_d = cache.get_record("application", application_id)
+            if app_d is None:
+                raise NotFound(message_zh="本地缓存中没有该申请", message_en="This application is not in the local cache")
+            app = Application.model_validate(app_d)
+            st = cache.get_record("student", app.student_id)
+            pos = cache.get_record("position", app.position_id)
+            if st is None or pos is None:
+                raise NotFound(message_zh="本地缓存缺少该申请的学生或岗位，请同步",
+                               message_en="The student or position of this application is not cached; sync")
+            emp = cache.get_record("employer", int(pos["employer_id"])) or {
+                "id": pos["employer_id"], "name": "", "type": "", "region": "", "certifying_committee": ""}
+            dept = cache.get_record("department", app.department_id)
+            integrity = [IntegrityEntry.model_validate(d) for d in cache.records("integrity", student_id=app.student_id)]
+            followups = [FollowUp.model_validate(d) for d in cache.records("followup", application_id=application_id)]
+            withdrawals = [Withdrawal.model_validate(d)
+                           for d in cache.records("withdrawal", application_id=application_id)]
+            local, message = self.local_state("application", application_id)
+        followups.sort(key=lambda x: (x.date, x.id), reverse=True)
+        integrity.sort(key=lambda x: (x.date, x.id), reverse=True)
+        return ApplicationDetail(
+            application=app,
+            student=Student.model_validate(st),
+            position=Position.model_validate(pos),
+            employer=Employer.model_validate(emp),
+            department_name=str(dept["name"]) if dept else "",
+            integrity=integrity,
+            followups=followups,
+            withdrawals=withdrawals,
+            local_state=local,
+            local_message=message if local != LocalState.PENDING else None,
+        )
+
+    # -------------------------------------------------------- local state --
+
+    def local_state(self, rtype: str, rid: int) -> tuple[LocalState | None, str | None]:
+        """A record's outbox state (None: synced) and the server's message about it."""
+        st = self.cache.outbox.local_state(rtype, rid)
+        return (None, None) if st is None else (LocalState(st.state), st.message(self.lang))
+
+    def dismiss_local(self, application_id: int, rtype: str = "application") -> int:
+        """Clear a shown conflict/rejection for a record (the entry stays as history)."""
+        return self.cache.outbox.dismiss(rtype, application_id)
+
+    # ------------------------------------------------------------ changes --
+
+    async def queue(self, build: Callable[[], Sequence[Mutation]]) -> list[MutationOutcome]:
+        """The one way to make a change. ``build`` (run in a thread, inside the
+        write transaction: the records it reads are those it is based on)
+        returns the outbox entries; they and their optimistic records are
+        written in that one transaction, then pushed (see :meth:`_settle`).
+        Refuses for a read-only account; a DomainError from ``build`` writes
+        nothing."""
+        self.require_writable()
+
+        def write() -> list[int]:
+            with self.cache.write() as c:
+                return [self.cache.outbox.add_in(c, m) for m in build()]
+
+        seqs = await asyncio.to_thread(write)
+        if seqs:
+            self._settle(await self.engine.push())
+        return await asyncio.to_thread(lambda: [self._outcome(s) for s in seqs])
+
+    def _settle(self, report: PushReport) -> None:
+        """The push policy: an expired sign-in raises ``Unauthorised``;
+        offline or a server error leaves the entries pending and says why in
+        the sync message; a push that went through clears it."""
+        if report.stopped is None:
+            if report.sent:
+                self._last_message = None
+            return
+        self._last_message = report.stopped.message(self.lang)
+        if isinstance(report.stopped, Unauthorised):
+            raise report.stopped
+
+    def _outcome(self, seq: int) -> MutationOutcome:
+        entry = self.cache.outbox.entry(seq)
+        assert entry is not None
+        results = []
+        for it in entry.items:
+            if it.state == "pending":
+                results.append(MutationResult(True, queued=True, record_id=it.rid))
+            elif it.state == "ok":
+                results.append(MutationResult(True, record_id=it.rid))
+            else:
+                msg = it.message_en if self.lang == "en" else it.message_zh
+                results.append(MutationResult(False, record_id=it.rid, code=it.code or it.state, message=msg))
+        return MutationOutcome(seq, results)
+
+    # --------------------------------------------------------------- sync --
+
+    def sync_status(self) -> SyncStatus:
+        counts = self.cache.outbox.local_counts()
+        last = self.cache.get_meta("last_synced")
+        eng = self.engine
+        return SyncStatus(
+            online=bool(eng.online),
+            syncing=eng.syncing,
+            done=eng.done,
+            total=eng.total,
+            pending=counts["pending"],
+            conflicts=counts["conflict"],
+            rejected=counts["rejected"],
+            last_synced=dt.datetime.fromisoformat(last) if last else None,
+            first_sync=self.cache.cursor == 0 or self.cache.view_stale,
+            message=self._last_message,
+        )
+
+    async def sync(self, progress: ProgressFn | None = None) -> SyncStatus:
+        """Push the outbox, pull what changed. Offline is not an error here: the
+        status says ``online=False`` and why. A rejected token raises ``Unauthorised``."""
+        self._last_message = None
+        try:
+            pushed, _ = await self.engine.sync(progress)
+            self._settle(pushed)
+        except Unauthorised:
+            raise
+        except ApiError as err:  # offline, a server error
+            self._last_message = err.message(self.lang)
+        return await asyncio.to_thread(self.sync_status)
+
+    def forget_results(self) -> None:
+        """Drop the remembered lists (benchmarks: time a query, not a lookup)."""
+        self.lists.forget_results()
+
+    async def close(self) -> None:
+        await self.api.aclose()
+        self.cache.close()
