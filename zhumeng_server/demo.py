@@ -25,11 +25,11 @@ from sqlalchemy import Boolean, Connection, Engine, Integer, String, Table, Text
 from zhumeng_server import models as m
 from zhumeng_server.auth import demo_password_hash
 from zhumeng_server.core import SEQ_KEY
-from zhumeng_server.wire import mask_id_number
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain import eligibility as el
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.status import Status
+from zhumeng_tui.domain.students import mask_id_number
 
 DEMO_PASSWORD = "zhumeng-demo"
 #: Bump when the generator's output changes: embedded demo databases are regenerated.

@@ -52,8 +52,15 @@ from zhumeng_tui.api_client.schemas import (
 from zhumeng_tui.cache.store import Cache, Mutation, MutationItem, cache_path
 from zhumeng_tui.cache.sync import ProgressFn, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
-from zhumeng_tui.domain.eligibility import CHECK_LABELS, CHECK_MISSING, CheckId, CheckResult, review_gate
+from zhumeng_tui.domain.eligibility import (
+    CHECK_MISSING,
+    CheckId,
+    CheckResult,
+    gate_refusal,
+    review_gate,
+)
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.permissions import check_not_provincial
 from zhumeng_tui.domain.search import search_terms
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check_transition
 from zhumeng_tui.services import (
@@ -576,22 +583,17 @@ class LocalServices:
             if role == Role.DEPARTMENT and self.me.department_id is not None and dept_id != self.me.department_id:
                 refused.append(Refusal(aid, "out_of_scope", self.t("不属于本院系", "Not in your department")))
                 continue
-            if out_prov and role in (Role.UNIVERSITY, Role.DEPARTMENT):
-                refused.append(Refusal(aid, "provincial_review", self.t(
-                    "省外高校学生由省级团委审核，本校只读",
-                    "Out-of-province student: reviewed by the provincial committee; read-only here")))
-                continue
             try:
+                check_not_provincial(role, bool(out_prov))
                 check_transition(status, action, role, reason if reason is not None else "-")
             except DomainError as err:
                 refused.append(Refusal(aid, err.code, err.message(self.lang)))
                 continue
             by_check = dict(zip(CheckId, results, strict=True))
             failed, warns = review_gate(action, by_check, role)
-            if failed:
-                labels = ("、" if self.lang == "zh" else ", ").join(self.t(*CHECK_LABELS[c]) for c in failed)
-                refused.append(Refusal(aid, "check_failed", self.t(
-                    f"资格审核未通过：{labels}", f"Eligibility checks failed: {labels}")))
+            refusal = gate_refusal(failed, [])
+            if refusal is not None:
+                refused.append(Refusal(aid, refusal.code, refusal.message(self.lang)))
                 continue
             for c in warns:
                 warnings.setdefault(c, []).append(aid)
@@ -619,9 +621,9 @@ class LocalServices:
         for aid, r in refused.items():
             results[aid] = ItemResult(aid, False, code=r.code, message=r.message)
         for aid, checks in not_acked.items():
-            labels = ", ".join(self.t(*CHECK_LABELS[c]) for c in checks)
-            results[aid] = ItemResult(aid, False, code="warning_not_acknowledged", message=self.t(
-                f"须先确认提示：{labels}", f"Acknowledge these warnings first: {labels}"))
+            refusal = gate_refusal([], checks)
+            assert refusal is not None
+            results[aid] = ItemResult(aid, False, code=refusal.code, message=refusal.message(self.lang))
         if send:
             ack_list = sorted(acked, key=lambda c: list(CheckId).index(c))
             outcomes = await self._queue_review(send, action, reason, ack_list)

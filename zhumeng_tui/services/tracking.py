@@ -44,6 +44,7 @@ from zhumeng_tui.domain.interns import (
     DeadlineView,
     InternFacts,
     InternFlag,
+    check_any_change,
     check_followup,
     check_integrity_entry,
     check_nomination,
@@ -53,6 +54,7 @@ from zhumeng_tui.domain.interns import (
     followup_due,
     intern_flags,
 )
+from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 from zhumeng_tui.domain.search import search_terms
 from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role, Status
 from zhumeng_tui.domain.withdrawal import (
@@ -612,22 +614,13 @@ class TrackingFacade:
 
     def _check_not_provincial(self, student_id: int) -> None:
         """Out-of-province students are the provincial committee's: read-only here."""
-        if Role(self.me.role) == Role.PROVINCE:
-            return
         student = self.cache.get_record("student", student_id) or {}
-        if student.get("out_of_province"):
-            raise DomainError(
-                "provincial_review",
-                "省外高校学生，由省级团委负责，本校只读",
-                "Out-of-province student: handled by the provincial committee; read-only here",
-            )
+        check_not_provincial(self.me.role, bool(student.get("out_of_province")))
 
     def check_filing(self, application_id: int) -> None:
         app = self._application(application_id)
         self._check_not_provincial(app.student_id)
-        _require_role(
-            self.me, {Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE}, "申请放弃岗位", "file a withdrawal"
-        )
+        check_role(self.me.role, Change.FILE_WITHDRAWAL)
         check_filing(app.status, self._has_open_withdrawal(application_id))
 
     def check_withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> None:
@@ -692,9 +685,7 @@ class TrackingFacade:
         self, application_id: int, date: dt.date, channel: str, staff: str, note: str
     ) -> MutationResult:
         app = await asyncio.to_thread(self._application, application_id)
-        _require_role(
-            self.me, {Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE}, "添加跟踪记录", "add follow-ups"
-        )
+        check_role(self.me.role, Change.ADD_FOLLOWUP)
         check_followup(app.status, date, channel, staff, note, self.today())
         await asyncio.to_thread(self._check_not_provincial, app.student_id)
         body = {
@@ -719,11 +710,8 @@ class TrackingFacade:
 
     async def set_tracking(self, ids: list[int], update: TrackingUpdate) -> list[MutationResult]:
         fields = update.model_dump(exclude_none=True, mode="json")
-        if not fields:
-            raise DomainError("nothing_to_change", "没有要修改的内容", "Nothing to change")
-        _require_role(
-            self.me, {Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE}, "修改跟踪信息", "update tracking"
-        )
+        check_any_change(fields)
+        check_role(self.me.role, Change.SET_TRACKING)
         apps = await asyncio.to_thread(lambda: [self._application(i) for i in ids])
         today = self.today()
         refused: dict[int, MutationResult] = {}
@@ -842,7 +830,7 @@ class TrackingFacade:
         note: str,
         application_id: int | None = None,
     ) -> MutationResult:
-        _require_role(self.me, {Role.UNIVERSITY, Role.PROVINCE}, "添加诚信档案记录", "add integrity entries")
+        check_role(self.me.role, Change.ADD_INTEGRITY)
         check_integrity_entry(kind, date, note, self.today())
         await asyncio.to_thread(self._check_not_provincial, student_id)
         student = Student.model_validate(await asyncio.to_thread(self._record, "student", student_id))
@@ -869,9 +857,7 @@ class TrackingFacade:
         return await self._queue(m, temp_for="integrity")
 
     async def nominate_excellent(self, application_id: int, note: str) -> MutationResult:
-        _require_role(
-            self.me, {Role.UNIVERSITY, Role.PROVINCE}, "推荐优秀实习生", "nominate excellent interns"
-        )
+        check_role(self.me.role, Change.NOMINATE_EXCELLENT)
         app = await asyncio.to_thread(self._application, application_id)
         await asyncio.to_thread(self._check_not_provincial, app.student_id)
         check_nomination(app.status, app.excellent_nominated, note)
@@ -887,11 +873,6 @@ class TrackingFacade:
             if_match=app.version,
         )
         return await self._queue(m)
-
-
-def _require_role(me: Any, roles: set[Role], zh: str, en: str) -> None:
-    if Role(me.role) not in roles:
-        raise DomainError("role_not_allowed", f"当前账号无权{zh}", f"Your account may not {en}")
 
 
 def _at(d: dt.date) -> dt.datetime:
