@@ -10,14 +10,11 @@ from fastapi.responses import Response
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx, check_version
-from zhumeng_server.errors import ApiError, not_found
+from zhumeng_server.errors import ApiError
 from zhumeng_server.review import apply_action, history_event, plan_action, save_with_checks
 from zhumeng_server.routes.common import (
-    APP,
     ERRORS,
     MAX_ID,
-    POSITION,
-    STUDENT,
     Id,
     State,
     User,
@@ -25,6 +22,7 @@ from zhumeng_server.routes.common import (
     WriteRecord,
     get_scoped,
     read_scoped,
+    record_not_found,
 )
 from zhumeng_server.wire import to_wire
 from zhumeng_tui.api_client import schemas as s
@@ -38,14 +36,14 @@ router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 @router.get("/applications/{id}", response_model=s.Application, summary="One application")
 def get_application(id: Id, user: User, st: State) -> Response:
-    return read_scoped(st, user, m.Application, id, APP)
+    return read_scoped(st, user, m.Application, id)
 
 
 @router.post("/applications/{id}/actions", response_model=s.Application,
              summary="Review action on one application (confirm/approve/reject/return/...)")
 def application_action(id: Id, body: s.ActionRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
-        app = get_scoped(tx.session, tx.user, m.Application, id, APP)
+        app = get_scoped(tx.session, tx.user, m.Application, id)
         write.check_version(app)
         new = plan_action(tx, app, body.action, body.reason, body.acknowledge)
         apply_action(tx, app, body.action, new, body.reason, body.acknowledge)
@@ -75,7 +73,7 @@ def application_batch(body: s.BatchRequest, write: Write) -> Response:
                 try:
                     found = apps.get(item.id)
                     if found is None or not user.sees(found.university_id, found.department_id):
-                        raise not_found(*APP)
+                        raise record_not_found(m.Application)
                     app = found
                     check_version(item.version, app)
                     new = plan_action(tx, app, item.action, item.reason, item.acknowledge)
@@ -103,8 +101,8 @@ class ApplicationCreate(s.Strict):
 def create_application(body: ApplicationCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.CREATE_APPLICATION)
-        student = get_scoped(tx.session, tx.user, m.Student, body.student_id, STUDENT)
-        get_scoped(tx.session, tx.user, m.Position, body.position_id, POSITION)
+        student = get_scoped(tx.session, tx.user, m.Student, body.student_id)
+        get_scoped(tx.session, tx.user, m.Position, body.position_id)
         student_id = int(student.id or 0)
         check_live_limit(a.status for a in tx.apps_of(student_id))
         app = m.Application(

@@ -83,28 +83,35 @@ def json_response(model: BaseModel, status: int = 200) -> Response:
 
 # ----------------------------------------------------------- scoped reads ----
 
-#: What a record is, for "not found" messages.
-APP = ("申请", "application")
-WITHDRAWAL = ("放弃岗位申请", "withdrawal request")
-STUDENT = ("学生", "student")
-POSITION = ("岗位", "position")
-FOLLOWUP = ("跟踪记录", "follow-up")
+#: What a record is, for "not found" answers.
+_WHAT: dict[type, tuple[str, str]] = {
+    m.Application: ("申请", "application"),
+    m.Withdrawal: ("放弃岗位申请", "withdrawal request"),
+    m.Student: ("学生", "student"),
+    m.Position: ("岗位", "position"),
+    m.Employer: ("用人单位", "employer"),
+    m.FollowUp: ("跟踪记录", "follow-up"),
+}
 
 
-def get_scoped(session: Session, user: Principal, model: type[T], rid: int, what: tuple[str, str]) -> T:
+def record_not_found(model: type) -> ApiError:
+    return not_found(*_WHAT[model])
+
+
+def get_scoped(session: Session, user: Principal, model: type[T], rid: int) -> T:
     """The row, or 404 when it does not exist or the caller may not see it."""
     if not (0 < rid <= MAX_ID):
-        raise not_found(*what)
+        raise record_not_found(model)
     row = session.get(model, rid)
     if row is None or not user.sees(*scope_of(row)):
-        raise not_found(*what)
+        raise record_not_found(model)
     return row
 
 
-def read_scoped(st: ServerState, user: Principal, model: type, rid: int, what: tuple[str, str]) -> Response:
+def read_scoped(st: ServerState, user: Principal, model: type, rid: int) -> Response:
     """``GET /<records>/{id}``: the record as its wire model."""
     with Session(st.engine) as session:
-        return json_response(to_wire(get_scoped(session, user, model, rid, what)))
+        return json_response(to_wire(get_scoped(session, user, model, rid)))
 
 
 # ------------------------------------------------------------------ writes ----
@@ -149,3 +156,17 @@ def record_writer(
 Write = Annotated[Writer, Depends(writer)]
 #: A write that changes an existing record (If-Match).
 WriteRecord = Annotated[Writer, Depends(record_writer)]
+
+
+def delete_record(write: Writer, model: type[T], rid: int, action: str, check: Callable[[Tx, T], None]) -> Response:
+    """``DELETE /<records>/{id}`` (If-Match): once ``check`` lets it go, the
+    record is deleted and its change-feed entry becomes a tombstone."""
+
+    def work(tx: Tx) -> tuple[int, None]:
+        row = get_scoped(tx.session, tx.user, model, rid)
+        check(tx, row)
+        write.check_version(row)
+        tx.tombstone(row, action)
+        return 204, None
+
+    return write.run(None, work)

@@ -13,16 +13,14 @@ from sqlmodel import col
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx
-from zhumeng_server.errors import not_found
 from zhumeng_server.routes.common import (
     ERRORS,
-    MAX_ID,
-    POSITION,
     Id,
     State,
     User,
     Write,
     WriteRecord,
+    delete_record,
     get_scoped,
     read_scoped,
 )
@@ -37,7 +35,7 @@ router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 @router.get("/positions/{id}", response_model=s.Position, summary="One position")
 def get_position(id: Id, user: User, st: State) -> Response:
-    return read_scoped(st, user, m.Position, id, POSITION)
+    return read_scoped(st, user, m.Position, id)
 
 
 class PositionCreate(s.Strict):
@@ -56,8 +54,7 @@ class PositionCreate(s.Strict):
 def create_position(body: PositionCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.CREATE_POSITION)
-        if not (0 < body.employer_id <= MAX_ID) or (emp := tx.session.get(m.Employer, body.employer_id)) is None:
-            raise not_found("用人单位", "employer")
+        emp = get_scoped(tx.session, tx.user, m.Employer, body.employer_id)
         check_position_dates(body.start_date, body.end_date)
         p = m.Position(employer_id=body.employer_id, title=body.title, region=emp.region, type=emp.type,
                        quota=body.quota, start_date=body.start_date, end_date=body.end_date,
@@ -71,15 +68,11 @@ def create_position(body: PositionCreate, write: Write) -> Response:
 @router.delete("/positions/{id}", status_code=204, response_class=Response,
                summary="Delete a position without applications (province role)")
 def delete_position(id: Id, write: WriteRecord) -> Response:
-    def work(tx: Tx) -> tuple[int, Any]:
+    def check(tx: Tx, p: m.Position) -> None:
         check_role(tx.user.role, Change.DELETE_POSITION)
-        p = get_scoped(tx.session, tx.user, m.Position, id, POSITION)
-        write.check_version(p)
-        used = tx.session.scalars(select(col(m.Application.id)).where(m.Application.position_id == id)).first()  # type: ignore[arg-type]
+        used = tx.session.scalars(select(col(m.Application.id)).where(m.Application.position_id == p.id)).first()  # type: ignore[arg-type]
         if used is not None:
             raise DomainError("has_applications", "该岗位已有申请，不能删除",
                               "The position has applications and cannot be deleted")
-        tx.tombstone(p, "position.delete")
-        return 204, None
 
-    return write.run(None, work)
+    return delete_record(write, m.Position, id, "position.delete", check)

@@ -15,15 +15,13 @@ from zhumeng_server.core import Tx
 from zhumeng_server.errors import ApiError
 from zhumeng_server.review import add_history, add_integrity_entry, save_with_checks
 from zhumeng_server.routes.common import (
-    APP,
     ERRORS,
-    FOLLOWUP,
-    STUDENT,
     Id,
     State,
     User,
     Write,
     WriteRecord,
+    delete_record,
     get_scoped,
     read_scoped,
 )
@@ -45,7 +43,7 @@ router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 def _intern(tx: Tx, application_id: int, change: Change) -> m.Application:
     """The application a tracking change is about, once the account may make it."""
     check_role(tx.user.role, change)
-    app = get_scoped(tx.session, tx.user, m.Application, application_id, APP)
+    app = get_scoped(tx.session, tx.user, m.Application, application_id)
     student = tx.session.get(m.Student, app.student_id)
     assert student is not None
     check_not_provincial(tx.user.role, student.out_of_province)
@@ -112,7 +110,7 @@ def application_excellent(id: Id, body: s.ExcellentRequest, write: WriteRecord) 
 
 @router.get("/followups/{id}", response_model=s.FollowUp, summary="One follow-up")
 def get_followup(id: Id, user: User, st: State) -> Response:
-    return read_scoped(st, user, m.FollowUp, id, FOLLOWUP)
+    return read_scoped(st, user, m.FollowUp, id)
 
 
 @router.post("/followups", response_model=s.FollowUp, status_code=201, summary="Add a follow-up")
@@ -134,15 +132,11 @@ def create_followup(body: s.FollowUpCreate, write: Write) -> Response:
 @router.delete("/followups/{id}", status_code=204, response_class=Response,
                summary="Delete one's own follow-up (a tombstone in the change feed)")
 def delete_followup(id: Id, write: WriteRecord) -> Response:
-    def work(tx: Tx) -> tuple[int, Any]:
-        f = get_scoped(tx.session, tx.user, m.FollowUp, id, FOLLOWUP)
+    def check(tx: Tx, f: m.FollowUp) -> None:
         if f.created_by != tx.user.username:
             raise ApiError(403, "not_author", "只能删除自己添加的跟踪记录", "You can delete only your own follow-ups")
-        write.check_version(f)
-        tx.tombstone(f, "followup.delete")
-        return 204, None
 
-    return write.run(None, work)
+    return delete_record(write, m.FollowUp, id, "followup.delete", check)
 
 
 @router.post("/integrity", response_model=s.IntegrityEntry, status_code=201,
@@ -150,10 +144,10 @@ def delete_followup(id: Id, write: WriteRecord) -> Response:
 def create_integrity(body: s.IntegrityCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.ADD_INTEGRITY)
-        student = get_scoped(tx.session, tx.user, m.Student, body.student_id, STUDENT)
+        student = get_scoped(tx.session, tx.user, m.Student, body.student_id)
         check_not_provincial(tx.user.role, student.out_of_province)
         if body.application_id is not None:
-            app = get_scoped(tx.session, tx.user, m.Application, body.application_id, APP)
+            app = get_scoped(tx.session, tx.user, m.Application, body.application_id)
             if app.student_id != student.id:
                 raise ApiError(422, "application_mismatch", "该申请不属于此学生",
                                "The application belongs to another student",

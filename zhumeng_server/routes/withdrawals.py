@@ -10,9 +10,7 @@ from fastapi.responses import Response
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx
 from zhumeng_server.routes.common import (
-    APP,
     ERRORS,
-    WITHDRAWAL,
     Id,
     State,
     User,
@@ -31,14 +29,14 @@ router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 @router.get("/withdrawals/{id}", response_model=s.Withdrawal, summary="One withdrawal request")
 def get_withdrawal(id: Id, user: User, st: State) -> Response:
-    return read_scoped(st, user, m.Withdrawal, id, WITHDRAWAL)
+    return read_scoped(st, user, m.Withdrawal, id)
 
 
 @router.post("/withdrawals", response_model=s.Withdrawal, status_code=201,
              summary="File a withdrawal request for an approved internship")
 def create_withdrawal(body: s.WithdrawalCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
-        app = get_scoped(tx.session, tx.user, m.Application, body.application_id, APP)
+        app = get_scoped(tx.session, tx.user, m.Application, body.application_id)
         return 201, to_wire(file_withdrawal(tx, app))
 
     return write.run(body, work)
@@ -48,7 +46,7 @@ def create_withdrawal(body: s.WithdrawalCreate, write: Write) -> Response:
              summary="Record the next step of a withdrawal request (or cancel it)")
 def withdrawal_step(id: Id, body: s.WithdrawalStepRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
-        w = get_scoped(tx.session, tx.user, m.Withdrawal, id, WITHDRAWAL)
+        w = get_scoped(tx.session, tx.user, m.Withdrawal, id)
         write.check_version(w)
         record_step(tx, w, body)
         return 200, to_wire(w)

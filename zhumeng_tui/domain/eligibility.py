@@ -177,10 +177,15 @@ def check_position_dates(start: dt.date, end: dt.date) -> None:
         raise err
 
 
+def live_count(statuses: Iterable[Status | str]) -> int:
+    """How many of these applications are live (count toward the limit of three)."""
+    return sum(1 for st in statuses if st in LIVE_STATUSES)  # a StrEnum equals its value
+
+
 def check_live_limit(statuses: Iterable[Status | str]) -> None:
     """A student holds at most three live applications: refuse another one
     (``statuses``: those of the student's applications so far)."""
-    live = sum(1 for st in statuses if Status(st) in LIVE_STATUSES)
+    live = live_count(statuses)
     if live >= MAX_LIVE_APPLICATIONS:
         raise DomainError(
             "live_limit_exceeded",
@@ -279,7 +284,7 @@ def _check_report_form(s: StudentFacts, p: PositionFacts, f: ReportForm | None) 
 
 
 def _check_live_limit(this_status: Status, others: Iterable[OtherApplication]) -> CheckOutcome:
-    live = sum(1 for o in others if o.status in LIVE_STATUSES) + (1 if this_status in LIVE_STATUSES else 0)
+    live = live_count([this_status, *(o.status for o in others)])
     if live > MAX_LIVE_APPLICATIONS:
         return CheckOutcome(
             CheckId.LIVE_LIMIT,
