@@ -21,7 +21,7 @@ from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
-from zhumeng_tui.domain.status import Action, Role, Status, check_transition
+from zhumeng_tui.domain.status import Action, Role, check_transition
 from zhumeng_tui.domain.withdrawal import (
     OPEN_STATES,
     Step,
@@ -82,16 +82,15 @@ def withdrawal_step(tx: Tx, w: m.Withdrawal, req: s.WithdrawalStepRequest) -> No
     record = s.WithdrawalStepRecord(
         step=req.step, date=req.date, text=req.text, name=req.name, by=tx.user.username, at=tx.now
     ).model_dump(mode="json")
-    if req.step == Step.SUBMIT:
-        # Validate the application move first: nothing changes if it is refused.
-        check_transition(app.status, Action.WITHDRAW, Role.SYSTEM)
+    # Validate the application move first: nothing changes if it is refused.
+    withdrawn = check_transition(app.status, Action.WITHDRAW, Role.SYSTEM) if req.step == Step.SUBMIT else None
     w.steps = [*(w.steps or []), record]
     w.state = new_state.value
     if req.step == Step.STAMP:
         assert req.date is not None
         deadline = calendar(session).withdrawal_deadline(req.date)
         w.deadline, w.deadline_approximate = deadline.due, deadline.approximate
-    if req.step == Step.SUBMIT:
+    if withdrawn is not None:
         assert req.date is not None
         if w.deadline is None:  # stamped before deadlines existed: compute now
             stamp = facts.stamp_date or req.date
@@ -99,7 +98,7 @@ def withdrawal_step(tx: Tx, w: m.Withdrawal, req: s.WithdrawalStepRequest) -> No
             w.deadline, w.deadline_approximate = deadline.due, deadline.approximate
         w.submitted_late = req.date > w.deadline
         before = app.status
-        app.status = Status.WITHDRAWN.value
+        app.status = withdrawn.value
         add_history(tx, app, Action.WITHDRAW.value, before, app.status, f"放弃岗位申请#{w.id}")
         position = session.get(m.Position, app.position_id)
         title = position.title if position else ""
