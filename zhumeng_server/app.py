@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine
 
 from zhumeng_server import errors
-from zhumeng_server.api import public, router
 from zhumeng_server.core import ServerState, ensure_settings
 from zhumeng_server.db import make_engine
+from zhumeng_server.routes import ROUTERS
 from zhumeng_tui.api_client.schemas import ErrorBody
 
 MAX_BODY = 10 * 1024 * 1024
@@ -34,7 +34,7 @@ def create_app(
     app = FastAPI(
         title="zhumeng central API",
         version="1",
-        description="Reference central API of the 逐梦计划 internship platform (see DESIGN.md).",
+        description="Reference central API of the 逐梦计划 internship platform.",
     )
     state = ServerState(engine=engine or make_engine(database_url), secret=secret, demo=demo)
     ensure_settings(state.engine)
@@ -53,6 +53,6 @@ def create_app(
                                message_en="Request body too large (limit 10 MB)"))
         return await call_next(request)
 
-    app.include_router(public)
-    app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

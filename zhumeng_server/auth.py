@@ -83,10 +83,6 @@ class Principal:
     def read_only(self) -> bool:
         return self.role == Role.VIEWER
 
-    @property
-    def campus(self) -> bool:
-        return self.role in (Role.UNIVERSITY, Role.DEPARTMENT)
-
     def sees(self, university_id: int | None, department_id: int | None) -> bool:
         """May this account see a record with this scope (None = everyone)?"""
         role = self.scope_role

@@ -20,13 +20,17 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
 from zhumeng_server import db
 from zhumeng_server import models as m
 
 EXIT_USAGE = 2
+
+
+class _Refused(Exception):
+    """The command cannot run; the message says why (and what to do)."""
 
 
 def _fail(msg: str) -> int:
@@ -63,21 +67,41 @@ def _url(args: argparse.Namespace) -> str | None:
     return getattr(args, "sub_database_url", None) or args.database_url or os.environ.get("ZHUMENG_DATABASE_URL")
 
 
+def _required_url(args: argparse.Namespace, missing: str) -> str:
+    url = _url(args)
+    if not url:
+        raise _Refused(missing)
+    return url
+
+
+def _migrated_engine(url: str) -> Engine:
+    """The database at ``url``, refused unless its schema is the current one."""
+    engine = db.make_engine(url)
+    try:
+        db.check_schema(engine)
+    except db.SchemaError as e:
+        raise _Refused(f"database schema is {e}; run: zhumeng-server migrate --database-url {url}") from None
+    except Exception as e:
+        raise _Refused(f"cannot open the database: {e}") from None
+    return engine
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "migrate":
-        return cmd_migrate(args)
-    if args.command == "create-user":
-        return cmd_create_user(args)
-    if args.demo:
-        return cmd_demo(args)
-    return cmd_serve(args)
+    try:
+        if args.command == "migrate":
+            return cmd_migrate(args)
+        if args.command == "create-user":
+            return cmd_create_user(args)
+        if args.demo:
+            return cmd_demo(args)
+        return cmd_serve(args)
+    except _Refused as e:
+        return _fail(str(e))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    url = _url(args)
-    if not url:
-        return _fail("migrate needs --database-url (or ZHUMENG_DATABASE_URL)")
+    url = _required_url(args, "migrate needs --database-url (or ZHUMENG_DATABASE_URL)")
     engine = db.make_engine(url)
     before = db.current_revision(engine)
     db.upgrade(engine)
@@ -90,14 +114,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from zhumeng_server.core import ServerState, Tx
     from zhumeng_tui.domain.status import Role
 
-    url = _url(args)
-    if not url:
-        return _fail("create-user needs --database-url (or ZHUMENG_DATABASE_URL)")
-    engine = db.make_engine(url)
-    try:
-        db.check_schema(engine)
-    except db.SchemaError as e:
-        return _fail(f"database schema is {e}; run: zhumeng-server migrate --database-url {url}")
+    url = _required_url(args, "create-user needs --database-url (or ZHUMENG_DATABASE_URL)")
+    engine = _migrated_engine(url)
     if args.role in ("university", "department", "viewer") and not args.university:
         return _fail(f"--university is required for role {args.role}")
     if args.role == "department" and not args.department:
@@ -139,19 +157,11 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    url = _url(args)
-    if not url:
-        return _fail("no database: pass --database-url URL or set ZHUMENG_DATABASE_URL (or use --demo)")
+    url = _required_url(args, "no database: pass --database-url URL or set ZHUMENG_DATABASE_URL (or use --demo)")
     secret = os.environ.get("ZHUMENG_SECRET", "")
     if not secret.strip():
         return _fail("ZHUMENG_SECRET is empty: set it to a long random string (it peppers token hashes)")
-    engine = db.make_engine(url)
-    try:
-        db.check_schema(engine)
-    except db.SchemaError as e:
-        return _fail(f"database schema is {e}; run: zhumeng-server migrate --database-url {url}")
-    except Exception as e:
-        return _fail(f"cannot open the database: {e}")
+    engine = _migrated_engine(url)
     from zhumeng_server.app import create_app
 
     return _run(create_app(url, secret, engine=engine), args.host, args.port)

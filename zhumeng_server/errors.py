@@ -30,6 +30,8 @@ DOMAIN_STATUS: dict[str, int] = {
     "withdrawal_already_open": 409,
     "live_limit_exceeded": 409,
     "not_an_intern": 409,
+    "not_on_duty": 409,
+    "not_completed": 409,
     "already_nominated": 409,
     "withdrawal_required": 409,
     "has_applications": 409,
@@ -60,8 +62,8 @@ class ApiError(Exception):
         )
 
     @classmethod
-    def from_domain(cls, err: DomainError) -> ApiError:
-        return cls(DOMAIN_STATUS.get(err.code, 422), err.code, err.message_zh, err.message_en)
+    def from_domain(cls, err: DomainError, *, fields: list[FieldError] | None = None) -> ApiError:
+        return cls(DOMAIN_STATUS.get(err.code, 422), err.code, err.message_zh, err.message_en, fields=fields)
 
     def response(self) -> JSONResponse:
         return error_response(self.status, self.body)

@@ -1,6 +1,6 @@
 """Database tables of the reference server (SQLModel).
 
-Every record of DESIGN.md section 2 has a table; lists and nested objects are
+Every record the API serves has a table; lists and nested objects are
 JSON columns. Each record row carries ``version`` (bumped on each change) and
 ``seq`` (the server-wide change sequence of its last change). ``change_log``
 holds one row per record with its wire JSON pre-serialised: the change feed

@@ -10,19 +10,13 @@ from sqlmodel import SQLModel
 from zhumeng_server import models as m
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.calendar import YearData
+from zhumeng_tui.domain.students import mask_id_number
 
 UTC = dt.UTC
 
 
 def aware(ts: dt.datetime) -> dt.datetime:
     return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def mask_id_number(id_number: str) -> str:
-    """5101**********1234: first four and last four digits shown."""
-    if len(id_number) <= 8:
-        return "*" * len(id_number)
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
 TYPE_OF: dict[type[SQLModel], str] = {

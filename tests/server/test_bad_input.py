@@ -67,18 +67,24 @@ async def test_malformed_and_wrong_types(api: Api, app: FastAPI) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "code"),
     [
-        {"application_id": 1, "date": "2026-03-01", "channel": "电话", "staff": "x", "note": "n" * 2001},
-        {"application_id": 1, "date": "2026-13-01", "channel": "电话", "staff": "x", "note": "n"},
-        {"application_id": 1, "date": "2026-03-01", "channel": "飞鸽", "staff": "x", "note": "n"},
-        {"application_id": "one", "date": "2026-03-01", "channel": "电话", "staff": "x", "note": "n"},
-        {"application_id": 1, "date": "2026-03-01", "channel": "电话", "staff": "", "note": "n"},
+        ({"application_id": 1, "date": "2026-03-01", "channel": "电话", "staff": "x", "note": "n" * 2001},
+         "too_long"),
+        ({"application_id": 1, "date": "2026-13-01", "channel": "电话", "staff": "x", "note": "n"},
+         "validation_error"),
+        ({"application_id": 1, "date": "2026-03-01", "channel": "飞鸽", "staff": "x", "note": "n"}, "bad_channel"),
+        ({"application_id": "one", "date": "2026-03-01", "channel": "电话", "staff": "x", "note": "n"},
+         "validation_error"),
+        ({"application_id": 1, "date": "2026-03-01", "channel": "电话", "staff": "", "note": "n"}, "staff_required"),
+        ({"application_id": 1, "date": "2026-03-01", "channel": "电话", "staff": "x", "note": " "}, "note_required"),
     ],
 )
-async def test_followup_bad_fields(api: Api, app: FastAPI, body: dict[str, Any]) -> None:
+async def test_followup_bad_fields(api: Api, app: FastAPI, body: dict[str, Any], code: str) -> None:
+    """Malformed fields are a validation error; a field a follow-up rule
+    refuses answers with that rule's code."""
     fp = fingerprint(app)
-    assert_error(await api.write("demo-univ", "POST", "/followups", body), 422, "validation_error")
+    assert_error(await api.write("demo-univ", "POST", "/followups", body), 422, code)
     assert fingerprint(app) == fp
 
 
@@ -124,7 +130,7 @@ async def test_future_dates_refused(api: Api, app: FastAPI) -> None:
     assert_error(r, 422, "date_in_future")
     r = await api.write("demo-univ", "POST", "/integrity", {"student_id": a["student_id"], "kind": "other",
                                                             "date": "2026-01-01", "note": "  "})
-    assert_error(r, 422, "note_required")
+    assert_error(r, 422, "reason_required")
     assert fingerprint(app) == fp
 
 

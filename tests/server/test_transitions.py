@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
 
 from tests.server.conftest import Api, pick
+from zhumeng_server import models as m
 from zhumeng_tui.domain.eligibility import GATED_ACTIONS
 from zhumeng_tui.domain.status import TRANSITIONS, Action, Role, Status
 
@@ -216,6 +219,22 @@ async def test_tracking_only_for_interns(api: Api) -> None:
     r = await api.write("demo-dept", "POST", f"/applications/{b['id']}/excellent", {"note": "x"},
                         version=b["version"])
     assert r.status_code == 403
+
+
+async def test_responsible_staff_is_of_the_same_university(api: Api, app: FastAPI) -> None:
+    with Session(app.state.server.engine) as session:
+        session.add(m.University(id=2, name="另一所大学", code="51002"))
+        session.flush()
+        session.add(m.StaffAccount(username="other-univ", display_name="外校老师", role="university",
+                                   university_id=2, password_hash="-"))
+        session.commit()
+    a = pick(await api.records("demo-univ", "application"), status="on_duty")
+    r = await api.write("demo-univ", "PATCH", f"/applications/{a['id']}/tracking",
+                        {"responsible_staff": "other-univ"}, version=a["version"])
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_staff"
+    r = await api.write("demo-univ", "PATCH", f"/applications/{a['id']}/tracking",
+                        {"responsible_staff": "demo-univ2"}, version=a["version"])
+    assert r.status_code == 200 and r.json()["responsible_staff"] == "demo-univ2"
 
 
 async def test_checks_of_siblings_recomputed(api: Api) -> None:

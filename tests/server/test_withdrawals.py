@@ -75,7 +75,7 @@ async def test_2027_deadline_is_approximate(api: Api, app: FastAPI) -> None:
     w = (await step(api, "demo-univ", w, step="stamp", date="2027-01-08", name="王")).json()
     assert w["deadline"] == "2027-01-13" and w["deadline_approximate"] is True
     # An administrator imports 2027: the open request's deadline is recomputed.
-    r = await api.write("demo-univ", "PUT", "/calendar/2027", {"holidays": ["2027-01-11"], "workdays": []})
+    r = await api.write("demo-province", "PUT", "/calendar/2027", {"holidays": ["2027-01-11"], "workdays": []})
     assert r.status_code == 200, r.text
     w2 = (await api.get("demo-univ", f"/withdrawals/{w['id']}")).json()
     assert w2["deadline"] == "2027-01-14" and w2["deadline_approximate"] is False

@@ -8,10 +8,12 @@ Dates are ISO strings on the wire (``YYYY-MM-DD``), timestamps ISO 8601 UTC.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from zhumeng_tui.domain import interns
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.status import Action, Role, Status
@@ -27,7 +29,22 @@ Name = Annotated[str, StringConstraints(max_length=50)]
 EMPLOYER_TYPES = ("机关", "企业", "金融机构", "科研院所", "社会服务机构", "基层")
 HARDSHIP_CATEGORIES = ("none", "脱贫家庭", "零就业家庭", "残疾", "特殊困难")
 SERVICE_NEEDS = ("就业指导", "创业指导", "技能培训")
-FOLLOWUP_CHANNELS = ("电话", "走访", "微信", "其他")
+FOLLOWUP_CHANNELS = interns.FOLLOWUP_CHANNELS
+
+
+def ruled(check: Callable[[Any], object], kind: type = str) -> BeforeValidator:
+    """A request field checked by a domain rule before its wire constraints:
+    a value of type ``kind`` the rule refuses raises the rule's
+    ``DomainError`` (the server answers with its code), the same refusal the
+    client gets from the rule before it sends. Other values are left to the
+    field's type."""
+
+    def run(value: Any) -> Any:
+        if isinstance(value, kind):
+            check(value)
+        return value
+
+    return BeforeValidator(run)
 
 
 class Strict(BaseModel):
@@ -175,7 +192,7 @@ class Application(Record):
     #: Warnings acknowledged at the last review step.
     acknowledged: list[CheckId] = Field(default_factory=list)
     reason: str | None = None  # the last reject/return reason
-    # Internship tracking (DESIGN 3.1 after approval; issue 5).
+    # Internship tracking (after approval).
     on_duty_date: dt.date | None = None
     completed_date: dt.date | None = None
     insurance_recorded: bool = False
@@ -360,15 +377,23 @@ class TrackingUpdate(Strict):
 
     insurance_recorded: bool | None = None
     appraisal_copy_received: dt.date | None = None
-    employer_score: Annotated[int, Field(ge=0, le=100)] | None = None
-    student_score: Annotated[int, Field(ge=0, le=100)] | None = None
-    responsible_staff: Annotated[str, StringConstraints(max_length=64)] | None = None
+    employer_score: Annotated[
+        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.EMPLOYER_SCORE), int)
+    ] | None = None
+    student_score: Annotated[
+        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.STUDENT_SCORE), int)
+    ] | None = None
+    responsible_staff: Annotated[
+        str, StringConstraints(max_length=interns.MAX_STAFF_USERNAME), ruled(interns.check_responsible_staff)
+    ] | None = None
 
 
 class ExcellentRequest(Strict):
     """``POST /applications/{id}/excellent`` — nominate a completed intern."""
 
-    note: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    note: Annotated[
+        str, StringConstraints(min_length=1, max_length=interns.MAX_NOMINATION_NOTE), ruled(interns.check_nomination_note)
+    ]
 
 
 class WithdrawalCreate(Strict):
@@ -391,9 +416,13 @@ class FollowUpCreate(Strict):
 
     application_id: int
     date: dt.date
-    channel: Literal["电话", "走访", "微信", "其他"]
-    staff: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    channel: Annotated[
+        str,
+        ruled(interns.check_followup_channel),
+        WithJsonSchema({"enum": list(FOLLOWUP_CHANNELS), "type": "string"}),
+    ]
+    staff: Annotated[str, StringConstraints(min_length=1, max_length=interns.MAX_NAME), ruled(interns.check_followup_staff)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=interns.MAX_NOTE), ruled(interns.check_followup_note)]
 
 
 class IntegrityCreate(Strict):
@@ -401,9 +430,9 @@ class IntegrityCreate(Strict):
 
     student_id: int
     application_id: int | None = None
-    kind: IntegrityKind
+    kind: Annotated[IntegrityKind, ruled(interns.integrity_kind, object)]
     date: dt.date
-    note: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=interns.MAX_NOTE), ruled(interns.check_integrity_note)]
 
 
 class CalendarYearImport(Strict):

@@ -13,7 +13,6 @@ from the server on its next open (pending outbox entries are kept).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from pydantic_core import to_json
 
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.students import mask_id_number
 
 SCHEMA_VERSION = 6
 
@@ -75,19 +75,6 @@ DERIVED: dict[str, Callable[[Data], Data]] = {
     "application": _app_derived,
     "student": _student_derived,
 }
-
-
-_ID_FULL = re.compile(r"^(\d{4})\d{10}(\d{3}[\dXx])$")
-
-
-def mask_id_number(value: str | None) -> str | None:
-    """Never store a full 身份证号: mask anything that looks unmasked."""
-    if value is None:
-        return None
-    m = _ID_FULL.match(value)
-    if m:
-        return f"{m.group(1)}**********{m.group(2)}"
-    return value
 
 
 MIRROR: dict[str, list[Col]] = {
@@ -198,7 +185,8 @@ def _scalar(v: Any) -> Any:
 def transform(rtype: str, data: Data) -> Data:
     """Cache-side cleanup before a record is stored (ID numbers masked)."""
     if rtype == "student" and "id_number_masked" in data:
-        data["id_number_masked"] = mask_id_number(data.get("id_number_masked"))
+        if isinstance(data["id_number_masked"], str):
+            data["id_number_masked"] = mask_id_number(data["id_number_masked"])
         data.pop("id_number", None)
     return data
 

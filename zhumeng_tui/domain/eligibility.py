@@ -1,4 +1,4 @@
-"""Eligibility checks (资格审核, DESIGN.md 3.2).
+"""Eligibility checks (资格审核).
 
 ``evaluate`` computes every check for one application from plain facts. A
 ``fail`` blocks approval; a ``warn`` needs an explicit, recorded acknowledgement.
@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.inputs import check_in_range
 from zhumeng_tui.domain.status import INTERNSHIP_STATUSES, LIVE_STATUSES, Action, Role, Status
 
 MAX_LIVE_APPLICATIONS = 3
@@ -109,6 +111,19 @@ class ReportForm:
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
+    @classmethod
+    def from_wire(cls, form: Mapping[str, Any] | None) -> ReportForm | None:
+        """From the wire record's ``report_form`` (ISO dates); None when not filed."""
+        if form is None:
+            return None
+
+        def day(key: str) -> dt.date | None:
+            value = form.get(key)
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(form.get("student_name"), form.get("student_no"), form.get("employer_name"),
+                   form.get("position_title"), day("start_date"), day("end_date"))
+
 
 @dataclass(frozen=True)
 class OtherApplication:
@@ -151,6 +166,32 @@ def position_length_error(start: dt.date, end: dt.date) -> DomainError | None:
             f"The internship lasts {days} days; at most {MAX_POSITION_MONTHS} months are allowed",
         )
     return None
+
+
+def check_position_dates(start: dt.date, end: dt.date) -> None:
+    """A new position's dates: within the known years, 30 days <= length <= 6 months."""
+    check_in_range(start, ("开始日期", "start date"))
+    check_in_range(end, ("结束日期", "end date"))
+    err = position_length_error(start, end)
+    if err is not None:
+        raise err
+
+
+def live_count(statuses: Iterable[Status | str]) -> int:
+    """How many of these applications are live (count toward the limit of three)."""
+    return sum(1 for st in statuses if st in LIVE_STATUSES)  # a StrEnum equals its value
+
+
+def check_live_limit(statuses: Iterable[Status | str]) -> None:
+    """A student holds at most three live applications: refuse another one
+    (``statuses``: those of the student's applications so far)."""
+    live = live_count(statuses)
+    if live >= MAX_LIVE_APPLICATIONS:
+        raise DomainError(
+            "live_limit_exceeded",
+            f"该学生已有{live}个在投申请，最多{MAX_LIVE_APPLICATIONS}个",
+            f"The student already has {live} live applications; at most {MAX_LIVE_APPLICATIONS} are allowed",
+        )
 
 
 def _ok(check: CheckId) -> CheckOutcome:
@@ -243,7 +284,7 @@ def _check_report_form(s: StudentFacts, p: PositionFacts, f: ReportForm | None) 
 
 
 def _check_live_limit(this_status: Status, others: Iterable[OtherApplication]) -> CheckOutcome:
-    live = sum(1 for o in others if o.status in LIVE_STATUSES) + (1 if this_status in LIVE_STATUSES else 0)
+    live = live_count([this_status, *(o.status for o in others)])
     if live > MAX_LIVE_APPLICATIONS:
         return CheckOutcome(
             CheckId.LIVE_LIMIT,
@@ -338,3 +379,21 @@ def review_gate(
     ]
     warns = [CheckId(c) for c, r in results.items() if CheckResult(r) == CheckResult.WARN]
     return failed, warns
+
+
+def gate_refusal(failed: Collection[CheckId], unacknowledged: Collection[CheckId]) -> DomainError | None:
+    """Why a gated review action is refused (``review_gate``'s failing checks
+    first, then warnings not acknowledged); None when it may go ahead."""
+    if failed:
+        return DomainError(
+            "check_failed",
+            "资格审核未通过：" + "、".join(CHECK_LABELS[c][0] for c in failed),
+            "Eligibility checks failed: " + ", ".join(CHECK_LABELS[c][1] for c in failed),
+        )
+    if unacknowledged:
+        return DomainError(
+            "warning_not_acknowledged",
+            "须先确认提示：" + "、".join(CHECK_LABELS[c][0] for c in unacknowledged),
+            "Acknowledge these warnings first: " + ", ".join(CHECK_LABELS[c][1] for c in unacknowledged),
+        )
+    return None

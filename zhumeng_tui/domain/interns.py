@@ -1,6 +1,6 @@
-"""Internship tracking rules (issue 5): intern flags, the withdrawal deadline
-display, and the checks for tracking input (follow-ups, scores, nominations,
-staff integrity entries).
+"""Internship tracking rules: intern flags, the withdrawal deadline display,
+and the checks for tracking input (follow-ups, tracking fields, appraisal,
+nominations, staff integrity entries).
 
 Pure: dates and fields in, flags / errors out. Every flag and note comes with a
 (Chinese, English) label pair; pick one with ``lang`` or the i18n layer.
@@ -9,14 +9,15 @@ Pure: dates and fields in, flags / errors out. Every flag and note comes with a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.inputs import check_not_future, check_text
 from zhumeng_tui.domain.integrity import IntegrityKind
-from zhumeng_tui.domain.status import Status
+from zhumeng_tui.domain.status import COMPLETED_STATUSES, INTERN_STATUSES, Status
 
 #: An approved intern not on duty this many days after the start date is flagged.
 NOT_ON_DUTY_AFTER_DAYS = 3
@@ -35,6 +36,7 @@ FOLLOWUP_CHANNEL_LABELS: dict[str, tuple[str, str]] = {
 MAX_NOTE = 2000
 MAX_NAME = 50
 MAX_NOMINATION_NOTE = 500
+MAX_STAFF_USERNAME = 64
 
 
 class InternFlag(StrEnum):
@@ -135,7 +137,7 @@ def days_done(f: InternFacts, today: dt.date) -> tuple[int, int]:
     """(days done, days in total) of the internship; both dates inclusive."""
     total = max((f.end_date - f.start_date).days + 1, 0)
     status = Status(f.status)
-    if status in (Status.COMPLETED, Status.APPRAISED):
+    if status in COMPLETED_STATUSES:
         end = min(f.completed_date or f.end_date, f.end_date)
         return max(min((end - f.start_date).days + 1, total), 0), total
     if status != Status.ON_DUTY:
@@ -252,44 +254,43 @@ def _err(code: str, zh: str, en: str) -> DomainError:
     return DomainError(code, zh, en)
 
 
-def _no_future(what: tuple[str, str], d: dt.date, today: dt.date) -> None:
-    if d > today:
-        raise _err(
-            "date_in_future",
-            f"{what[0]}（{d}）不能晚于今天（{today}）",
-            f"The {what[1]} ({d}) cannot be after today ({today})",
-        )
+def _check_intern(status: Status | str, zh: str, en: str) -> Status:
+    st = Status(status)
+    if st not in INTERN_STATUSES:
+        raise _err("not_an_intern", zh, en)
+    return st
 
 
-def check_followup(
-    status: Status | str, date: dt.date | None, channel: str, staff: str, note: str, today: dt.date
-) -> None:
-    """A follow-up (跟踪记录) for an intern."""
-    if Status(status) not in (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED):
-        raise _err(
-            "not_an_intern",
-            "只能为已审核通过的实习生添加跟踪记录",
-            "Follow-ups can only be added for approved interns",
-        )
-    if date is None:
-        raise _err("date_required", "请填写跟踪日期", "Enter the date of the follow-up")
-    _no_future(("跟踪日期", "follow-up date"), date, today)
+def check_followup_channel(channel: str) -> None:
     if channel not in FOLLOWUP_CHANNELS:
         raise _err(
             "bad_channel",
             "跟踪方式须为：" + "、".join(FOLLOWUP_CHANNELS),
             "The channel must be one of: phone, visit, WeChat, other",
         )
-    if not staff.strip():
-        raise _err("staff_required", "请填写跟踪人员", "Enter the staff member who followed up")
-    if len(staff) > MAX_NAME:
-        raise _err("too_long", f"跟踪人员超过{MAX_NAME}个字符", f"Staff is longer than {MAX_NAME} characters")
-    if not note.strip():
-        raise _err("note_required", "请填写跟踪情况", "Enter a note on the follow-up")
-    if len(note) > MAX_NOTE:
-        raise _err(
-            "too_long", f"跟踪情况超过{MAX_NOTE}个字符", f"The note is longer than {MAX_NOTE} characters"
-        )
+
+
+def check_followup_staff(staff: str) -> None:
+    check_text(staff, MAX_NAME, ("跟踪人员", "staff member"),
+               _err("staff_required", "请填写跟踪人员", "Enter the staff member who followed up"))
+
+
+def check_followup_note(note: str) -> None:
+    check_text(note, MAX_NOTE, ("跟踪情况", "note"),
+               _err("note_required", "请填写跟踪情况", "Enter a note on the follow-up"))
+
+
+def check_followup(
+    status: Status | str, date: dt.date | None, channel: str, staff: str, note: str, today: dt.date
+) -> None:
+    """A follow-up (跟踪记录) for an intern."""
+    _check_intern(status, "只能为已审核通过的实习生添加跟踪记录", "Follow-ups can only be added for approved interns")
+    if date is None:
+        raise _err("date_required", "请填写跟踪日期", "Enter the date of the follow-up")
+    check_not_future(date, today, ("跟踪日期", "follow-up date"))
+    check_followup_channel(channel)
+    check_followup_staff(staff)
+    check_followup_note(note)
 
 
 def check_score(score: int | None, who: tuple[str, str]) -> None:
@@ -320,6 +321,17 @@ EMPLOYER_SCORE = ("单位评价", "employer's evaluation")
 STUDENT_SCORE = ("学生评价", "student's evaluation")
 
 
+def check_responsible_staff(name: str) -> None:
+    """The username of the staff member responsible for an intern ('' clears it)."""
+    check_text(name, MAX_STAFF_USERNAME, ("负责人", "responsible staff name"))
+
+
+def check_any_change(fields: Collection[str]) -> None:
+    """An update names at least one field."""
+    if not fields:
+        raise _err("nothing_to_change", "没有要修改的内容", "Nothing to change")
+
+
 def check_tracking(
     status: Status | str,
     today: dt.date,
@@ -331,13 +343,9 @@ def check_tracking(
     responsible_staff: str | None = None,
 ) -> None:
     """Tracking fields being set on one intern (only the given ones)."""
-    st = Status(status)
-    if st not in (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED):
-        raise _err(
-            "not_an_intern",
-            "只能为已审核通过的实习生记录跟踪信息",
-            "Tracking fields can only be set for approved interns",
-        )
+    st = _check_intern(
+        status, "只能为已审核通过的实习生记录跟踪信息", "Tracking fields can only be set for approved interns"
+    )
     if insurance_recorded and st == Status.APPROVED:
         raise _err(
             "not_on_duty",
@@ -345,15 +353,15 @@ def check_tracking(
             "The intern is not on duty yet; insurance cannot be recorded",
         )
     if appraisal_copy_received is not None:
-        if st not in (Status.COMPLETED, Status.APPRAISED):
+        if st not in COMPLETED_STATUSES:
             raise _err(
                 "not_completed",
                 "实习完成后才能登记鉴定表",
                 "The appraisal copy can only be recorded after the internship is completed",
             )
-        _no_future(("鉴定表收到日期", "appraisal copy date"), appraisal_copy_received, today)
+        check_not_future(appraisal_copy_received, today, ("鉴定表收到日期", "appraisal copy date"))
     if employer_score is not None or student_score is not None:
-        if st not in (Status.COMPLETED, Status.APPRAISED):
+        if st not in COMPLETED_STATUSES:
             raise _err(
                 "not_completed",
                 "实习完成后才能登记评价",
@@ -361,13 +369,37 @@ def check_tracking(
             )
         check_score(employer_score, EMPLOYER_SCORE)
         check_score(student_score, STUDENT_SCORE)
-    if responsible_staff is not None and len(responsible_staff) > 64:
-        raise _err("too_long", "负责人超过64个字符", "The responsible staff name is too long")
+    if responsible_staff is not None:
+        check_responsible_staff(responsible_staff)
+
+
+def check_appraisal_ready(
+    appraisal_copy_received: dt.date | None, employer_score: int | None, student_score: int | None
+) -> None:
+    """Appraisal (鉴定) needs the appraisal copy and both evaluations recorded."""
+    missing = [
+        (zh, en) for zh, en, v in (
+            ("鉴定表收到日期", "appraisal copy received", appraisal_copy_received),
+            (EMPLOYER_SCORE[0], EMPLOYER_SCORE[1], employer_score),
+            (STUDENT_SCORE[0], STUDENT_SCORE[1], student_score),
+        ) if v is None
+    ]
+    if missing:
+        raise _err(
+            "appraisal_incomplete",
+            "鉴定前须录入：" + "、".join(z for z, _ in missing),
+            "Before appraisal record: " + ", ".join(e for _, e in missing),
+        )
+
+
+def check_nomination_note(note: str) -> None:
+    check_text(note, MAX_NOMINATION_NOTE, ("推荐理由", "note"),
+               _err("note_required", "请填写推荐理由", "Enter a note for the nomination"))
 
 
 def check_nomination(status: Status | str, already: bool, note: str) -> None:
     """Nominating an intern as excellent (优秀实习生)."""
-    if Status(status) not in (Status.COMPLETED, Status.APPRAISED):
+    if Status(status) not in COMPLETED_STATUSES:
         raise _err(
             "not_completed",
             "只能推荐已完成实习的学生",
@@ -375,36 +407,33 @@ def check_nomination(status: Status | str, already: bool, note: str) -> None:
         )
     if already:
         raise _err("already_nominated", "该实习生已被推荐", "This intern is already nominated")
-    if not note.strip():
-        raise _err("note_required", "请填写推荐理由", "Enter a note for the nomination")
-    if len(note) > MAX_NOMINATION_NOTE:
-        raise _err(
-            "too_long",
-            f"推荐理由超过{MAX_NOMINATION_NOTE}个字符",
-            f"The note is longer than {MAX_NOMINATION_NOTE} characters",
-        )
+    check_nomination_note(note)
 
 
 #: Kinds staff may add by hand (WITHDREW is written automatically on submit,
 #: EXCELLENT via a nomination; staff may still add them as corrections).
 STAFF_KINDS: tuple[IntegrityKind, ...] = tuple(IntegrityKind)
+_KINDS = frozenset(k.value for k in IntegrityKind)
+
+
+def integrity_kind(kind: object) -> IntegrityKind:
+    """The kind of a staff integrity entry, or ``bad_kind``."""
+    if isinstance(kind, str) and kind in _KINDS:
+        return IntegrityKind(kind)
+    raise _err("bad_kind", f"未知记录类型：{kind}", f"Unknown kind: {kind}")
+
+
+def check_integrity_note(note: str) -> None:
+    check_text(note, MAX_NOTE, ("原因", "reason"), _err("reason_required", "请填写原因", "Enter a reason"))
 
 
 def check_integrity_entry(kind: IntegrityKind | str, date: dt.date | None, note: str, today: dt.date) -> None:
     """A staff integrity entry: a kind, a date not in the future, and a reason."""
-    try:
-        IntegrityKind(kind)
-    except ValueError:
-        raise _err("bad_kind", f"未知记录类型：{kind}", f"Unknown kind: {kind}") from None
+    integrity_kind(kind)
     if date is None:
         raise _err("date_required", "请填写日期", "Enter the date")
-    _no_future(("记录日期", "entry date"), date, today)
-    if not note.strip():
-        raise _err("reason_required", "请填写原因", "Enter a reason")
-    if len(note) > MAX_NOTE:
-        raise _err(
-            "too_long", f"原因超过{MAX_NOTE}个字符", f"The reason is longer than {MAX_NOTE} characters"
-        )
+    check_not_future(date, today, ("记录日期", "entry date"))
+    check_integrity_note(note)
 
 
 def parse_date(text: str, what: tuple[str, str] = ("日期", "date")) -> dt.date:

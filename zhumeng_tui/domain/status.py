@@ -1,4 +1,4 @@
-"""Application statuses and the moves between them (DESIGN.md 3.1).
+"""Application statuses and the moves between them.
 
 The transitions are data (``TRANSITIONS``); ``check_transition`` is the one
 function that validates a move. Both the server and the client call it, so the
@@ -119,8 +119,27 @@ INTERNSHIP_STATUSES: frozenset[Status] = frozenset({Status.APPROVED, Status.ON_D
 INTERN_STATUSES: frozenset[Status] = frozenset(
     {Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED}
 )
+#: Statuses of an internship that is over (nominations, appraisal input).
+COMPLETED_STATUSES: frozenset[Status] = frozenset({Status.COMPLETED, Status.APPRAISED})
 #: Review actions a campus account may send (single and batch endpoints).
 REVIEW_ACTIONS: frozenset[Action] = frozenset({Action.CONFIRM, Action.APPROVE, Action.REJECT, Action.RETURN})
+
+
+#: Moves the platform makes (the employer selects, the student resubmits, the
+#: employer reports on duty / complete, the appraisal is filed): a province
+#: account makes them on the platform's behalf.
+PLATFORM_ACTIONS: frozenset[Action] = frozenset(
+    {Action.SELECT, Action.RESUBMIT, Action.ON_DUTY, Action.COMPLETE, Action.APPRAISE}
+)
+
+
+def acting_role(role: Role | str, action: Action | str) -> Role:
+    """The role a move is checked as: the platform's for a province account
+    making a platform move, else the account's own."""
+    role = Role(role)
+    if role == Role.PROVINCE and action in PLATFORM_ACTIONS:
+        return Role.SYSTEM
+    return role
 
 
 def find_transition(status: Status, action: Action) -> Transition | None:

@@ -1,4 +1,4 @@
-"""Withdrawal requests (放弃岗位, DESIGN.md 3.3).
+"""Withdrawal requests (放弃岗位).
 
 Steps, each needing the one before: statement received -> counsellor signature
 -> university stamp -> submitted to the employer. ``check_step`` is the one
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.inputs import check_in_range, check_not_future, check_text
 from zhumeng_tui.domain.status import Role, Status
 
 MAX_TEXT = 2000
@@ -173,19 +174,16 @@ def check_step(
             f"“{zh}”须由{who}账号记录",
             f"'{en}' must be recorded by a {who_en} account",
         )
+    date_what = (f"“{zh}”的日期", f"date of '{en}'")
+    if data.date is not None:
+        check_in_range(data.date, date_what)
     if step == Step.CANCEL:
-        if not (data.text and data.text.strip()):
-            raise _err("reason_required", "撤销申请须填写原因", "A reason is required to cancel")
-        _check_len("text", data.text, MAX_TEXT)
+        check_text(data.text or "", MAX_TEXT, ("撤销原因", "reason"),
+                   _err("reason_required", "撤销申请须填写原因", "A reason is required to cancel"))
         return target
     if data.date is None:
         raise _err("date_required", f"请填写“{zh}”的日期", f"Enter the date of '{en}'")
-    if data.date > today:
-        raise _err(
-            "date_in_future",
-            f"“{zh}”的日期（{data.date}）不能晚于今天（{today}）",
-            f"The date of '{en}' ({data.date}) cannot be after today ({today})",
-        )
+    check_not_future(data.date, today, date_what)
     previous = {
         Step.COUNSELLOR: (facts.statement_date, STEP_LABELS[Step.STATEMENT]),
         Step.STAMP: (facts.counsellor_date, STEP_LABELS[Step.COUNSELLOR]),
@@ -199,21 +197,11 @@ def check_step(
             f"The date of '{en}' ({data.date}) cannot be before '{p_en}' ({p_date})",
         )
     if step == Step.STATEMENT:
-        if not (data.text and data.text.strip()):
-            raise _err("text_required", "请填写书面说明内容", "Enter the text of the written statement")
-        _check_len("text", data.text, MAX_TEXT)
+        check_text(data.text or "", MAX_TEXT, ("书面说明", "statement"),
+                   _err("text_required", "请填写书面说明内容", "Enter the text of the written statement"))
     if step in (Step.COUNSELLOR, Step.STAMP):
-        if not (data.name and data.name.strip()):
-            what = ("辅导员姓名", "the counsellor's name") if step == Step.COUNSELLOR else ("盖章确认人", "who confirmed the stamp")
-            raise _err("name_required", f"请填写{what[0]}", f"Enter {what[1]}")
-        _check_len("name", data.name, MAX_NAME)
+        zh_name, en_name = ("辅导员姓名", "counsellor's name") if step == Step.COUNSELLOR else (
+            "盖章确认人", "name of who confirmed the stamp")
+        check_text(data.name or "", MAX_NAME, (zh_name, en_name),
+                   _err("name_required", f"请填写{zh_name}", f"Enter the {en_name}"))
     return target
-
-
-def _check_len(field: str, value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise _err(
-            "too_long",
-            f"{field} 超过 {limit} 个字符",
-            f"{field} is longer than {limit} characters",
-        )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,21 +120,6 @@ class ServicesCore:
     def require_writable(self) -> None:
         if self.role == Role.VIEWER:
             raise ReadOnly()
-
-    def require_role(self, roles: Collection[Role], zh: str, en: str) -> None:
-        """Refuse (DomainError) unless this account has one of ``roles``; ``zh``/``en``: what it may not do."""
-        if self.role not in roles:
-            raise DomainError("role_not_allowed", f"当前账号无权{zh}", f"Your account may not {en}")
-
-    def provincial_refusal(self, out_of_province: bool) -> DomainError | None:
-        """Out-of-province students are the provincial committee's: read-only for the campus."""
-        if not out_of_province or self.role == Role.PROVINCE:
-            return None
-        return DomainError(
-            "provincial_review",
-            "省外高校学生由省级团委负责，本校只读",
-            "Out-of-province student: handled by the provincial committee; read-only here",
-        )
 
     # ------------------------------------------------------------ records --
 

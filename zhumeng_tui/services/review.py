@@ -16,8 +16,9 @@ import asyncio
 from zhumeng_tui.api_client.schemas import ActionRequest, BatchItem, BatchRequest
 from zhumeng_tui.cache import applications as sql
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
-from zhumeng_tui.domain.eligibility import CHECK_LABELS, CHECK_MISSING, CheckId, review_gate
+from zhumeng_tui.domain.eligibility import CHECK_MISSING, CheckId, gate_refusal, review_gate
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.permissions import check_not_provincial
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check_transition
 from zhumeng_tui.services import (
     APPLICATION_COLUMNS,
@@ -134,16 +135,14 @@ class ReviewPart(ServicesCore):
         if role == Role.DEPARTMENT and self.me.department_id is not None and facts.department_id != self.me.department_id:
             return Refusal(aid, "out_of_scope", self.t("不属于本院系", "Not in your department"))
         try:
-            provincial = self.provincial_refusal(facts.out_of_province)
-            if provincial is not None:
-                raise provincial
+            check_not_provincial(role, facts.out_of_province)
             check_transition(facts.status, action, role, reason if reason is not None else "-")
         except DomainError as err:
             return Refusal(aid, err.code, err.message(self.lang))
         failed, warns = review_gate(action, facts.checks, role)
-        if failed:
-            labels = ("、" if self.lang == "zh" else ", ").join(self.t(*CHECK_LABELS[c]) for c in failed)
-            return Refusal(aid, "check_failed", self.t(f"资格审核未通过：{labels}", f"Eligibility checks failed: {labels}"))
+        refusal = gate_refusal(failed, [])
+        if refusal is not None:
+            return Refusal(aid, refusal.code, refusal.message(self.lang))
         return list(warns)
 
     def preview_review(self, ids: list[int], action: Action, reason: str | None = None) -> ReviewPreview:
@@ -185,9 +184,9 @@ class ReviewPart(ServicesCore):
                 for aid in aids:
                     not_acked.setdefault(aid, []).append(check)
         for aid, checks in not_acked.items():
-            labels = ", ".join(self.t(*CHECK_LABELS[c]) for c in checks)
-            results[aid] = ItemResult(aid, False, code="warning_not_acknowledged", message=self.t(
-                f"须先确认提示：{labels}", f"Acknowledge these warnings first: {labels}"))
+            refusal = gate_refusal([], checks)
+            assert refusal is not None
+            results[aid] = ItemResult(aid, False, code=refusal.code, message=refusal.message(self.lang))
         send = [i for i in preview.will_send if i not in not_acked]
         if send:
             ack_list = sorted(acked, key=list(CheckId).index)

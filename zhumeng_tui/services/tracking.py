@@ -37,6 +37,7 @@ from zhumeng_tui.domain.interns import (
     DeadlineView,
     InternFacts,
     InternFlag,
+    check_any_change,
     check_followup,
     check_integrity_entry,
     check_nomination,
@@ -46,6 +47,7 @@ from zhumeng_tui.domain.interns import (
     followup_due,
     intern_flags,
 )
+from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 from zhumeng_tui.domain.status import INTERN_STATUSES, Role, Status
 from zhumeng_tui.domain.withdrawal import (
     OPEN_STATES,
@@ -88,7 +90,6 @@ _LIST_STATES: dict[WithdrawalListState, frozenset[str]] = {
     WithdrawalListState.CANCELLED: frozenset({WithdrawalState.CANCELLED.value}),
 }
 #: Who may change an intern's tracking (follow-ups, fields, withdrawals).
-TRACKERS = frozenset({Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE})
 Row = tuple[Any, ...]
 
 
@@ -297,14 +298,12 @@ class TrackingPart(ServicesCore):
     def _check_student(self, student_id: int) -> None:
         """Refuse a change about an out-of-province student (the province's)."""
         student = self.cache.get_record("student", student_id) or {}
-        refusal = self.provincial_refusal(bool(student.get("out_of_province")))
-        if refusal is not None:
-            raise refusal
+        check_not_provincial(self.role, bool(student.get("out_of_province")))
 
     def check_filing(self, application_id: int) -> None:
         app = self._application(application_id)
         self._check_student(app.student_id)
-        self.require_role(TRACKERS, "申请放弃岗位", "file a withdrawal")
+        check_role(self.role, Change.FILE_WITHDRAWAL)
         has_open = any(Withdrawal.model_validate(r).state in OPEN_STATES
                        for r in self.cache.records("withdrawal", application_id=application_id))
         check_filing(app.status, has_open)
@@ -323,7 +322,7 @@ class TrackingPart(ServicesCore):
         self, application_id: int, date: dt.date, channel: str, staff: str, note: str
     ) -> MutationResult:
         app = await asyncio.to_thread(self._application, application_id)
-        self.require_role(TRACKERS, "添加跟踪记录", "add follow-ups")
+        check_role(self.role, Change.ADD_FOLLOWUP)
         check_followup(app.status, date, channel, staff, note, self.today())
         await asyncio.to_thread(self._check_student, app.student_id)
         body = {
@@ -342,9 +341,8 @@ class TrackingPart(ServicesCore):
         """The same tracking fields for several interns: every one is checked
         first and the refused ones are never queued (one of one raises)."""
         fields = update.model_dump(exclude_none=True, mode="json")
-        if not fields:
-            raise DomainError("nothing_to_change", "没有要修改的内容", "Nothing to change")
-        self.require_role(TRACKERS, "修改跟踪信息", "update tracking")
+        check_any_change(fields)
+        check_role(self.role, Change.SET_TRACKING)
         apps = await asyncio.to_thread(lambda: [self._application(i) for i in ids])
         today = self.today()
         refused: dict[int, MutationResult] = {}
@@ -428,7 +426,7 @@ class TrackingPart(ServicesCore):
         note: str,
         application_id: int | None = None,
     ) -> MutationResult:
-        self.require_role({Role.UNIVERSITY, Role.PROVINCE}, "添加诚信档案记录", "add integrity entries")
+        check_role(self.role, Change.ADD_INTEGRITY)
         check_integrity_entry(kind, date, note, self.today())
         await asyncio.to_thread(self._check_student, student_id)
         student = Student.model_validate(await asyncio.to_thread(self.require_record, "student", student_id))
@@ -447,7 +445,7 @@ class TrackingPart(ServicesCore):
             Mutation("record", "POST", "/integrity", body, [MutationItem("integrity", NEW_RECORD, local)]))
 
     async def nominate_excellent(self, application_id: int, note: str) -> MutationResult:
-        self.require_role({Role.UNIVERSITY, Role.PROVINCE}, "推荐优秀实习生", "nominate excellent interns")
+        check_role(self.role, Change.NOMINATE_EXCELLENT)
         app = await asyncio.to_thread(self._application, application_id)
         await asyncio.to_thread(self._check_student, app.student_id)
         check_nomination(app.status, app.excellent_nominated, note)

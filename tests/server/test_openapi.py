@@ -1,0 +1,60 @@
+"""The OpenAPI document describes the whole API: every operation, its id, and
+the write headers it needs; nothing in it points outside the repository."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+WRITE = ("Idempotency-Key",)
+CHANGE = ("Idempotency-Key", "If-Match")
+
+#: (method, path) -> (operation id, the headers of a write)
+OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("GET", "/api/v1/health"): ("health_api_v1_health_get", ()),
+    ("POST", "/api/v1/auth/token"): ("auth_token_api_v1_auth_token_post", ()),
+    ("DELETE", "/api/v1/auth/token"): ("auth_logout_api_v1_auth_token_delete", ()),
+    ("GET", "/api/v1/me"): ("me_api_v1_me_get", ()),
+    ("GET", "/api/v1/changes"): ("changes_api_v1_changes_get", ()),
+    ("GET", "/api/v1/applications/{id}"): ("get_application_api_v1_applications__id__get", ()),
+    ("POST", "/api/v1/applications/{id}/actions"): ("application_action_api_v1_applications__id__actions_post",
+                                                     CHANGE),
+    ("POST", "/api/v1/applications/actions:batch"): ("application_batch_api_v1_applications_actions_batch_post",
+                                                      WRITE),
+    ("POST", "/api/v1/applications"): ("create_application_api_v1_applications_post", WRITE),
+    ("PATCH", "/api/v1/applications/{id}/tracking"): ("application_tracking_api_v1_applications__id__tracking_patch",
+                                                       CHANGE),
+    ("POST", "/api/v1/applications/{id}/excellent"): (
+        "application_excellent_api_v1_applications__id__excellent_post", CHANGE),
+    ("GET", "/api/v1/followups/{id}"): ("get_followup_api_v1_followups__id__get", ()),
+    ("POST", "/api/v1/followups"): ("create_followup_api_v1_followups_post", WRITE),
+    ("DELETE", "/api/v1/followups/{id}"): ("delete_followup_api_v1_followups__id__delete", CHANGE),
+    ("POST", "/api/v1/integrity"): ("create_integrity_api_v1_integrity_post", WRITE),
+    ("GET", "/api/v1/withdrawals/{id}"): ("get_withdrawal_api_v1_withdrawals__id__get", ()),
+    ("POST", "/api/v1/withdrawals"): ("create_withdrawal_api_v1_withdrawals_post", WRITE),
+    ("POST", "/api/v1/withdrawals/{id}/steps"): ("withdrawal_step_api_v1_withdrawals__id__steps_post", CHANGE),
+    ("GET", "/api/v1/students/{id}"): ("get_student_api_v1_students__id__get", ()),
+    ("GET", "/api/v1/positions/{id}"): ("get_position_api_v1_positions__id__get", ()),
+    ("POST", "/api/v1/positions"): ("create_position_api_v1_positions_post", WRITE),
+    ("DELETE", "/api/v1/positions/{id}"): ("delete_position_api_v1_positions__id__delete", CHANGE),
+    ("GET", "/api/v1/calendar"): ("get_calendar_api_v1_calendar_get", ()),
+    ("PUT", "/api/v1/calendar/{year}"): ("put_calendar_api_v1_calendar__year__put", CHANGE),
+    ("POST", "/api/v1/admin/prune-tombstones"): ("admin_prune_api_v1_admin_prune_tombstones_post", ()),
+}
+
+
+def test_every_operation_with_its_id_and_write_headers(app: FastAPI) -> None:
+    doc = app.openapi()
+    found = {
+        (method.upper(), path): (
+            op["operationId"],
+            tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "header"),
+        )
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+    }
+    assert found == OPERATIONS
+
+
+def test_the_description_cites_nothing_outside_the_repository(app: FastAPI) -> None:
+    text = str(app.openapi())
+    assert "DESIGN" not in text and "issue " not in text.lower()

@@ -1,0 +1,172 @@
+"""What every router shares: the server state, the signed-in account, scoped
+reads, JSON answers and the idempotent write.
+
+A route that changes something takes ``write: Write`` (it brings the
+``Idempotency-Key`` header), or ``write: WriteRecord`` when it changes an
+existing record (also ``If-Match``: ``write.check_version(row)``); it puts its
+work in a function of the transaction and returns ``write.run(body, work)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from zhumeng_server import models as m
+from zhumeng_server.auth import Principal, token_hash
+from zhumeng_server.core import ServerState, Tx, check_if_match, request_hash, run_write
+from zhumeng_server.errors import ApiError, not_found
+from zhumeng_server.wire import aware, scope_of, to_wire
+from zhumeng_tui.api_client import schemas as s
+
+T = TypeVar("T")
+
+#: The largest id (a signed 64-bit integer): larger ones are not found.
+MAX_ID = 2**63 - 1
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Required on every write")]
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The record version a write is based on")
+]
+
+ERROR = {"model": s.ErrorResponse}
+#: The error answers of a route that needs a signed-in account.
+ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR for code in (401, 403, 404, 409, 422, 428)}
+
+bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/v1/auth/token")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def state_of(request: Request) -> ServerState:
+    st = request.app.state.server
+    assert isinstance(st, ServerState)
+    return st
+
+
+State = Annotated[ServerState, Depends(state_of)]
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(401, "unauthorized", "未登录或登录已失效，请重新登录",
+                    "Not signed in or the token is invalid; sign in again")
+
+
+def current_user(st: State, cred: Credentials) -> Principal:
+    """The account of the bearer token, or 401."""
+    if cred is None or not cred.credentials or len(cred.credentials) > 200:
+        raise _unauthorized()
+    with Session(st.engine) as session:
+        tok = session.get(m.AuthToken, token_hash(cred.credentials, st.secret))
+        if tok is None or aware(tok.expires_at) <= st.now():
+            raise _unauthorized()
+        staff = session.get(m.StaffAccount, tok.staff_id)
+        if staff is None or not staff.active:
+            raise _unauthorized()
+        return Principal.of(staff)
+
+
+User = Annotated[Principal, Depends(current_user)]
+
+
+def json_response(model: BaseModel, status: int = 200) -> Response:
+    """``model`` as the JSON answer (serialised once, without re-validation)."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+# ----------------------------------------------------------- scoped reads ----
+
+#: What a record is, for "not found" answers.
+_WHAT: dict[type, tuple[str, str]] = {
+    m.Application: ("申请", "application"),
+    m.Withdrawal: ("放弃岗位申请", "withdrawal request"),
+    m.Student: ("学生", "student"),
+    m.Position: ("岗位", "position"),
+    m.Employer: ("用人单位", "employer"),
+    m.FollowUp: ("跟踪记录", "follow-up"),
+}
+
+
+def record_not_found(model: type) -> ApiError:
+    return not_found(*_WHAT[model])
+
+
+def get_scoped(session: Session, user: Principal, model: type[T], rid: int) -> T:
+    """The row, or 404 when it does not exist or the caller may not see it."""
+    if not (0 < rid <= MAX_ID):
+        raise record_not_found(model)
+    row = session.get(model, rid)
+    if row is None or not user.sees(*scope_of(row)):
+        raise record_not_found(model)
+    return row
+
+
+def read_scoped(st: ServerState, user: Principal, model: type, rid: int) -> Response:
+    """``GET /<records>/{id}``: the record as its wire model."""
+    with Session(st.engine) as session:
+        return json_response(to_wire(get_scoped(session, user, model, rid)))
+
+
+# ------------------------------------------------------------------ writes ----
+
+Work = Callable[[Tx], tuple[int, BaseModel | None]]
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A write request: who asks, its ``Idempotency-Key`` and, for a change to
+    an existing record, its ``If-Match`` (the version the change is based on)."""
+
+    state: ServerState
+    user: Principal
+    request: Request
+    key: str | None
+    if_match: str | None = None
+
+    def run(self, body: Any, work: Work) -> Response:
+        """Run ``work`` in one transaction, at most once per key (a repeat gets
+        the first answer; the key with another body is refused)."""
+        fingerprint = request_hash(self.request.method, self.request.url.path, body)
+        return run_write(self.state, self.user, self.key, fingerprint, work)
+
+    def check_version(self, row: Any) -> None:
+        """428 without If-Match, 409 (with the current record) when ``row`` has
+        another version."""
+        check_if_match(self.if_match, row)
+
+
+def writer(request: Request, user: User, st: State, idempotency_key: IdemKey = None) -> Writer:
+    return Writer(st, user, request, idempotency_key)
+
+
+def record_writer(
+    request: Request, user: User, st: State, idempotency_key: IdemKey = None, if_match: IfMatch = None
+) -> Writer:
+    return Writer(st, user, request, idempotency_key, if_match)
+
+
+#: A write that creates records.
+Write = Annotated[Writer, Depends(writer)]
+#: A write that changes an existing record (If-Match).
+WriteRecord = Annotated[Writer, Depends(record_writer)]
+
+
+def delete_record(write: Writer, model: type[T], rid: int, action: str, check: Callable[[Tx, T], None]) -> Response:
+    """``DELETE /<records>/{id}`` (If-Match): once ``check`` lets it go, the
+    record is deleted and its change-feed entry becomes a tombstone."""
+
+    def work(tx: Tx) -> tuple[int, None]:
+        row = get_scoped(tx.session, tx.user, model, rid)
+        check(tx, row)
+        write.check_version(row)
+        tx.tombstone(row, action)
+        return 204, None
+
+    return write.run(None, work)

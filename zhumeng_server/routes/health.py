@@ -1,0 +1,14 @@
+"""``/health``: liveness, without signing in."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from zhumeng_tui.api_client import schemas as s
+
+router = APIRouter(prefix=s.API_PREFIX)
+
+
+@router.get("/health", summary="Liveness")
+def health() -> dict[str, str]:
+    return {"status": "ok"}

@@ -1,0 +1,73 @@
+"""Who may make which change, beyond the review moves (``status.TRANSITIONS``)
+and the withdrawal steps (``withdrawal.STEP_RULES``).
+
+The server refuses with these checks and the client checks the same before it
+queues a change, so a refusal reads the same on both sides.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.status import Role
+
+
+class Change(StrEnum):
+    """A kind of change a staff account asks for."""
+
+    FILE_WITHDRAWAL = "file_withdrawal"
+    ADD_FOLLOWUP = "add_followup"
+    SET_TRACKING = "set_tracking"
+    NOMINATE_EXCELLENT = "nominate_excellent"
+    ADD_INTEGRITY = "add_integrity"
+    CREATE_APPLICATION = "create_application"
+    CREATE_POSITION = "create_position"
+    DELETE_POSITION = "delete_position"
+    IMPORT_CALENDAR = "import_calendar"
+    PRUNE_TOMBSTONES = "prune_tombstones"
+
+
+#: Accounts of one campus (a university or one of its departments).
+CAMPUS_ROLES: frozenset[Role] = frozenset({Role.UNIVERSITY, Role.DEPARTMENT})
+_STAFF = frozenset({Role.UNIVERSITY, Role.DEPARTMENT, Role.PROVINCE})
+_UNIVERSITY = frozenset({Role.UNIVERSITY, Role.PROVINCE})
+#: Platform records (applications, positions) and data every university shares
+#: (the working-day calendar) are written by the province only.
+_PROVINCE = frozenset({Role.PROVINCE})
+
+#: change -> (roles that may make it, what it is: Chinese, English)
+CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
+    Change.FILE_WITHDRAWAL: (_STAFF, ("提交放弃岗位申请", "file withdrawal requests")),
+    Change.ADD_FOLLOWUP: (_STAFF, ("添加跟踪记录", "add follow-ups")),
+    Change.SET_TRACKING: (_STAFF, ("修改实习跟踪信息", "update internship tracking")),
+    Change.NOMINATE_EXCELLENT: (_UNIVERSITY, ("评选优秀实习生", "nominate excellent interns")),
+    Change.ADD_INTEGRITY: (_UNIVERSITY, ("添加诚信档案", "add integrity entries")),
+    Change.CREATE_APPLICATION: (_PROVINCE, ("创建申请", "create applications")),
+    Change.CREATE_POSITION: (_PROVINCE, ("发布岗位", "create positions")),
+    Change.DELETE_POSITION: (_PROVINCE, ("删除岗位", "delete positions")),
+    Change.IMPORT_CALENDAR: (_PROVINCE, ("导入工作日日历", "import the working-day calendar")),
+    Change.PRUNE_TOMBSTONES: (_PROVINCE, ("清理删除记录", "prune tombstones")),
+}
+
+
+def may(role: Role | str, change: Change) -> bool:
+    return Role(role) in CHANGE_RULES[change][0]
+
+
+def check_role(role: Role | str, change: Change) -> None:
+    """Refuse ``change`` for a role that may not make it."""
+    if not may(role, change):
+        zh, en = CHANGE_RULES[change][1]
+        raise DomainError("role_not_allowed", f"当前账号角色无权{zh}", f"Your role may not {en}")
+
+
+def check_not_provincial(role: Role | str, out_of_province: bool) -> None:
+    """Out-of-province students are reviewed by the provincial committee: a
+    campus account only reads their records."""
+    if out_of_province and Role(role) in CAMPUS_ROLES:
+        raise DomainError(
+            "provincial_review",
+            "省外高校学生由省级团委审核，本校只读",
+            "Out-of-province student: reviewed by the provincial committee; read-only here",
+        )
