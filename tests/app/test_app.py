@@ -537,7 +537,7 @@ async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_que
     """ctrl+r syncs; the screen on top (the detail) shows the server's change,
     and the queue under it shows it too when it is back on top."""
     from zhumeng_tui.domain.status import Action
-    from zhumeng_tui.services import connect as services_connect
+    from zhumeng_tui.services.local import connect as services_connect
 
     app = harness.app("demo-dept")
     async with app.run_test(size=SIZE) as pilot:

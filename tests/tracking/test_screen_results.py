@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Input, Select, Static
 from tests.tracking.conftest import (
     TODAY,
     Server,
-    core_of,
     in_province,
     make_app,
     open_list,
@@ -91,7 +90,7 @@ async def test_an_integrity_entry_from_the_form_reaches_the_archive(server: Serv
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.services is not None)
         everyone = await open_list(pilot, app, IntegrityScreen())
-        cache = core_of(app.services).cache  # type: ignore[arg-type]
+        cache = app.services.cache  # type: ignore[attr-defined]
         row = next(  # the campus may add entries for its in-province students only
             r for r in everyone._rows if not (cache.get_record("student", r.entry.student_id) or {}).get("out_of_province")
         )
