@@ -1,5 +1,5 @@
 """`make bench` / `python -m bench`: every registered benchmark, each figure
-beside its budget (DESIGN.md section 6), and a last line
+beside its budget (docs/architecture.md, Budgets), and a last line
 ``bench: N within budget, M over budget``.
 
     python -m bench [--students 50000] [--cache-rows 200000] [--dir .bench] [--only sync,queries] [--quick]

@@ -1,5 +1,5 @@
 """The benchmark registry: each bench function returns figures, each figure is
-printed beside its budget (DESIGN.md section 6).
+printed beside its budget (docs/architecture.md, Budgets).
 
 Add a benchmark from any module in ``bench/`` (``python -m bench`` imports
 them all)::

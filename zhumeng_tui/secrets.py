@@ -1,4 +1,4 @@
-"""Where the sign-in token lives (DESIGN.md section 7).
+"""Where the sign-in token lives.
 
 Lookup order: the ``ZHUMENG_TOKEN`` environment variable -> the OS keyring
 (each call in a daemon thread with a timeout: some backends hang without a

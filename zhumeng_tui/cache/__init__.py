@@ -1,4 +1,4 @@
 """The local SQLite cache: the mirror of the server's records, the outbox,
 the sync engine, and every SQL statement the client runs (see
-``docs/architecture-core.md``). Never imports Textual; only the services
+``docs/client-core.md``). Never imports Textual; only the services
 implementations use it."""

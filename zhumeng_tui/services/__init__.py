@@ -17,7 +17,7 @@ written; an expired sign-in raises ``Unauthorised`` once the change is queued.
 
 :class:`Services` is composed of one protocol per part (:class:`CoreServices`,
 :class:`ReviewServices`, :class:`TrackingServices`); a new part adds its
-protocol to the bases of :class:`Services` (see ``docs/architecture-core.md``).
+protocol to the bases of :class:`Services` (see ``docs/client-core.md``).
 """
 
 from __future__ import annotations
