@@ -1,12 +1,16 @@
 # Two commands for a newcomer: `make run` and `make test`. Both create .venv
 # and install the project (with its test extras) on first use.
+# `make test` runs everything: ruff, mypy, the import contracts and all tests.
+# `make test-fast` is the loop while developing (about a minute): ruff and the
+# tests not marked slow (no Pilot tests, snapshots, loopback servers,
+# fuzz, stateful or crash tests), stopping at the first failure.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test lint bench server clean snapshots
+.PHONY: run test test-fast lint bench server clean snapshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +31,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest $(ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check zhumeng_tui zhumeng_server tests bench
+	$(BIN)/python -m pytest -m "not slow" -x $(ARGS)
 
 snapshots: $(STAMP)
 	$(BIN)/python -m pytest tests/app tests/tracking/test_snapshots.py --snapshot-update $(ARGS)

@@ -1,9 +1,11 @@
 """Helpers for tests (this project's and other helpers'): a demo app on a
-temporary SQLite file, and a real uvicorn server on a loopback port.
+temporary SQLite file (or any database given by its URL), and a real uvicorn
+server on a loopback port.
 
     from zhumeng_server.testing import make_demo_app, serve_on_loopback
 
     app = make_demo_app(tmp_path, students=200, seed=1, today=dt.date(2026, 3, 10))
+    app = make_demo_app(tmp_path, database_url="postgresql+psycopg://...")  # an empty database
     # in-process: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     with serve_on_loopback(app) as url:   # e.g. "http://127.0.0.1:54321"
         httpx.get(url + "/api/v1/health")
@@ -24,6 +26,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from zhumeng_server import db
 from zhumeng_server.app import create_app
@@ -39,9 +42,14 @@ def make_demo_app(
     students: int = 200,
     seed: int = 1,
     today: dt.date | Callable[[], dt.date] | None = None,
+    *,
+    database_url: str | None = None,
 ) -> FastAPI:
-    """A demo app over ``tmp_path/demo.sqlite`` (created, migrated, generated).
+    """A demo app over ``database_url`` (created, migrated, generated);
+    default: the SQLite file ``tmp_path/demo.sqlite``.
 
+    A SQLite file is a copy of a demo database generated once per process;
+    any other database (an empty one) is migrated and generated in place.
     ``today`` pins the server's "today" (the demo data is relative to it);
     default: the real date. Change it later with :func:`set_today`.
     """
@@ -53,13 +61,19 @@ def make_demo_app(
         today_fn = lambda: pinned  # noqa: E731
     else:
         today_fn = today
-    path = Path(tmp_path) / "demo.sqlite"
-    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if p.exists():
-            p.unlink()
-    shutil.copyfile(_template(students, seed, today_fn()), path)
-    url = f"sqlite:///{path}"
-    return create_app(url, TEST_SECRET, demo=True, today=today_fn)
+    url = database_url or f"sqlite:///{Path(tmp_path) / 'demo.sqlite'}"
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if p.exists():
+                p.unlink()
+        shutil.copyfile(_template(students, seed, today_fn()), path)
+        return create_app(url, TEST_SECRET, demo=True, today=today_fn)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    generate(engine, students=students, seed=seed, today=today_fn())
+    return create_app(url, TEST_SECRET, demo=True, today=today_fn, engine=engine)
 
 
 _TEMPLATES: dict[tuple[int, int, dt.date], Path] = {}

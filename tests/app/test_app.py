@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Checkbox, Input, Select, Static
 
-from tests.app.conftest import Harness, wait_for, wait_synced
+from tests.support import Harness, open_services, wait_for, wait_synced
+from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.screens.dashboard import DashboardScreen
@@ -19,6 +22,8 @@ from zhumeng_tui.services import AppFilter, SortSpec
 from zhumeng_tui.widgets.app_table import ApplicationTable
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.palette import screen_actions
+
+pytestmark = pytest.mark.slow
 
 SIZE = (100, 30)
 
@@ -47,18 +52,24 @@ async def reloaded(pilot, screen: ReviewQueueScreen, action) -> None:
 # ------------------------------------------------------------- sign in ----
 
 
+async def sign_in_refused(pilot, app, password: str) -> Static:  # type: ignore[no-untyped-def]
+    """Type demo-univ and ``password`` on the sign-in screen; the error it shows."""
+    await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#username"))
+    await pilot.click("#username")
+    await pilot.press(*"demo-univ", "enter", *password, "enter")
+    error = app.screen.query_one("#password-error", Static)
+    await wait_for(pilot, lambda: str(error.render()).strip() != "", what="error shown")
+    return error
+
+
 async def test_sign_in_bad_password_then_good(harness: Harness) -> None:
     app = harness.app(username=None, password=None)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#username"))
-        await pilot.click("#username")
-        await pilot.press(*"demo-univ", "enter", *"wrong-password", "enter")
-        error = app.screen.query_one("#password-error", Static)
-        await wait_for(pilot, lambda: str(error.render()).strip() != "", what="error shown")
+        error = await sign_in_refused(pilot, app, "wrong-password")
         assert "用户名或密码错误" in str(error.render())
         assert isinstance(app.screen, SignInScreen)
         assert app.screen.query_one("#password", Input).value == ""  # cleared for a retry
-        await pilot.press(*"zhumeng-demo", "enter")
+        await pilot.press(*DEMO_PASSWORD, "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
         header = app.screen.query_one(StatusHeader)
         who = header.query_one("#h-who", Static)
@@ -66,14 +77,10 @@ async def test_sign_in_bad_password_then_good(harness: Harness) -> None:
 
 
 async def test_sign_in_offline_says_so(harness: Harness) -> None:
-    harness.switch.offline = True
+    harness.faults.offline = True
     app = harness.app(username=None, password=None)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.screen.query("#username"))
-        await pilot.click("#username")
-        await pilot.press(*"demo-univ", "enter", *"zhumeng-demo", "enter")
-        error = app.screen.query_one("#password-error", Static)
-        await wait_for(pilot, lambda: str(error.render()).strip() != "", what="error shown")
+        error = await sign_in_refused(pilot, app, DEMO_PASSWORD)
         assert "无法连接服务器" in str(error.render())
 
 
@@ -203,7 +210,7 @@ async def test_bulk_confirm_offline_then_sync(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         sel = screen.query_one("#f-status", Select)
         await reloaded(pilot, screen, lambda: setattr(sel, "value", Status.MATCHED.value))
-        harness.switch.offline = True
+        harness.faults.offline = True
         # mix in rows the department cannot confirm
         await reloaded(pilot, screen, sel.clear)
         result_dialog = await select_all_and_confirm(pilot, app, screen)
@@ -223,7 +230,7 @@ async def test_bulk_confirm_offline_then_sync(harness: Harness) -> None:
         sync = str(screen.query_one(StatusHeader).query_one("#h-sync", Static).render())
         assert "待发送" in sync
         # back online: ctrl+r sends the outbox
-        harness.switch.offline = False
+        harness.faults.offline = False
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.services.sync_status().pending == 0, what="outbox sent")
         await wait_synced(pilot, app)
@@ -440,11 +447,10 @@ async def test_department_filter(harness: Harness) -> None:
         assert len(set(screen.rows.table.column("department").to_pylist())) == 1
 
 
-async def test_conflict_is_shown_and_can_be_discarded(harness: Harness) -> None:
+async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path: Path) -> None:
     """An offline confirm that meets a change made meanwhile on the server is a
     conflict: shown in the header, the row and the detail, never dropped silently."""
     from zhumeng_tui.domain.status import Action
-    from zhumeng_tui.services.local import connect as services_connect
 
     app = harness.app("demo-dept")
     async with app.run_test(size=SIZE) as pilot:
@@ -452,18 +458,16 @@ async def test_conflict_is_shown_and_can_be_discarded(harness: Harness) -> None:
         sel = screen.query_one("#f-status", Select)
         await reloaded(pilot, screen, lambda: setattr(sel, "value", Status.MATCHED.value))
         target = screen.rows.ids[0]
-        harness.switch.offline = True
+        harness.faults.offline = True
         result = await app.services.review([target], Action.RETURN, "请补充报到单", [])
         assert result.results[0].queued
         # meanwhile, someone else decides on the server
-        other = await services_connect(
-            harness.server.url, username="demo-univ", password="zhumeng-demo", data_dir=harness.tmp_path / "other"
-        )
+        other = await open_services(harness.server, tmp_path / "other")
         await other.sync()
         done = await other.review([target], Action.REJECT, "不符合条件", [])
         assert done.results[0].ok, done.results[0]
         await other.close()
-        harness.switch.offline = False
+        harness.faults.offline = False
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.services.sync_status().conflicts + app.services.sync_status().rejected > 0)
         await wait_synced(pilot, app)
@@ -533,11 +537,12 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
         assert [s for s in app.screen_stack if isinstance(s, ZScreen)] == [app.screen]
 
 
-async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_queue_does(harness: Harness) -> None:
+async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_queue_does(
+    harness: Harness, tmp_path: Path
+) -> None:
     """ctrl+r syncs; the screen on top (the detail) shows the server's change,
     and the queue under it shows it too when it is back on top."""
     from zhumeng_tui.domain.status import Action
-    from zhumeng_tui.services.local import connect as services_connect
 
     app = harness.app("demo-dept")
     async with app.run_test(size=SIZE) as pilot:
@@ -551,9 +556,7 @@ async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_que
         await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen) and app.screen.detail is not None)
         detail = app.screen
         assert detail.detail.application.id == target
-        other = await services_connect(
-            harness.server.url, username="demo-univ", password="zhumeng-demo", data_dir=harness.tmp_path / "other"
-        )
+        other = await open_services(harness.server, tmp_path / "other")
         await other.sync()
         done = await other.review([target], Action.REJECT, "不符合条件", [])
         assert done.results[0].ok, done.results[0]

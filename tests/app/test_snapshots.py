@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import Harness, wait_for, wait_synced
+from tests.support import Harness, wait_for, wait_synced
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.detail import DetailScreen
 from zhumeng_tui.screens.review import ReviewQueueScreen
+
+pytestmark = pytest.mark.slow
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
+import pytest
 from rich.cells import cell_len
 from textual.app import App, ComposeResult
 
 from zhumeng_tui.services import ApplicationRows, SortSpec
 from zhumeng_tui.widgets.app_table import ApplicationTable
+
+pytestmark = pytest.mark.slow
 
 COLUMNS = ["student_no", "name", "status", "department", "employer", "position"]
 SIZE = (60, 12)  # the header, ten rows, the horizontal scrollbar

@@ -17,6 +17,8 @@ import pytest
 from tests.client.test_cache import seed
 from zhumeng_tui.cache.store import Cache
 
+pytestmark = pytest.mark.slow
+
 CHILD = textwrap.dedent(
     """
     import sys

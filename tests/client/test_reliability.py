@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.client.conftest import FaultTransport, open_client, server_app
+from tests.client.conftest import server_app
+from tests.faults import FaultTransport
+from tests.support import DemoServer, open_services
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.domain.status import Action
 from zhumeng_tui.services import AppFilter
@@ -105,8 +107,10 @@ async def test_batch_answer_lost_offline_then_replayed(univ: LocalServices, faul
     assert len({e[2] for e in batch_posts}) == 1  # one entry, one key
 
 
-async def test_offline_queue_keeps_order_and_survives_reopen(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault)
+async def test_offline_queue_keeps_order_and_survives_reopen(
+    server: DemoServer, tmp_path: Path, fault: FaultTransport
+) -> None:
+    svc = await open_services(server, tmp_path / "data", transport=fault)
     await svc.sync()
     ids = review_targets(svc, 3)
     befores = {i: await server_app(fault.inner, i) for i in ids}
@@ -118,7 +122,7 @@ async def test_offline_queue_keeps_order_and_survives_reopen(tmp_path: Path, fau
     assert seqs == list(range(1, len(seqs) + 1))
     await svc.close()
     fault.offline = False
-    svc = await open_client(tmp_path, fault)  # a new process would do the same
+    svc = await open_services(server, tmp_path / "data", transport=fault)  # a new process would do the same
     assert svc.sync_status().pending == 3
     await svc.sync()
     for i in ids:
@@ -129,12 +133,14 @@ async def test_offline_queue_keeps_order_and_survives_reopen(tmp_path: Path, fau
     await svc.close()
 
 
-async def test_conflict_is_kept_and_shown(tmp_path: Path, univ: LocalServices, fault: FaultTransport) -> None:
+async def test_conflict_is_kept_and_shown(
+    server: DemoServer, tmp_path: Path, univ: LocalServices, fault: FaultTransport
+) -> None:
     (aid,) = review_targets(univ, 1)
     fault.offline = True
     await univ.review([aid], Action.RETURN, "我的退回", [])
     fault.offline = False
-    other = await open_client(tmp_path / "other", fault.inner, username="demo-univ2")
+    other = await open_services(server, tmp_path / "other", "demo-univ2", transport=fault.inner)
     await other.sync()
     res = await other.review([aid], Action.REJECT, "他人驳回", [])
     assert res.results[0].ok and not res.results[0].queued

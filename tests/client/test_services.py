@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.client.conftest import FaultTransport, open_client
-from zhumeng_server.testing import serve_on_loopback
+from tests.faults import FaultTransport
+from tests.support import DemoServer, ServerFactory, interns, open_services
+from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.api_client.errors import Forbidden, Unauthorised
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.eligibility import CheckId
@@ -20,9 +21,9 @@ from zhumeng_tui.services import AppFilter, SortSpec
 from zhumeng_tui.services.local import LocalServices, connect, open_local
 
 
-async def test_wrong_password_is_typed_and_clear(tmp_path: Path, fault: FaultTransport) -> None:
+async def test_wrong_password_is_typed_and_clear(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
     with pytest.raises(Unauthorised) as e:
-        await connect("http://demo.test", username="demo-univ", password="nope", data_dir=tmp_path,
+        await connect(server.url, username="demo-univ", password="nope", data_dir=tmp_path,
                       transport=fault)
     assert "demo-univ" in e.value.message("en") and "password" in e.value.message("en")
 
@@ -51,8 +52,8 @@ async def test_first_sync_leaves_every_index_of_the_list(univ: LocalServices) ->
     assert "ix_app_view_search" in plan
 
 
-async def test_progress_reported(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault)
+async def test_progress_reported(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_services(server, tmp_path / "data", transport=fault)
     svc.engine.page_size = 300
     seen: list[tuple[int, int | None]] = []
     await svc.sync(lambda done, total: seen.append((done, total)))
@@ -180,8 +181,8 @@ async def test_reason_required(univ: LocalServices) -> None:
     assert res.results[0].code == "reason_required"
 
 
-async def test_viewer_refuses_locally(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault, username="demo-viewer")
+async def test_viewer_refuses_locally(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_services(server, tmp_path / "data", "demo-viewer", transport=fault)
     await svc.sync()
     ids = svc.ids_matching(AppFilter())[:3]
     assert ids
@@ -194,8 +195,8 @@ async def test_viewer_refuses_locally(tmp_path: Path, fault: FaultTransport) -> 
     await svc.close()
 
 
-async def test_department_sees_only_its_department(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault, username="demo-dept")
+async def test_department_sees_only_its_department(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_services(server, tmp_path / "data", "demo-dept", transport=fault)
     await svc.sync()
     depts = {r[0] for r in svc.cache.conn().execute("SELECT DISTINCT department_id FROM app_view")}
     assert depts == {svc.me.department_id}
@@ -214,13 +215,13 @@ async def test_calendar_from_cache(univ: LocalServices) -> None:
     assert cal.is_working_day(dt.date(2026, 1, 1)) is False
 
 
-async def test_open_offline_from_warm_cache(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault)
+async def test_open_offline_from_warm_cache(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_services(server, tmp_path / "data", transport=fault)
     await svc.sync()
     n = svc.count(AppFilter())
     await svc.close()
     fault.offline = True
-    warm = open_local("http://demo.test", username="demo-univ", data_dir=tmp_path / "data", transport=fault)
+    warm = open_local(server.url, username="demo-univ", data_dir=tmp_path / "data", transport=fault)
     assert warm.me.username == "demo-univ"
     assert isinstance(warm, LocalServices) and warm.count(AppFilter()) == n
     st = await warm.sync()
@@ -229,21 +230,19 @@ async def test_open_offline_from_warm_cache(tmp_path: Path, fault: FaultTranspor
 
 
 @pytest.mark.slow
-async def test_sync_over_real_loopback_port(tmp_path: Path, demo_app: object) -> None:
-    with serve_on_loopback(demo_app) as url:  # type: ignore[arg-type]
-        svc = await connect(url, username="demo-univ", password="zhumeng-demo", data_dir=tmp_path / "lb")
-        assert isinstance(svc, LocalServices)
-        st = await svc.sync()
-        assert st.online and svc.count(AppFilter()) > 0
-        (aid,) = svc.ids_matching(AppFilter(actionable=True))[:1]
-        res = await svc.review([aid], Action.RETURN, "请补充", [])
-        assert res.results[0].ok and not res.results[0].queued
-        await svc.sync()
-        rec = svc.record("application", aid)
-        assert rec is not None and rec["status"] == "returned"
-        raw = json.dumps(rec, ensure_ascii=False)
-        assert "请补充" in raw
-        await svc.close()
+async def test_sync_over_real_loopback_port(tmp_path: Path, make_server: ServerFactory) -> None:
+    svc = await open_services(make_server(loopback=True), tmp_path / "lb")
+    st = await svc.sync()
+    assert st.online and svc.count(AppFilter()) > 0
+    (aid,) = svc.ids_matching(AppFilter(actionable=True))[:1]
+    res = await svc.review([aid], Action.RETURN, "请补充", [])
+    assert res.results[0].ok and not res.results[0].queued
+    await svc.sync()
+    rec = svc.record("application", aid)
+    assert rec is not None and rec["status"] == "returned"
+    raw = json.dumps(rec, ensure_ascii=False)
+    assert "请补充" in raw
+    await svc.close()
 
 
 async def test_query_columns_limit_and_numeric_sort(univ: LocalServices) -> None:
@@ -277,8 +276,8 @@ async def test_concurrent_review_and_sync_send_each_entry_once(univ: LocalServic
     assert len(keys) == len(set(keys)) == 4
 
 
-async def test_interrupted_first_sync_finishes_later(tmp_path: Path, fault: FaultTransport) -> None:
-    svc = await open_client(tmp_path, fault)
+async def test_interrupted_first_sync_finishes_later(server: DemoServer, tmp_path: Path, fault: FaultTransport) -> None:
+    svc = await open_services(server, tmp_path / "data", transport=fault)
     svc.engine.page_size = 200
     pages = 0
     inner = fault.inner
@@ -428,12 +427,12 @@ def test_closing_the_cache_interrupts_a_long_read(tmp_path: Path) -> None:
 
 
 async def test_remembered_lists_last_until_a_change_or_the_next_day(
-    tmp_path: Path, fault: FaultTransport, monkeypatch: pytest.MonkeyPatch
+    server: DemoServer, tmp_path: Path, fault: FaultTransport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Going back to a filter reuses its list; bookkeeping writes keep it; a
     change to the records or a new day (flags count from today) does not."""
     day = [dt.date(2026, 3, 10)]
-    univ = await open_client(tmp_path, fault, today=lambda: day[0])
+    univ = await open_services(server, tmp_path / "data", transport=fault, today=lambda: day[0])
     await univ.sync()
     univ.lists.use_search_index = False
     queries: list[AppFilter] = []
@@ -464,17 +463,10 @@ async def test_tracking_dashboard_lines_open_their_lists(univ: LocalServices) ->
         assert len(univ.intern_ids_matching(line.filter)) == line.count, line.key
 
 
-def on_duty_in_province(svc: LocalServices) -> int:
-    rows = svc.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec())
-    return next(i for i in rows.ids
-                if not (svc.record("student", svc.record("application", i)["student_id"]) or {})  # type: ignore[index]
-                .get("out_of_province"))
-
-
 async def test_tracking_change_offline_is_queued_and_the_header_says_why(
     univ: LocalServices, fault: FaultTransport
 ) -> None:
-    app_id = on_duty_in_province(univ)
+    app_id = interns(univ, Status.ON_DUTY)[0]
     fault.offline = True
     result = await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "离线记录")
     assert result.ok and result.queued and result.record_id is not None and result.record_id < 0
@@ -491,34 +483,32 @@ async def test_expired_sign_in_is_surfaced_and_the_change_waits_for_it(
 ) -> None:
     """A change made after the session expired is kept and reported as a
     sign-in problem (not as offline); once signed in again it is sent."""
-    from tests.client.conftest import PASSWORD
     from zhumeng_tui.api_client.client import ApiClient
 
-    async with ApiClient("http://demo.test", transport=fault.inner, token=univ.token, retries=0) as other:
+    async with ApiClient(univ.api.base_url, transport=fault.inner, token=univ.token, retries=0) as other:
         await other.send("DELETE", "/auth/token", None, idempotency_key="sign-out")
-    app_id = on_duty_in_province(univ)
+    app_id = interns(univ, Status.ON_DUTY)[0]
     with pytest.raises(Unauthorised):
         await univ.add_followup(app_id, dt.date(2026, 3, 10), "电话", "王老师", "会话过期后")
     status = univ.sync_status()
     assert status.pending == 1 and status.message
-    await univ.api.login("demo-univ", PASSWORD)
+    await univ.api.login("demo-univ", DEMO_PASSWORD)
     status = await univ.sync()
     assert status.pending == 0 and status.rejected == 0
     assert any(f["note"] == "会话过期后" and f["id"] > 0 for f in univ.records("followup"))
 
 
-async def test_config_page_size_is_the_sync_page(tmp_path: Path, demo_app: object) -> None:
+async def test_config_page_size_is_the_sync_page(tmp_path: Path, make_server: ServerFactory) -> None:
     """``page_size`` in the config reaches the sync the app runs: each page is
     one progress step."""
-    from tests.client.conftest import PASSWORD
     from zhumeng_tui.app import Connected
     from zhumeng_tui.cli import make_connector
 
-    with serve_on_loopback(demo_app) as url:  # type: ignore[arg-type]
-        connect_small = make_connector(tmp_path / "small", False, "zh", remember=False, page_size=100)
-        connected = await connect_small(url, "demo-univ", PASSWORD)
-        assert isinstance(connected, Connected)
-        steps: list[int] = []
-        status = await connected.services.sync(lambda done, total: steps.append(done))
-        await connected.services.close()
+    url = make_server(loopback=True).url
+    connect_small = make_connector(tmp_path / "small", False, "zh", remember=False, page_size=100)
+    connected = await connect_small(url, "demo-univ", DEMO_PASSWORD)
+    assert isinstance(connected, Connected)
+    steps: list[int] = []
+    status = await connected.services.sync(lambda done, total: steps.append(done))
+    await connected.services.close()
     assert status.done > 500 and len(steps) == -(-status.done // 100)

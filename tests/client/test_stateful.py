@@ -12,21 +12,25 @@ import os
 import shutil
 import tempfile
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import httpx
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from tests.client.conftest import PASSWORD, TODAY, FaultTransport, open_client
-from zhumeng_server.testing import make_demo_app
+from tests.faults import FaultTransport
+from tests.support import demo_server, open_services
+from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.api_client.client import ApiClient
 from zhumeng_tui.api_client.errors import ApiError
 from zhumeng_tui.api_client.schemas import ActionRequest
 from zhumeng_tui.domain.status import Action, Status
 from zhumeng_tui.services import AppFilter
+
+pytestmark = pytest.mark.slow
 
 ME = "demo-univ"
 REVIEWABLE = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED})
@@ -40,15 +44,14 @@ class ClientMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = Path(tempfile.mkdtemp(prefix="zm-stateful-"))
-        (self.tmp / "server").mkdir()
         self.loop = asyncio.new_event_loop()
-        self.app = make_demo_app(self.tmp / "server", students=30, seed=3, today=TODAY)
-        self.fault = FaultTransport(httpx.ASGITransport(app=self.app))
-        self.svc = self.run(open_client(self.tmp, self.fault))
-        self.run(self.svc.sync())
+        self.stack = ExitStack()
+        self.server = self.stack.enter_context(demo_server(self.tmp / "server", students=30, seed=3))
+        self.fault = FaultTransport(self.server.transport())
+        self.svc = self.run(open_services(self.server, self.tmp / "data", transport=self.fault, sync=True))
         self.start = history_counts(self.svc.records("application"))
-        self.other = ApiClient("http://demo.test", transport=httpx.ASGITransport(app=self.app), retries=0)
-        self.run(self.other.login("demo-univ2", PASSWORD))
+        self.other = ApiClient(self.server.url, transport=self.server.transport(), retries=0)
+        self.run(self.other.login("demo-univ2", DEMO_PASSWORD))
         self.other_seq = 0
 
     def run(self, coro: Any) -> Any:
@@ -131,9 +134,8 @@ class ClientMachine(RuleBasedStateMachine):
             ok = Counter(it.rid for e in entries for it in e.items if it.state == "ok")
 
             async def server_records() -> list[dict[str, Any]]:
-                async with ApiClient("http://demo.test", transport=httpx.ASGITransport(app=self.app),
-                                     retries=0) as api:
-                    await api.login(ME, PASSWORD)
+                async with ApiClient(self.server.url, transport=self.server.transport(), retries=0) as api:
+                    await api.login(ME, DEMO_PASSWORD)
                     out, since = [], 0
                     while True:
                         page, _ = await api.changes(since, 5000)
@@ -155,6 +157,7 @@ class ClientMachine(RuleBasedStateMachine):
             self.run(self.svc.close())
             self.run(self.other.aclose())
             self.loop.close()
+            self.stack.close()
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 

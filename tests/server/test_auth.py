@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.server.conftest import Api
+from tests.support import Api
 
 
 async def test_health_and_openapi(api: Api) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from tests.server.conftest import Api, fingerprint, pick
+from tests.server.conftest import fingerprint, pick
+from tests.support import Api
 from zhumeng_tui.api_client.schemas import ErrorResponse
 
 

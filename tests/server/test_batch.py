@@ -5,7 +5,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.server.conftest import Api, fingerprint
+from tests.server.conftest import fingerprint
+from tests.support import Api
 
 
 async def test_batch_mixed_results_in_order(api: Api, app: FastAPI) -> None:

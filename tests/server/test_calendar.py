@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from tests.server.conftest import Api, fingerprint
+from tests.server.conftest import fingerprint
+from tests.support import Api
 
 
 async def test_calendar_seeded_from_chinesecalendar(api: Api) -> None:

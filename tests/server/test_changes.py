@@ -4,7 +4,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.server.conftest import Api, pick
+from tests.server.conftest import pick
+from tests.support import Api
 from zhumeng_tui.api_client import schemas as s
 
 

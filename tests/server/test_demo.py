@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import text
 
+from tests.support import TODAY, DemoServer, ServerFactory
 from zhumeng_server import db
 from zhumeng_server.demo import REGIONS, generate
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.eligibility import CheckId
 from zhumeng_tui.domain.status import Status
-
-TODAY = dt.date(2026, 3, 10)
 
 
 def _make(tmp_path: Path, name: str, students: int, seed: int) -> list[tuple[str, int, str]]:
@@ -33,6 +33,7 @@ def test_deterministic_by_seed(tmp_path: Path) -> None:
     assert a != c
 
 
+@pytest.mark.slow
 def test_coverage(tmp_path: Path) -> None:
     rows = _make(tmp_path, "d.sqlite", 3000, 1)
     recs: dict[str, list[s.Record]] = {}
@@ -88,3 +89,19 @@ def test_wire_json_is_exactly_the_schema_serialisation(tmp_path: Path) -> None:
         model = s.RECORD_MODELS[t]
         assert model.model_validate_json(d).model_dump_json() == d, (t, d[:200])
         assert "password" not in d and "id_number\"" not in d
+
+
+def test_a_demo_server_on_a_database_url_holds_the_same_data(make_server: ServerFactory) -> None:
+    """On a database given by its URL (an empty one: migrated and generated in
+    place) the demo server holds the same records as on the default SQLite
+    file (a copy of a generated template)."""
+
+    def change_log(server: DemoServer) -> list[tuple[Any, ...]]:
+        with server.app.state.server.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(
+                text("SELECT type, record_id, version, data_json FROM change_log ORDER BY seq"))]
+
+    copied = make_server(students=60, seed=4)
+    in_place = make_server(students=60, seed=4, database_url="sqlite://")
+    assert str(in_place.app.state.server.engine.url) == "sqlite://"
+    assert change_log(in_place) == change_log(copied) != []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.server.conftest import TODAY
-from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
+from tests.support import ServerFactory, bearer
 from zhumeng_tui.api_client.schemas import ErrorResponse
+
+pytestmark = pytest.mark.slow
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False)
@@ -34,27 +34,25 @@ paths = st.sampled_from([
 ])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    app = make_demo_app(Path(tmp_path_factory.mktemp("fuzz")), students=60, seed=5, today=TODAY)
-    with serve_on_loopback(app) as url:
-        tokens = {}
-        for user in ("demo-univ", "demo-province", "demo-dept"):
-            r = httpx.post(url + "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD})
-            tokens[user] = r.json()["access_token"]
-        with httpx.Client(base_url=url, timeout=30) as client:
-            yield client, tokens
+@pytest.fixture
+def signed_in(make_server: ServerFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+    """A client of a server on a loopback port and a sign-in per account (one
+    server for all the examples: every one of them must leave it working)."""
+    url = make_server(students=60, seed=5, loopback=True).url
+    headers = {user: bearer(url, user) for user in ("demo-univ", "demo-province", "demo-dept")}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        yield client, headers
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=paths, body=bodies, user=st.sampled_from(["demo-univ", "demo-province", "demo-dept"]),
        if_match=st.sampled_from([None, "1", "2", "x", '"1"', "-5", "99999999999999999999999"]),
        key=st.text(min_size=0, max_size=8))
-def test_no_input_gives_a_500(server: tuple[httpx.Client, dict[str, str]], path: tuple[str, str], body: Any, user: str,
+def test_no_input_gives_a_500(signed_in: tuple[httpx.Client, dict[str, str]], path: tuple[str, str], body: Any, user: str,
                               if_match: str | None, key: str) -> None:
-    client, tokens = server
+    client, signed_in_as = signed_in
     method, p = path
-    headers = {"Authorization": f"Bearer {tokens[user]}"}
+    headers = dict(signed_in_as[user])
     if key.strip() and key == key.strip() and key.isprintable() and key.isascii():
         headers["Idempotency-Key"] = key
     if if_match is not None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from tests.server.conftest import Api, fingerprint, pick
+from tests.server.conftest import fingerprint, pick
+from tests.support import Api
 
 
 def audit_count(app: FastAPI, record_id: int) -> int:

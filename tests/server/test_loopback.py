@@ -6,52 +6,46 @@ import concurrent.futures
 from pathlib import Path
 
 import httpx
-from fastapi import FastAPI
+import pytest
 
-from tests.server.conftest import TODAY
+from tests.support import ServerFactory, bearer
 from zhumeng_server.embedded import start_demo_server
-from zhumeng_server.testing import DEMO_PASSWORD, make_demo_app, serve_on_loopback
+
+pytestmark = pytest.mark.slow
 
 
-def _login(url: str, user: str) -> dict[str, str]:
-    r = httpx.post(url + "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD})
-    assert r.status_code == 200
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+def test_sync_and_concurrent_writes_over_loopback(make_server: ServerFactory) -> None:
+    url = make_server(students=100, seed=2, loopback=True).url
+    assert httpx.get(url + "/api/v1/health").json() == {"status": "ok"}
+    h = bearer(url, "demo-dept")
+    feed = httpx.get(url + "/api/v1/changes", params={"limit": 10000}, headers=h).json()
+    matched = [c["data"] for c in feed["changes"] if c["type"] == "application"
+               and c["data"]["status"] == "matched"]
+    assert matched
+    target = matched[0]
 
+    def send(i: int) -> int:
+        # Eight racing clients replay one key: applied once, same answer.
+        r = httpx.post(f"{url}/api/v1/applications/{target['id']}/actions", json={"action": "confirm"},
+                       headers={**h, "Idempotency-Key": "race", "If-Match": str(target["version"])})
+        return r.status_code
 
-def test_sync_and_concurrent_writes_over_loopback(tmp_path: Path) -> None:
-    app: FastAPI = make_demo_app(tmp_path, students=100, seed=2, today=TODAY)
-    with serve_on_loopback(app) as url:
-        assert httpx.get(url + "/api/v1/health").json() == {"status": "ok"}
-        h = _login(url, "demo-dept")
-        feed = httpx.get(url + "/api/v1/changes", params={"limit": 10000}, headers=h).json()
-        matched = [c["data"] for c in feed["changes"] if c["type"] == "application"
-                   and c["data"]["status"] == "matched"]
-        assert matched
-        target = matched[0]
-
-        def send(i: int) -> int:
-            # Eight racing clients replay one key: applied once, same answer.
-            r = httpx.post(f"{url}/api/v1/applications/{target['id']}/actions", json={"action": "confirm"},
-                           headers={**h, "Idempotency-Key": "race", "If-Match": str(target["version"])})
-            return r.status_code
-
-        with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(send, range(8)))
-        assert codes == [200] * 8
-        after = httpx.get(f"{url}/api/v1/applications/{target['id']}", headers=h).json()
-        assert after["version"] == target["version"] + 1
-        delta = httpx.get(url + "/api/v1/changes", params={"since": feed["cursor"]}, headers=h).json()
-        assert [c["id"] for c in delta["changes"] if c["type"] == "application"].count(target["id"]) == 1
-        r = httpx.get(url + "/api/v1/changes", headers={"Authorization": "Bearer nope"})
-        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(send, range(8)))
+    assert codes == [200] * 8
+    after = httpx.get(f"{url}/api/v1/applications/{target['id']}", headers=h).json()
+    assert after["version"] == target["version"] + 1
+    delta = httpx.get(url + "/api/v1/changes", params={"since": feed["cursor"]}, headers=h).json()
+    assert [c["id"] for c in delta["changes"] if c["type"] == "application"].count(target["id"]) == 1
+    r = httpx.get(url + "/api/v1/changes", headers={"Authorization": "Bearer nope"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
 
 
 def test_embedded_server_reuses_its_database(tmp_path: Path) -> None:
     srv = start_demo_server(tmp_path, students=40, seed=1)
     try:
         assert srv.url.startswith("http://127.0.0.1:")
-        h = _login(srv.url, "demo-univ")
+        h = bearer(srv.url, "demo-univ")
         assert httpx.get(srv.url + "/api/v1/me", headers=h).json()["role"] == "university"
         mtime = srv.database.stat().st_mtime_ns
     finally:
@@ -65,7 +59,7 @@ def test_embedded_server_reuses_its_database(tmp_path: Path) -> None:
         srv2.stop()
     srv3 = start_demo_server(tmp_path, students=41, seed=1)  # other size: regenerated
     try:
-        h3 = _login(srv3.url, "demo-univ")
+        h3 = bearer(srv3.url, "demo-univ")
         feed = httpx.get(srv3.url + "/api/v1/changes", params={"limit": 10000}, headers=h3).json()
         assert sum(1 for c in feed["changes"] if c["type"] == "student") == 41
     finally:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from tests.server.conftest import Api, pick
+from tests.server.conftest import pick
+from tests.support import Api
 
 
 async def test_department_sees_only_its_department(api: Api) -> None:

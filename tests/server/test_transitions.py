@@ -6,7 +6,8 @@ import pytest
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from tests.server.conftest import Api, pick
+from tests.server.conftest import pick
+from tests.support import Api
 from zhumeng_server import models as m
 from zhumeng_tui.domain.eligibility import GATED_ACTIONS
 from zhumeng_tui.domain.status import TRANSITIONS, Action, Role, Status

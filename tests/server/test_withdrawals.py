@@ -5,7 +5,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tests.server.conftest import Api, fingerprint
+from tests.server.conftest import fingerprint
+from tests.support import Api
 from zhumeng_server.testing import set_today
 
 

@@ -7,17 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual.widgets import DataTable, Input, Select, Static
+import pytest
+from textual.widgets import DataTable, Input, Select
 
-from tests.tracking.conftest import (
-    TODAY,
-    Server,
-    in_province,
-    make_app,
-    open_list,
-    open_services,
-    wait_for,
-)
+from tests.support import DemoServer, Harness, in_province, open_services, text_of, wait_for, wait_signed_in
+from tests.tracking.conftest import open_list
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalState
 from zhumeng_tui.screens.base import ChangeApplied
@@ -30,9 +24,7 @@ from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 from zhumeng_tui.services import AppFilter, MutationResult, SortSpec, WithdrawalFilter
 from zhumeng_tui.widgets.form import FormScreen
 
-
-def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(screen.query_one(selector, Static).render())
+pytestmark = pytest.mark.slow
 
 
 def state_cell(screen: WithdrawalsScreen, withdrawal_id: int) -> str:
@@ -41,17 +33,17 @@ def state_cell(screen: WithdrawalsScreen, withdrawal_id: int) -> str:
 
 
 async def test_ctrl_r_syncs_and_the_withdrawal_screens_show_a_change_made_elsewhere(
-    server: Server, tmp_path: Path
+    server: DemoServer, harness: Harness, tmp_path: Path
 ) -> None:
-    other = await open_services(server, tmp_path / "other")
+    other = await open_services(server, tmp_path / "other", sync=True)
     target = next(
         r
         for r in other.query_withdrawals(WithdrawalFilter(state="open"))
         if r.deadline is None and in_province(other, [r.application_id])
     )
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         listing = await open_list(pilot, app, WithdrawalsScreen(state=None))
         assert state_cell(listing, target.id) != "已撤销"
         await app.push_screen(WithdrawalDetailScreen(target.id))
@@ -84,15 +76,14 @@ async def test_ctrl_r_syncs_and_the_withdrawal_screens_show_a_change_made_elsewh
     await other.close()
 
 
-async def test_an_integrity_entry_from_the_form_reaches_the_archive(server: Server, tmp_path: Path) -> None:
+async def test_an_integrity_entry_from_the_form_reaches_the_archive(server: DemoServer, harness: Harness) -> None:
     """The form's kind, date and reason are what the services store and the archive shows."""
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        ts = await wait_signed_in(pilot, app)
         everyone = await open_list(pilot, app, IntegrityScreen())
-        cache = app.services.cache  # type: ignore[attr-defined]
         row = next(  # the campus may add entries for its in-province students only
-            r for r in everyone._rows if not (cache.get_record("student", r.entry.student_id) or {}).get("out_of_province")
+            r for r in everyone._rows if not (ts.record("student", r.entry.student_id) or {}).get("out_of_province")
         )
         archive = await open_list(
             pilot, app, IntegrityScreen(row.entry.student_id, f"{row.student_name} {row.student_no}")
@@ -102,25 +93,24 @@ async def test_an_integrity_entry_from_the_form_reaches_the_archive(server: Serv
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
         form.query_one("#fld-kind", Select).value = IntegrityKind.FALSE_INFO.value
-        form.query_one("#fld-date", Input).value = (TODAY - dt.timedelta(days=3)).isoformat()
+        form.query_one("#fld-date", Input).value = (server.today - dt.timedelta(days=3)).isoformat()
         form.query_one("#fld-note", Input).value = "报到单信息与学籍不符"
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is archive and len(archive._rows) == before + 1)
         added = next(r.entry for r in archive._rows if r.entry.note == "报到单信息与学籍不符")
         assert added.kind == IntegrityKind.FALSE_INFO
-        assert added.date == TODAY - dt.timedelta(days=3)
+        assert added.date == server.today - dt.timedelta(days=3)
         assert added.student_id == row.entry.student_id
         assert any("已保存" in str(n.message) for n in app._notifications)
 
 
-async def test_a_result_for_a_closed_intern_screen_is_dropped(server: Server, tmp_path: Path) -> None:
+async def test_a_result_for_a_closed_intern_screen_is_dropped(harness: Harness) -> None:
     """The intern's data or a change's outcome arriving after the screen was
     closed does nothing: no error, no notification, the app keeps running."""
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
-        ts = app.services
-        app_id = ts.query_interns(AppFilter(), SortSpec()).ids[0]  # type: ignore[attr-defined]
+        ts = await wait_signed_in(pilot, app)
+        app_id = ts.query_interns(AppFilter(), SortSpec()).ids[0]
         screen = InternDetailScreen(app_id)
         await app.push_screen(screen)
         await wait_for(pilot, lambda: screen.info is not None)

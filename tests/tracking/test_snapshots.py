@@ -3,15 +3,17 @@ fixed today) at 80x24 and 120x40. Update with ``pytest --snapshot-update``."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.tracking.conftest import Server, make_app, open_list, wait_for
+from tests.support import Harness, wait_for, wait_signed_in
+from tests.tracking.conftest import open_list
 from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
+
+pytestmark = pytest.mark.slow
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -23,15 +25,14 @@ def _stamped_id(rows: list[Any]) -> int:
     )
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_interns_list_snapshot(
-    server: Server, tmp_path: Path, snap_compare: Any, size: tuple[int, int]
+    harness: Harness, snap_compare: Any, size: tuple[int, int]
 ) -> None:
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
 
     async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         await app.push_screen(InternsScreen())
         screen = app.screen
         await wait_for(pilot, lambda: getattr(screen, "rows", None) is not None)
@@ -40,15 +41,14 @@ def test_interns_list_snapshot(
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_withdrawal_detail_snapshot(
-    server: Server, tmp_path: Path, snap_compare: Any, size: tuple[int, int]
+    harness: Harness, snap_compare: Any, size: tuple[int, int]
 ) -> None:
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
 
     async def run_before(pilot: Any) -> None:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         listing = await open_list(pilot, app, WithdrawalsScreen())
         await app.push_screen(WithdrawalDetailScreen(_stamped_id(listing._rows)))
         detail = app.screen

@@ -4,23 +4,24 @@ app against a real demo server (real client core, real SQLite cache)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList
 
-from tests.switch import Switch
-from tests.tracking.conftest import (
-    TODAY,
-    Server,
+from tests.faults import FaultTransport
+from tests.support import (
+    DemoServer,
+    Harness,
+    ServerFactory,
     in_province,
-    make_app,
-    open_list,
+    interns,
     open_services,
-    start_server,
+    text_of,
     wait_for,
+    wait_signed_in,
 )
+from tests.tracking.conftest import open_list
 from zhumeng_tui.api_client.schemas import TrackingUpdate
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import InternFacts, InternFlag, intern_flags
@@ -31,25 +32,24 @@ from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.record_list import RecordsLoaded
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
-from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter
+from zhumeng_tui.services import AppFilter, LocalState, SortSpec, WithdrawalFilter
 from zhumeng_tui.widgets.form import FormScreen
 
-
-def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(screen.query_one(selector, Static).render())
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server_2027(tmp_path: Path) -> Iterator[Server]:
-    yield from start_server(tmp_path, dt.date(2027, 1, 8))
+def server_2027(make_server: ServerFactory) -> DemoServer:
+    """A server whose today falls in 2027, a year without calendar data."""
+    return make_server(today=dt.date(2027, 1, 8), loopback=True)
 
 
-async def test_interns_list_in_every_sort_order(server: Server, tmp_path: Path) -> None:
+async def test_interns_list_in_every_sort_order(server: DemoServer, tmp_path: Path) -> None:
     """The interns list reads its rows a page at a time; every column sorts,
     the rows follow the order, and each row holds that intern's values."""
     from zhumeng_tui.services import INTERN_COLUMNS
 
-    ts = await open_services(server, tmp_path)
+    ts = await open_services(server, tmp_path / "cache", sync=True)
     everyone = ts.query_interns(AppFilter(), SortSpec())
     assert len(everyone.ids) > 20
     for column in INTERN_COLUMNS:
@@ -68,9 +68,8 @@ async def test_interns_list_in_every_sort_order(server: Server, tmp_path: Path) 
     await ts.close()
 
 
-@pytest.mark.slow
-async def test_sql_flags_agree_with_the_domain_rules(server: Server, tmp_path: Path) -> None:
-    ts = await open_services(server, tmp_path)
+async def test_sql_flags_agree_with_the_domain_rules(server: DemoServer, tmp_path: Path) -> None:
+    ts = await open_services(server, tmp_path / "cache", sync=True)
     rows = ts.query_interns(AppFilter(), SortSpec())
     assert rows.ids
     flagged = 0
@@ -89,7 +88,7 @@ async def test_sql_flags_agree_with_the_domain_rules(server: Server, tmp_path: P
             a.student_score,
             max((f.date for f in info.detail.followups), default=None),
         )
-        expected = intern_flags(facts, TODAY)
+        expected = intern_flags(facts, server.today)
         assert info.flags == expected
         for flag in InternFlag:
             ids = ts.intern_ids_matching(AppFilter(intern_flag=flag.value))
@@ -107,11 +106,10 @@ async def test_sql_flags_agree_with_the_domain_rules(server: Server, tmp_path: P
     await ts.close()
 
 
-@pytest.mark.slow
-async def test_overdue_request_on_the_dashboard_and_at_the_top(server: Server, tmp_path: Path) -> None:
-    app = make_app(server, tmp_path)
+async def test_overdue_request_on_the_dashboard_and_at_the_top(harness: Harness) -> None:
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         ol = app.screen.query_one(OptionList)
         await wait_for(
             pilot,
@@ -151,13 +149,12 @@ async def test_overdue_request_on_the_dashboard_and_at_the_top(server: Server, t
         assert "已逾期" in text_of(app.screen, "#wd-deadline")
 
 
-@pytest.mark.slow
-async def test_deadline_in_a_year_without_calendar_data(server_2027: Server, tmp_path: Path) -> None:
-    ts = await open_services(server_2027, tmp_path)
+async def test_deadline_in_a_year_without_calendar_data(server_2027: DemoServer, tmp_path: Path) -> None:
+    ts = await open_services(server_2027, tmp_path / "cache", sync=True)
     assert not ts.calendar().has_year(2027)
-    app = make_app(server_2027, tmp_path)
+    app = Harness(server_2027, tmp_path / "app").app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         screen = await open_list(pilot, app, WithdrawalsScreen())
         assert any(r.deadline is not None and r.deadline.approximate for r in screen._rows)
         assert "2027年节假日数据：截止日期仅按周一至周五计算" in text_of(screen, "#w-note")
@@ -170,33 +167,12 @@ async def test_deadline_in_a_year_without_calendar_data(server_2027: Server, tmp
     await ts.close()
 
 
-@pytest.mark.slow
-async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path) -> None:
-    switch = Switch()
-    ts = await open_services(server, tmp_path, transport=switch)
-    app_id = in_province(
-        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
-    )[0]
-
-    async def connector(url: str, user: str, password: str | None):  # type: ignore[no-untyped-def]
-        return ts
-
-    from zhumeng_tui.app import LaunchOptions, ZhumengApp
-
-    app = ZhumengApp(
-        LaunchOptions(
-            server_url=server.url,
-            username="demo-univ",
-            password="x",
-            sync_on_start=False,
-            sync_interval=0,
-            data_dir=tmp_path / "app",
-        ),
-        connector,
-    )
+async def test_followup_added_offline_then_synced(server: DemoServer, harness: Harness) -> None:
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
-        switch.offline = True
+        ts = await wait_signed_in(pilot, app)
+        app_id = interns(ts, Status.ON_DUTY)[0]
+        harness.faults.offline = True
         await app.push_screen(InternDetailScreen(app_id))
         screen = app.screen
         assert isinstance(screen, InternDetailScreen)
@@ -205,23 +181,23 @@ async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path
         await pilot.press("f")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
-        form.query_one("#fld-date", Input).value = (TODAY + dt.timedelta(days=2)).isoformat()
+        form.query_one("#fld-date", Input).value = (server.today + dt.timedelta(days=2)).isoformat()
         form.query_one("#fld-note", Input).value = "电话回访，学生适应良好"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form and "不能晚于今天" in text_of(form, "#form-error")
-        form.query_one("#fld-date", Input).value = TODAY.isoformat()
+        form.query_one("#fld-date", Input).value = server.today.isoformat()
         await pilot.press("ctrl+s")
         await wait_for(
             pilot, lambda: screen.info is not None and len(screen.info.detail.followups) == before + 1
         )
         added = screen.info.detail.followups[-1]  # type: ignore[union-attr]
         assert added.id < 0 and added.note == "电话回访，学生适应良好"
-        assert ts.cache.outbox.local_state("followup", added.id) is not None
+        assert ts.local_state("followup", added.id)[0] == LocalState.PENDING
         assert any("离线" in str(n.message) for n in app._notifications)
         assert InternFlag.NO_FOLLOWUP not in screen.info.flags  # type: ignore[union-attr]
 
-        switch.offline = False
+        harness.faults.offline = False
         status = await ts.sync()
         assert status.pending == 0 and status.rejected == 0
         screen.reload()
@@ -230,14 +206,12 @@ async def test_followup_added_offline_then_synced(server: Server, tmp_path: Path
         assert len(synced) == 1 and synced[0].created_by == "demo-univ"
         rows = screen.query_one("#id-followups", DataTable)
         assert "电话回访" in str(rows.get_row_at(0)[3])
-    await ts.close()
 
 
-@pytest.mark.slow
-async def test_interns_list_filters_selection_and_bulk_staff(server: Server, tmp_path: Path) -> None:
-    app = make_app(server, tmp_path)
+async def test_interns_list_filters_selection_and_bulk_staff(harness: Harness) -> None:
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         await app.push_screen(InternsScreen(AppFilter(intern_flag=InternFlag.NO_INSURANCE.value)))
         screen = app.screen
         assert isinstance(screen, InternsScreen)
@@ -269,21 +243,16 @@ async def test_interns_list_filters_selection_and_bulk_staff(server: Server, tmp
         await wait_for(pilot, lambda: screen.rows is not None and not screen.rows.ids)
 
 
-@pytest.mark.slow
-async def test_tracking_fields_checked_before_sending(server: Server, tmp_path: Path) -> None:
-    ts = await open_services(server, tmp_path)
-    completed = in_province(
-        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()).ids
-    )[0]
-    on_duty = in_province(
-        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
-    )[0]
+async def test_tracking_fields_checked_before_sending(server: DemoServer, tmp_path: Path) -> None:
+    ts = await open_services(server, tmp_path / "cache", sync=True)
+    completed = interns(ts, Status.COMPLETED)[0]
+    on_duty = interns(ts, Status.ON_DUTY)[0]
     with pytest.raises(DomainError, match="bad_score"):
         await ts.set_tracking([completed], TrackingUpdate.model_construct(employer_score=120))
     with pytest.raises(DomainError, match="not_completed"):
         await ts.set_tracking([on_duty], TrackingUpdate(employer_score=80))
     res = await ts.set_tracking(
-        [completed], TrackingUpdate(appraisal_copy_received=TODAY, employer_score=90, student_score=88)
+        [completed], TrackingUpdate(appraisal_copy_received=server.today, employer_score=90, student_score=88)
     )
     assert res[0].ok and not res[0].queued
     assert InternFlag.APPRAISAL_MISSING not in ts.intern_detail(completed).flags
@@ -291,7 +260,7 @@ async def test_tracking_fields_checked_before_sending(server: Server, tmp_path: 
     nom = await ts.nominate_excellent(completed, "表现优秀，单位评价高")
     assert nom.ok
     assert any(
-        r.application_id == completed for r in ts.query_excellent(TODAY.year) + ts.query_excellent(None)
+        r.application_id == completed for r in ts.query_excellent(server.today.year) + ts.query_excellent(None)
     )
     with pytest.raises(DomainError, match="already_nominated"):
         await ts.nominate_excellent(completed, "again")
@@ -302,12 +271,11 @@ async def test_tracking_fields_checked_before_sending(server: Server, tmp_path: 
         await ts.record_withdrawal_step(target.id, Step.CANCEL, StepInput(text=" "))
     assert (await ts.record_withdrawal_step(target.id, Step.CANCEL, StepInput(text="学生改变主意"))).ok
     with pytest.raises(DomainError, match="withdrawal_closed"):
-        await ts.record_withdrawal_step(target.id, Step.STATEMENT, StepInput(date=TODAY, text="x"))
+        await ts.record_withdrawal_step(target.id, Step.STATEMENT, StepInput(date=server.today, text="x"))
     await ts.close()
 
 
-@pytest.mark.slow
-async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
+async def test_screens_in_english(harness: Harness) -> None:
     from zhumeng_tui.i18n import get_lang, set_lang
     from zhumeng_tui.screens.excellent import ExcellentScreen
     from zhumeng_tui.screens.integrity import IntegrityScreen
@@ -315,9 +283,9 @@ async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
     old = get_lang()
     set_lang("en")
     try:
-        app = make_app(server, tmp_path)
+        app = harness.app(presynced=True)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.services is not None)
+            await wait_signed_in(pilot, app)
             w = await open_list(pilot, app, WithdrawalsScreen(state=None))
             assert "overdue" in text_of(w, "#w-count")
             await pilot.press("enter")
@@ -329,11 +297,9 @@ async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
                 pilot, lambda: isinstance(app.screen, IntegrityScreen) and app.screen.student_id is not None
             )
             ts = app.services
-            if not ts.query_excellent(None):  # type: ignore[attr-defined]
-                done = ts.query_interns(  # type: ignore[attr-defined]
-                    AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()
-                ).ids
-                assert (await ts.nominate_excellent(in_province(ts, done)[0], "Excellent work")).ok  # type: ignore[attr-defined, arg-type]
+            assert ts is not None
+            if not ts.query_excellent(None):
+                assert (await ts.nominate_excellent(interns(ts, Status.COMPLETED)[0], "Excellent work")).ok
             await open_list(pilot, app, ExcellentScreen())
             await pilot.press("enter")
             await wait_for(
@@ -345,17 +311,15 @@ async def test_screens_in_english(server: Server, tmp_path: Path) -> None:
         set_lang(old)
 
 
-@pytest.mark.slow
-async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp_path: Path) -> None:
-    app = make_app(server, tmp_path)
+async def test_appraisal_scores_and_nomination_in_the_detail(server: DemoServer, harness: Harness) -> None:
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
-        ts = app.services
-        ids = ts.query_interns(  # type: ignore[attr-defined]
+        ts = await wait_signed_in(pilot, app)
+        ids = ts.query_interns(
             AppFilter(statuses=frozenset({Status.COMPLETED}), intern_flag=InternFlag.APPRAISAL_MISSING.value),
             SortSpec(),
         ).ids
-        app_id = in_province(ts, ids)[0]  # type: ignore[arg-type]
+        app_id = in_province(ts, ids)[0]
         await app.push_screen(InternDetailScreen(app_id))
         screen = app.screen
         assert isinstance(screen, InternDetailScreen)
@@ -364,7 +328,7 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
         form = app.screen
-        form.query_one("#fld-copy", Input).value = TODAY.isoformat()
+        form.query_one("#fld-copy", Input).value = server.today.isoformat()
         form.query_one("#fld-employer_score", Input).value = "101"
         form.query_one("#fld-student_score", Input).value = "90"
         await pilot.press("ctrl+s")
@@ -393,14 +357,13 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: Server, tmp
         assert "已推荐为优秀实习生" in text_of(screen, "#id-tracking")
 
 
-@pytest.mark.slow
-async def test_keys_open_the_tracking_screens(server: Server, tmp_path: Path) -> None:
+async def test_keys_open_the_tracking_screens(harness: Harness) -> None:
     from zhumeng_tui.screens.excellent import ExcellentScreen
     from zhumeng_tui.screens.integrity import IntegrityScreen
 
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         # the app's own section keys
         for key, cls in (
             ("3", InternsScreen),
@@ -414,14 +377,13 @@ async def test_keys_open_the_tracking_screens(server: Server, tmp_path: Path) ->
             await pilot.pause()
 
 
-@pytest.mark.slow
-async def test_submission_offline_is_optimistic_then_synced(server: Server, tmp_path: Path) -> None:
+async def test_submission_offline_is_optimistic_then_synced(server: DemoServer, tmp_path: Path) -> None:
     from zhumeng_tui.domain.integrity import IntegrityKind
     from zhumeng_tui.domain.withdrawal import WithdrawalState
     from zhumeng_tui.services import IntegrityFilter
 
-    switch = Switch()
-    ts = await open_services(server, tmp_path, transport=switch)
+    network = FaultTransport(server.transport())
+    ts = await open_services(server, tmp_path / "cache", transport=network, sync=True)
     row = next(
         r
         for r in ts.query_withdrawals(WithdrawalFilter(state="open"))
@@ -429,14 +391,14 @@ async def test_submission_offline_is_optimistic_then_synced(server: Server, tmp_
         and in_province(ts, [r.application_id])
         and not r.deadline.overdue  # type: ignore[union-attr]
     )
-    switch.offline = True
-    result = await ts.record_withdrawal_step(row.id, Step.SUBMIT, StepInput(date=TODAY))
+    network.offline = True
+    result = await ts.record_withdrawal_step(row.id, Step.SUBMIT, StepInput(date=server.today))
     assert result.ok and result.queued
     detail = ts.withdrawal_detail(row.id)
     assert detail.withdrawal.state == WithdrawalState.SUBMITTED and detail.local_state == "pending"
     assert detail.application.status == Status.WITHDRAWN
     assert row.application_id not in ts.intern_ids_matching(AppFilter())
-    switch.offline = False
+    network.offline = False
     await ts.sync()
     detail = ts.withdrawal_detail(row.id)
     assert detail.local_state is None and detail.withdrawal.state == WithdrawalState.SUBMITTED
@@ -448,12 +410,12 @@ async def test_submission_offline_is_optimistic_then_synced(server: Server, tmp_
     await ts.close()
 
 
-async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path: Path) -> None:
+async def test_a_list_left_while_it_loads_does_not_fail(harness: Harness) -> None:
     """A worker's result that arrives after its screen was closed is dropped:
     the app keeps running and shows no error."""
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         screen = await open_list(pilot, app, WithdrawalsScreen())
         rows = list(screen._rows)
         app.pop_screen()
@@ -464,12 +426,12 @@ async def test_a_list_left_while_it_loads_does_not_fail(server: Server, tmp_path
         assert not app._notifications
 
 
-async def test_an_earlier_searchs_late_answer_does_not_replace_the_list(server: Server, tmp_path: Path) -> None:
+async def test_an_earlier_searchs_late_answer_does_not_replace_the_list(harness: Harness) -> None:
     """Typing in a list's search box starts a load per keystroke; one that
     finishes after a later one is dropped, so the list matches the box."""
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         screen = await open_list(pilot, app, WithdrawalsScreen(state=None))
         everything = list(screen._rows)
         no = everything[0].student_no

@@ -12,9 +12,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
-from tests.tracking.conftest import TODAY, Server, in_province, make_app, open_services, wait_for
+from tests.support import DemoServer, Harness, interns, open_services, text_of, wait_for, wait_signed_in
 from zhumeng_tui.api_client.errors import ApiError
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind
@@ -25,6 +25,8 @@ from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import AppFilter, IntegrityFilter, SortSpec
 from zhumeng_tui.services.local import LocalServices
 from zhumeng_tui.widgets.form import FormScreen
+
+pytestmark = pytest.mark.slow
 
 
 def candidate(ts: LocalServices, department_id: int | None) -> int:
@@ -41,6 +43,18 @@ def candidate(ts: LocalServices, department_id: int | None) -> int:
     raise AssertionError("no approved intern to withdraw in the demo data")
 
 
+async def server_refuses_stamp(ts: LocalServices, withdrawal_id: int, version: int, date: dt.date) -> None:
+    """Send the stamp step straight to the server, past the local checks: it is refused."""
+    with pytest.raises(ApiError):
+        await ts.api.send(
+            "POST",
+            f"/withdrawals/{withdrawal_id}/steps",
+            {"step": "stamp", "date": date.isoformat(), "name": "张三"},
+            idempotency_key=f"stamp-{ts.me.username}-{withdrawal_id}",
+            if_match=version,
+        )
+
+
 async def fill(pilot, values: dict[str, str]) -> FormScreen:  # type: ignore[no-untyped-def]
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FormScreen) and bool(pilot.app.screen.query("#form-error")))
     form = pilot.app.screen
@@ -52,25 +66,18 @@ async def fill(pilot, values: dict[str, str]) -> FormScreen:  # type: ignore[no-
     return form
 
 
-def text_of(screen, selector: str) -> str:  # type: ignore[no-untyped-def]
-    return str(screen.query_one(selector, Static).render())
-
-
 def step_rows(screen) -> list[list[str]]:  # type: ignore[no-untyped-def]
     table = screen.query_one("#wd-steps", DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-@pytest.mark.slow
-async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path) -> None:
-    dept = await open_services(server, tmp_path, "demo-dept")
+async def test_withdrawal_through_all_four_steps(server: DemoServer, harness: Harness, tmp_path: Path) -> None:
+    dept = await open_services(server, tmp_path / "cache", "demo-dept", sync=True)
     dept_id = dept.me.department_id
     assert dept_id is not None
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
-        univ = app.services
-        assert univ is not None
+        univ = await wait_signed_in(pilot, app)
         assert isinstance(univ, LocalServices)
         ts = univ
         app_id = candidate(ts, dept_id)
@@ -93,31 +100,25 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
 
         # a step out of order is refused locally ...
         with pytest.raises(DomainError) as e:
-            await ts.record_withdrawal_step(wid, Step.STAMP, StepInput(date=TODAY, name="张主任"))
+            await ts.record_withdrawal_step(wid, Step.STAMP, StepInput(date=server.today, name="张主任"))
         assert e.value.code == "step_out_of_order"
         # ... and by the server
-        with pytest.raises(ApiError):
-            await ts.api.send(
-                "POST",
-                f"/withdrawals/{wid}/steps",
-                {"step": "stamp", "date": TODAY.isoformat(), "name": "x"},
-                idempotency_key="test-out-of-order",
-                if_match=screen.detail.withdrawal.version,  # type: ignore[union-attr]
-            )
+        assert screen.detail is not None
+        await server_refuses_stamp(ts, wid, screen.detail.withdrawal.version, server.today)
 
         # 1. statement: a future date is refused in the form, today is fine
         await pilot.press("r")
         form = await fill(
-            pilot, {"date": (TODAY + dt.timedelta(days=1)).isoformat(), "text": "本人因考研放弃实习岗位"}
+            pilot, {"date": (server.today + dt.timedelta(days=1)).isoformat(), "text": "本人因考研放弃实习岗位"}
         )
         assert app.screen is form
         assert "不能晚于今天" in text_of(form, "#form-error")
-        await fill(pilot, {"date": TODAY.isoformat()})
+        await fill(pilot, {"date": server.today.isoformat()})
         await wait_for(
             pilot,
             lambda: screen.detail is not None and screen.detail.withdrawal.state == WithdrawalState.STATEMENT,
         )
-        assert step_rows(screen)[0][1] == TODAY.isoformat()
+        assert step_rows(screen)[0][1] == server.today.isoformat()
 
         # 2. the counsellor's signature is a department step: the university is refused
         await pilot.press("r")
@@ -125,10 +126,10 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
         assert not isinstance(app.screen, FormScreen)
         await dept.sync()
         with pytest.raises(DomainError) as e:  # an empty counsellor name is refused
-            await dept.record_withdrawal_step(wid, Step.COUNSELLOR, StepInput(date=TODAY, name="  "))
+            await dept.record_withdrawal_step(wid, Step.COUNSELLOR, StepInput(date=server.today, name="  "))
         assert e.value.code == "name_required"
         result = await dept.record_withdrawal_step(
-            wid, Step.COUNSELLOR, StepInput(date=TODAY, name="王辅导员")
+            wid, Step.COUNSELLOR, StepInput(date=server.today, name="王辅导员")
         )
         assert result.ok and not result.queued
 
@@ -143,10 +144,10 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
 
         # 3. the stamp: dated before the counsellor's signature is refused
         await pilot.press("r")
-        form = await fill(pilot, {"date": (TODAY - dt.timedelta(days=1)).isoformat()})
+        form = await fill(pilot, {"date": (server.today - dt.timedelta(days=1)).isoformat()})
         assert app.screen is form
         assert "不能早于" in text_of(form, "#form-error")
-        await fill(pilot, {"date": TODAY.isoformat(), "name": "张主任"})
+        await fill(pilot, {"date": server.today.isoformat(), "name": "张主任"})
         await wait_for(
             pilot,
             lambda: screen.detail is not None and screen.detail.withdrawal.state == WithdrawalState.STAMPED,
@@ -158,7 +159,7 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
 
         # 4. submitted to the employer
         await pilot.press("r")
-        await fill(pilot, {"date": TODAY.isoformat()})
+        await fill(pilot, {"date": server.today.isoformat()})
         await wait_for(
             pilot,
             lambda: screen.detail is not None and screen.detail.withdrawal.state == WithdrawalState.SUBMITTED,
@@ -182,12 +183,9 @@ async def test_withdrawal_through_all_four_steps(server: Server, tmp_path: Path)
     await dept.close()
 
 
-@pytest.mark.slow
-async def test_withdrawing_an_intern_on_duty_is_refused(server: Server, tmp_path: Path) -> None:
-    ts = await open_services(server, tmp_path)
-    on_duty = in_province(
-        ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
-    )[0]
+async def test_withdrawing_an_intern_on_duty_is_refused(server: DemoServer, tmp_path: Path) -> None:
+    ts = await open_services(server, tmp_path / "cache", sync=True)
+    on_duty = interns(ts, Status.ON_DUTY)[0]
     with pytest.raises(DomainError) as e:
         await ts.file_withdrawal(on_duty)
     assert e.value.code == "withdrawal_on_duty"
@@ -200,40 +198,31 @@ async def test_withdrawing_an_intern_on_duty_is_refused(server: Server, tmp_path
     await ts.close()
 
 
-@pytest.mark.slow
-async def test_department_account_cannot_stamp(server: Server, tmp_path: Path) -> None:
-    univ = await open_services(server, tmp_path, "demo-univ")
-    dept = await open_services(server, tmp_path, "demo-dept")
+async def test_department_account_cannot_stamp(server: DemoServer, harness: Harness, tmp_path: Path) -> None:
+    univ = await open_services(server, tmp_path / "cache", "demo-univ", sync=True)
+    dept = await open_services(server, tmp_path / "cache", "demo-dept", sync=True)
     assert dept.me.department_id is not None
     app_id = candidate(univ, dept.me.department_id)
     filed = await univ.file_withdrawal(app_id)
     assert filed.ok and filed.record_id
     wid = filed.record_id
-    assert (await univ.record_withdrawal_step(wid, Step.STATEMENT, StepInput(date=TODAY, text="个人原因"))).ok
+    assert (await univ.record_withdrawal_step(wid, Step.STATEMENT, StepInput(date=server.today, text="个人原因"))).ok
     await dept.sync()
     assert (
-        await dept.record_withdrawal_step(wid, Step.COUNSELLOR, StepInput(date=TODAY, name="王辅导员"))
+        await dept.record_withdrawal_step(wid, Step.COUNSELLOR, StepInput(date=server.today, name="王辅导员"))
     ).ok
 
     with pytest.raises(DomainError) as e:
-        await dept.record_withdrawal_step(wid, Step.STAMP, StepInput(date=TODAY, name="张三"))
+        await dept.record_withdrawal_step(wid, Step.STAMP, StepInput(date=server.today, name="张三"))
     assert e.value.code == "role_not_allowed"
     assert "高校账号" in e.value.message_zh
     # the server refuses it too
-    version = dept.withdrawal_detail(wid).withdrawal.version
-    with pytest.raises(ApiError):
-        await dept.api.send(
-            "POST",
-            f"/withdrawals/{wid}/steps",
-            {"step": "stamp", "date": TODAY.isoformat(), "name": "张三"},
-            idempotency_key="t-dept-stamp",
-            if_match=version,
-        )
+    await server_refuses_stamp(dept, wid, dept.withdrawal_detail(wid).withdrawal.version, server.today)
 
     # in the app: r on the request says so and opens no form
-    app = make_app(server, tmp_path, "demo-dept")
+    app = harness.app("demo-dept", presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
+        await wait_signed_in(pilot, app)
         await app.push_screen(WithdrawalDetailScreen(wid))
         screen = app.screen
         assert isinstance(screen, WithdrawalDetailScreen)
@@ -247,19 +236,13 @@ async def test_department_account_cannot_stamp(server: Server, tmp_path: Path) -
     await dept.close()
 
 
-@pytest.mark.slow
-async def test_new_request_from_the_list_by_student_number(server: Server, tmp_path: Path) -> None:
+async def test_new_request_from_the_list_by_student_number(harness: Harness) -> None:
     from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 
-    app = make_app(server, tmp_path)
+    app = harness.app(presynced=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.services is not None)
-        ts = app.services
-        assert isinstance(ts, LocalServices)
-        on_duty = in_province(
-            ts, ts.query_interns(AppFilter(statuses=frozenset({Status.ON_DUTY})), SortSpec()).ids
-        )
-        no_on_duty = ts.intern_detail(on_duty[0]).detail.student.student_no
+        ts = await wait_signed_in(pilot, app)
+        no_on_duty = ts.intern_detail(interns(ts, Status.ON_DUTY)[0]).detail.student.student_no
         approved = candidate(ts, None)
         no_approved = ts.intern_detail(approved).detail.student.student_no
         await app.push_screen(WithdrawalsScreen())

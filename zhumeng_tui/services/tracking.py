@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from zhumeng_tui.api_client.schemas import (
@@ -314,8 +315,12 @@ class TrackingPart(ServicesCore):
 
     # --------------------------------------------------------- changes --
 
-    async def _change(self, m: Mutation) -> MutationResult:
-        (outcome,) = await self.queue(lambda: [m])
+    async def _change(self, build: Callable[[], Mutation]) -> MutationResult:
+        """Queue the one change ``build`` makes. It runs inside the outbox's
+        write transaction: the record it reads, and the version it sends as
+        ``If-Match``, are those the change is based on, even while an earlier
+        change of the same record is still being sent."""
+        (outcome,) = await self.queue(lambda: [build()])
         return outcome.results[0]
 
     async def add_followup(
@@ -335,7 +340,7 @@ class TrackingPart(ServicesCore):
         local = {**body, "id": NEW_RECORD, "version": 1, "seq": 0, "student_id": app.student_id,
                  "department_id": app.department_id, "created_by": self.me.username, "created_at": _now()}
         return await self._change(
-            Mutation("record", "POST", "/followups", body, [MutationItem("followup", NEW_RECORD, local)]))
+            lambda: Mutation("record", "POST", "/followups", body, [MutationItem("followup", NEW_RECORD, local)]))
 
     async def set_tracking(self, ids: list[int], update: TrackingUpdate) -> list[MutationResult]:
         """The same tracking fields for several interns: every one is checked
@@ -343,27 +348,33 @@ class TrackingPart(ServicesCore):
         fields = update.model_dump(exclude_none=True, mode="json")
         check_any_change(fields)
         check_role(self.role, Change.SET_TRACKING)
-        apps = await asyncio.to_thread(lambda: [self._application(i) for i in ids])
         today = self.today()
         refused: dict[int, MutationResult] = {}
-        for app in apps:
-            try:
-                self._check_student(app.student_id)
-                check_tracking(app.status, today, **update.model_dump(exclude_none=True))
-            except DomainError as e:
-                if len(apps) == 1:
-                    raise
-                refused[app.id] = MutationResult(ok=False, record_id=app.id, code=e.code, message=e.message(self.lang))
-        todo = [a for a in apps if a.id not in refused]
-        changes = [
-            Mutation("record", "PATCH", f"/applications/{app.id}/tracking", fields,
-                     [MutationItem("application", app.id, {**app.model_dump(mode="json"), **fields})],
-                     if_match=app.version)
-            for app in todo
-        ]
-        outcomes = await self.queue(lambda: changes) if changes else []
-        done = {a.id: o.results[0] for a, o in zip(todo, outcomes, strict=True)}
-        return [refused.get(a.id) or done[a.id] for a in apps]
+        todo: list[int] = []
+
+        def build() -> list[Mutation]:
+            # inside the write transaction: each change is based on the version it was checked against
+            changes = []
+            for app_id in ids:
+                app = self._application(app_id)
+                try:
+                    self._check_student(app.student_id)
+                    check_tracking(app.status, today, **update.model_dump(exclude_none=True))
+                except DomainError as e:
+                    if len(ids) == 1:
+                        raise
+                    refused[app_id] = MutationResult(ok=False, record_id=app_id, code=e.code,
+                                                     message=e.message(self.lang))
+                    continue
+                todo.append(app_id)
+                changes.append(Mutation("record", "PATCH", f"/applications/{app_id}/tracking", fields,
+                                        [MutationItem("application", app_id, {**app.model_dump(mode="json"), **fields})],
+                                        if_match=app.version))
+            return changes
+
+        outcomes = await self.queue(build)
+        done = {app_id: o.results[0] for app_id, o in zip(todo, outcomes, strict=True)}
+        return [refused.get(app_id) or done[app_id] for app_id in ids]
 
     async def file_withdrawal(self, application_id: int) -> MutationResult:
         await asyncio.to_thread(self.check_filing, application_id)
@@ -373,8 +384,8 @@ class TrackingPart(ServicesCore):
             "student_id": app.student_id, "department_id": app.department_id, "university_id": app.university_id,
             "state": WithdrawalState.FILED.value, "filed_by": self.me.username, "filed_at": _now(), "steps": [],
         }
-        return await self._change(Mutation("record", "POST", "/withdrawals", {"application_id": application_id},
-                                           [MutationItem("withdrawal", NEW_RECORD, local)]))
+        return await self._change(lambda: Mutation("record", "POST", "/withdrawals", {"application_id": application_id},
+                                                   [MutationItem("withdrawal", NEW_RECORD, local)]))
 
     async def record_withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> MutationResult:
         if withdrawal_id < 0:
@@ -383,9 +394,13 @@ class TrackingPart(ServicesCore):
                 "该申请尚未同步到服务器，请联网同步后再记录下一步",
                 "This request has not reached the server yet; sync before recording the next step",
             )
-        w = Withdrawal.model_validate(await asyncio.to_thread(self.require_record, "withdrawal", withdrawal_id))
+        return await self._change(lambda: self._withdrawal_step(withdrawal_id, step, data))
+
+    def _withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> Mutation:
+        """The change that records ``step`` on the cached request, checked against it."""
+        w = Withdrawal.model_validate(self.require_record("withdrawal", withdrawal_id))
         target = check_step(withdrawal_facts(w), step, data, self.role, self.today())
-        await asyncio.to_thread(self._check_student, w.student_id)
+        self._check_student(w.student_id)
         body: dict[str, Any] = {"step": step.value}
         if data.date is not None and step != Step.CANCEL:
             body["date"] = data.date.isoformat()
@@ -409,11 +424,10 @@ class TrackingPart(ServicesCore):
             local["deadline_approximate"] = dl.approximate
         items = [MutationItem("withdrawal", withdrawal_id, local)]
         if step == Step.SUBMIT:
-            raw = await asyncio.to_thread(self.cache.get_record, "application", w.application_id)
+            raw = self.cache.get_record("application", w.application_id)
             if raw is not None:  # optimistic: the server moves it to withdrawn
                 items.append(MutationItem("application", w.application_id, {**raw, "status": Status.WITHDRAWN.value}))
-        return await self._change(
-            Mutation("record", "POST", f"/withdrawals/{withdrawal_id}/steps", body, items, if_match=w.version))
+        return Mutation("record", "POST", f"/withdrawals/{withdrawal_id}/steps", body, items, if_match=w.version)
 
     async def cancel_withdrawal(self, withdrawal_id: int, reason: str) -> MutationResult:
         return await self.record_withdrawal_step(withdrawal_id, Step.CANCEL, StepInput(text=reason))
@@ -442,17 +456,20 @@ class TrackingPart(ServicesCore):
                  "department_id": student.department_id, "source": IntegritySource.STAFF.value,
                  "created_by": self.me.username, "created_at": _now()}
         return await self._change(
-            Mutation("record", "POST", "/integrity", body, [MutationItem("integrity", NEW_RECORD, local)]))
+            lambda: Mutation("record", "POST", "/integrity", body, [MutationItem("integrity", NEW_RECORD, local)]))
 
     async def nominate_excellent(self, application_id: int, note: str) -> MutationResult:
         check_role(self.role, Change.NOMINATE_EXCELLENT)
-        app = await asyncio.to_thread(self._application, application_id)
-        await asyncio.to_thread(self._check_student, app.student_id)
-        check_nomination(app.status, app.excellent_nominated, note)
-        local = {**app.model_dump(mode="json"), "excellent_nominated": True, "excellent_note": note.strip()}
-        return await self._change(
-            Mutation("record", "POST", f"/applications/{application_id}/excellent", {"note": note.strip()},
-                     [MutationItem("application", application_id, local)], if_match=app.version))
+
+        def build() -> Mutation:
+            app = self._application(application_id)
+            self._check_student(app.student_id)
+            check_nomination(app.status, app.excellent_nominated, note)
+            local = {**app.model_dump(mode="json"), "excellent_nominated": True, "excellent_note": note.strip()}
+            return Mutation("record", "POST", f"/applications/{application_id}/excellent", {"note": note.strip()},
+                            [MutationItem("application", application_id, local)], if_match=app.version)
+
+        return await self._change(build)
 
 
 def _deadline(cal: WorkCalendar, w: Withdrawal, today: dt.date) -> DeadlineView | None:
