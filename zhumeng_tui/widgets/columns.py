@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
+from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import get_lang, tr_pair
 
@@ -104,13 +104,6 @@ LOCAL_STATE_LABELS: dict[str, tuple[str, str]] = {
     "rejected": ("被拒绝", "refused"),
 }
 
-RESULT_LABELS: dict[str, tuple[str, str]] = {
-    "pass": ("通过", "pass"),
-    "warn": ("警告", "warn"),
-    "fail": ("不通过", "FAIL"),
-}
-
-
 def column_label(name: str) -> str:
     """The header label of a column in the current language."""
     pair = COLUMN_LABELS.get(name)
@@ -162,13 +155,7 @@ def _fmt_checks(value: Any) -> Any:
     if value is None:
         return ""
     parts = value if isinstance(value, list) else str(value).replace(",", " ").split()
-    out = []
-    for p in parts:
-        try:
-            out.append(tr_pair(CHECK_LABELS[CheckId(p)]))
-        except ValueError:
-            out.append(str(p))
-    return "、".join(out) if get_lang() == "zh" else ", ".join(out)
+    return check_list_text(parts, get_lang())
 
 
 def _fmt_datetime(value: Any) -> Any:
