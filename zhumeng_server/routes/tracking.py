@@ -27,6 +27,7 @@ from zhumeng_server.routes.common import (
 )
 from zhumeng_server.wire import to_wire
 from zhumeng_tui.api_client import schemas as s
+from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import (
     check_any_change,
@@ -36,7 +37,6 @@ from zhumeng_tui.domain.interns import (
     check_tracking,
     on_duty_move,
 )
-from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 from zhumeng_tui.domain.status import Action
 

@@ -15,50 +15,13 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
+from zhumeng_tui.domain.eligibility import RESULT_LABELS, CheckResult, check_list_text
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import get_lang, tr_pair
+from zhumeng_tui.services import COLUMN_LABELS
 
 #: The leading column: ``✓`` on a row whose application is in the selection.
 MARK_COLUMN = "✓"
-
-#: Column name -> (中文, English) header label. Unknown columns show their name.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "ID"),
-    "student_no": ("学号", "Student no."),
-    "name": ("姓名", "Name"),
-    "student_name": ("姓名", "Name"),
-    "gender": ("性别", "Sex"),
-    "department": ("院系", "Department"),
-    "department_name": ("院系", "Department"),
-    "major": ("专业", "Major"),
-    "grade": ("年级", "Grade"),
-    "degree": ("学历", "Degree"),
-    "employer": ("用人单位", "Employer"),
-    "employer_name": ("用人单位", "Employer"),
-    "employer_type": ("单位类型", "Type"),
-    "position": ("岗位", "Position"),
-    "position_title": ("岗位", "Position"),
-    "title": ("岗位", "Position"),
-    "region": ("地区", "Region"),
-    "city": ("地区", "Region"),
-    "status": ("状态", "Status"),
-    "checks": ("审核", "Checks"),
-    "check": ("审核", "Checks"),
-    "worst": ("审核", "Checks"),
-    "blockers": ("缺少", "Missing"),
-    "failed_checks": ("缺少", "Missing"),
-    "local_state": ("本地", "Local"),
-    "applied_at": ("投递时间", "Applied"),
-    "start_date": ("开始", "Start"),
-    "end_date": ("结束", "End"),
-    "on_duty_date": ("上岗", "On duty"),
-    "days": ("天数", "Days"),
-    "phone": ("电话", "Phone"),
-    "version": ("版本", "Ver."),
-    "intern_flag": ("提示", "Flag"),
-    "responsible_staff": ("负责人", "Staff"),
-}
 
 #: Fixed display widths (cells, without padding). Unknown columns get 10.
 COLUMN_WIDTHS: dict[str, int] = {
@@ -98,6 +61,8 @@ COLUMN_WIDTHS: dict[str, int] = {
     "responsible_staff": 10,
 }
 
+_RESULTS = frozenset(r.value for r in CheckResult)
+
 LOCAL_STATE_LABELS: dict[str, tuple[str, str]] = {
     "pending": ("待发送", "pending"),
     "conflict": ("冲突", "conflict"),
@@ -105,7 +70,9 @@ LOCAL_STATE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 def column_label(name: str) -> str:
-    """The header label of a column in the current language."""
+    """The header label of a column in the current language (``COLUMN_LABELS``
+    of the services contract: the exports use the same labels); unknown
+    columns show their name."""
     pair = COLUMN_LABELS.get(name)
     return tr_pair(pair) if pair else name
 
@@ -146,7 +113,7 @@ def _fmt_local(value: Any) -> Any:
 
 
 def _fmt_result(value: Any) -> Any:
-    pair = RESULT_LABELS.get(str(value)) if value else None
+    pair = RESULT_LABELS.get(CheckResult(value)) if value in _RESULTS else None
     return tr_pair(pair) if pair else value
 
 
