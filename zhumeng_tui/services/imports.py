@@ -14,6 +14,7 @@ be fixed and imported again.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,16 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
     """What importing ``path`` as ``kind`` would change (see the module docstring)."""
     check_role(ctx.role, kind.change)
     key_headers = KEY.headers()
+    known = set().union(*(c.headers() for c in kind.columns))
+
+    def header_score(row: Sequence[Any]) -> int:
+        """A header row names the key column; the more columns it names, the likelier."""
+        keys = [cells.header_key(v) for v in row]
+        return sum(k in known for k in keys) if any(k in key_headers for k in keys) else 0
+
     if progress:
         progress(0, None)
-    sheet = read_sheet(path, lambda row: any(cells.header_key(v) in key_headers for v in row))
+    sheet = read_sheet(path, header_score)
     if not sheet.header_row:
         raise _missing_key(sheet)
     at, ignored = _match_columns(kind, sheet)

@@ -157,7 +157,8 @@ class SheetsPart(ServicesCore):
 
     def analyse_import(self, kind: str, path: Path, progress: Progress | None = None) -> ImportAnalysis:
         declared = import_kind(kind)
-        self.require_writable()
+        if self.role == Role.VIEWER:
+            raise DomainError("read_only", "只读账号不能导入数据", "A read-only account cannot import")
         return analyse(self._context(), declared, Path(path).expanduser(), progress)
 
     async def apply_import(self, analysis: ImportAnalysis) -> ImportResult:

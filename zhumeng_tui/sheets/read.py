@@ -28,6 +28,8 @@ MAX_BYTES = 64 * 1024 * 1024
 #: The header row is looked for among this many first rows.
 HEADER_SEARCH_ROWS = 20
 
+#: Names of workbooks (a file so named that is not a workbook is refused, not read as text).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -53,8 +55,9 @@ class SheetData:
     formulas_without_value: set[tuple[int, int]] = field(default_factory=set)
 
 
-#: Whether a row (as header keys) is the header row.
-HeaderTest = Callable[[Sequence[Any]], bool]
+#: How much a row looks like the header row (0: it is not one); the row that
+#: scores most is taken (the first of equals).
+HeaderTest = Callable[[Sequence[Any]], int]
 
 
 def _refuse(code: str, zh: str, en: str) -> SheetError:
@@ -62,7 +65,8 @@ def _refuse(code: str, zh: str, en: str) -> SheetError:
 
 
 def read_sheet(path: Path, is_header: HeaderTest) -> SheetData:
-    """The first sheet of ``path`` with a header row (``is_header``) and its rows."""
+    """The first sheet of ``path`` with a header row (the row ``is_header``
+    scores most among the first rows) and the rows under it."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -84,10 +88,10 @@ def read_sheet(path: Path, is_header: HeaderTest) -> SheetData:
     with path.open("rb") as f:
         head = f.read(8)
     if head.startswith(_ZIP) or head.startswith(_OLE):
-        data = _read_workbook(path, is_header)
-    else:
-        data = _read_csv(path, path.read_bytes(), is_header)
-    return data
+        return _read_workbook(path, is_header)
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        raise _not_spreadsheet(path)  # named as a workbook, but it is not one
+    return _read_csv(path, path.read_bytes(), is_header)
 
 
 # ------------------------------------------------------------ workbooks --
@@ -220,11 +224,11 @@ def _sheet_data(
     path: Path, fmt: str, cells: list[list[Any]], is_header: HeaderTest, merged: list[Any]
 ) -> SheetData:
     """Find the header row, fill it from merged header cells, keep the rows below."""
-    header_at = -1
+    header_at, best = -1, 0
     for i, row in enumerate(cells[:HEADER_SEARCH_ROWS]):
-        if is_header(_with_merged(row, i, cells, merged)):
-            header_at = i
-            break
+        score = is_header(_with_merged(row, i, cells, merged))
+        if score > best:
+            header_at, best = i, score
     if header_at < 0:
         return SheetData(path, fmt, [], 0, [])
     headers = _with_merged(cells[header_at], header_at, cells, merged)
