@@ -7,9 +7,12 @@ the outbox.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic_core import from_json
 
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain.eligibility import CheckId
@@ -29,21 +32,24 @@ class RosterStudent:
     fields: dict[str, Any]
 
 
-def roster_students(cache: Cache) -> dict[str, list[RosterStudent]]:
-    """Every cached student by 学号 (a list: two records may share one)."""
+def _json_list(values: Collection[Any]) -> str:
+    return json.dumps(sorted({str(v) for v in values}), ensure_ascii=False)
+
+
+def roster_students(cache: Cache, student_nos: Collection[str]) -> dict[str, list[RosterStudent]]:
+    """The cached students with these 学号, by 学号 (a list: two records may share one)."""
     names = [f.name for f in ROSTER_FIELDS]
-    extract = ", ".join(f"json_extract(data, '$.{n}')" for n in names)
     out: dict[str, list[RosterStudent]] = {}
     rows = cache.conn().execute(
-        f"SELECT student_no, id, version, name, department_id, out_of_province, {extract} FROM m_student"
+        "SELECT student_no, id, version, name, department_id, out_of_province, data FROM m_student"
+        " WHERE student_no IN (SELECT value FROM json_each(?))",
+        (_json_list(student_nos),),
     )
-    for r in rows:
-        fields = dict(zip(names, r[6:], strict=True))
-        for n in ("full_time", "realname_verified", "univ_certified"):
-            if fields[n] is not None:
-                fields[n] = bool(fields[n])
-        out.setdefault(str(r[0]), []).append(
-            RosterStudent(int(r[1]), int(r[2]), str(r[3] or ""), int(r[4] or 0), bool(r[5]), fields))
+    for no, sid, version, name, dept, oop, data in rows:
+        record = from_json(data)
+        fields = {n: record.get(n) for n in names}
+        out.setdefault(str(no), []).append(
+            RosterStudent(int(sid), int(version), str(name or ""), int(dept or 0), bool(oop), fields))
     return out
 
 
@@ -53,9 +59,9 @@ def review_checks(cache: Cache, student_ids: Collection[int], statuses: Collecti
     marks = ", ".join("?" for _ in statuses)
     out: dict[int, list[dict[CheckId, str]]] = {}
     rows = cache.conn().execute(
-        f"SELECT student_id, {checks} FROM app_view WHERE status IN ({marks})"
-        " AND student_id IN (SELECT value FROM json_each(?))",
-        [*sorted(statuses), "[" + ",".join(str(int(i)) for i in student_ids) + "]"],
+        f"SELECT student_id, {checks} FROM m_application WHERE student_id IN (SELECT value FROM json_each(?))"
+        f" AND status IN ({marks})",
+        ["[" + ",".join(str(int(i)) for i in student_ids) + "]", *sorted(statuses)],
     )
     for r in rows:
         out.setdefault(int(r[0]), []).append(dict(zip(CheckId, r[1:], strict=True)))
@@ -82,14 +88,15 @@ TRACKING_COLUMNS = ("on_duty_date", "insurance_recorded", "appraisal_copy_receiv
                     "student_score")
 
 
-def interns_by_no(cache: Cache, statuses: Collection[str]) -> dict[str, list[InternRecord]]:
-    """The applications in ``statuses`` by the student's 学号."""
+def interns_by_no(cache: Cache, statuses: Collection[str], student_nos: Collection[str]) -> dict[str, list[InternRecord]]:
+    """The applications in ``statuses`` of the students with these 学号, by 学号."""
     marks = ", ".join("?" for _ in statuses)
     out: dict[str, list[InternRecord]] = {}
     rows = cache.conn().execute(
         "SELECT student_no, id, version, status, name, out_of_province, start_date, end_date, "
-        + ", ".join(TRACKING_COLUMNS) + f" FROM app_view WHERE status IN ({marks}) ORDER BY id",
-        sorted(statuses),
+        + ", ".join(TRACKING_COLUMNS) + f" FROM app_view WHERE status IN ({marks})"
+        " AND student_no IN (SELECT value FROM json_each(?)) ORDER BY id",
+        [*sorted(statuses), _json_list(student_nos)],
     )
     for r in rows:
         fields = dict(zip(TRACKING_COLUMNS, r[8:], strict=True))

@@ -31,12 +31,14 @@ _FALSE = frozenset({"否", "无", "未", "未登记", "未购买", "未认证", 
 
 def is_blank(value: Any) -> bool:
     """An empty cell (None, or only spaces)."""
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or value == "" or (type(value) is str and not value.strip())
 
 
 def cell_text(value: Any) -> str:
     """A cell as text, as a person reads it: whole numbers without ``.0``,
     dates as YYYY-MM-DD, spaces trimmed (full-width ones too)."""
+    if type(value) is str:
+        return value.replace("\u3000", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -64,6 +66,8 @@ def parse_student_no(value: Any) -> str:
     if isinstance(value, float) and not value.is_integer():
         raise DomainError("bad_student_no", f"学号不是整数：{value}", f"The student number is not a whole number: {value}")
     text = cell_text(value)
+    if text.isdigit():
+        return text
     if re.fullmatch(r"\d+(\.0+)?[eE]\+?\d+", text) or re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
         raise DomainError(
             "bad_student_no",
@@ -115,6 +119,10 @@ def parse_bool(value: Any, what: What) -> bool:
     """Yes or no: 是/否, 有/无, 已/未, yes/no, true/false, 1/0, √/×."""
     if isinstance(value, bool):
         return value
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
     text = unicodedata.normalize("NFKC", cell_text(value)).lower()
     if text in _TRUE:
         return True

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from zhumeng_tui.api_client.schemas import Me
-from zhumeng_tui.domain.eligibility import RESULT_LABELS, CheckResult, check_list_text
+from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import ON_DUTY_DATE
@@ -132,41 +132,45 @@ def _query(request: ExportRequest, kind: type[Any], default: Any) -> Any:
 # ------------------------------------------------------------ value text --
 
 
-def _status(value: Any, lang: str) -> str:
-    try:
-        return pick(lang, STATUS_LABELS[Status(value)])
-    except ValueError:
-        return "" if value is None else str(value)
+def _labels(table: dict[Any, Pair]) -> Callable[[str], Callable[[Any], Any]]:
+    """Codes shown as their labels (an unknown code as it is)."""
+
+    def make(lang: str) -> Callable[[Any], Any]:
+        labels = {str(k): pick(lang, v) for k, v in table.items()}
+        return lambda value: labels.get(value, "" if value is None else value)
+
+    return make
 
 
-def _result(value: Any, lang: str) -> str:
-    try:
-        return pick(lang, RESULT_LABELS[CheckResult(value)])
-    except ValueError:
-        return "" if value is None else str(value)
+def _checks(lang: str) -> Callable[[Any], Any]:
+    seen: dict[Any, str] = {}
+
+    def text(value: Any) -> str:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = check_list_text(str(value or "").replace(",", " ").split(), lang)
+        return found
+
+    return text
 
 
-def _checks(value: Any, lang: str) -> str:
-    return check_list_text(str(value or "").replace(",", " ").split(), lang)
+def _yes_no(lang: str) -> Callable[[Any], Any]:
+    yes, no = pick(lang, ("是", "yes")), pick(lang, ("否", "no"))
+    return lambda value: "" if value is None or value == "" else yes if value else no
 
 
-def _yes_no(value: Any, lang: str) -> str:
-    if value is None or value == "":
-        return ""
-    return pick(lang, ("是", "yes")) if value else pick(lang, ("否", "no"))
+def _day(lang: str) -> Callable[[Any], Any]:
+    return lambda value: str(value)[:10] if value else ""
 
 
-def _date(value: Any, lang: str) -> Any:
-    return str(value)[:10] if value else ""
-
-
-#: How a raw row value reads, per column key (others are shown as they are).
-VALUE_TEXT: dict[str, Callable[[Any, str], Any]] = {
-    "status": _status,
-    "worst": _result,
+#: How a raw row value reads, per column key (others are shown as they are):
+#: for a language, a function of the value (made once per export, not per cell).
+VALUE_TEXT: dict[str, Callable[[str], Callable[[Any], Any]]] = {
+    "status": _labels(STATUS_LABELS),
+    "worst": _labels(RESULT_LABELS),
     "failed_checks": _checks,
     "insurance_recorded": _yes_no,
-    "applied_at": _date,
+    "applied_at": _day,
 }
 
 
@@ -182,7 +186,9 @@ def _application_rows(
         found = read(src, f, request.sort or SortSpec(), keys)
         at = {k: i for i, k in enumerate(found.columns)}
         ids = list(found.ids) if request.ids is None else [i for i in found.ids if i in request.ids]
-        fmt = [VALUE_TEXT.get(c.key) for c in columns]
+        numbered = columns[0].key == "row_no"
+        plan = [(at[c.key], VALUE_TEXT[c.key](src.lang) if c.key in VALUE_TEXT else None)
+                for c in columns if c.key != "row_no"]
 
         def gen() -> Iterator[Row]:
             n = 0
@@ -194,11 +200,8 @@ def _application_rows(
                     if row is None:
                         continue
                     n += 1
-                    out: list[Any] = []
-                    for c, f_ in zip(columns, fmt, strict=True):
-                        v = n if c.key == "row_no" else row[at[c.key]]
-                        out.append(f_(v, src.lang) if f_ is not None else v)
-                    yield out
+                    out = [row[i] if fmt is None else fmt(row[i]) for i, fmt in plan]
+                    yield [n, *out] if numbered else out
 
         return ListRows(len(ids), gen())
 

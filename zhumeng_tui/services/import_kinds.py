@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -107,8 +107,8 @@ class ImportKind:
     #: The change it makes (who may: ``permissions.check_role``).
     change: Change
     columns: tuple[ImportColumn, ...]
-    #: 学号 -> the records it names (a list: more than one is refused as ambiguous).
-    targets: Callable[[Context], dict[str, list[Any]]]
+    #: The records these 学号 name, by 学号 (a list: more than one is refused as ambiguous).
+    targets: Callable[[Context, Collection[str]], dict[str, list[Any]]]
     #: Refuses (DomainError; a ColumnError names the field) setting ``values`` on ``target``.
     check: Callable[[Context, Any, dict[str, Any]], None]
     #: The outbox entries of the changes, built inside the outbox's write
@@ -163,8 +163,10 @@ def _changed(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _phone(value: Any) -> str:
-    text = re.sub(r"[\s\-]", "", cells.parse_student_no(value))
-    text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", text)
+    """A mobile number; spaces, dashes and a +86 prefix are dropped."""
+    text = cells.parse_student_no(value)
+    if not (len(text) == 11 and text.isdigit()):
+        text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", re.sub(r"[\s\-]", "", text))
     roster.check_phone(text)
     return text
 
@@ -237,7 +239,7 @@ ROSTER = ImportKind(
      ImportColumn("univ_certified", ("高校认证", "University-certified"), ("是否高校认证", "University certified"),
                   _bool(roster.CERTIFIED.label), _yes_no),
      ImportColumn("phone", ("联系电话", "Phone"), ("手机", "手机号", "手机号码", "电话", "Mobile"), _phone)),
-    lambda ctx: sql.roster_students(ctx.cache),
+    lambda ctx, keys: sql.roster_students(ctx.cache, keys),
     _check_roster,
     _roster_mutations,
     _roster_effects,
@@ -308,7 +310,7 @@ TRACKING = ImportKind(
                   _score(TRACKING_HEADERS["employer_score"])),
      ImportColumn("student_score", TRACKING_HEADERS["student_score"], ("学生评分", "student score"),
                   _score(TRACKING_HEADERS["student_score"]))),
-    lambda ctx: sql.interns_by_no(ctx.cache, sorted(s.value for s in INTERN_STATUSES)),
+    lambda ctx, keys: sql.interns_by_no(ctx.cache, sorted(s.value for s in INTERN_STATUSES), keys),
     _check_tracking,
     _tracking_mutations,
     _tracking_effects,

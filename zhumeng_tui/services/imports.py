@@ -67,7 +67,6 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
                          f"The sheet has a header row and no data rows: {path.name}")
     header = {c.field: cells.cell_text(sheet.headers[i]) for c, i in ((c, at[c.field]) for c in kind.columns
                                                                        if c.field in at)}
-    targets = kind.targets(ctx)
     keys = [_cell(row, at[KEY.field]) for _, row in sheet.rows]
     parsed_keys: list[str | DomainError] = []
     for k in keys:
@@ -76,6 +75,7 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
         except DomainError as e:
             parsed_keys.append(e)
     seen = Counter(k for k in parsed_keys if isinstance(k, str) and k)
+    targets = kind.targets(ctx, seen)
     rows_of: dict[str, list[int]] = {}
     for (n, _), k in zip(sheet.rows, parsed_keys, strict=True):
         if isinstance(k, str) and seen[k] > 1:
@@ -91,8 +91,8 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
         if progress and i % 1000 == 0:
             progress(i, total)
 
-        def refuse(column: str, zh: str, en: str, n: int = n, key: Any = key) -> None:
-            refused.append(RefusedRow(n, column, ctx.t((zh, en)), key if isinstance(key, str) else ""))
+        def refuse(column: str, zh: str, en: str) -> None:
+            refused.append(RefusedRow(n, column, ctx.t((zh, en)), key if isinstance(key, str) else ""))  # noqa: B023
 
         key_column = header[KEY.field]
         if isinstance(key, DomainError):
