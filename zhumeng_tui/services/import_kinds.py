@@ -293,7 +293,7 @@ def _tracking_mutations(
 
 def _tracking_effects(ctx: Context, planned: list[Planned]) -> list[str]:
     on_duty = sum(1 for p in planned if "on_duty_date" in p.values and p.target.status == Status.APPROVED.value)
-    return [ctx.t((f"{on_duty} 名实习生将登记为已上岗", f"{on_duty} interns will be marked on duty"))]
+    return [ctx.t((f"{on_duty} 名实习生将登记为已上岗", f"{on_duty} interns will be marked on duty"))] if on_duty else []
 
 
 TRACKING = ImportKind(
