@@ -74,7 +74,8 @@ async def export_command(services: Services, list_name: str, fmt: str, output: P
         file_format = FileFormat(fmt)
         path = output or Path.cwd() / services.export_path(request, file_format).name
         result = services.export(request, path, file_format,
-                                 lambda done, total: p.progress(("导出", "Exporting"), done, total))
+                                 lambda done, total: p.progress(("导出", "Exporting"), done, total),
+                                 overwrite=output is not None)
     except DomainError as e:
         p.note(e.message_zh, e.message_en)
         return 1

@@ -754,10 +754,12 @@ class SheetServices(Protocol):
         ...
 
     def export(
-        self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None
+        self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None,
+        *, overwrite: bool = False,
     ) -> ExportResult:
-        """Write the list as shown to ``path`` (thread worker); a bad request
-        or an unwritable path raises ``DomainError``."""
+        """Write the list as shown to ``path`` (thread worker); a bad request,
+        an unwritable path or (without ``overwrite``) an existing file raises
+        ``DomainError`` (``file_exists`` for the last)."""
         ...
 
     def import_kinds(self) -> list[ImportKindInfo]: ...
@@ -784,8 +786,9 @@ class SheetServices(Protocol):
 
     def withdrawal_document_path(self, withdrawal_id: int) -> Path: ...
 
-    def print_withdrawal(self, withdrawal_id: int, path: Path) -> ExportResult:
-        """The withdrawal request with its steps, as a ``.docx`` to print."""
+    def print_withdrawal(self, withdrawal_id: int, path: Path, *, overwrite: bool = False) -> ExportResult:
+        """The withdrawal request with its steps, as a ``.docx`` to print
+        (``file_exists`` as for :meth:`export`)."""
         ...
 
 

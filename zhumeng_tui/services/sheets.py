@@ -110,7 +110,8 @@ class SheetsPart(ServicesCore):
         return path
 
     def export(
-        self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None
+        self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None,
+        *, overwrite: bool = False,
     ) -> ExportResult:
         decl = list_export(request.list_name)
         fmt = FileFormat(fmt)
@@ -118,7 +119,7 @@ class SheetsPart(ServicesCore):
             allowed = "、".join(f.value for f in decl.formats)
             raise DomainError("format_not_available", f"该名单只能导出为：{allowed}",
                               f"This list can be written as: {', '.join(f.value for f in decl.formats)}")
-        path = _with_suffix(Path(path).expanduser(), fmt)
+        path = _new_file(_with_suffix(Path(path).expanduser(), fmt), overwrite)
         src = self._source
         columns = decl.columns_for(src, request)
         found = decl.rows(src, request, columns)
@@ -196,11 +197,20 @@ class SheetsPart(ServicesCore):
         stem = safe_name(f"{title}-{detail.student.student_no}-{detail.student.name}")
         return self.export_folder() / f"{stem}.docx"
 
-    def print_withdrawal(self, withdrawal_id: int, path: Path) -> ExportResult:
+    def print_withdrawal(self, withdrawal_id: int, path: Path, *, overwrite: bool = False) -> ExportResult:
         detail = cast("Services", self).withdrawal_detail(withdrawal_id)
-        path = _with_suffix(Path(path).expanduser(), FileFormat.DOCX)
+        path = _new_file(_with_suffix(Path(path).expanduser(), FileFormat.DOCX), overwrite)
         write_form_document(path, withdrawal_form(detail, self.lang))
         return ExportResult(path, 1, FileFormat.DOCX)
+
+
+def _new_file(path: Path, overwrite: bool) -> Path:
+    """``path``, unless a file is there and may not be replaced."""
+    if path.is_dir():
+        raise DomainError("not_a_file", f"这是一个文件夹：{path}", f"This is a folder: {path}")
+    if not overwrite and path.exists():
+        raise DomainError("file_exists", f"文件已存在：{path}", f"The file already exists: {path}")
+    return path
 
 
 def _with_suffix(path: Path, fmt: FileFormat) -> Path:
