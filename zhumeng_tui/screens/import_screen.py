@@ -63,8 +63,8 @@ class Imported(Message):
         self.result = result
 
 
-def summary_text(a: ImportAnalysis) -> str:
-    """The analysis in a few lines (Rich markup)."""
+def summary_text(a: ImportAnalysis, done: str | None = None) -> str:
+    """The analysis in a few lines (Rich markup); ``done``: how sending it went."""
     lines = [tr(
         f"[b]读取 {a.rows_read} 行：将修改 {len(a.changes)} 行，未变化 {a.unchanged} 行，"
         f"{'[red]' if a.refused else ''}拒绝 {a.refused_rows} 行{'[/]' if a.refused else ''}[/b]",
@@ -81,7 +81,9 @@ def summary_text(a: ImportAnalysis) -> str:
         lines.append(tr(f"被拒绝的行已写入：{a.refused_file}", f"Refused rows written to: {a.refused_file}"))
     if a.refused_file_error:
         lines.append(tr("被拒绝的行未能写入：", "Refused rows not written: ") + a.refused_file_error)
-    if a.changes:
+    if done is not None:
+        lines.insert(0, f"[b]{done}[/b] · " + tr("esc 重新选择文件", "esc picks another file"))
+    elif a.changes:
         lines.append(tr(f"[b]ctrl+s 确认导入（发送 {len(a.changes)} 行的修改）[/b] · esc 重新选择文件",
                         f"[b]ctrl+s imports ({len(a.changes)} rows of changes)[/b] · esc picks another file"))
     else:
@@ -323,7 +325,8 @@ class ImportScreen(ZScreen):
             severity = "error"
         elif r.queued:
             severity = "warning"
-        self.query_one("#im-summary", Static).update(f"[b]{text}[/b]")
+        if self.analysis is not None:
+            self.query_one("#im-summary", Static).update(summary_text(self.analysis, text))
         self.notify(text, title=tr("导入完成", "Imported"), severity=severity, timeout=12)  # type: ignore[arg-type]
         self.zapp.refresh_sync_status()
         self.zapp.start_sync()

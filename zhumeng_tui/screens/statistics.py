@@ -109,14 +109,16 @@ class StatisticsScreen(DataScreen[list[Chart]], ExportsList):
         table.add_column(chart.category_label)
         for i, s in enumerate(chart.series):
             table.add_column(Text(s.label, style=SERIES_COLOURS[i % len(SERIES_COLOURS)][1] + " bold"))
-        table.add_column(tr("合计", "Total"))
+        totals = len(chart.series) > 1
+        if totals:
+            table.add_column(tr("合计", "Total"))
         for i, category in enumerate(chart.categories):
             cells: list[str | Text] = [str(i + 1)] if numbered else []
-            cells += [category, *(str(s.values[i]) for s in chart.series), Text(str(chart.total(i)), style="bold")]
-            table.add_row(*cells)
+            cells += [category, *(str(s.values[i]) for s in chart.series)]
+            table.add_row(*cells, *([Text(str(chart.total(i)), style="bold")] if totals else []))
         if not chart.categories:
             table.add_row(*([""] if numbered else []), tr("（没有数据）", "(no data)"),
-                          *("" for _ in chart.series), "0")
+                          *("" for _ in chart.series), *(["0"] if totals else []))
 
     def shown_chart(self) -> str | None:
         active = self.query_one(TabbedContent).active
