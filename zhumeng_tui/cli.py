@@ -23,7 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,16 +62,39 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _Names:
+    """The choices of an argument, read when an argument is checked (so the
+    app's start does not import what only a subcommand needs)."""
+
+    def __init__(self, load: Callable[[], list[str]]) -> None:
+        self._load = load
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+
+def _list_names() -> list[str]:
+    from zhumeng_tui.services.exports import LISTS
+
+    return [n for n in LISTS if n != "statistics"]
+
+
+def _import_kinds() -> list[str]:
+    from zhumeng_tui.services.import_kinds import KINDS
+
+    return list(KINDS)
+
+
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The headless subcommands; each sets ``run`` to an async function of
     (services, args, lang) -> exit status."""
-    from zhumeng_tui.services.exports import LISTS
-    from zhumeng_tui.services.import_kinds import KINDS
-
     ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
                         description="Write a list (the whole list, as the app shows it unfiltered) to a file.")
-    ex.add_argument("list", metavar="LIST", choices=[n for n in LISTS if n != "statistics"],
-                    help="one of: " + ", ".join(n for n in LISTS if n != "statistics"))
+    ex.add_argument("list", metavar="LIST", choices=_Names(_list_names),
+                    help="one of: %(choices)s")
     ex.add_argument("--format", choices=("xlsx", "csv", "docx"), default="xlsx",
                     help="xlsx (default), csv (UTF-8 with BOM), docx (a list to print: final-list)")
     ex.add_argument("--output", type=Path, metavar="FILE",
@@ -80,7 +103,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     im = sub.add_parser("import", help="import a spreadsheet (.xlsx / .csv): analyse, then send",
                         description="Analyse a spreadsheet (what changes, what is refused and why), then send the "
                         "changes through the outbox. Refused rows are written beside the file.")
-    im.add_argument("kind", metavar="KIND", choices=list(KINDS), help="one of: " + ", ".join(KINDS))
+    im.add_argument("kind", metavar="KIND", choices=_Names(_import_kinds), help="one of: %(choices)s")
     im.add_argument("file", type=Path, metavar="FILE")
     im.add_argument("--dry-run", action="store_true", help="only analyse: send nothing")
     im.set_defaults(run=_run_import)

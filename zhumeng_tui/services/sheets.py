@@ -35,18 +35,16 @@ from zhumeng_tui.services import (
     Progress,
     WithdrawalFilter,
 )
-from zhumeng_tui.services import statistics as charts
 from zhumeng_tui.services.core import ServicesCore
-from zhumeng_tui.services.exports import LISTS, ListExport, list_export, pick
-from zhumeng_tui.services.import_kinds import KINDS, Context, import_kind
-from zhumeng_tui.services.imports import analyse
-from zhumeng_tui.services.printing import withdrawal_form
-from zhumeng_tui.sheets.documents import TableDocument, write_form_document, write_table_document
-from zhumeng_tui.sheets.write import Column, as_date, write_table
 
 if TYPE_CHECKING:
     from zhumeng_tui.services import Services
-    from zhumeng_tui.services.exports import Source
+    from zhumeng_tui.services.exports import ListExport, Source
+    from zhumeng_tui.services.import_kinds import Context
+
+# The modules that declare the lists and the kinds of import, read and write
+# files and draw the charts are imported when first used: opening the app
+# (cold start) needs none of them.
 
 #: The files the import dialog lists.
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -89,16 +87,22 @@ class SheetsPart(ServicesCore):
     # ------------------------------------------------------------- export --
 
     def export_lists(self) -> list[ListInfo]:
+        from zhumeng_tui.services.exports import LISTS, pick
+
         return [ListInfo(x.name, pick(self.lang, x.title), x.formats) for x in LISTS.values()]
 
     def _title(self, decl: ListExport, request: ExportRequest) -> str:
-        if decl is LISTS["statistics"]:
+        from zhumeng_tui.services.exports import pick
+
+        if decl.name == "statistics":
             chart = next((c for c in self.statistics() if c.key == request.query), None)
             if chart is not None:
                 return chart.title
         return pick(self.lang, decl.title)
 
     def export_path(self, request: ExportRequest, fmt: FileFormat) -> Path:
+        from zhumeng_tui.services.exports import list_export
+
         decl = list_export(request.list_name)
         stem = safe_name(f"{self._title(decl, request)}-{self.today().isoformat()}")
         folder = self.export_folder()
@@ -113,6 +117,10 @@ class SheetsPart(ServicesCore):
         self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None,
         *, overwrite: bool = False,
     ) -> ExportResult:
+        from zhumeng_tui.services.exports import list_export, pick
+        from zhumeng_tui.sheets.documents import TableDocument, write_table_document
+        from zhumeng_tui.sheets.write import Column, write_table
+
         decl = list_export(request.list_name)
         fmt = FileFormat(fmt)
         if fmt not in decl.formats:
@@ -146,9 +154,14 @@ class SheetsPart(ServicesCore):
     # ------------------------------------------------------------- import --
 
     def _context(self) -> Context:
+        from zhumeng_tui.services.import_kinds import Context
+
         return Context(self.cache, self.role, self.today(), self.lang)
 
     def import_kinds(self) -> list[ImportKindInfo]:
+        from zhumeng_tui.services.exports import pick
+        from zhumeng_tui.services.import_kinds import KINDS
+
         writable = self.role != Role.VIEWER
         return [
             ImportKindInfo(k.name, pick(self.lang, k.title), tuple(pick(self.lang, c.label) for c in k.columns),
@@ -157,12 +170,17 @@ class SheetsPart(ServicesCore):
         ]
 
     def analyse_import(self, kind: str, path: Path, progress: Progress | None = None) -> ImportAnalysis:
+        from zhumeng_tui.services.import_kinds import import_kind
+        from zhumeng_tui.services.imports import analyse
+
         declared = import_kind(kind)
         if self.role == Role.VIEWER:
             raise DomainError("read_only", "只读账号不能导入数据", "A read-only account cannot import")
         return analyse(self._context(), declared, Path(path).expanduser(), progress)
 
     async def apply_import(self, analysis: ImportAnalysis) -> ImportResult:
+        from zhumeng_tui.services.import_kinds import import_kind
+
         kind = import_kind(analysis.kind)
         planned = list(analysis.plan or [])
         if not planned:
@@ -181,6 +199,8 @@ class SheetsPart(ServicesCore):
     # --------------------------------------------------------- statistics --
 
     def statistics(self) -> list[Chart]:
+        from zhumeng_tui.services import statistics as charts
+
         dept = self.me.department_id if self.reviewer.role == Role.DEPARTMENT else None
         services = cast("Services", self)
         return [
@@ -192,12 +212,17 @@ class SheetsPart(ServicesCore):
     # -------------------------------------------------------------- print --
 
     def withdrawal_document_path(self, withdrawal_id: int) -> Path:
+        from zhumeng_tui.services.exports import pick
+
         detail = cast("Services", self).withdrawal_detail(withdrawal_id)
         title = pick(self.lang, ("放弃实习岗位申请表", "withdrawal-request"))
         stem = safe_name(f"{title}-{detail.student.student_no}-{detail.student.name}")
         return self.export_folder() / f"{stem}.docx"
 
     def print_withdrawal(self, withdrawal_id: int, path: Path, *, overwrite: bool = False) -> ExportResult:
+        from zhumeng_tui.services.printing import withdrawal_form
+        from zhumeng_tui.sheets.documents import write_form_document
+
         detail = cast("Services", self).withdrawal_detail(withdrawal_id)
         path = _new_file(_with_suffix(Path(path).expanduser(), FileFormat.DOCX), overwrite)
         write_form_document(path, withdrawal_form(detail, self.lang))
@@ -224,6 +249,8 @@ def _with_suffix(path: Path, fmt: FileFormat) -> Path:
 
 
 def _text(value: Any) -> str:
+    from zhumeng_tui.sheets.write import as_date
+
     if value is None:
         return ""
     day = as_date(value) if not isinstance(value, str) else None
