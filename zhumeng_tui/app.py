@@ -88,6 +88,9 @@ class LaunchOptions:
     sync_on_start: bool = True
     data_dir: Path | None = None
     theme: str | None = None
+    #: Always show the sign-in screen (a browser session): ``username`` and
+    #: ``password`` only fill its fields (the demo account in demo mode).
+    sign_in_shown: bool = False
 
 
 class ServicesReady(Message):
@@ -175,7 +178,10 @@ class ZhumengApp(Localized, App[None]):
             self.theme = self.options.theme
         if self.options.keymap:
             self.set_keymap(self.options.keymap)
-        if self.options.server_url is None:
+        if self.options.sign_in_shown and self.options.server_url is not None:
+            self.push_screen(SignInScreen(self.options.server_url, self.options.username or "",
+                                          password=self.options.password or ""))
+        elif self.options.server_url is None:
             self.push_screen(LoadingScreen(tr("正在启动演示服务器…", "Starting the demo server…")))
             self.boot_demo()
         elif self.options.username and self.options.password:

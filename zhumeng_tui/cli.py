@@ -6,6 +6,7 @@
     zhumeng-tui --lang en
     zhumeng-tui export interns --format csv --output interns.csv
     zhumeng-tui import roster 学籍.xlsx --dry-run
+    zhumeng-tui serve-web --port 8080         # the app in web browsers (zhumeng_tui.web)
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
@@ -107,6 +108,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     im.add_argument("file", type=Path, metavar="FILE")
     im.add_argument("--dry-run", action="store_true", help="only analyse: send nothing")
     im.set_defaults(run=_run_import)
+    from zhumeng_tui.web.serve import add_command as add_serve_web
+
+    add_serve_web(sub)
 
 
 async def _run_export(services: Services, args: argparse.Namespace, lang: str) -> int:
@@ -265,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
+    if getattr(args, "serve", None) is not None:
+        return int(args.serve(args, config, lang))
     if getattr(args, "run", None) is not None:
         return asyncio.run(run_headless(args, config, lang))
 
