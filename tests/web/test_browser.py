@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import openpyxl
 import pytest
 from sqlalchemy import text
@@ -152,11 +153,4 @@ async def test_wrong_password_refused_and_sessions_over_the_cap(
 
         # a session that ends frees its place
         await first.page.close()
-        await until(lambda: asyncio.get_running_loop() is not None and _answers(web.url) == 200,
-                    "a place free again")
-
-
-def _answers(url: str) -> int:
-    import httpx
-
-    return httpx.get(url + "/", timeout=5).status_code
+        await until(lambda: httpx.get(web.url + "/", timeout=5).status_code == 200, "a place free again")

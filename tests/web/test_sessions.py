@@ -1,0 +1,154 @@
+"""What serve-web promises without a browser: the bind rules, what a tab's
+process is given, files as bytes, two tabs of one account on one cache, and
+an idle session ended and signed out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+import aiohttp
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from tests.support import DemoServer, open_services
+from tests.web.conftest import ServeWeb
+from zhumeng_server.testing import DEMO_PASSWORD
+from zhumeng_tui.cli import main
+from zhumeng_tui.domain.status import Action, Status
+from zhumeng_tui.services import AppFilter, ExportRequest, FileFormat, SortSpec
+from zhumeng_tui.web.serve import session_command
+from zhumeng_tui.web.server import Session
+
+
+@pytest.mark.parametrize("options", [
+    ["--host", "0.0.0.0"],
+    ["--host", "192.0.2.10", "--port", "8443"],
+    ["--host", "zhumeng.example.edu.cn"],
+])
+def test_a_plain_http_bind_beyond_this_machine_is_refused(options: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve-web", *options]) == 2
+    err = capsys.readouterr().err
+    assert "拒绝" in err and "--ssl-certfile" in err and "--behind-proxy" in err
+
+
+def test_tls_needs_both_files_that_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve-web", "--ssl-certfile", str(tmp_path / "cert.pem")]) == 2
+    assert "--ssl-keyfile" in capsys.readouterr().err
+    assert main(["serve-web", "--ssl-certfile", str(tmp_path / "cert.pem"),
+                 "--ssl-keyfile", str(tmp_path / "key.pem")]) == 2
+    assert "找不到文件" in capsys.readouterr().err
+
+
+def test_a_session_process_is_given_no_token_and_signs_in_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHUMENG_TOKEN", "the-host's-token")
+    session = Session("true", write_bytes=None, write_str=None, close=None,  # type: ignore[arg-type]
+                      download_manager=None)  # type: ignore[arg-type]
+    environment = session._build_environment(100, 30)
+    assert "ZHUMENG_TOKEN" not in environment
+    assert environment["TEXTUAL_DRIVER"].endswith("WebDriver")
+    demo = session_command("http://127.0.0.1:5000", lang="zh", data_dir=Path("/srv/zhumeng"),
+                           cache_key="http://embedded-demo.invalid/3000-1", config=None, username=None,
+                           demo_account="demo-univ")
+    assert "--demo-account demo-univ" in demo and "--data-dir /srv/zhumeng" in demo
+    assert DEMO_PASSWORD not in demo
+
+
+async def test_a_download_is_the_files_bytes_and_nothing_stays_on_the_host(server: DemoServer, tmp_path: Path) -> None:
+    services = await open_services(server, tmp_path / "data", sync=True)
+    try:
+        before = set(Path(tempfile.gettempdir()).glob("zhumeng-download-*"))
+        request = ExportRequest("applications", AppFilter(), SortSpec())
+        file = await asyncio.to_thread(
+            services.download, "审核队列.xlsx", lambda path: services.export(request, path, FileFormat.XLSX))
+        assert file.name == "审核队列.xlsx" and file.format == FileFormat.XLSX
+        (tmp_path / "got.xlsx").write_bytes(file.data)
+        rows = list(openpyxl.load_workbook(tmp_path / "got.xlsx", read_only=True).active.iter_rows(values_only=True))
+        assert len(rows) - 1 == file.rows == len(services.query_applications(AppFilter(), SortSpec()).ids)
+        assert set(Path(tempfile.gettempdir()).glob("zhumeng-download-*")) == before
+        assert not list((tmp_path / "data").rglob("*.xlsx"))
+    finally:
+        await services.close()
+
+
+def _statuses(services, ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    rows = services.query_applications(AppFilter(), SortSpec())
+    table = rows.table
+    found = dict(zip(rows.ids, table.column("status").to_pylist(), strict=True))
+    return {i: found[i] for i in ids}
+
+
+async def test_two_tabs_of_one_account_share_its_cache_safely(server: DemoServer, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    one = await open_services(server, data, "demo-univ", sync=True)
+    two = await open_services(server, data, "demo-univ")
+    try:
+        assert one.cache.path == two.cache.path
+        ids = one.ids_matching(AppFilter(actionable=True))[:6]
+        assert len(ids) == 6
+
+        async def decide(services, chosen: list[int]) -> None:  # type: ignore[no-untyped-def]
+            for i in chosen:
+                await services.review([i], Action.RETURN, "两个标签页", [])
+
+        async def read_and_sync(services) -> None:  # type: ignore[no-untyped-def]
+            for _ in range(3):
+                await asyncio.to_thread(services.query_applications, AppFilter(), SortSpec())
+                await services.sync()
+
+        await asyncio.gather(decide(one, ids[:3]), decide(two, ids[3:]), read_and_sync(one), read_and_sync(two))
+        await one.sync()
+        await two.sync()
+        for services in (one, two):
+            status = services.sync_status()
+            assert (status.pending, status.conflicts) == (0, 0)
+            assert set(_statuses(services, ids).values()) == {Status.RETURNED.value}
+    finally:
+        await one.close()
+        await two.close()
+    with server.app.state.server.engine.connect() as conn:
+        statuses = conn.execute(text("SELECT id, status FROM application")).all()
+    returned = sum(1 for i, status in statuses if i in ids and status == Status.RETURNED.value)
+    assert returned == 6
+
+
+def _tokens(server: DemoServer) -> int:
+    with server.app.state.server.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())
+
+
+@pytest.mark.slow
+async def test_an_idle_session_is_ended_and_signed_out(server: DemoServer, serve_web: ServeWeb) -> None:
+    web = serve_web("--idle-minutes", "0.1")
+    before = _tokens(server)
+    drawn = b""
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as http, http.ws_connect(web.url.replace("http", "ws") + "/ws") as ws:
+        async def until_drawn(what: str) -> None:
+            nonlocal drawn
+            end = loop.time() + 60
+            while what.encode() not in drawn:
+                assert loop.time() < end, f"not drawn: {what}"
+                message = await ws.receive(timeout=60)
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    drawn += message.data
+
+        await until_drawn("密码")
+        await ws.send_str(json.dumps(["stdin", "demo-univ\r"]))
+        await asyncio.sleep(0.5)
+        await ws.send_str(json.dumps(["stdin", DEMO_PASSWORD + "\r"]))
+        await until_drawn("待我审核")
+        assert _tokens(server) == before + 1
+        # no more input: the server ends the session after 6 s
+        while not ws.closed:
+            message = await ws.receive(timeout=120)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                break
+    end = loop.time() + 60
+    while _tokens(server) != before:
+        assert loop.time() < end, "the idle session's token was not revoked"
+        await asyncio.sleep(0.2)
+    assert "idle" in web.output()
