@@ -68,11 +68,11 @@ def serve_web(server: DemoServer, tmp_path: Path) -> Iterator[ServeWeb]:
         with log.open("wb") as out:
             process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
         started.append(process)
-        url = f"http://127.0.0.1:{port}"
+        url = f"{'https' if '--ssl-certfile' in options else 'http'}://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(url + "/", timeout=2)
+                httpx.get(url + "/", timeout=2, verify=False)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:

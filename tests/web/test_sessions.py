@@ -43,6 +43,47 @@ def test_tls_needs_both_files_that_exist(tmp_path: Path, capsys: pytest.CaptureF
     assert "找不到文件" in capsys.readouterr().err
 
 
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@pytest.mark.slow
+def test_with_a_certificate_the_page_and_its_websocket_are_served_over_tls(
+    serve_web: ServeWeb, tmp_path: Path
+) -> None:
+    import httpx
+
+    cert, key = _self_signed(tmp_path)
+    web = serve_web("--ssl-certfile", str(cert), "--ssl-keyfile", str(key))
+    assert web.url.startswith("https://")
+    page = httpx.get(web.url + "/", verify=str(cert))
+    assert page.status_code == 200
+    assert f'data-session-websocket-url="{web.url.replace("https", "wss")}/ws"' in page.text
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(web.url.replace("https", "http") + "/")
+
+
 def test_a_session_process_is_given_no_token_and_signs_in_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZHUMENG_TOKEN", "the-host's-token")
     session = Session("true", write_bytes=None, write_str=None, close=None,  # type: ignore[arg-type]
