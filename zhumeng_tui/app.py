@@ -406,8 +406,10 @@ class ZhumengApp(Localized, App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and parameters == ("import",):
-            # a read-only account imports nothing: no key, no palette entry
-            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+            # a read-only account imports nothing: no key, no palette entry; nor
+            # does a browser session (it cannot hand the host a file to read)
+            return (self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+                    and not self.is_web)
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "quit_app":

@@ -14,14 +14,18 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from tests.support import DemoServer, open_services
+from tests.support import DemoServer, Harness, open_services, wait_for, wait_signed_in
 from tests.web.conftest import ServeWeb
 from zhumeng_server.testing import DEMO_PASSWORD
+from zhumeng_tui.app import ZhumengApp
 from zhumeng_tui.cli import main
 from zhumeng_tui.domain.status import Action, Status
+from zhumeng_tui.screens.dashboard import DashboardScreen
+from zhumeng_tui.screens.import_screen import ImportScreen
 from zhumeng_tui.services import AppFilter, ExportRequest, FileFormat, SortSpec
 from zhumeng_tui.web.serve import session_command
 from zhumeng_tui.web.server import Session
+from zhumeng_tui.widgets.palette import screen_actions
 
 
 @pytest.mark.parametrize("options", [
@@ -154,6 +158,23 @@ async def test_two_tabs_of_one_account_share_its_cache_safely(server: DemoServer
         statuses = conn.execute(text("SELECT id, status FROM application")).all()
     returned = sum(1 for i, status in statuses if i in ids and status == Status.RETURNED.value)
     assert returned == 6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("web", [False, True])
+async def test_a_browser_session_is_offered_no_import(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, web: bool
+) -> None:
+    monkeypatch.setattr(ZhumengApp, "is_web", property(lambda _app: web))
+    app = harness.app("demo-univ", presynced=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_signed_in(pilot, app)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        offered = {b.id for _n, b, _k in screen_actions(app.screen)}
+        assert ("app.go_import" in offered) is not web
+        await pilot.press("i")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, ImportScreen) is not web
 
 
 def _tokens(server: DemoServer) -> int:
