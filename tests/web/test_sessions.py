@@ -13,6 +13,7 @@ import aiohttp
 import openpyxl
 import pytest
 from sqlalchemy import text
+from textual.widgets import Input, Label
 
 from tests.support import DemoServer, Harness, open_services, wait_for, wait_signed_in
 from tests.web.conftest import ServeWeb
@@ -21,7 +22,9 @@ from zhumeng_tui.app import ZhumengApp
 from zhumeng_tui.cli import main
 from zhumeng_tui.domain.status import Action, Status
 from zhumeng_tui.screens.dashboard import DashboardScreen
+from zhumeng_tui.screens.export_dialog import ExportDialog
 from zhumeng_tui.screens.import_screen import ImportScreen
+from zhumeng_tui.screens.review import ReviewQueueScreen
 from zhumeng_tui.services import AppFilter, ExportRequest, FileFormat, SortSpec
 from zhumeng_tui.web.serve import session_command
 from zhumeng_tui.web.server import Session
@@ -175,6 +178,25 @@ async def test_a_browser_session_is_offered_no_import(
         await pilot.press("i")
         await pilot.pause(0.3)
         assert isinstance(app.screen, ImportScreen) is not web
+
+
+@pytest.mark.slow
+async def test_in_a_browser_session_the_export_dialog_asks_for_a_name_but_no_folder(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ZhumengApp, "is_web", property(lambda _app: True))
+    app = harness.app("demo-univ", presynced=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueueScreen))
+        await wait_for(pilot, lambda: app.screen.rows is not None)  # type: ignore[attr-defined]
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        dialog = app.screen
+        assert not dialog.query_one("#x-folder", Input).display
+        assert "浏览器下载" in " ".join(str(label.render()) for label in dialog.query(Label))
+        assert dialog.query_one("#x-name", Input).value.endswith(".xlsx")
 
 
 def _tokens(server: DemoServer) -> int:
