@@ -99,7 +99,8 @@ class ExportDialog(Localized, ModalScreen[ExportChoice | None]):
             yield self._format_select()
             folder_label = Label(tr("文件夹", "Folder"))
             folder = Input(str(path.parent), id="x-folder", compact=True)
-            folder_label.display = folder.display = not self.download
+            if self.download:
+                folder_label.display = folder.display = False
             yield folder_label
             yield folder
             yield Label(tr("文件名（浏览器下载）", "File name (downloaded by the browser)") if self.download
