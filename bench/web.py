@@ -53,9 +53,7 @@ async def _open_tab(url: str, until: list[bytes]) -> tuple[object, object]:
             drawn += message.data
 
     await wait(["密码".encode()])
-    await ws.send_str(json.dumps(["stdin", "demo-univ\r"]))
-    await asyncio.sleep(0.5)
-    await ws.send_str(json.dumps(["stdin", PASSWORD + "\r"]))
+    await ws.send_str(json.dumps(["stdin", "demo-univ\t" + PASSWORD + "\r"]))
     await wait(until)
     await ws.send_str(json.dumps(["stdin", "2"]))  # the review queue
     await wait([" 条".encode()])

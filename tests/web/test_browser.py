@@ -39,7 +39,7 @@ async def sign_in(tab: Tab, user: str, password: str) -> None:
     tab.mark()
     await tab.type(user)
     await tab.wait_for_text(user)
-    await tab.press("Enter")
+    await tab.press("Tab")  # moves the focus at once (enter moves it after a message: type-ahead would be lost)
     await tab.type(password)
     await tab.wait_for_text("•" * len(password))
     tab.mark()
@@ -91,7 +91,7 @@ async def test_sign_in_review_queue_search_and_export_download(
 
         # the sign-in screen is shown; the user name and password are the app's own
         await sign_in(tab, "demo-univ", DEMO_PASSWORD)
-        await tab.wait_for_text("待我审核", "审核队列")  # the dashboard, in Chinese
+        await tab.wait_for_text("待我审核", "审核队列", "已同步")  # the dashboard, in Chinese; the first sync done
         await until(lambda: tokens(server) == before + 1, "signed in on the server")
 
         tab.mark()
@@ -99,9 +99,9 @@ async def test_sign_in_review_queue_search_and_export_download(
         await tab.wait_for_text("学号", "姓名", " 条")  # the rows are in
         tab.mark()
         await tab.press("/")
-        await tab.wait_for_text("搜索")
+        await tab.wait_for_text("返回")  # the footer is drawn again for the search box
         await tab.type(initials)
-        await tab.wait_for_text(name, f"共 {matches:,} 条")
+        await tab.wait_for_text(initials, name, f"共 {matches:,} 条")
 
         # export the list as shown: the browser receives the file
         tab.mark()

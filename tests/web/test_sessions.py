@@ -199,6 +199,20 @@ async def test_in_a_browser_session_the_export_dialog_asks_for_a_name_but_no_fol
         assert dialog.query_one("#x-name", Input).value.endswith(".xlsx")
 
 
+@pytest.mark.slow
+async def test_a_page_of_another_site_cannot_open_a_session(serve_web: ServeWeb) -> None:
+    web = serve_web()
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(web.url.replace("http", "ws") + "/ws", headers={"Origin": "https://evil.example"})
+        assert refused.value.status == 403
+        async with http.get(web.url + "/") as page:
+            assert page.headers["X-Frame-Options"] == "DENY"
+        async with http.ws_connect(web.url.replace("http", "ws") + "/ws", headers={"Origin": web.url}) as ws:
+            message = await ws.receive(timeout=60)
+            assert message.type == aiohttp.WSMsgType.BINARY  # the app draws
+
+
 def _tokens(server: DemoServer) -> int:
     with server.app.state.server.engine.connect() as conn:
         return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())
@@ -221,9 +235,7 @@ async def test_an_idle_session_is_ended_and_signed_out(server: DemoServer, serve
                     drawn += message.data
 
         await until_drawn("密码")
-        await ws.send_str(json.dumps(["stdin", "demo-univ\r"]))
-        await asyncio.sleep(0.5)
-        await ws.send_str(json.dumps(["stdin", DEMO_PASSWORD + "\r"]))
+        await ws.send_str(json.dumps(["stdin", "demo-univ\t" + DEMO_PASSWORD + "\r"]))
         await until_drawn("待我审核")
         assert _tokens(server) == before + 1
         # no more input: the server ends the session after 6 s

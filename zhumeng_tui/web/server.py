@@ -13,6 +13,8 @@ websocket. On top of textual-serve this server
   that draws Chinese at two cells;
 - names downloads in UTF-8 (Chinese file names arrive intact);
 - keeps the host's ``ZHUMENG_TOKEN`` out of the sessions' environment;
+- refuses a websocket opened by a page from another site (its ``Origin``),
+  and asks browsers not to show the page inside another site's frame;
 - serves over TLS when given a certificate.
 """
 
@@ -25,7 +27,7 @@ import ssl
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -35,6 +37,9 @@ from textual_serve.server import Server
 log = logging.getLogger("zhumeng-web")
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Sent with the page: not inside another site's frame, no address sent on.
+PAGE_HEADERS = {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'",
+                "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 #: Environment variables a session's process never inherits from the host.
 HIDDEN_FROM_SESSIONS = ("ZHUMENG_TOKEN",)
 
@@ -117,7 +122,17 @@ class WebServer(Server):
             return aiohttp_jinja2.render_template(
                 "full.html", request, {"title": self.title, "limit": self.max_sessions}, status=503)
         response: web.StreamResponse = await super().handle_index(request)
+        response.headers.update(PAGE_HEADERS)
         return response
+
+    def same_site(self, request: web.Request) -> bool:
+        """The request comes from this server's own page (or from no page at
+        all): its ``Origin`` is the public URL's, or the address it was sent to."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True
+        public = urlsplit(self.public_url)
+        return origin in (f"{public.scheme}://{public.netloc}", f"{request.scheme}://{request.host}")
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
         key = request.match_info["key"]
@@ -143,6 +158,9 @@ class WebServer(Server):
     # --------------------------------------------------------- sessions --
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        if not self.same_site(request):
+            log.warning("websocket refused: opened from %s", request.headers.get("Origin"))
+            raise web.HTTPForbidden(text="another site's page may not open a session here")
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
         if self.full:
