@@ -53,7 +53,9 @@ async def _open_tab(url: str, until: list[bytes]) -> tuple[object, object]:
             drawn += message.data
 
     await wait(["密码".encode()])
-    await ws.send_str(json.dumps(["stdin", "demo-univ\t" + PASSWORD + "\r"]))
+    for keys in ("demo-univ", "\t", PASSWORD, "\r"):  # at a person's pace: the focus moves after a key
+        await ws.send_str(json.dumps(["stdin", keys]))
+        await asyncio.sleep(0.5)
     await wait(until)
     await ws.send_str(json.dumps(["stdin", "2"]))  # the review queue
     await wait([" 条".encode()])
