@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import tempfile
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_with_a_certificate_the_page_and_its_websocket_are_served_over_tls(
     cert, key = _self_signed(tmp_path)
     web = serve_web("--ssl-certfile", str(cert), "--ssl-keyfile", str(key))
     assert web.url.startswith("https://")
-    page = httpx.get(web.url + "/", verify=str(cert))
+    page = httpx.get(web.url + "/", verify=ssl.create_default_context(cafile=str(cert)))
     assert page.status_code == 200
     assert f'data-session-websocket-url="{web.url.replace("https", "wss")}/ws"' in page.text
     with pytest.raises(httpx.HTTPError):
