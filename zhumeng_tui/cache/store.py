@@ -27,7 +27,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
+from zhumeng_tui.cache.rows import READERS, Row, scalar_row
 from zhumeng_tui.cache.schema import (
     MIRROR,
     MIRROR_TABLES,
@@ -35,15 +37,10 @@ from zhumeng_tui.cache.schema import (
     Data,
     app_view_rebuild_sql,
     ddl,
-    dumps,
-    extractor,
-    safe_values,
-    transform,
 )
 
 APP_NAME = "zhumeng-tui"
 
-_EXTRACT = {rtype: extractor(rtype) for rtype in MIRROR}
 _INSERT = {
     rtype: (
         f"INSERT OR REPLACE INTO m_{rtype} (id, version, seq, data"
@@ -355,24 +352,15 @@ class Cache:
         )
         return {int(r[0]): json.loads(r[1]) for r in rows}
 
-    def _row(self, rtype: str, data: Data, seq: int | None = None) -> list[Any]:
-        data = transform(rtype, data)
-        version = int(data.get("version") or 1)
-        if seq is None:
-            seq = int(data.get("seq") or 0)
-        return [int(data["id"]), version, seq, dumps(data), *_EXTRACT[rtype](data)]
-
-    def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[list[Any]]) -> None:
+    def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[Row]) -> None:
         rows = list(rows)
         try:
             c.executemany(_INSERT[rtype], rows)
-        except sqlite3.ProgrammingError:  # an unexpected list/dict in a column: the lenient path
-            for row in rows:
-                data = json.loads(row[3])
-                c.execute(_INSERT[rtype], [*row[:4], *safe_values(rtype, data)])
+        except sqlite3.ProgrammingError:  # a list/dict where a column expects a value: stored as NULL
+            c.executemany(_INSERT[rtype], [scalar_row(r) for r in rows])
 
     def put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
-        c.execute(_INSERT[rtype], self._row(rtype, data, seq))
+        self._put_many(c, rtype, [READERS[rtype].from_record(data, seq)])
 
     def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
@@ -391,27 +379,31 @@ class Cache:
         self.put(c, rtype, data)
         return True
 
-    def apply_changes(self, changes: Iterable[Any], cursor: int, *, bulk: bool = False) -> int:
+    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False) -> int:
         """Apply one page of the change feed (records + tombstones) and move the
-        cursor, in ONE transaction. ``changes`` are ``schemas.Change`` objects.
+        cursor, in ONE transaction. A record is stored as the server sent it
+        (``rows.RowReader``); one with a pending change of ours keeps our
+        optimistic state until the server's version is newer than the one
+        the change is based on.
 
         ``bulk`` (a pull from cursor 0): leave ``app_view`` alone and mark it
         stale; :meth:`finish_bulk` rebuilds it in one statement at the end (an
         interrupted first sync leaves the mark, and the next pull finishes it)."""
         n = 0
-        puts: dict[str, dict[int, list[Any]]] = {}
+        puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
         with self.write(durable=False) as c:
             pending = pending_base_versions(c)
             for ch in changes:
                 n += 1
-                rtype = ch.type
-                if rtype not in MIRROR:
+                rtype: str = ch.type
+                reader = READERS.get(rtype)
+                if reader is None:
                     continue
                 rid = ch.id
                 touched.setdefault(rtype, set()).add(rid)
-                if ch.deleted or ch.data is None:
+                if ch.gone:
                     puts.get(rtype, {}).pop(rid, None)
                     deletes.setdefault(rtype, set()).add(rid)
                     continue
@@ -424,19 +416,21 @@ class Cache:
                         local = pending_local(c, rtype, rid)
                         if local is not None:
                             local.update(id=rid, version=ch.version, seq=ch.seq)
-                            puts.setdefault(rtype, {})[rid] = self._row(rtype, local, ch.seq)
+                            puts.setdefault(rtype, {})[rid] = reader.from_record(local, ch.seq)
                             continue
-                data = ch.data
-                data.setdefault("id", rid)
-                data["version"] = ch.version
-                data["seq"] = ch.seq
+                row = reader.from_json(ch.data, rid, ch.version, ch.seq)
+                if row is None:  # the record needs changing before it is stored
+                    data = ch.record()
+                    assert data is not None
+                    data.update(id=rid, version=ch.version, seq=ch.seq)
+                    row = reader.from_record(data, ch.seq)
                 deletes.get(rtype, set()).discard(rid)
-                puts.setdefault(rtype, {})[rid] = self._row(rtype, data, ch.seq)
-            for rtype, ids in deletes.items():
+                puts.setdefault(rtype, {})[rid] = row
+            for gone_type, ids in deletes.items():
                 for rid in ids:
-                    self.delete(c, rtype, rid)
-            for rtype, rows in puts.items():
-                self._put_many(c, rtype, rows.values())
+                    self.delete(c, gone_type, rid)
+            for put_type, rows in puts.items():
+                self._put_many(c, put_type, rows.values())
             if bulk:
                 self.set_meta_in(c, "view_stale", "1")
             else:
