@@ -93,6 +93,7 @@ class CompressionMiddleware:
             return
         coding = negotiate(Headers(scope=scope).get("accept-encoding", ""))
         start: Message | None = None
+        chunks: list[bytes] = []
         passing = False  # not ours to compress: messages go through as they come
 
         async def wrapped(message: Message) -> None:
@@ -112,20 +113,20 @@ class CompressionMiddleware:
                 start = message
                 return
             assert start is not None and coding is not None
-            body = message.get("body", b"")
-            if message.get("more_body", False) or len(body) < self.minimum_size:
-                # a streamed answer, or too short: send it as it is
-                passing = True
-                await send(start)
-                await send(message)
+            # A JSON answer is made whole by its route; an outer layer may pass
+            # it on in pieces: it is collected, then compressed in one go.
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
                 return
-            encode = COMPRESS[coding]
-            data = await anyio.to_thread.run_sync(encode, body) if len(body) >= THREAD_SIZE else encode(body)
-            headers = MutableHeaders(raw=start["headers"])
-            headers["Content-Encoding"] = coding
-            headers["Content-Length"] = str(len(data))
+            body = b"".join(chunks)
+            if len(body) >= self.minimum_size:
+                encode = COMPRESS[coding]
+                body = await anyio.to_thread.run_sync(encode, body) if len(body) >= THREAD_SIZE else encode(body)
+                headers = MutableHeaders(raw=start["headers"])
+                headers["Content-Encoding"] = coding
+                headers["Content-Length"] = str(len(body))
             await send(start)
-            await send({"type": "http.response.body", "body": data, "more_body": False})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
 
         await self.app(scope, receive, wrapped)
 

@@ -49,6 +49,22 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
 USER_AGENT = "zhumeng-tui/0.1"
 
 
+def server_time(resp: httpx.Response) -> float:
+    """The milliseconds the server says it spent on an answer (``Server-Timing:
+    app;dur=...``; 0 without the header)."""
+    for part in resp.headers.get("Server-Timing", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() == "app":
+            for p in params.split(";"):
+                key, _, value = p.strip().partition("=")
+                if key.strip() == "dur":
+                    try:
+                        return float(value)
+                    except ValueError:
+                        return 0.0
+    return 0.0
+
+
 class ApiClient:
     """One async client per server + account.
 
@@ -75,6 +91,8 @@ class ApiClient:
         self.backoff_max = backoff_max
         #: Requests actually sent (each retry counts); the bench reads this.
         self.requests_sent = 0
+        #: The time the server said it spent on them (``Server-Timing``), in ms.
+        self.server_ms = 0.0
         self._http = httpx.AsyncClient(
             base_url=self.base_url + API_PREFIX,
             transport=transport,
@@ -136,6 +154,7 @@ class ApiClient:
             except (httpx.TransportError, OSError) as exc:
                 last = Offline(message_en=f"Cannot reach the server ({type(exc).__name__}: {exc})")
                 continue
+            self.server_ms += server_time(resp)
             if resp.status_code < 400:
                 return resp
             err = self._error(resp)
