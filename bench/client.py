@@ -155,8 +155,8 @@ class Floor:
 async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]]) -> Floor:
     """The floor of a first sync: the same pages fetched the same way (the
     same client, headers and compression; the next page asked for while one
-    is decoded, as the sync does) and decoded into Python objects, nothing
-    else."""
+    is decoded in a thread, as the sync does) and decoded into Python
+    objects, nothing else."""
     import msgspec
 
     from zhumeng_tui.api_client.client import ApiClient
@@ -173,7 +173,7 @@ async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]])
         while nxt is not None:
             resp = await nxt
             nxt = asyncio.ensure_future(get(*queue.pop(0))) if queue else None
-            page = msgspec.json.decode(resp.content)
+            page = await asyncio.to_thread(msgspec.json.decode, resp.content)
             wire += resp.num_bytes_downloaded
             records += len(page["changes"])
         return Floor(time.perf_counter() - t, records, wire)

@@ -91,7 +91,7 @@ def changes(
     return Response(body, media_type="application/json", headers=headers)
 
 
-class utf8(FunctionElement[bytes]):
+class utf8(FunctionElement[Any]):
     """A text expression as its UTF-8 bytes (the answer is made of them
     without decoding and encoding every record again; the driver's bytes
     are taken as they come)."""
@@ -110,7 +110,7 @@ def _utf8_postgresql(element: utf8, compiler: SQLCompiler, **kw: Any) -> str:
     return f"convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')"
 
 
-def _change_json() -> ColumnElement[bytes]:
+def _change_json() -> ColumnElement[Any]:
     """One change as the database writes it: the envelope around the row's
     stored wire JSON, ``{"type":..,"id":..,"seq":..,"version":..,"deleted":..,"data":..}``."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
