@@ -113,9 +113,9 @@ def sync_figures(ctx: Context) -> list[Figure]:
     asked: list[tuple[int, int]] = []  # the (since, limit) of every page the sync asked for
     changes = svc.api.changes
 
-    async def recording(since: int, limit: int = 5000, *, total: bool = False) -> Any:
+    async def recording(since: int, limit: int = 5000, **options: Any) -> Any:
         asked.append((since, limit))
-        return await changes(since, limit, total=total)
+        return await changes(since, limit, **options)
 
     svc.api.changes = recording  # type: ignore[method-assign]
     t = time.perf_counter()

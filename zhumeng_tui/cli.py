@@ -4,6 +4,7 @@
     zhumeng-tui --demo-account demo-dept      # ... as the department account
     zhumeng-tui --server https://host --user alice
     zhumeng-tui --lang en
+    zhumeng-tui --server https://host --user alice sync   # headless: see zhumeng_tui.commands
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
+    from zhumeng_tui.commands import sync
+
+    sub = p.add_subparsers(dest="command", metavar="COMMAND",
+                           title="headless commands (the options above go before the command)")
+    sync.add_parser(sub)
     return p
 
 
@@ -131,6 +137,14 @@ def make_demo_starter(
     return start
 
 
+def _ask_password(url: str, username: str) -> str:
+    import getpass
+
+    from zhumeng_tui.i18n import tr
+
+    return getpass.getpass(tr(f"{username} 在 {url} 的密码：", f"Password for {username} at {url}: "))
+
+
 def _default_data_dir() -> Path:
     import platformdirs
 
@@ -151,13 +165,30 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
 
-    from zhumeng_tui.app import LaunchOptions, ZhumengApp
-
     server = args.server or config.server_url
     insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
     data_dir: Path | None = args.data_dir
     if data_dir is None and server is None:
         data_dir = _default_data_dir() / "demo"
+    if args.command is not None:
+        from zhumeng_tui.commands import Session
+
+        keys: dict[str, str] = {}
+        session = Session(
+            server_url=server.rstrip("/") if server else None,
+            username=args.user or (config.username if server else None),
+            demo_account=args.demo_account,
+            connector=make_connector(data_dir, insecure, lang, remember=server is not None, cache_keys=keys,
+                                     page_size=config.page_size),
+            demo_starter=make_demo_starter(data_dir, args.demo_students, keys),
+            data_dir=data_dir,
+            lang=lang,
+            ask_password=_ask_password if sys.stdin.isatty() else None,
+        )
+        status: int = args.run(args, session)
+        return status
+
+    from zhumeng_tui.app import LaunchOptions, ZhumengApp
     options = LaunchOptions(
         server_url=server.rstrip("/") if server else None,
         username=args.user or (config.username if server else None),

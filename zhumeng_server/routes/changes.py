@@ -40,6 +40,10 @@ order, at most `limit` of them. Pull with the answer's `cursor` until `has_more`
 (with no changes) means `since` is older than the tombstones kept, or ahead of this server: drop the
 local copy and pull again from 0.
 
+Every answer says the tombstone `horizon` (tombstones up to it were purged). Send the last one you got
+back with the next pull (`horizon=`): a `since` below the horizon is then a reset only when tombstones
+were purged after that answer (a long first pull is not reset by a purge that came before it).
+
 With `total=true` the answer also carries `{TOTAL_HEADER}`: how many changes after `since` the caller may
 see (ask it on the first page of a pull, for progress).
 
@@ -66,15 +70,17 @@ def changes(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     total: Annotated[bool, Query(description=f"Also count the changes in scope after `since` ({TOTAL_HEADER})")]
     = False,
+    horizon: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The `horizon` of the last answer")] = None,
 ) -> Response:
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
     with Session(st.engine) as session:
         top = current_seq(session)
-        horizon = tombstone_horizon(session)
-        # Below the tombstone horizon, or ahead of this server (a database that
-        # was reset or regenerated): the client must pull its scope again.
-        if 0 < since < horizon or since > top:
-            return Response('{"changes":[],"cursor":0,"has_more":false,"reset":true}',
+        purged = tombstone_horizon(session)
+        # Tombstones after ``since`` purged since the client's last answer, or
+        # a cursor ahead of this server (a database that was reset or
+        # regenerated): the client must pull its scope again.
+        if (0 < since < purged and (horizon is None or horizon < purged)) or since > top:
+            return Response(f'{{"changes":[],"cursor":0,"has_more":false,"reset":true,"horizon":{purged}}}',
                             media_type="application/json")
         window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
         q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
@@ -85,7 +91,7 @@ def changes(
     cursor = rows[-1][1] if has_more else max(top, since)
     body = b"".join((
         b'{"changes":[', b",".join([r[0] for r in rows]),
-        f'],"cursor":{cursor},"has_more":{"true" if has_more else "false"},"reset":false}}'.encode(),
+        f'],"cursor":{cursor},"has_more":{"true" if has_more else "false"},"reset":false,"horizon":{purged}}}'.encode(),
     ))
     headers = {TOTAL_HEADER: str(count)} if count is not None else None
     return Response(body, media_type="application/json", headers=headers)

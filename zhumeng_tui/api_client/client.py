@@ -223,13 +223,17 @@ class ApiClient:
         await self.request("GET", "/health", auth=False, retries=0)
         return True
 
-    async def changes(self, since: int, limit: int = 5000, *, total: bool = False) -> tuple[FeedPage, PageInfo]:
+    async def changes(self, since: int, limit: int = 5000, *, total: bool = False,
+                      horizon: int | None = None) -> tuple[FeedPage, PageInfo]:
         """One page of the change feed (decoded in a thread: a page is a few MB
         of JSON), and what the answer said about it: the server's count of
-        the changes in scope when ``total`` is asked, the bytes received."""
+        the changes in scope when ``total`` is asked, the bytes received.
+        ``horizon``: the tombstone horizon of the last page received."""
         params: dict[str, Any] = {"since": since, "limit": limit}
         if total:
             params["total"] = "true"
+        if horizon is not None:
+            params["horizon"] = horizon
         resp = await self.request("GET", "/changes", params=params)
         raw = resp.headers.get("X-Total-Count", "")
         info = PageInfo(total=int(raw) if raw.isdigit() else None, wire_bytes=resp.num_bytes_downloaded,

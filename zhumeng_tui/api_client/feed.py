@@ -68,6 +68,8 @@ class FeedPage(msgspec.Struct):
     #: ``since`` is older than the tombstones kept (or ahead of the server):
     #: drop the mirror and pull again from 0.
     reset: bool = False
+    #: The server's tombstone horizon, to send back with the next page.
+    horizon: int = 0
 
 
 @dataclass(frozen=True)

@@ -335,6 +335,12 @@ class Cache:
     def cursor(self) -> int:
         return int(self.get_meta("cursor") or 0)
 
+    @property
+    def horizon(self) -> int | None:
+        """The server's tombstone horizon with the last page applied (sent back with the next pull)."""
+        raw = self.get_meta("horizon")
+        return int(raw) if raw else None
+
     def mirror_empty(self) -> bool:
         return self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_application)").fetchone()[0] == 1 and (
             self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_student)").fetchone()[0] == 1
@@ -390,9 +396,10 @@ class Cache:
         self.put(c, rtype, data)
         return True
 
-    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False) -> int:
+    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False,
+                      horizon: int | None = None) -> int:
         """Apply one page of the change feed (records + tombstones) and move the
-        cursor, in ONE transaction. A record is stored as the server sent it
+        cursor (and the server's tombstone ``horizon`` with it), in ONE transaction. A record is stored as the server sent it
         (``rows.RowReader``); one with a pending change of ours keeps our
         optimistic state until the server's version is newer than the one
         the change is based on.
@@ -455,6 +462,8 @@ class Cache:
             else:
                 self.refresh_view(c, touched)
             self.set_meta_in(c, "cursor", str(cursor))
+            if horizon is not None:
+                self.set_meta_in(c, "horizon", str(horizon))
         return n
 
     @property
@@ -528,6 +537,7 @@ class Cache:
             for t in MIRROR_TABLES:
                 c.execute(f"DELETE FROM {t}")
             self.set_meta_in(c, "cursor", "0")
+            self.set_meta_in(c, "horizon", None)
 
     def integrity_ok(self) -> bool:
         return self.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

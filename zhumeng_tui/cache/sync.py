@@ -162,11 +162,12 @@ class SyncEngine:
 
     async def _pull(self, progress: ProgressFn | None) -> PullReport:
         report = PullReport()
-        since, stale = await asyncio.to_thread(lambda: (self.cache.cursor, self.cache.view_stale))
+        since, stale, horizon = await asyncio.to_thread(
+            lambda: (self.cache.cursor, self.cache.view_stale, self.cache.horizon))
         bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
         self.done, self.total, self.received = 0, None, 0
         resets = 0
-        page, info = await self.api.changes(since, self.page_size, total=True)
+        page, info = await self.api.changes(since, self.page_size, total=True, horizon=horizon)
         while True:
             self.online = True
             self.received += info.wire_bytes
@@ -183,10 +184,13 @@ class SyncEngine:
                 continue
             if info.total is not None and self.total is None:
                 self.total = info.total
-            nxt = asyncio.ensure_future(self.api.changes(page.cursor, self.page_size)) if page.has_more else None
+            nxt = asyncio.ensure_future(
+                self.api.changes(page.cursor, self.page_size, horizon=page.horizon)) if page.has_more else None
             try:
-                if page.changes or page.cursor != since:
-                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk)
+                if page.changes or page.cursor != since or page.horizon != horizon:
+                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
+                                            horizon=page.horizon)
+                    horizon = page.horizon
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
