@@ -4,14 +4,19 @@
     zhumeng-tui --demo-account demo-dept      # ... as the department account
     zhumeng-tui --server https://host --user alice
     zhumeng-tui --lang en
-    zhumeng-tui --server https://host --user alice sync   # headless: see zhumeng_tui.commands
+    zhumeng-tui --server https://host --user alice sync
+    zhumeng-tui export interns --format csv --output interns.csv
+    zhumeng-tui import roster 学籍.xlsx --dry-run
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
 
 This module is the composition root: the only place that builds the services
 implementation (:func:`zhumeng_tui.services.local.connect`) and hands it to
-the app, which knows only the contract (``zhumeng_tui.services``).
+the app, which knows only the contract (``zhumeng_tui.services``). The
+headless subcommands (``sync``, ``export``, ``import``) sign in the same way (the
+embedded demo server without ``--server``; the stored token otherwise), use
+the same cache and outbox, and run a function of ``zhumeng_tui.commands``.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zhumeng_tui.app import Connected, Connector, DemoStarter
+    from zhumeng_tui.config import Config
+    from zhumeng_tui.services import Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,12 +58,163 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
-    from zhumeng_tui.commands import sync
-
-    sub = p.add_subparsers(dest="command", metavar="COMMAND",
-                           title="headless commands (the options above go before the command)")
-    sync.add_parser(sub)
+    add_commands(p.add_subparsers(dest="command", metavar="COMMAND",
+                                  title="headless commands (global options go before the command)"))
     return p
+
+
+class _Names:
+    """The choices of an argument, read when an argument is checked (so the
+    app's start does not import what only a subcommand needs)."""
+
+    def __init__(self, load: Callable[[], list[str]]) -> None:
+        self._load = load
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+
+def _list_names() -> list[str]:
+    from zhumeng_tui.services.exports import LISTS
+
+    return [n for n in LISTS if n != "statistics"]
+
+
+def _import_kinds() -> list[str]:
+    from zhumeng_tui.services.import_kinds import KINDS
+
+    return list(KINDS)
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The headless subcommands; each sets ``run`` to an async function of
+    (services, args, lang) -> exit status."""
+    sy = sub.add_parser(
+        "sync", help="send the outbox, pull everything new in scope, print a summary",
+        description="Sync the local cache with the server, as the app does: send the changes waiting in the "
+        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (global options such as "
+        "--server, --user, --data-dir go before 'sync').")
+    sy.set_defaults(run=_run_sync)
+    ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
+                        description="Write a list (the whole list, as the app shows it unfiltered) to a file.")
+    ex.add_argument("list", metavar="LIST", choices=_Names(_list_names),
+                    help="one of: %(choices)s")
+    ex.add_argument("--format", choices=("xlsx", "csv", "docx"), default="xlsx",
+                    help="xlsx (default), csv (UTF-8 with BOM), docx (a list to print: final-list)")
+    ex.add_argument("--output", type=Path, metavar="FILE",
+                    help="the file to write (default: the list's name and today's date, here)")
+    ex.set_defaults(run=_run_export)
+    im = sub.add_parser("import", help="import a spreadsheet (.xlsx / .csv): analyse, then send",
+                        description="Analyse a spreadsheet (what changes, what is refused and why), then send the "
+                        "changes through the outbox. Refused rows are written beside the file.")
+    im.add_argument("kind", metavar="KIND", choices=_Names(_import_kinds), help="one of: %(choices)s")
+    im.add_argument("file", type=Path, metavar="FILE")
+    im.add_argument("--dry-run", action="store_true", help="only analyse: send nothing")
+    im.set_defaults(run=_run_import)
+
+
+async def _run_sync(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sync import sync_command
+
+    return await sync_command(services, sys.stderr, sys.stdout)
+
+
+async def _run_export(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sheets import Printer, export_command
+
+    return await export_command(services, args.list, args.format, args.output, Printer(lang))
+
+
+async def _run_import(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sheets import Printer, import_command
+
+    return await import_command(services, args.kind, args.file, args.dry_run, Printer(lang))
+
+
+async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> int:
+    """Sign in as the app does, run the subcommand, close everything."""
+    from zhumeng_tui.api_client.errors import Unauthorised
+    from zhumeng_tui.app import DEMO_PASSWORD, Connected
+    from zhumeng_tui.screens.base import error_text
+
+    server = args.server or config.server_url
+    insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
+    data_dir: Path | None = args.data_dir
+    if data_dir is None and server is None:
+        data_dir = _default_data_dir() / "demo"
+    cache_keys: dict[str, str] = {}
+    connector = make_connector(data_dir, insecure, lang, remember=False, cache_keys=cache_keys,
+                               page_size=config.page_size)
+    stop: Callable[[], None] | None = None
+    try:
+        if server is None:
+            url, stop = await asyncio.to_thread(make_demo_starter(data_dir, args.demo_students, cache_keys))
+            connected = await connector(url, args.demo_account, DEMO_PASSWORD)
+        else:
+            user = args.user or config.username
+            if not user:
+                print(_t(lang, "请用 --user 指定用户名（或写入配置文件的 username）",
+                         "Give the user name with --user (or username in the config file)"), file=sys.stderr)
+                return 2
+            try:
+                connected = await connector(server.rstrip("/"), user, None)
+            except Unauthorised:
+                if not sys.stdin.isatty():
+                    raise
+                password = await asyncio.to_thread(_ask_password, server, user)
+                connected = await connector(server.rstrip("/"), user, password)
+    except Exception as e:  # no server, no sign-in: one line, not a traceback
+        status, prefix = _connect_failure(e, data_dir)
+        print((prefix + error_text(e)).replace("\n", " "), file=sys.stderr)
+        if stop is not None:
+            await asyncio.to_thread(stop)
+        return status
+    if not isinstance(connected, Connected):
+        connected = Connected(connected)
+    for warning in connected.warnings:
+        print(warning, file=sys.stderr)
+    services = connected.services
+    try:
+        return int(await args.run(services, args, lang))
+    finally:
+        await services.close()
+        if stop is not None:
+            await asyncio.to_thread(stop)
+
+
+def _connect_failure(e: Exception, data_dir: Path | None) -> tuple[int, str]:
+    """The exit status of a headless command that could not sign in, and
+    what to say before the error's own message."""
+    import errno
+    import sqlite3
+
+    from zhumeng_tui.api_client.errors import Offline, Unauthorised
+    from zhumeng_tui.commands import EXIT
+    from zhumeng_tui.i18n import tr
+
+    if isinstance(e, Unauthorised):
+        return EXIT["sign_in"], tr("需要登录：", "Sign-in needed: ")
+    if isinstance(e, Offline):
+        return EXIT["unreachable"], tr("无法连接服务器：", "Server unreachable: ")
+    full = isinstance(e, sqlite3.OperationalError) and "full" in str(e).lower()
+    if full or (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)):
+        return EXIT["disk_full"], tr(f"磁盘已满（{data_dir}）：", f"Disk full ({data_dir}): ")
+    return EXIT["failed"], ""
+
+
+def _ask_password(url: str, username: str) -> str:
+    import getpass
+
+    from zhumeng_tui.i18n import tr
+
+    return getpass.getpass(tr(f"{username} 在 {url} 的密码：", f"Password for {username} at {url}: "))
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
 
 
 def make_connector(
@@ -137,14 +295,6 @@ def make_demo_starter(
     return start
 
 
-def _ask_password(url: str, username: str) -> str:
-    import getpass
-
-    from zhumeng_tui.i18n import tr
-
-    return getpass.getpass(tr(f"{username} 在 {url} 的密码：", f"Password for {username} at {url}: "))
-
-
 def _default_data_dir() -> Path:
     import platformdirs
 
@@ -164,31 +314,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
+    if getattr(args, "run", None) is not None:
+        return asyncio.run(run_headless(args, config, lang))
+
+    from zhumeng_tui.app import LaunchOptions, ZhumengApp
 
     server = args.server or config.server_url
     insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
     data_dir: Path | None = args.data_dir
     if data_dir is None and server is None:
         data_dir = _default_data_dir() / "demo"
-    if args.command is not None:
-        from zhumeng_tui.commands import Session
-
-        keys: dict[str, str] = {}
-        session = Session(
-            server_url=server.rstrip("/") if server else None,
-            username=args.user or (config.username if server else None),
-            demo_account=args.demo_account,
-            connector=make_connector(data_dir, insecure, lang, remember=server is not None, cache_keys=keys,
-                                     page_size=config.page_size),
-            demo_starter=make_demo_starter(data_dir, args.demo_students, keys),
-            data_dir=data_dir,
-            lang=lang,
-            ask_password=_ask_password if sys.stdin.isatty() else None,
-        )
-        status: int = args.run(args, session)
-        return status
-
-    from zhumeng_tui.app import LaunchOptions, ZhumengApp
     options = LaunchOptions(
         server_url=server.rstrip("/") if server else None,
         username=args.user or (config.username if server else None),
