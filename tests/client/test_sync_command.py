@@ -158,3 +158,22 @@ def test_disk_full_on_a_tiny_filesystem(loopback: DemoServer, tmp_path: Path) ->
                           capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)
     assert done.returncode == EXIT["disk_full"], done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("磁盘已满")
+
+
+def test_the_other_headless_commands_fail_with_the_same_statuses(loopback: DemoServer, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhumeng_tui import cli
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    common = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "none.toml"), "--user", "demo-univ"]
+    monkeypatch.setenv("ZHUMENG_TOKEN", "t")
+    assert cli.main([*common, "--server", f"http://127.0.0.1:{port}", "export", "interns"]) == EXIT["unreachable"]
+    assert "无法连接服务器" in capsys.readouterr().err
+    monkeypatch.setenv("ZHUMENG_TOKEN", "not-a-valid-token")
+    assert cli.main([*common, "--server", loopback.url, "export", "interns"]) == EXIT["sign_in"]
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and err.startswith("需要登录：")
