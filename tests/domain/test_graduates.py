@@ -135,3 +135,17 @@ def test_a_city_account_records_sessions_and_nothing_else(role: Role, change: Ch
         with pytest.raises(DomainError) as e:
             check_role(role, change)
         assert e.value.code == "role_not_allowed"
+
+
+@given(st.lists(st.sampled_from(list(NeedKind))), st.lists(st.sampled_from(list(NeedKind))))
+def test_merging_needs_keeps_how_each_was_first_recorded(before: list[NeedKind], after: list[NeedKind]) -> None:
+    from zhumeng_tui.domain.graduates import NeedEntry, NeedSource, merge_needs
+
+    old = [NeedEntry(k, dt.date(2025, 11, 1), NeedSource.SURVEY, "survey") for k in check_needs(before)]
+    new = merge_needs(old, after, NeedSource.STAFF, TODAY, "demo-univ")
+    assert [e.kind for e in new] == check_needs(after)
+    for e in new:
+        if e.kind in before:
+            assert (e.recorded_on, e.source) == (dt.date(2025, 11, 1), NeedSource.SURVEY)
+        else:
+            assert (e.recorded_on, e.source, e.by) == (TODAY, NeedSource.STAFF, "demo-univ")

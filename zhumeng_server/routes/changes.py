@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import Session
 
 from zhumeng_server import models as m
+from zhumeng_server.auth import CITY_TYPES
 from zhumeng_server.core import current_seq, tombstone_horizon
 from zhumeng_server.routes.common import ERRORS, MAX_ID, State, User
 from zhumeng_tui.api_client import schemas as s
@@ -48,6 +49,11 @@ def changes(
             if role == Role.DEPARTMENT:
                 q = q.where(or_(univ == 0, and_(cl.university_id == user.university_id,
                                                 func.coalesce(cl.department_id, 0).in_([0, user.department_id]))))
+            elif role == Role.CITY:
+                g = m.Graduate.__table__.c  # type: ignore[attr-defined]
+                is_graduate = exists().where(g.student_id == cl.record_id)
+                q = q.where(univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
+                            or_(cl.type != "student", is_graduate))
             else:
                 q = q.where(univ.in_([0, user.university_id]))
         rows = session.execute(q.order_by(cl.seq).limit(limit + 1)).all()

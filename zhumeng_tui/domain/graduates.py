@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
@@ -109,6 +110,24 @@ def check_needs(needs: Iterable[object]) -> list[NeedKind]:
     """Every need known; returned in their fixed order, each once."""
     given = {parse_need(n) for n in needs}
     return [k for k in NeedKind if k in given]
+
+
+@dataclass(frozen=True)
+class NeedEntry:
+    """One need of a graduate, with when, how and by whom it was recorded."""
+
+    kind: NeedKind
+    recorded_on: dt.date
+    source: NeedSource
+    by: str
+
+
+def merge_needs(current: Sequence[NeedEntry], kinds: Iterable[object], source: NeedSource, today: dt.date,
+                by: str) -> list[NeedEntry]:
+    """The needs after setting them to ``kinds``: a need kept keeps when and how
+    it was first recorded, a new one is recorded today (in their fixed order)."""
+    keep = {e.kind: e for e in current}
+    return [keep.get(k) or NeedEntry(k, today, source, by) for k in check_needs(kinds)]
 
 
 def need_source(value: object) -> NeedSource:
