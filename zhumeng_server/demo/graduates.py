@@ -102,10 +102,11 @@ def _plan_cases(g: Gen, grads: list[Row]) -> list[tuple[Row, str]]:
     the state."""
     r = g.rnd
     students = {s["id"]: s for s in g.students}
-    hard = [x for x in grads if students[x["student_id"]]["hardship"] != "none"]
-    rest = [x for x in grads if x not in hard]
+    # families in hardship first; the first department (``demo-dept``) gets a few of every kind
+    ranked = sorted(grads, key=lambda x: students[x["student_id"]]["hardship"] == "none")
+    first = [x for x in ranked if x["department_id"] == 1][:4]
     n = max(len(CASE_PLAN), len(grads) // 20)
-    chosen = (hard + rest)[:n]
+    chosen = (first + [x for x in ranked if x not in first])[:n]
     out = []
     for i, grad in enumerate(chosen):
         state = CASE_PLAN[i] if i < len(CASE_PLAN) else pick(r, CASE_PLAN[:7] * 2 + CASE_PLAN[7:])
@@ -202,7 +203,7 @@ def _add_cases(g: Gen, cases: list[tuple[Row, str]], grads: list[Row], staff: li
         visits = [{"date": d.isoformat(), "channel": pick(r, VISIT_CHANNELS), "note": pick(r, VISIT_NOTES),
                    "outcome": pick(r, [o.value for o in VisitOutcome if o != VisitOutcome.OFFER]), "by": officer,
                    "at": at(d)} for d in dates if d >= opened]
-        if state == "no_plan" and r.random() < 0.5:
+        if state == "no_plan":
             visits = []
         if state in ("subsidy_waiting", "subsidy_approved", "closed_employed"):
             applied = day(rand_int(r, 35, 50))
