@@ -102,9 +102,9 @@ def _plan_cases(g: Gen, grads: list[Row]) -> list[tuple[Row, str]]:
     the state."""
     r = g.rnd
     students = {s["id"]: s for s in g.students}
-    # families in hardship first; the first department (``demo-dept``) gets a few of every kind
+    # families in hardship first; the first department (``demo-dept``) gets two
     ranked = sorted(grads, key=lambda x: students[x["student_id"]]["hardship"] == "none")
-    first = [x for x in ranked if x["department_id"] == 1][:4]
+    first = [x for x in ranked if x["department_id"] == 1][:2]
     n = max(len(CASE_PLAN), len(grads) // 20)
     chosen = (first + [x for x in ranked if x not in first])[:n]
     out = []

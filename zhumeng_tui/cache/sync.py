@@ -35,7 +35,7 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
-from zhumeng_tui.api_client.schemas import BatchResponse
+from zhumeng_tui.api_client.schemas import RecordResults
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
 from zhumeng_tui.cache.store import Cache
 
@@ -52,15 +52,16 @@ def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
 
 
 def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
-    """``BatchResponse``: one result per item, in order (matched by id too)."""
-    resp = BatchResponse.model_validate(answer)
+    """A batch answer (``BatchResponse``, or ``RecordResults`` for records of
+    any type): one result per item, in order (matched by id too; the items of
+    new records, with temporary ids, by their place)."""
+    resp = RecordResults.model_validate(answer)
     by_id = {r.id: r for r in resp.results}
     out = []
     for it, res in zip(entry.items, resp.results, strict=False):
         r = res if res.id == it.rid else by_id.get(it.rid, res)
         if r.ok:
-            rec = r.record.model_dump(mode="json") if r.record is not None else None
-            out.append(ItemOutcome(it.pos, "ok", server=rec))
+            out.append(ItemOutcome(it.pos, "ok", server=r.record))
         else:
             err = r.error
             code = err.code if err else "error"

@@ -4,8 +4,9 @@
 combining the parts, each a subclass of
 :class:`~zhumeng_tui.services.core.ServicesCore` (cache, API client, account,
 clock, the one way to queue a change and the one push policy):
-:class:`~zhumeng_tui.services.review.ReviewPart` and
-:class:`~zhumeng_tui.services.tracking.TrackingPart`. A new part is one more
+:class:`~zhumeng_tui.services.review.ReviewPart`,
+:class:`~zhumeng_tui.services.tracking.TrackingPart` and
+:class:`~zhumeng_tui.services.graduates.GraduatePart`. A new part is one more
 base class here (and its protocol among the bases of ``Services``); where
 parts meet (the dashboard) this class says how.
 
@@ -29,11 +30,12 @@ from zhumeng_tui.api_client.errors import ApiError, NotFound, Offline, Unauthori
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
+from zhumeng_tui.services.graduates import GraduatePart
 from zhumeng_tui.services.review import ReviewPart
 from zhumeng_tui.services.tracking import TrackingPart
 
 
-class LocalServices(ReviewPart, TrackingPart):
+class LocalServices(ReviewPart, TrackingPart, GraduatePart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:
@@ -41,10 +43,12 @@ class LocalServices(ReviewPart, TrackingPart):
         changes'). The parts count at the same time, each on its own
         connection (SQLite reads in parallel; the first screen waits for the
         slowest part, not for their sum)."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard") as pool:
             tracking = pool.submit(self.tracking_dashboard_lines)
+            graduates = pool.submit(self.graduate_dashboard_lines)
             board = self.review_dashboard()
             board.extra.extend(tracking.result())
+            board.graduates = graduates.result()
         return board
 
 

@@ -1,0 +1,204 @@
+"""The graduate services of the client core against the real server in
+process: the lists and their filters agree with the rules, changes are
+checked before they are queued, and the server's answer lands in the cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from zhumeng_tui.api_client.schemas import (
+    CaseClose,
+    CaseCreate,
+    CategoryIn,
+    GraduateUpdate,
+    PlanRequest,
+    SessionCreate,
+    SubsidyStepRequest,
+    VisitCreate,
+)
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKind, graduate_flags
+from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, OfficerKind, VisitOutcome
+from zhumeng_tui.services import (
+    GRADUATE_COLUMNS,
+    CaseFilter,
+    GraduateFilter,
+    ServedFilter,
+    SessionFilter,
+    SortSpec,
+)
+from zhumeng_tui.services.local import LocalServices
+
+TODAY = dt.date(2026, 3, 10)
+
+
+async def test_the_list_flags_and_filters_follow_the_rules(univ: LocalServices) -> None:
+    rows = univ.query_graduates(GraduateFilter(), SortSpec())
+    assert rows.columns == GRADUATE_COLUMNS and len(rows.ids) == len(univ.records("graduate"))
+    flags_at = GRADUATE_COLUMNS.index("graduate_flags")
+    unserved, unemployed = set(), set()
+    for gid in rows.ids:
+        d = univ.graduate_detail(gid)
+        want = graduate_flags([n.need.kind for n in d.needs], [s.serves for s in d.attended],
+                              d.graduate.employment_status, d.graduate.graduation_date, TODAY)
+        assert d.flags == want
+        shown = rows.rows_of([gid])[gid][flags_at]
+        assert shown == ",".join(f.value for f in want)
+        if GraduateFlag.UNSERVED in want:
+            unserved.add(gid)
+        if GraduateFlag.UNEMPLOYED in want:
+            unemployed.add(gid)
+    assert unserved and unemployed
+    assert set(univ.graduate_ids_matching(GraduateFilter(flag=GraduateFlag.UNSERVED))) == unserved
+    assert set(univ.graduate_ids_matching(GraduateFilter(served=ServedFilter.UNSERVED))) == unserved
+    assert set(univ.graduate_ids_matching(GraduateFilter(flag=GraduateFlag.UNEMPLOYED))) == unemployed
+    for kind in NeedKind:
+        asked = set(univ.graduate_ids_matching(GraduateFilter(need=kind)))
+        not_served = set(univ.graduate_ids_matching(GraduateFilter(need=kind, served=ServedFilter.UNSERVED)))
+        served = set(univ.graduate_ids_matching(GraduateFilter(need=kind, served=ServedFilter.SERVED)))
+        assert asked == not_served | served and not not_served & served
+        for gid in served:
+            assert next(n for n in univ.graduate_detail(gid).needs if n.need.kind == kind).served
+    total = univ.coverage()[-1]
+    for kind in NeedKind:
+        assert total.needed[kind] == len(univ.graduate_ids_matching(GraduateFilter(need=kind)))
+        assert total.served[kind] == len(univ.graduate_ids_matching(GraduateFilter(need=kind,
+                                                                                   served=ServedFilter.SERVED)))
+    employed = univ.graduate_ids_matching(GraduateFilter(employment="employed"))
+    assert employed and all(univ.graduate_detail(g).graduate.employment_status in
+                            ("signed", "contract", "flexible") for g in employed)
+    zs = univ.query_graduates(GraduateFilter(), SortSpec("name", descending=True))
+    assert sorted(zs.ids) == sorted(rows.ids)
+
+
+async def test_a_department_sees_its_graduates_and_a_city_its_universities(
+    univ: LocalServices, dept: LocalServices, city: LocalServices
+) -> None:
+    mine = dept.graduate_ids_matching(GraduateFilter())
+    assert mine and all(dept.graduate_detail(g).graduate.department_id == 1 for g in mine)
+    assert mine == univ.graduate_ids_matching(GraduateFilter(department_id=1))
+    assert city.graduate_ids_matching(GraduateFilter()) == univ.graduate_ids_matching(GraduateFilter())
+    assert not city.records("application")
+    assert {c.id for c in city.query_cases(CaseFilter(state=None))} == {c.id for c in univ.query_cases(
+        CaseFilter(state=None))}
+
+
+async def test_the_ledger_flags(univ: LocalServices) -> None:
+    cases = univ.query_cases(CaseFilter(state=None))
+    assert {c.state for c in cases} == set(CaseState)
+    assert {f for c in cases for f in c.flags} == set(CaseFlag)
+    for flag in CaseFlag:
+        got = univ.query_cases(CaseFilter(state=None, flag=flag))
+        assert got and all(flag in c.flags for c in got)
+    assert all(c.state == CaseState.OPEN for c in univ.query_cases(CaseFilter()))
+    lines = {line.key: line for line in univ.dashboard().graduates}
+    no_plan = lines["hardship:no_plan"]
+    assert no_plan.count == len(univ.query_cases(no_plan.target)) > 0  # type: ignore[arg-type]
+    guidance = lines["graduates:unserved:guidance"]
+    assert guidance.count == len(univ.graduate_ids_matching(guidance.target))  # type: ignore[arg-type]
+
+
+async def test_needs_change_and_refusals_before_sending(univ: LocalServices) -> None:
+    gid = univ.graduate_ids_matching(GraduateFilter())[0]
+    before = univ.graduate_detail(gid).graduate
+    r = await univ.update_graduate(gid, GraduateUpdate(needs=[NeedKind.POLICY, NeedKind.GUIDANCE],
+                                                       preferred_cities=["成都市", "绵阳市"]))
+    assert r.ok and not r.queued
+    after = univ.graduate_detail(gid).graduate
+    assert [n.kind for n in after.needs] == [NeedKind.GUIDANCE, NeedKind.POLICY]
+    assert after.version == before.version + 1 and after.preferred_cities == ["成都市", "绵阳市"]
+    with pytest.raises(DomainError) as e:
+        await univ.update_graduate(gid, GraduateUpdate())
+    assert e.value.code == "nothing_to_change"
+    with pytest.raises(DomainError) as e:
+        await univ.set_employment([gid], EmploymentStatus.SIGNED, TODAY + dt.timedelta(days=1))
+    assert e.value.code == "date_in_future"
+
+
+async def test_employment_for_many_in_one_request(univ: LocalServices) -> None:
+    ids = univ.graduate_ids_matching(GraduateFilter(employment=EmploymentStatus.UNEMPLOYED))[:5]
+    results = await univ.set_employment(ids, EmploymentStatus.CONTRACT, TODAY)
+    assert [r.ok for r in results] == [True] * 5
+    assert all(univ.graduate_detail(g).graduate.employment_status == "contract" for g in ids)
+    assert set(ids) <= set(univ.graduate_ids_matching(GraduateFilter(employment="employed")))
+
+
+async def test_a_session_and_its_attendance(univ: LocalServices) -> None:
+    need = next(k for k in NeedKind if univ.graduate_ids_matching(GraduateFilter(need=k)))
+    r = await univ.add_session(SessionCreate(kind="course", serves=need, title="数据分析培训班",
+                                             date=TODAY, provider="培训中心", place="201"))
+    assert r.ok and r.record_id and r.record_id > 0
+    detail = univ.session_detail(r.record_id)
+    assert detail.may_record and detail.attendees == []
+    asked = [a.graduate_id for a in detail.unserved]
+    assert asked == univ.graduate_ids_matching(GraduateFilter(need=need, served=ServedFilter.UNSERVED))
+    asked += [g for g in univ.graduate_ids_matching(GraduateFilter()) if g not in asked]
+    results = await univ.record_attendance(r.record_id, asked[:2])
+    assert all(x.ok and not x.queued and x.record_id and x.record_id > 0 for x in results)
+    detail = univ.session_detail(r.record_id)
+    assert [a.graduate_id for a in detail.attendees] == sorted(asked[:2], key=lambda g: detail.attendees[
+        [a.graduate_id for a in detail.attendees].index(g)].student_no)
+    assert not {a.graduate_id for a in detail.unserved} & set(asked[:2])
+    again = await univ.record_attendance(r.record_id, asked[:3])
+    assert [x.record_id for x in again[:2]] == [x.record_id for x in results]
+    assert univ.query_sessions(SessionFilter(text="数据分析"))[0].attendees == 3
+    ahead = await univ.add_session(SessionCreate(kind="lecture", serves="guidance", title="t",
+                                                 date=TODAY + dt.timedelta(days=5), provider="p", place="x"))
+    with pytest.raises(DomainError) as e:
+        await univ.record_attendance(ahead.record_id or 0, asked[:1])
+    assert e.value.code == "session_not_held"
+    with pytest.raises(DomainError) as e:
+        await univ.record_attendance(r.record_id, [999999])
+    assert e.value.code == "not_found"
+
+
+async def test_a_city_records_attendance_only_at_its_own_sessions(city: LocalServices) -> None:
+    options = city.graduate_options()
+    assert options.universities == [(1, "四川逐梦大学")]
+    campus = next(s for s in options.sessions if not s.city)
+    assert not city.session_detail(campus.id).may_record
+    with pytest.raises(DomainError) as e:
+        await city.record_attendance(campus.id, city.graduate_ids_matching(GraduateFilter())[:1])
+    assert e.value.code == "not_organiser"
+    r = await city.add_session(SessionCreate(university_id=1, kind="lecture", serves="policy", title="政策宣讲",
+                                             date=TODAY, provider="成都市人社局", place="报告厅"))
+    assert r.ok and city.session_detail(r.record_id or 0).may_record
+    with pytest.raises(DomainError) as e:
+        await city.update_graduate(city.graduate_ids_matching(GraduateFilter())[0], GraduateUpdate(skills=["x"]))
+    assert e.value.code == "role_not_allowed"
+
+
+async def test_a_case_through_its_life(dept: LocalServices) -> None:
+    busy = {c.graduate_id for c in dept.query_cases(CaseFilter())}
+    gid = next(g for g in dept.graduate_ids_matching(GraduateFilter()) if g not in busy)
+    officer = dept.graduate_options().officers[0].username
+    with pytest.raises(DomainError) as e:
+        await dept.open_case(CaseCreate(graduate_id=gid, categories=[CategoryIn(category=Category.POVERTY)],
+                                        officer="demo-city", officer_kind=OfficerKind.TALENT))
+    assert e.value.code == "unknown_staff"
+    r = await dept.open_case(CaseCreate(graduate_id=gid, categories=[CategoryIn(category=Category.POVERTY)],
+                                        officer=officer, officer_kind=OfficerKind.TALENT))
+    assert r.ok and r.record_id
+    cid = r.record_id
+    d = dept.case_detail(cid)
+    assert d.case.opened_on == TODAY and CaseFlag.NO_PLAN in d.flags
+    with pytest.raises(DomainError) as e:
+        await dept.add_visit(cid, VisitCreate(date=TODAY - dt.timedelta(days=1), channel="电话", note="n",
+                                              outcome=VisitOutcome.CONTINUE))
+    assert e.value.code == "date_before_opened"
+    assert (await dept.set_plan(cid, PlanRequest(measures="推荐岗位", target_date=TODAY))).ok
+    assert (await dept.add_visit(cid, VisitCreate(date=TODAY, channel="面谈", note="面谈",
+                                                  outcome=VisitOutcome.JOB_RECOMMENDED))).ok
+    assert (await dept.record_subsidy(cid, SubsidyStepRequest(step="applied", date=TODAY, amount=1200))).ok
+    with pytest.raises(DomainError) as e:
+        await dept.record_subsidy(cid, SubsidyStepRequest(step="paid", date=TODAY))
+    assert e.value.code == "step_out_of_order"
+    with pytest.raises(DomainError) as e:
+        await dept.close_case(cid, CaseClose(reason="other"))
+    assert e.value.code == "reason_required"
+    assert (await dept.close_case(cid, CaseClose(reason="other", note="学生出国"))).ok
+    d = dept.case_detail(cid)
+    assert d.case.state == CaseState.CLOSED and d.flags == [] and d.case.subsidy and d.case.subsidy.amount == 1200
+    assert d.next_subsidy_step is not None and d.next_subsidy_step.value == "approved"
