@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Static
 
@@ -41,8 +41,8 @@ class SessionDetailScreen(DataScreen[SessionDetail]):
     DEFAULT_CSS = """
     SessionDetailScreen #sd-body { height: 1fr; padding: 0 1; }
     SessionDetailScreen #sd-head { text-style: bold; }
-    SessionDetailScreen .caption { margin-top: 1; text-style: bold; }
-    SessionDetailScreen DataTable { height: auto; max-height: 10; }
+    SessionDetailScreen .caption { text-style: bold; }
+    SessionDetailScreen DataTable { height: 1fr; }
     SessionDetailScreen #sd-note { color: $warning; }
     """
     BINDINGS: ClassVar = [
@@ -61,7 +61,7 @@ class SessionDetailScreen(DataScreen[SessionDetail]):
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.title_text())
-        with VerticalScroll(id="sd-body"):
+        with Vertical(id="sd-body"):
             yield Static(tr("加载中…", "Loading…"), id="sd-head")
             yield Static("", id="sd-info")
             yield Static("", id="sd-note")
