@@ -34,12 +34,17 @@ KINDS = tuple(NeedKind)
 NEEDED_SQL = " + ".join(f"g.n_{k.value}" for k in KINDS)
 
 
+#: The rule of coverage: (graduate, need) is served when the graduate attended
+#: a session serving that need. Every "served" below reads it.
+SERVED_PAIRS = (
+    "SELECT a.graduate_id AS graduate_id, ss.serves AS serves"
+    " FROM m_attendance a JOIN m_service_session ss ON ss.id = a.session_id"
+)
+
+
 def served_sql(kind: NeedKind) -> str:
     """The graduate ``g`` attended a session serving ``kind``."""
-    return (
-        "EXISTS(SELECT 1 FROM m_attendance a JOIN m_service_session ss ON ss.id = a.session_id"
-        f" WHERE a.graduate_id = g.id AND ss.serves = '{kind.value}')"
-    )
+    return f"EXISTS(SELECT 1 FROM ({SERVED_PAIRS}) sp WHERE sp.graduate_id = g.id AND sp.serves = '{kind.value}')"
 
 
 #: How many of the needs asked for are served.
@@ -163,14 +168,27 @@ def graduate_rows(cache: Cache, ids: list[int], today: dt.date) -> dict[int, tup
 
 
 def coverage(cache: Cache, department_id: int | None = None) -> list[tuple[Any, ...]]:
-    """Per department: (id, name, needed per kind..., served per kind...) in ``KINDS`` order."""
+    """Per department: (id, name, needed per kind..., served per kind...) in ``KINDS`` order.
+
+    Both passes read covering indexes (the graduates' needs, their
+    attendance), never the records' JSON."""
     needed = ", ".join(f"SUM(g.n_{k.value})" for k in KINDS)
-    served = ", ".join(f"SUM(CASE WHEN g.n_{k.value} = 1 AND {served_sql(k)} THEN 1 ELSE 0 END)" for k in KINDS)
     where, params = ("g.department_id = ?", [department_id]) if department_id is not None else ("1", [])
-    return list(cache.conn().execute(
-        f"SELECT g.department_id, COALESCE(d.name, ''), {needed}, {served}{_FROM} WHERE {where}"
-        " GROUP BY g.department_id ORDER BY g.department_id", params,
+    conn = cache.conn()
+    names = {int(r[0]): str(r[1]) for r in conn.execute("SELECT id, name FROM m_department")}
+    asked = list(conn.execute(
+        f"SELECT g.department_id, {needed} FROM m_graduate g WHERE {where} GROUP BY g.department_id", params,
     ))
+    wants = " OR ".join(f"(sp.serves = '{k.value}' AND g.n_{k.value} = 1)" for k in KINDS)
+    served: dict[tuple[Any, str], int] = {
+        (r[0], r[1]): int(r[2]) for r in conn.execute(
+            f"SELECT g.department_id, sp.serves, COUNT(DISTINCT g.id) FROM m_graduate g"
+            f" CROSS JOIN ({SERVED_PAIRS}) sp ON sp.graduate_id = g.id WHERE ({wants}) AND {where}"
+            " GROUP BY g.department_id, sp.serves", params,
+        )
+    }
+    return [(row[0], names.get(row[0], ""), *row[1:], *(served.get((row[0], k.value), 0) for k in KINDS))
+            for row in sorted(asked, key=lambda r: r[0] or 0)]
 
 
 # ------------------------------------------------------------ sessions ----
@@ -277,7 +295,19 @@ def attendance_of(cache: Cache, session_id: int) -> dict[int, int]:
 
 @dataclass
 class CaseEntry:
-    record_json: str
+    """A case of the ledger as its columns (the flags' facts included), with its graduate."""
+
+    id: int
+    graduate_id: int
+    state: str
+    opened_on: str
+    has_plan: int
+    plan_target: str | None
+    last_visit: str | None
+    subsidy_applied: str | None
+    subsidy_approved: str | None
+    subsidy_paid: str | None
+    categories: str
     employment_status: str
     graduation_date: str
     student_no: str
@@ -296,15 +326,16 @@ _SUBSIDY_STATE = {
 
 
 def cases(cache: Cache, *, text: str = "", department_id: int | None = None, state: str | None = None,
-          category: str | None = None, subsidy: str | None = None, graduate_id: int | None = None) -> list[CaseEntry]:
-    """Hardship cases with their graduate: open ones first, then by 学号."""
+          category: str | None = None, subsidy: str | None = None) -> list[CaseEntry]:
+    """Hardship cases with their graduate: open ones first, then by 学号 (read
+    from the mirror's columns, not the records' JSON)."""
     conds, params = ["1"], []
     terms = search_terms(text)
     if terms:
         sql, p = terms_sql(terms, "s")
         conds.append(sql)
         params += p
-    for col, value in (("c.department_id", department_id), ("c.state", state), ("c.graduate_id", graduate_id)):
+    for col, value in (("c.department_id", department_id), ("c.state", state)):
         if value is not None:
             conds.append(f"{col} = ?")
             params.append(value)
@@ -314,7 +345,9 @@ def cases(cache: Cache, *, text: str = "", department_id: int | None = None, sta
     if subsidy is not None:
         conds.append(_SUBSIDY_STATE[subsidy])
     rows = cache.conn().execute(
-        "SELECT c.data, COALESCE(g.employment_status, 'unemployed'), COALESCE(g.graduation_date, ''),"
+        "SELECT c.id, c.graduate_id, c.state, c.opened_on, c.has_plan, c.plan_target, c.last_visit,"
+        " c.subsidy_applied, c.subsidy_approved, c.subsidy_paid, COALESCE(c.categories, ''),"
+        " COALESCE(g.employment_status, 'unemployed'), COALESCE(g.graduation_date, ''),"
         " COALESCE(s.student_no, ''), COALESCE(s.name, ''), COALESCE(d.name, ''),"
         " COALESCE(json_extract(st.data, '$.display_name'), c.officer),"
         f" {local_state_sql('hardship_case', 'c.id')}"

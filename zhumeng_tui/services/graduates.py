@@ -55,6 +55,7 @@ from zhumeng_tui.domain.hardship import (
     CaseFacts,
     CaseFlag,
     CaseState,
+    Category,
     CategoryEntry,
     SubsidyFacts,
     SubsidyStep,
@@ -161,9 +162,15 @@ class GraduatePart(ServicesCore):
         dept = self.cache.get_record("department", department_id) if department_id else None
         return str(dept.get("name", "")) if dept else ""
 
+    def _cases_of(self, graduate_id: int) -> list[HardshipCase]:
+        """A graduate's cases, newest first."""
+        found = [HardshipCase.model_validate(x) for x in self.cache.records("hardship_case", graduate_id=graduate_id)]
+        return sorted(found, key=lambda c: c.id if c.id > 0 else 2**62 - c.id, reverse=True)
+
     def _latest_case(self, graduate_id: int) -> HardshipCase | None:
-        found = sql.cases(self.cache, graduate_id=graduate_id)
-        return HardshipCase.model_validate_json(found[0].record_json) if found else None
+        """The open case, or the last closed one."""
+        found = self._cases_of(graduate_id)
+        return next((c for c in found if c.state == CaseState.OPEN), found[0] if found else None)
 
     def graduate_detail(self, graduate_id: int) -> GraduateDetail:
         with self.cache.read():
@@ -250,24 +257,25 @@ class GraduatePart(ServicesCore):
 
     # ------------------------------------------------------------ cases --
 
-    def _case_row(self, e: sql.CaseEntry, today: dt.date) -> tuple[CaseRow, HardshipCase]:
-        c = HardshipCase.model_validate_json(e.record_json)
-        grad_date = dt.date.fromisoformat(e.graduation_date) if e.graduation_date else today
+    @staticmethod
+    def _case_row(e: sql.CaseEntry, today: dt.date) -> CaseRow:
+        def day(text: str | None) -> dt.date | None:
+            return dt.date.fromisoformat(text[:10]) if text else None
+
+        opened = day(e.opened_on) or today
         facts = CaseFacts(
-            state=c.state, opened_on=c.opened_on, graduation_date=grad_date,
-            employment_status=EmploymentStatus(e.employment_status),
-            plan_target=c.plan.target_date if c.plan else None, has_plan=c.plan is not None,
-            last_visit=max((v.date for v in c.visits), default=None),
-            subsidy=c.subsidy.facts() if c.subsidy else SubsidyFacts(),
+            state=CaseState(e.state), opened_on=opened, graduation_date=day(e.graduation_date) or today,
+            employment_status=EmploymentStatus(e.employment_status), plan_target=day(e.plan_target),
+            has_plan=bool(e.has_plan), last_visit=day(e.last_visit),
+            subsidy=SubsidyFacts(day(e.subsidy_applied), day(e.subsidy_approved), day(e.subsidy_paid)),
         )
-        open_ = c.state == CaseState.OPEN
         return CaseRow(
-            id=c.id, graduate_id=c.graduate_id, student_no=e.student_no, name=e.name,
-            department_name=e.department_name, categories=[x.category for x in c.categories],
-            officer=e.officer_name, state=c.state, plan_target=facts.plan_target, last_visit=facts.last_visit,
-            days_since_visit=days_since_visit(facts, today) if open_ else None, subsidy=facts.subsidy.state,
-            flags=case_flags(facts, today), local_state=_local(e.local_state),
-        ), c
+            id=e.id, graduate_id=e.graduate_id, student_no=e.student_no, name=e.name,
+            department_name=e.department_name, categories=[Category(c) for c in e.categories.split(",") if c],
+            officer=e.officer_name, state=facts.state, plan_target=facts.plan_target, last_visit=facts.last_visit,
+            days_since_visit=days_since_visit(facts, today) if facts.state == CaseState.OPEN else None,
+            subsidy=facts.subsidy.state, flags=case_flags(facts, today), local_state=_local(e.local_state),
+        )
 
     def query_cases(self, f: CaseFilter) -> list[CaseRow]:
         today = self.today()
@@ -276,7 +284,7 @@ class GraduatePart(ServicesCore):
                            state=f.state.value if f.state else None,
                            category=f.category.value if f.category else None,
                            subsidy=f.subsidy.value if f.subsidy else None):
-            row, _ = self._case_row(e, today)
+            row = self._case_row(e, today)
             if f.flag == "any" and not row.flags:
                 continue
             if f.flag not in (None, "any") and f.flag not in row.flags:
@@ -488,9 +496,7 @@ class GraduatePart(ServicesCore):
 
         def build() -> Mutation:
             g = self._graduate(data.graduate_id)
-            check_new_case(any(c.state == CaseState.OPEN for c in
-                               (HardshipCase.model_validate_json(e.record_json)
-                                for e in sql.cases(self.cache, graduate_id=g.id))))
+            check_new_case(any(c.state == CaseState.OPEN for c in self._cases_of(g.id)))
             self._check_officer(data.officer, g.university_id)
             body = data.model_dump(mode="json")
             body["categories"] = [CategoryRecord(category=e.category, note=e.note).model_dump(mode="json")
