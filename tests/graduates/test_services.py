@@ -5,9 +5,12 @@ checked before they are queued, and the server's answer lands in the cache."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
+from tests.faults import FaultTransport
+from tests.support import DemoServer, open_services
 from zhumeng_tui.api_client.schemas import (
     CaseClose,
     CaseCreate,
@@ -202,3 +205,37 @@ async def test_a_case_through_its_life(dept: LocalServices) -> None:
     d = dept.case_detail(cid)
     assert d.case.state == CaseState.CLOSED and d.flags == [] and d.case.subsidy and d.case.subsidy.amount == 1200
     assert d.next_subsidy_step is not None and d.next_subsidy_step.value == "approved"
+
+
+async def test_attendance_and_employment_offline_reach_the_server_once(server: DemoServer, tmp_path: Path) -> None:
+    """Queued offline (new attendance records with temporary ids, a batch of
+    employment statuses), then sent: the server's records replace them, and a
+    request whose answer was lost is not applied twice."""
+    fault = FaultTransport(server.transport())
+    svc = await open_services(server, tmp_path / "data", "demo-univ", transport=fault, sync=True)
+    try:
+        session = next(s for s in svc.graduate_options().sessions if not s.city)
+        before = len(svc.session_detail(session.id).attendees)
+        ids = [a.graduate_id for a in svc.session_detail(session.id).unserved][:3]
+        others = svc.graduate_ids_matching(GraduateFilter(employment=EmploymentStatus.UNEMPLOYED))[:4]
+        fault.offline = True
+        queued = await svc.record_attendance(session.id, ids)
+        assert all(r.ok and r.queued and r.record_id and r.record_id < 0 for r in queued)
+        assert len(svc.session_detail(session.id).attendees) == before + 3
+        batch = await svc.set_employment(others, EmploymentStatus.FLEXIBLE, TODAY)
+        assert all(r.ok and r.queued for r in batch)
+        fault.offline = False
+        fault.plan.append(("POST", "lose"))  # the server applies it, the answer is lost: sent again, applied once
+        await svc.sync()
+        status = await svc.sync()
+        assert status.pending == 0 and status.rejected == 0 and status.conflicts == 0
+        path = f"/api/v1/sessions/{session.id}/attendance"
+        sent = [(key, outcome) for _m, p, key, outcome in fault.log if p == path and outcome != "offline"]
+        assert [o for _k, o in sent] == ["lose", "ok"] and sent[0][0] == sent[1][0]
+        detail = svc.session_detail(session.id)
+        assert len(detail.attendees) == before + 3
+        assert {r.record_id for r in queued} and all(svc.record("attendance", r.record_id or 0) is None for r in queued)
+        assert all(svc.graduate_detail(g).graduate.employment_status == "flexible" for g in others)
+        assert all(svc.graduate_detail(g).graduate.version > 1 for g in others)
+    finally:
+        await svc.close()

@@ -284,3 +284,9 @@ async def test_a_repeated_change_is_applied_once(api: Api, server: DemoServer) -
     assert first.status_code == again.status_code == 200
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert first.json()["version"] == again.json()["version"] == g["version"] + 1
+    with server.app.state.server.engine.connect() as conn:
+        audit = conn.execute(text("SELECT username, action, before_json, after_json FROM audit_event"
+                                  " WHERE record_type = 'graduate' AND record_id = :i"), {"i": g["id"]}).all()
+    assert [(a[0], a[1]) for a in audit] == [("demo-univ", "graduate.employment")]
+    assert f'"employment_status":"{g["employment_status"]}"' in audit[0][2].replace(" ", "")
+    assert '"employment_status":"flexible"' in audit[0][3].replace(" ", "")
