@@ -238,6 +238,7 @@ async def test_a_case_opened_from_a_graduate(harness: Harness) -> None:
         await wait_for(pilot, lambda: case_screen.detail is not None and case_screen.detail.case.id > 0, "synced")
         assert case_screen.detail is not None and case_screen.detail.case.officer == "demo-univ2"
         assert "母亲重病" in text_of(case_screen, "#cd-info")
+        assert "建档 0 天未回访" in text_of(case_screen, "#cd-info")
 
 
 async def test_dashboard_lines_open_the_list_they_count(harness: Harness) -> None:
