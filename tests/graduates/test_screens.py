@@ -14,6 +14,7 @@ from tests.support import Harness, text_of, wait_for, wait_signed_in
 from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKind
 from zhumeng_tui.domain.hardship import CaseState
 from zhumeng_tui.screens.case_detail import CaseDetailScreen
+from zhumeng_tui.screens.coverage import CoverageScreen
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.graduate_detail import GraduateDetailScreen
 from zhumeng_tui.screens.graduate_dialogs import GraduateSearchDialog, SessionPickDialog
@@ -293,3 +294,22 @@ async def test_read_only_and_city_accounts_are_offered_only_what_they_may_do(har
         assert screen.check_action("attendance", ()) and not screen.check_action("employment", ())
         assert screen.rows is not None and len(screen.rows.ids) == len(services.graduate_ids_matching(GraduateFilter()))
         assert services.graduate_ids_matching(GraduateFilter(flag=GraduateFlag.UNSERVED))
+
+
+async def test_coverage_from_the_graduates_list(harness: Harness) -> None:
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        services = await wait_signed_in(pilot, app)
+        await open_graduates(pilot, app)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        await wait_for(pilot, lambda: bool(screen._rows), "coverage listed")
+        want = services.coverage()
+        assert [r.department_name for r in screen._rows] == [r.department_name for r in want]
+        total = want[-1]
+        table = screen.query_one(DataTable)
+        cells = [str(c) for c in table.get_row_at(table.row_count - 1)]
+        assert cells[0] == "合计"
+        kind = NeedKind.GUIDANCE
+        assert cells[1].startswith(f"{total.served[kind]}/{total.needed[kind]} ")

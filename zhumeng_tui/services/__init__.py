@@ -563,13 +563,15 @@ class GraduateDetail:
 
 @dataclass
 class CoverageLine:
-    """Coverage (served / needed) per need of one department (None: every
-    department in scope together)."""
+    """Coverage (served / needed) per need of one department, of one
+    university (``department_id`` None), or of everything in scope
+    (both None); ``department_name`` names the line."""
 
     department_id: int | None
     department_name: str
     needed: dict[NeedKind, int]
     served: dict[NeedKind, int]
+    university_id: int | None = None
 
 
 @dataclass(frozen=True)
