@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), help="interface language (default: zh, or the config file)")
     p.add_argument(
         "--demo-account",
-        choices=("demo-univ", "demo-dept", "demo-viewer"),
+        choices=("demo-univ", "demo-dept", "demo-viewer", "demo-city"),
         default="demo-univ",
         help="demo mode: the account to sign in as (default: demo-univ)",
     )

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -21,7 +21,7 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlmodel import Session
 
 from zhumeng_server import models as m
-from zhumeng_server.auth import Principal
+from zhumeng_server.auth import CITY_TYPES, Principal
 from zhumeng_server.core import current_seq, tombstone_horizon
 from zhumeng_server.routes.common import ERRORS, MAX_ID, State, User
 from zhumeng_tui.api_client import schemas as s
@@ -146,4 +146,10 @@ def in_scope(user: Principal) -> list[ColumnElement[bool]]:
     if role == Role.DEPARTMENT:
         return [or_(univ == 0, and_(cl.university_id == user.university_id,
                                     func.coalesce(cl.department_id, 0).in_([0, user.department_id])))]
+    if role == Role.CITY:
+        # the city's universities, the graduate-services records and the students who are graduates
+        g = m.Graduate.__table__.c  # type: ignore[attr-defined]
+        is_graduate = exists().where(g.student_id == cl.record_id)
+        return [univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
+                or_(cl.type != "student", is_graduate)]
     return [univ.in_([0, user.university_id])]

@@ -21,9 +21,10 @@ from pydantic_core import to_json
 
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.students import mask_id_number
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 Data = dict[str, Any]
 
@@ -87,10 +88,41 @@ def _student_derived(v: Any) -> Data:
     return {"py_full": full, "py_initials": initials}
 
 
+def _graduate_derived(v: Any) -> Data:
+    """One 0/1 column per need (``n_guidance``...): what the lists filter and count."""
+    asked = {n.get("kind") for n in v.needs or () if isinstance(n, dict)}
+    return {f"n_{k.value}": int(k.value in asked) for k in NeedKind}
+
+
+def _case_derived(v: Any) -> Data:
+    """The columns the hardship flags and filters read: the plan's target, the
+    last visit, each subsidy date, the categories as ``,poverty,special,``."""
+    plan = v.plan if isinstance(v.plan, dict) else None
+    subsidy = v.subsidy if isinstance(v.subsidy, dict) else {}
+    visits = [str(x["date"]) for x in v.visits or () if isinstance(x, dict) and x.get("date")]
+    cats = [c.get("category") for c in v.categories or () if isinstance(c, dict)]
+    return {
+        "has_plan": int(plan is not None),
+        "plan_target": plan.get("target_date") if plan else None,
+        "last_visit": max(visits) if visits else None,
+        "subsidy_applied": subsidy.get("applied_on"),
+        "subsidy_approved": subsidy.get("approved_on"),
+        "subsidy_paid": subsidy.get("paid_on"),
+        "categories": "," + ",".join(str(c) for c in cats) + "," if cats else "",
+    }
+
+
 #: Per-type values computed once per record (a column named in ``gives`` is one of them).
 DERIVED: dict[str, Derived] = {
     "application": Derived(("checks",), ("worst", *(f"c_{c.value}" for c in CheckId)), _app_derived),
     "student": Derived(("name",), ("py_full", "py_initials"), _student_derived),
+    "graduate": Derived(("needs",), tuple(f"n_{k.value}" for k in NeedKind), _graduate_derived),
+    "hardship_case": Derived(
+        ("plan", "subsidy", "visits", "categories"),
+        ("has_plan", "plan_target", "last_visit", "subsidy_applied", "subsidy_approved", "subsidy_paid",
+         "categories"),
+        _case_derived,
+    ),
 }
 
 
@@ -174,6 +206,37 @@ MIRROR: dict[str, list[Col]] = {
         Col("date", "TEXT"),
     ],
     "calendar_year": [Col("year", "INTEGER")],
+    "graduate": [
+        Col("student_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),  # ix_graduate_needs
+        Col("employment_status", "TEXT"),
+        Col("graduation_date", "TEXT"),
+        *[Col(f"n_{k.value}", "INTEGER") for k in NeedKind],
+    ],
+    "service_session": [
+        Col("department_id", "INTEGER"),
+        Col("kind", "TEXT"),
+        Col("serves", "TEXT"),
+        Col("date", "TEXT"),
+    ],
+    "attendance": [
+        Col("session_id", "INTEGER", index=True),
+        Col("graduate_id", "INTEGER"),  # ix_attendance_served
+    ],
+    "hardship_case": [
+        Col("graduate_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
+        Col("state", "TEXT"),
+        Col("opened_on", "TEXT"),
+        Col("officer", "TEXT"),
+        Col("has_plan", "INTEGER"),
+        Col("plan_target", "TEXT"),
+        Col("last_visit", "TEXT"),
+        Col("subsidy_applied", "TEXT"),
+        Col("subsidy_approved", "TEXT"),
+        Col("subsidy_paid", "TEXT"),
+        Col("categories", "TEXT"),
+    ],
 }
 
 
@@ -329,6 +392,15 @@ def ddl() -> list[str]:
         "CREATE INDEX IF NOT EXISTS ix_app_view_dash ON app_view"
         f" (status, out_of_province, department_id, {checks}, student_no)"
     )
+    # covering index of what the graduates' coverage and filters read (a scan of
+    # the index, not of the records' JSON)
+    needs = ", ".join(f"n_{k.value}" for k in NeedKind)
+    out.append(
+        f"CREATE INDEX IF NOT EXISTS ix_graduate_needs ON m_graduate (department_id, {needs},"
+        " employment_status, graduation_date)"
+    )
+    # a graduate's attendance and the sessions' ids in one seek (served needs)
+    out.append("CREATE INDEX IF NOT EXISTS ix_attendance_served ON m_attendance (graduate_id, session_id)")
     # an application's follow-ups and the last one's date in one seek (intern flags)
     out.append("CREATE INDEX IF NOT EXISTS ix_followup_last ON m_followup (application_id, date)")
     # covering index for the intern flags' counts (the dashboard): every

@@ -35,17 +35,9 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
-from zhumeng_tui.api_client.schemas import (
-    BatchResponse,
-    BatchResult,
-    StudentBatchResponse,
-    StudentBatchResult,
-)
+from zhumeng_tui.api_client.schemas import RecordResults
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
 from zhumeng_tui.cache.store import Cache
-
-#: A batch answer: ``results``, one per item, each with ``id``, ``ok``, ``record`` or ``error``.
-BatchAnswer = BatchResponse | StudentBatchResponse
 
 Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
 
@@ -59,17 +51,18 @@ def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
     return out
 
 
-def handle_batch(entry: OutboxEntry, answer: Any, response: type[BatchAnswer] = BatchResponse) -> list[ItemOutcome]:
-    """``BatchResponse`` (or another batch answer of the same shape, e.g.
-    ``StudentBatchResponse``): one result per item, in order (matched by id too)."""
-    results: list[BatchResult | StudentBatchResult] = list(response.model_validate(answer).results)
+def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
+    """A batch answer (``BatchResponse``, ``StudentBatchResponse``: any batch
+    whose results carry ``id``, ``ok``, ``record`` or ``error``, records of
+    any type): one result per item, in order (matched by id too; the items of
+    new records, with temporary ids, by their place)."""
+    results = RecordResults.model_validate(answer).results
     by_id = {r.id: r for r in results}
     out = []
     for it, res in zip(entry.items, results, strict=False):
         r = res if res.id == it.rid else by_id.get(it.rid, res)
         if r.ok:
-            rec = r.record.model_dump(mode="json") if r.record is not None else None
-            out.append(ItemOutcome(it.pos, "ok", server=rec))
+            out.append(ItemOutcome(it.pos, "ok", server=r.record))
         else:
             err = r.error
             code = err.code if err else "error"
@@ -96,7 +89,7 @@ def handle_batch(entry: OutboxEntry, answer: Any, response: type[BatchAnswer] = 
 HANDLERS: dict[str, Handler] = {
     "record": handle_record,
     "batch": handle_batch,
-    "student_batch": lambda entry, answer: handle_batch(entry, answer, StudentBatchResponse),
+    "student_batch": handle_batch,
 }
 
 
