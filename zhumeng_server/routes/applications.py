@@ -80,7 +80,8 @@ def application_batch(body: s.BatchRequest, write: Write) -> Response:
                     apply_action(tx, app, item.action, new, item.reason, item.acknowledge)
                     results.append(s.BatchResult(id=item.id, ok=True, record=tx.saved[("application", item.id)]))
                 except ApiError as e:
-                    results.append(s.BatchResult(id=item.id, ok=False, error=e.body))
+                    # the current record stays out of a batch answer (the client pulls it)
+                    results.append(s.BatchResult(id=item.id, ok=False, error=e.body.model_copy(update={"current": None})))
                 except DomainError as e:
                     results.append(s.BatchResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
         return 200, s.BatchResponse(results=results)
@@ -93,7 +94,7 @@ class ApplicationCreate(s.Strict):
 
     student_id: int
     position_id: int
-    report_form: s.ReportForm | None = None
+    report_form: s.ReportFormInput | None = None
 
 
 @router.post("/applications", response_model=s.Application, status_code=201,

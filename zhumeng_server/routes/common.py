@@ -20,10 +20,10 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from zhumeng_server import models as m
-from zhumeng_server.auth import Principal, token_hash
+from zhumeng_server.auth import Principal, token_account
 from zhumeng_server.core import ServerState, Tx, check_if_match, request_hash, run_write
 from zhumeng_server.errors import ApiError, not_found
-from zhumeng_server.wire import aware, scope_of, to_wire
+from zhumeng_server.wire import scope_of, to_wire
 from zhumeng_tui.api_client import schemas as s
 
 T = TypeVar("T")
@@ -32,14 +32,22 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Required on every write")]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The record version a write is based on")
-]
+IdemKey = Annotated[str | None, Header(
+    alias="Idempotency-Key",
+    description="Required on every write (428 without it): 1-200 visible ASCII characters; a repeat "
+                "gets the first answer",
+)]
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match",
+    description="Required (428 without it): the version of the record the change is based on, e.g. 3",
+)]
+#: Headers the server answers 428 without (the OpenAPI document marks them required).
+REQUIRED_HEADERS = ("Idempotency-Key", "If-Match")
 
 ERROR = {"model": s.ErrorResponse}
-#: The error answers of a route that needs a signed-in account.
-ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR for code in (401, 403, 404, 409, 422, 428)}
+#: The error answers of a route that needs a signed-in account (400: a body
+#: that cannot be read; 413: a body over the size limit).
+ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR for code in (400, 401, 403, 404, 409, 413, 422, 428)}
 
 bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/v1/auth/token")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -60,15 +68,13 @@ def _unauthorized() -> ApiError:
 
 
 def current_user(st: State, cred: Credentials) -> Principal:
-    """The account of the bearer token, or 401."""
+    """The account of the bearer token, or 401 (unknown, revoked, expired or
+    idle too long)."""
     if cred is None or not cred.credentials or len(cred.credentials) > 200:
         raise _unauthorized()
     with Session(st.engine) as session:
-        tok = session.get(m.AuthToken, token_hash(cred.credentials, st.secret))
-        if tok is None or aware(tok.expires_at) <= st.now():
-            raise _unauthorized()
-        staff = session.get(m.StaffAccount, tok.staff_id)
-        if staff is None or not staff.active:
+        staff = token_account(session, cred.credentials, st.secret, st.now(), st.settings, demo=st.demo)
+        if staff is None:
             raise _unauthorized()
         return Principal.of(staff)
 

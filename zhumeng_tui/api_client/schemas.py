@@ -9,17 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from zhumeng_tui.domain import interns
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.inputs import control_character_message, find_control_character
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.status import Action, Role, Status
 from zhumeng_tui.domain.withdrawal import Step, WithdrawalState
 
 API_PREFIX = "/api/v1"
+#: Items in one batch request at most.
+MAX_BATCH_ITEMS = 1000
 
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Reason = Annotated[str, StringConstraints(max_length=500)]
@@ -48,9 +61,22 @@ def ruled(check: Callable[[Any], object], kind: type = str) -> BeforeValidator:
 
 
 class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, not ignored."""
+    """Request bodies: unknown fields are refused, not ignored, and no text
+    holds a control character (``control_character``; the fields named in
+    ``MULTILINE`` may hold newlines and tabs)."""
 
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        multiline = info.field_name in cls.MULTILINE
+        for text in (value,) if isinstance(value, str) else value if isinstance(value, list) else ():
+            if isinstance(text, str) and (pos := find_control_character(text, multiline)) is not None:
+                zh, en = control_character_message(text, pos, multiline)
+                raise PydanticCustomError("control_character", en, {"message_zh": zh})
+        return value
 
 
 class Record(BaseModel):
@@ -159,6 +185,18 @@ class ReportForm(BaseModel):
     student_no: str | None = None
     employer_name: str | None = None
     position_title: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class ReportFormInput(Strict):
+    """A report form sent with a new application: the texts of
+    :class:`ReportForm`, each with its length limit."""
+
+    student_name: Name | None = None
+    student_no: Annotated[str, StringConstraints(max_length=32)] | None = None
+    employer_name: ShortText | None = None
+    position_title: ShortText | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
@@ -318,6 +356,8 @@ class ActionRequest(Strict):
     """``POST /applications/{id}/actions``; headers ``Idempotency-Key`` and
     ``If-Match: <version>`` are required."""
 
+    MULTILINE = frozenset({"reason"})
+
     action: Action
     reason: Reason | None = None
     #: Check ids whose warnings the reviewer acknowledges (recorded).
@@ -325,6 +365,7 @@ class ActionRequest(Strict):
 
 
 class BatchItem(Strict):
+    MULTILINE = frozenset({"reason"})
     id: int
     version: int
     action: Action
@@ -333,9 +374,11 @@ class BatchItem(Strict):
 
 
 class BatchRequest(Strict):
-    """``POST /applications/actions:batch`` (``Idempotency-Key`` header)."""
+    """``POST /applications/actions:batch`` (``Idempotency-Key`` header).
+    A version conflict in a batch answers without the current record (the
+    client pulls it with the change feed)."""
 
-    items: Annotated[list[BatchItem], Field(min_length=1, max_length=5000)]
+    items: Annotated[list[BatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
 class ErrorBody(BaseModel):
@@ -391,6 +434,8 @@ class TrackingUpdate(Strict):
 class ExcellentRequest(Strict):
     """``POST /applications/{id}/excellent`` — nominate a completed intern."""
 
+    MULTILINE = frozenset({"note"})
+
     note: Annotated[
         str, StringConstraints(min_length=1, max_length=interns.MAX_NOMINATION_NOTE), ruled(interns.check_nomination_note)
     ]
@@ -405,6 +450,8 @@ class WithdrawalCreate(Strict):
 class WithdrawalStepRequest(Strict):
     """``POST /withdrawals/{id}/steps`` (If-Match + Idempotency-Key)."""
 
+    MULTILINE = frozenset({"text"})
+
     step: Step
     date: dt.date | None = None
     text: LongText | None = None
@@ -413,6 +460,8 @@ class WithdrawalStepRequest(Strict):
 
 class FollowUpCreate(Strict):
     """``POST /followups`` (Idempotency-Key)."""
+
+    MULTILINE = frozenset({"note"})
 
     application_id: int
     date: dt.date
@@ -427,6 +476,8 @@ class FollowUpCreate(Strict):
 
 class IntegrityCreate(Strict):
     """``POST /integrity`` (Idempotency-Key); staff entries only."""
+
+    MULTILINE = frozenset({"note"})
 
     student_id: int
     application_id: int | None = None
