@@ -119,11 +119,12 @@ def list_accounts(engine: Engine) -> list[AccountRow]:
     with Session(engine) as session:
         univs = {u.id: u.name for u in session.scalars(select(m.University))}
         depts = {d.id: d.name for d in session.scalars(select(m.Department))}
-        sessions = dict(session.execute(  # type: ignore[arg-type]
-            select(m.AuthToken.staff_id, func.count()).group_by(col(m.AuthToken.staff_id))).all())
+        sessions: dict[int, int] = {
+            int(sid): int(n) for sid, n in session.execute(
+                select(col(m.AuthToken.staff_id), func.count()).group_by(col(m.AuthToken.staff_id)))}
         return [
             AccountRow(s.username, s.display_name, s.role, univs.get(s.university_id, ""),
-                       depts.get(s.department_id, ""), s.active, s.demo, int(sessions.get(s.id, 0)))
+                       depts.get(s.department_id, ""), s.active, s.demo, sessions.get(int(s.id or 0), 0))
             for s in session.scalars(select(m.StaffAccount).order_by(col(m.StaffAccount.username)))
         ]
 
