@@ -79,6 +79,17 @@ class BodyLimit:
             await _too_large()(scope, receive, send)
 
 
+def _required_headers(route: Any) -> tuple[str, ...]:
+    """The write headers ``route`` answers 428 without (see ``REQUIRED_HEADERS``)."""
+    todo = [route.dependant]
+    while todo:
+        dep = todo.pop()
+        if dep.call in REQUIRED_HEADERS:
+            return REQUIRED_HEADERS[dep.call]
+        todo.extend(dep.dependencies)
+    return ()
+
+
 def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     """The document FastAPI makes, with the write headers marked required
     (the server answers 428 without them; they are optional to FastAPI so
@@ -88,12 +99,14 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = plain()
-            for item in doc["paths"].values():
-                for op in item.values():
+            required = {(m.lower(), r.path): _required_headers(r) for r in app.state.routes for m in r.methods}
+            for path, item in doc["paths"].items():
+                for method, op in item.items():
                     for param in op.get("parameters", []):
-                        if param["in"] == "header" and param["name"] in REQUIRED_HEADERS:
+                        if param["in"] == "header" and param["name"] in required.get((method, path), ()):
                             param["required"] = True
-                            param["schema"] = {"type": "string"}
+                            param["schema"] = {k: v for k, v in param["schema"].get("anyOf", [{}])[0].items()
+                                               if k in ("type", "pattern")} or {"type": "string"}
                             op["responses"].setdefault("428", op["responses"].get("422"))
             app.openapi_schema = doc
         return app.openapi_schema

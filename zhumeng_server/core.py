@@ -316,7 +316,7 @@ def run_write(
     return Response(body or None, status_code=status, media_type="application/json" if body else None)
 
 
-def check_if_match(if_match: str | None, row: Any) -> None:
+def check_if_match(if_match: str | None, row: Any | None) -> None:
     """428 without If-Match; 409 ``version_conflict`` (with the current record)
     when it names another version."""
     if if_match is None or not if_match.strip():
@@ -327,7 +327,8 @@ def check_if_match(if_match: str | None, row: Any) -> None:
     found = _IF_MATCH.fullmatch(if_match.strip())
     if found is None:
         raise _bad_header("If-Match", "须为记录的版本号（正整数，如 3）", "must be the record's version (a whole number, e.g. 3)")
-    check_version(int(found.group(1)), row)
+    if row is not None:
+        check_version(int(found.group(1)), row)
 
 
 #: An Idempotency-Key: visible ASCII only.

@@ -155,11 +155,9 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
 def allowed_methods(request: Request) -> list[str]:
     """Every method a route of the app (``app.state.routes``) serves at the request's path."""
     path = request.url.path
-    methods: set[str] = set()
-    for route in getattr(request.app.state, "routes", ()):
-        if route.path_regex.match(path):
-            methods |= set(route.methods or ())
-    return sorted(methods)
+    matching = [r for r in getattr(request.app.state, "routes", ()) if r.path_regex.match(path)]
+    exact = [r for r in matching if r.path == path]  # "/applications/actions:batch", not "/applications/{id}"
+    return sorted({m for r in exact or matching for m in r.methods or ()})
 
 
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:

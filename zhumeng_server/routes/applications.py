@@ -34,7 +34,7 @@ from zhumeng_tui.domain.status import Status
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/applications/{id}", response_model=s.Application, summary="One application")
+@router.get("/applications/{id:int}", response_model=s.Application, summary="One application")
 def get_application(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Application, id)
 
@@ -92,8 +92,8 @@ def application_batch(body: s.BatchRequest, write: Write) -> Response:
 class ApplicationCreate(s.Strict):
     """``POST /applications`` — platform side (province accounts): a student applies."""
 
-    student_id: int
-    position_id: int
+    student_id: s.WholeNumber
+    position_id: s.WholeNumber
     report_form: s.ReportFormInput | None = None
 
 

@@ -33,16 +33,18 @@ MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdemKey = Annotated[str | None, Header(
-    alias="Idempotency-Key",
+    alias="Idempotency-Key", pattern=r"^[\x21-\x7e]{1,200}$",
     description="Required on every write (428 without it): 1-200 visible ASCII characters; a repeat "
                 "gets the first answer",
 )]
 IfMatch = Annotated[str | None, Header(
-    alias="If-Match",
+    alias="If-Match", pattern=r'^(W/)?"?[0-9]{1,18}"?$',
     description="Required (428 without it): the version of the record the change is based on, e.g. 3",
 )]
-#: Headers the server answers 428 without (the OpenAPI document marks them required).
-REQUIRED_HEADERS = ("Idempotency-Key", "If-Match")
+IfMatchIfExists = Annotated[str | None, Header(
+    alias="If-Match", pattern=r'^(W/)?"?[0-9]{1,18}"?$',
+    description="Required (428 without it) when the record exists: the version the change is based on, e.g. 3",
+)]
 
 ERROR = {"model": s.ErrorResponse}
 #: The error answers of a route that needs a signed-in account (400: a body
@@ -135,10 +137,14 @@ class Writer:
     request: Request
     key: str | None
     if_match: str | None = None
+    #: The change is refused with 428 without If-Match, before anything else is looked at.
+    needs_if_match: bool = False
 
     def run(self, body: Any, work: Work) -> Response:
         """Run ``work`` in one transaction, at most once per key (a repeat gets
         the first answer; the key with another body is refused)."""
+        if self.needs_if_match and not (self.if_match or "").strip():
+            check_if_match(None, None)
         fingerprint = request_hash(self.request.method, self.request.url.path, body)
         return run_write(self.state, self.user, self.key, fingerprint, work)
 
@@ -155,6 +161,12 @@ def writer(request: Request, user: User, st: State, idempotency_key: IdemKey = N
 def record_writer(
     request: Request, user: User, st: State, idempotency_key: IdemKey = None, if_match: IfMatch = None
 ) -> Writer:
+    return Writer(st, user, request, idempotency_key, if_match, needs_if_match=True)
+
+
+def upsert_writer(
+    request: Request, user: User, st: State, idempotency_key: IdemKey = None, if_match: IfMatchIfExists = None
+) -> Writer:
     return Writer(st, user, request, idempotency_key, if_match)
 
 
@@ -162,6 +174,15 @@ def record_writer(
 Write = Annotated[Writer, Depends(writer)]
 #: A write that changes an existing record (If-Match).
 WriteRecord = Annotated[Writer, Depends(record_writer)]
+#: A write that creates a record or changes it (If-Match when it exists).
+WriteOrCreate = Annotated[Writer, Depends(upsert_writer)]
+
+#: The headers each kind of write needs (the OpenAPI document marks them required).
+REQUIRED_HEADERS: dict[Callable[..., Writer], tuple[str, ...]] = {
+    writer: ("Idempotency-Key",),
+    record_writer: ("Idempotency-Key", "If-Match"),
+    upsert_writer: ("Idempotency-Key",),
+}
 
 
 def delete_record(write: Writer, model: type[T], rid: int, action: str, check: Callable[[Tx, T], None]) -> Response:

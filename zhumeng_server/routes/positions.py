@@ -41,9 +41,9 @@ def get_position(id: Id, user: User, st: State) -> Response:
 class PositionCreate(s.Strict):
     """``POST /positions`` — platform side (province accounts)."""
 
-    employer_id: int
+    employer_id: s.WholeNumber
     title: s.ShortText = Field(min_length=1)
-    quota: int = Field(default=1, ge=1, le=10000)
+    quota: int = Field(default=1, ge=1, le=10000, strict=True)
     start_date: dt.date
     end_date: dt.date
     majors: list[s.Name] = Field(default_factory=list, max_length=50)

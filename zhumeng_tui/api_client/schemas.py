@@ -25,7 +25,12 @@ from pydantic_core import PydanticCustomError
 
 from zhumeng_tui.domain import interns
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
-from zhumeng_tui.domain.inputs import control_character_message, find_control_character
+from zhumeng_tui.domain.inputs import (
+    PLAIN_TEXT_MULTILINE_PATTERN,
+    PLAIN_TEXT_PATTERN,
+    control_character_message,
+    find_control_character,
+)
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.status import Action, Role, Status
 from zhumeng_tui.domain.withdrawal import Step, WithdrawalState
@@ -38,6 +43,8 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 Reason = Annotated[str, StringConstraints(max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Name = Annotated[str, StringConstraints(max_length=50)]
+#: A whole number in a request body: JSON numbers only (not true, not "3").
+WholeNumber = Annotated[int, Field(strict=True)]
 
 EMPLOYER_TYPES = ("机关", "企业", "金融机构", "科研院所", "社会服务机构", "基层")
 HARDSHIP_CATEGORIES = ("none", "脱贫家庭", "零就业家庭", "残疾", "特殊困难")
@@ -60,12 +67,29 @@ def ruled(check: Callable[[Any], object], kind: type = str) -> BeforeValidator:
     return BeforeValidator(run)
 
 
+def _plain_text_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    """Every string of a request body says, as a pattern, which characters it may not hold."""
+    multiline = getattr(model, "MULTILINE", frozenset())
+
+    def mark(node: dict[str, Any], pattern: str) -> None:
+        if node.get("type") == "string" and "format" not in node and "enum" not in node:
+            node["pattern"] = pattern
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(key, ()):
+                mark(sub, pattern)
+        if isinstance(node.get("items"), dict):
+            mark(node["items"], pattern)
+
+    for name, prop in schema.get("properties", {}).items():
+        mark(prop, PLAIN_TEXT_MULTILINE_PATTERN if name in multiline else PLAIN_TEXT_PATTERN)
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused, not ignored, and no text
     holds a control character (``control_character``; the fields named in
     ``MULTILINE`` may hold newlines and tabs)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_plain_text_schema)
     MULTILINE: ClassVar[frozenset[str]] = frozenset()
 
     @field_validator("*", mode="after")
@@ -366,8 +390,8 @@ class ActionRequest(Strict):
 
 class BatchItem(Strict):
     MULTILINE = frozenset({"reason"})
-    id: int
-    version: int
+    id: WholeNumber
+    version: WholeNumber
     action: Action
     reason: Reason | None = None
     acknowledge: list[CheckId] = Field(default_factory=list)
@@ -421,10 +445,10 @@ class TrackingUpdate(Strict):
     insurance_recorded: bool | None = None
     appraisal_copy_received: dt.date | None = None
     employer_score: Annotated[
-        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.EMPLOYER_SCORE), int)
+        int, Field(ge=0, le=100, strict=True), ruled(lambda v: interns.check_score(v, interns.EMPLOYER_SCORE), int)
     ] | None = None
     student_score: Annotated[
-        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.STUDENT_SCORE), int)
+        int, Field(ge=0, le=100, strict=True), ruled(lambda v: interns.check_score(v, interns.STUDENT_SCORE), int)
     ] | None = None
     responsible_staff: Annotated[
         str, StringConstraints(max_length=interns.MAX_STAFF_USERNAME), ruled(interns.check_responsible_staff)
@@ -444,7 +468,7 @@ class ExcellentRequest(Strict):
 class WithdrawalCreate(Strict):
     """``POST /withdrawals`` (Idempotency-Key)."""
 
-    application_id: int
+    application_id: WholeNumber
 
 
 class WithdrawalStepRequest(Strict):
@@ -463,7 +487,7 @@ class FollowUpCreate(Strict):
 
     MULTILINE = frozenset({"note"})
 
-    application_id: int
+    application_id: WholeNumber
     date: dt.date
     channel: Annotated[
         str,
@@ -479,8 +503,8 @@ class IntegrityCreate(Strict):
 
     MULTILINE = frozenset({"note"})
 
-    student_id: int
-    application_id: int | None = None
+    student_id: WholeNumber
+    application_id: WholeNumber | None = None
     kind: Annotated[IntegrityKind, ruled(interns.integrity_kind, object)]
     date: dt.date
     note: Annotated[str, StringConstraints(min_length=1, max_length=interns.MAX_NOTE), ruled(interns.check_integrity_note)]

@@ -54,9 +54,14 @@ def check_text(value: str, limit: int, what: What, missing: DomainError | None =
 #: Never in a text: C0 and C1 control characters (NUL above all), DEL, lone
 #: surrogates, the Unicode line and paragraph separators and the bidi
 #: overrides that make a text read differently from what it holds.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
 #: A multi-line text (a note, a reason) may hold newlines and tabs.
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_REFUSED_MULTILINE = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
+_CONTROL = re.compile(f"[{_REFUSED}]")
+_CONTROL_MULTILINE = re.compile(f"[{_REFUSED_MULTILINE}]")
+#: The same as a pattern of the texts allowed (the OpenAPI document's strings).
+PLAIN_TEXT_PATTERN = f"^[^{_REFUSED}]*$"
+PLAIN_TEXT_MULTILINE_PATTERN = f"^[^{_REFUSED_MULTILINE}]*$"
 
 
 def find_control_character(value: str, multiline: bool = False) -> int | None:
