@@ -69,7 +69,7 @@ def ruled(check: Callable[[Any], object], kind: type = str) -> BeforeValidator:
 
 def _plain_text_schema(schema: dict[str, Any], model: type[Any]) -> None:
     """Every string of a request body says, as a pattern, which characters it may not hold."""
-    multiline = getattr(model, "MULTILINE", frozenset())
+    multiline: frozenset[str] = getattr(model, "MULTILINE", frozenset())
 
     def mark(node: dict[str, Any], pattern: str) -> None:
         if node.get("type") == "string" and "format" not in node and "enum" not in node:
