@@ -85,6 +85,8 @@ class LaunchOptions:
     sync_on_start: bool = True
     data_dir: Path | None = None
     theme: str | None = None
+    #: The server is reached over http:// through a network (allowed by the user): the header says so.
+    insecure_connection: bool = False
 
 
 class ServicesReady(Message):

@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep the sign-in token in a 0600 file when no OS keyring is available (a warning is shown)",
     )
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow an http:// server other than this machine (the password and token travel unencrypted; "
+        "the header keeps a warning)",
+    )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
     return p
@@ -140,7 +146,7 @@ def _default_data_dir() -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
-    from zhumeng_tui.config import ConfigError, load_config
+    from zhumeng_tui.config import INSECURE_HTTP_REFUSED, ConfigError, insecure_http, load_config
     from zhumeng_tui.i18n import set_lang
 
     try:
@@ -154,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     from zhumeng_tui.app import LaunchOptions, ZhumengApp
 
     server = args.server or config.server_url
+    insecure_connection = bool(server and insecure_http(server))
+    if insecure_connection and not args.allow_insecure_http:
+        print(INSECURE_HTTP_REFUSED[1 if lang == "en" else 0].format(url=server), file=sys.stderr)
+        return 2
     insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
     data_dir: Path | None = args.data_dir
     if data_dir is None and server is None:
@@ -165,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         keymap={k: ",".join(v) for k, v in config.keymap.items()},
         data_dir=data_dir,
         theme=config.theme,
+        insecure_connection=insecure_connection,
     )
     cache_keys: dict[str, str] = {}
     connector = make_connector(

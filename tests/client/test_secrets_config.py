@@ -194,3 +194,25 @@ def test_bad_value_names_key_and_allowed(tmp_path: Path, text: str, key: str, al
         load_config(write(tmp_path, text))
     assert e.value.key == key
     assert key in e.value.message("en") and allowed in e.value.message("en")
+
+
+@pytest.mark.parametrize("url,insecure", [
+    ("http://127.0.0.1:8765", False), ("http://localhost:8765", False), ("http://[::1]:8765", False),
+    ("http://127.8.0.1", False), ("https://zhumeng.example.edu.cn", False),
+    ("http://zhumeng.example.edu.cn", True), ("http://10.0.0.5:8765", True), ("http://localhost.evil.cn", True),
+])
+def test_http_to_another_machine_is_insecure(url: str, insecure: bool) -> None:
+    from zhumeng_tui.config import insecure_http
+
+    assert insecure_http(url) is insecure
+
+
+def test_the_app_refuses_http_to_another_machine_without_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from zhumeng_tui import cli
+
+    code = cli.main(["--config", str(tmp_path / "none.toml"), "--server", "http://zhumeng.example.edu.cn",
+                     "--data-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "http://zhumeng.example.edu.cn" in err and "--allow-insecure-http" in err

@@ -63,6 +63,8 @@ class StatusHeader(Horizontal):
     StatusHeader > #h-title { width: auto; padding: 0 1; text-style: bold; }
     StatusHeader > #h-who { width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusHeader > #h-sync { width: auto; padding: 0 1; }
+    StatusHeader > #h-insecure { width: auto; padding: 0 1; color: $error; text-style: bold; display: none; }
+    StatusHeader > #h-insecure.-show { display: block; }
     StatusHeader > ProgressBar { width: 20; display: none; }
     StatusHeader > ProgressBar.-show { display: block; }
     StatusHeader > ProgressBar Bar { width: 12; }
@@ -75,6 +77,7 @@ class StatusHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(tr("逐梦", "Zhumeng") + (f" · {self._title}" if self._title else ""), id="h-title")
         yield Static("", id="h-who")
+        yield Static(tr("⚠未加密", "⚠Unencrypted"), id="h-insecure")
         yield ProgressBar(total=None, show_eta=False, show_percentage=True, id="h-progress")
         yield Static("", id="h-sync")
 
@@ -86,6 +89,8 @@ class StatusHeader(Horizontal):
         status = getattr(app, "last_sync_status", None)
         if status is not None:
             self.show_sync(status)
+        options = getattr(app, "options", None)
+        self.query_one("#h-insecure", Static).set_class(bool(getattr(options, "insecure_connection", False)), "-show")
 
     def show_me(self, me: Me) -> None:
         self.query_one("#h-who", Static).update(who_text(me))
