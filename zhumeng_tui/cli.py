@@ -56,7 +56,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("logout", help="sign out: revoke the stored token on the server and forget it here")
     return p
+
+
+async def logout(url: str, username: str, insecure_token_file: bool, lang: str) -> int:
+    """``zhumeng-tui logout``: revoke the stored token on the server, then
+    remove it locally (also when the server cannot be reached: the token is
+    then still valid there until it expires, and the message says so)."""
+    from zhumeng_tui import secrets
+    from zhumeng_tui.api_client.client import ApiClient
+    from zhumeng_tui.api_client.errors import ApiError, Unauthorised
+
+    found = await asyncio.to_thread(secrets.load_token, url, username, insecure_token_file=insecure_token_file)
+    if found.token is None:
+        print("没有已保存的登录令牌" if lang != "en" else "No stored sign-in token", file=sys.stderr)
+        return 0
+    note = ""
+    async with ApiClient(url, token=found.token, retries=0) as api:
+        try:
+            await api.logout()
+        except Unauthorised:
+            pass  # revoked or expired already
+        except ApiError as err:
+            note = err.message(lang)
+    if found.source != "env":
+        await asyncio.to_thread(secrets.delete_token, url, username)
+    if note:
+        print((f"服务器未能注销令牌（{note}），已删除本机令牌；令牌在过期前仍有效" if lang != "en" else
+               f"The server did not revoke the token ({note}); it was removed here and stays valid until it expires"),
+              file=sys.stderr)
+        return 1
+    done = "已退出登录" if lang != "en" else "Signed out"
+    if found.source == "env":
+        done += ("；请同时删除环境变量 ZHUMENG_TOKEN" if lang != "en" else "; unset ZHUMENG_TOKEN as well")
+    print(f"{done}: {username}@{url}")
+    return 0
 
 
 def make_connector(
@@ -157,14 +193,22 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
 
-    from zhumeng_tui.app import LaunchOptions, ZhumengApp
-
     server = args.server or config.server_url
     insecure_connection = bool(server and insecure_http(server))
     if insecure_connection and not args.allow_insecure_http:
         print(INSECURE_HTTP_REFUSED[1 if lang == "en" else 0].format(url=server), file=sys.stderr)
         return 2
     insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
+    if args.command == "logout":
+        username = args.user or config.username
+        if not server or not username:
+            print("logout 需要 --server 和 --user（或配置文件中的 server_url 和 username）" if lang != "en" else
+                  "logout needs --server and --user (or server_url and username in the config file)", file=sys.stderr)
+            return 2
+        return asyncio.run(logout(server.rstrip("/"), username, insecure, lang))
+
+    from zhumeng_tui.app import LaunchOptions, ZhumengApp
+
     data_dir: Path | None = args.data_dir
     if data_dir is None and server is None:
         data_dir = _default_data_dir() / "demo"

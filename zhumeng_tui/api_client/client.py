@@ -242,6 +242,11 @@ class ApiClient:
         self.token = tok.access_token
         return tok
 
+    async def logout(self) -> None:
+        """Revoke this client's token on the server (``DELETE /auth/token``)."""
+        await self.request("DELETE", "/auth/token", retries=0)
+        self.token = None
+
     async def me(self) -> Me:
         return self.parse(Me, await self.request("GET", "/me"))
 
