@@ -119,11 +119,12 @@ def make_connector(
 
         warnings: list[str] = []
         token: str | None = None
+        source: str | None = None
         if password is None:
             lookup = await asyncio.to_thread(
                 secrets.load_token, url, username, insecure_token_file=insecure_token_file
             )
-            token = lookup.token
+            token, source = lookup.token, lookup.source
             if lookup.warning(lang):
                 warnings.append(lookup.warning(lang) or "")
         key = (cache_keys or {}).get(url)
@@ -136,18 +137,36 @@ def make_connector(
             api=ApiClient(url, token=token),
             page_size=page_size,
         )
+
+        async def remember_token(new_token: str) -> list[str]:
+            """Keep ``new_token`` where tokens are kept; what to tell the user."""
+            nonlocal source
+            try:
+                saved = await asyncio.to_thread(
+                    secrets.save_token, url, username, new_token, insecure_token_file=insecure_token_file
+                )
+            except secrets.SecretsError as err:
+                source = None
+                return [tr("登录令牌未保存，下次需重新输入密码（F9 显示令牌）。\n",
+                           "The token was not saved; you will be asked for the password next time "
+                           "(F9 shows the token).\n") + err.message(lang)]
+            source = saved.source
+            return [saved.warning(lang) or ""] if saved.warning(lang) else []
+
+        async def forget_token() -> None:
+            await asyncio.to_thread(secrets.delete_token, url, username)
+
         if password is not None and remember:
             new_token = services.token
             if new_token:
-                try:
-                    saved = await asyncio.to_thread(
-                        secrets.save_token, url, username, new_token, insecure_token_file=insecure_token_file
-                    )
-                    if saved.warning(lang):
-                        warnings.append(saved.warning(lang) or "")
-                except secrets.SecretsError as err:
-                    warnings.append(tr("登录令牌未保存，下次需重新输入密码。\n", "The token was not saved.\n") + err.message(lang))
-        return Connected(services, warnings)
+                warnings.extend(await remember_token(new_token))
+        return Connected(
+            services, warnings,
+            remember=remember_token if remember else None,
+            forget=forget_token if remember else None,
+            in_keyring=source == "keyring" or not remember,
+            how_to_keep=secrets.THREE_WAYS_EN if lang == "en" else secrets.THREE_WAYS_ZH,
+        )
 
     return connect
 

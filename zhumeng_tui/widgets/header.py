@@ -41,6 +41,9 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
         if status.total:
             return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
         return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
+    if status.signed_out:
+        return tr("登录已失效", "Session expired") + (
+            tr(f"·{status.pending}条待发送", f"·{status.pending} pending") if status.pending else ""), "offline"
     problems = status.conflicts + status.rejected
     parts_zh = [f"{n}条{zh}" for n, zh in ((status.conflicts, "冲突"), (status.rejected, "被拒绝")) if n]
     parts_en = [f"{n} {en}" for n, en in ((status.conflicts, "conflicts"), (status.rejected, "refused")) if n]
