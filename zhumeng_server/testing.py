@@ -39,7 +39,7 @@ from zhumeng_server.demo import DEMO_PASSWORD, generate
 
 TEST_SECRET = "test-secret-not-for-production"
 
-__all__ = ["DEMO_PASSWORD", "TEST_SECRET", "drop_database", "make_demo_app", "serve_on_loopback", "set_today"]
+__all__ = ["DEMO_PASSWORD", "TEST_SECRET", "create_database", "drop_database", "make_demo_app", "serve_on_loopback", "set_today"]
 
 
 def make_demo_app(
@@ -147,6 +147,18 @@ def _pg_from_template(url: str, students: int, seed: int, today: dt.date) -> Non
             with admin.connect() as conn:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(target)} WITH (FORCE)")
                 conn.exec_driver_sql(f"CREATE DATABASE {_quote(target)} TEMPLATE {_quote(template)}")
+    finally:
+        admin.dispose()
+
+
+def create_database(url: str) -> None:
+    """Create the empty PostgreSQL database of ``url`` (the URL's user may create databases)."""
+    name = make_url(url).database
+    assert name
+    admin = _pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)}")
     finally:
         admin.dispose()
 
