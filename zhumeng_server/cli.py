@@ -49,7 +49,7 @@ def _fail(msg: str) -> int:
 
 
 def _database_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--database-url", dest="sub_database_url", default=None,
+    p.add_argument("--database-url", dest="sub_database_url", default=None, metavar="URL",
                    help="SQLAlchemy URL (or ZHUMENG_DATABASE_URL)")
 
 
@@ -62,7 +62,7 @@ def _user_command(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zhumeng-server", description="Reference central API of zhumeng-tui.")
-    p.add_argument("--database-url", default=None, help="SQLAlchemy URL (or ZHUMENG_DATABASE_URL)")
+    p.add_argument("--database-url", default=None, metavar="URL", help="SQLAlchemy URL (or ZHUMENG_DATABASE_URL)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--workers", type=int, default=1, help="worker processes (share nothing but the database)")

@@ -347,7 +347,10 @@ class ZhumengApp(Localized, App[None]):
     def _session_resumed(self, event: SessionResumed) -> None:
         if isinstance(self.screen, SessionExpiredDialog):
             self.screen.dismiss(None)
-        self.notify(tr("已重新登录，正在发送待发送的修改", "Signed in again; sending the queued changes"), timeout=6)
+        status = self._safe_sync_status()
+        pending = status.pending if status is not None else 0
+        self.notify(tr(f"已重新登录，正在发送 {pending} 条待发送的修改", f"Signed in again; sending {pending} queued change(s)")
+                    if pending else tr("已重新登录", "Signed in again"), timeout=6)
         for warning in event.warnings:
             self.notify(warning, severity="warning", timeout=20)
         for screen in self.screen_stack:
@@ -386,6 +389,7 @@ class ZhumengApp(Localized, App[None]):
         """Show the session's token (to put in ZHUMENG_TOKEN) where no keyring keeps it."""
         if self.services is not None and self.services.token:
             how = self.connected.how_to_keep if self.connected else ""
+            self.clear_notifications()  # a toast must not cover the token
             self.push_screen(TokenDialog(self.services.token, how))
 
     def start_sync(self) -> None:

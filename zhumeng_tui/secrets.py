@@ -128,6 +128,13 @@ def writes_plain_files(kr: Any) -> bool:
     return module.startswith(_NOT_KEYRINGS) or "plaintext" in type(kr).__name__.lower()
 
 
+def _why_not(kr: Any) -> str:
+    name = f"{type(kr).__module__}.{type(kr).__name__}"
+    if type(kr).__module__.startswith(("keyring.backends.null", "keyring.backends.fail")):
+        return f"{name}: no keyring backend installed"
+    return f"{name} writes plain files"
+
+
 def keyring_backend(backend: Any = None) -> Any:
     """The keyring backend to use, or raise :class:`NoKeyring`. A backend
     that writes plain files counts as none."""
@@ -141,7 +148,7 @@ def keyring_backend(backend: Any = None) -> Any:
             raise NoKeyring(", ".join(type(b).__name__ for b in kr.backends) or "no backends")
         return real[0]
     if writes_plain_files(kr):
-        raise NoKeyring(f"{type(kr).__module__}.{type(kr).__name__} writes plain files")
+        raise NoKeyring(_why_not(kr))
     return kr
 
 

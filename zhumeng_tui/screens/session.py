@@ -82,7 +82,7 @@ class TokenDialog(Localized, ModalScreen[None]):
 
     DEFAULT_CSS = """
     TokenDialog { align: center middle; }
-    TokenDialog > Vertical { width: 90%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
+    TokenDialog > Vertical { width: 96%; height: auto; border: thick $accent; background: $surface; padding: 0 1; }
     TokenDialog .title { text-style: bold; }
     TokenDialog #token-line { color: $warning; }
     """
