@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,9 @@ def _postgres_url(students: int, seed: int, directory: Path) -> str:
     from zhumeng_server import db
     from zhumeng_server.demo import GENERATOR_VERSION, generate
 
-    srv = pgserver.get_server(directory / "postgres", cleanup_mode="stop")
+    with warnings.catch_warnings():  # pgserver asks platformdirs for a runtime dir a machine may not have
+        warnings.filterwarnings("ignore", "XDG_RUNTIME_DIR is not set")
+        srv = pgserver.get_server(directory / "postgres", cleanup_mode="stop")
     base = make_url(srv.get_uri()).set(drivername="postgresql+psycopg")
     template = f"bench_{students}_{seed}_g{GENERATOR_VERSION}_{db.head_revision()}".lower()
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
