@@ -111,12 +111,12 @@ async def test_write_headers_are_checked(api: Api, app: FastAPI) -> None:
     for key in ("key\x01", "key\x7f", "k" * 201):
         r = await api.write("demo-univ", "POST", path, {"action": "approve"}, version=a["version"], key=key)
         err = assert_error(r, 422, "validation_error")
-        assert [f["field"] for f in err["fields"]] == ["Idempotency-Key"], key
+        assert [f["field"] for f in err["fields"]] == ["header.Idempotency-Key"], key
     for version in ("+1", "-1", "1 1", "1.0", "0x1", "1e0", "99999999999999999999"):
         r = await api.write("demo-univ", "POST", path, {"action": "approve"},
                             headers={"If-Match": version.replace("{v}", str(a["version"]))})
         err = assert_error(r, 422, "validation_error")
-        assert [f["field"] for f in err["fields"]] == ["If-Match"], version
+        assert [f["field"] for f in err["fields"]] == ["header.If-Match"], version
     assert fingerprint(app) == fp
     r = await api.write("demo-univ", "POST", path, {"action": "approve"}, headers={"If-Match": f'"{a["version"]}"'})
     assert r.status_code == 200, r.text
