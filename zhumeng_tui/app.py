@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.dashboard import DashboardScreen
@@ -74,6 +75,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "withdrawals": ("zhumeng_tui.screens.withdrawals", "WithdrawalsScreen"),
     "integrity": ("zhumeng_tui.screens.integrity", "IntegrityScreen"),
     "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
+    "statistics": ("zhumeng_tui.screens.statistics", "StatisticsScreen"),
+    "import": ("zhumeng_tui.screens.import_screen", "ImportScreen"),
 }
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer")
@@ -156,6 +159,8 @@ class ZhumengApp(Localized, App[None]):
         K("4", "goto('withdrawals')", "放弃岗位申请", "Withdrawals", id="app.go_withdrawals", show=False),
         K("5", "goto('integrity')", "诚信档案", "Integrity record", id="app.go_integrity", show=False),
         K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
+        K("9", "goto('statistics')", "统计图表", "Statistics", id="app.go_statistics", show=False),
+        K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
         K("f10", "sign_out", "退出登录", "Sign out", id="app.sign_out", show=False),
         K("f9", "show_token", "显示登录令牌", "Show the sign-in token", id="app.show_token", show=False),
     ]
@@ -451,14 +456,15 @@ class ZhumengApp(Localized, App[None]):
                 header.show_sync(status)
 
     def _reload_screens(self) -> None:
-        """The data changed: the topmost screen of ours reloads now (the top may
-        be a dialog or the command palette), the ones under it when they are
-        back on top."""
-        screens = [s for s in reversed(self.screen_stack) if isinstance(s, ZScreen)]
-        for screen in screens[1:]:
-            screen.mark_stale()
-        if screens:
-            screens[0].reload()
+        """The data changed: the screen on top reloads now; the ones under it
+        (also under a dialog or the command palette, where Textual would not
+        redraw them) when they are back on top."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ZScreen):
+                if screen is self.screen:
+                    screen.reload()
+                else:
+                    screen.mark_stale()
 
     # ----------------------------------------------------------- errors ----
 
@@ -501,7 +507,7 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-6): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-6, 9 statistics, i import): back to the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
@@ -522,6 +528,9 @@ class ZhumengApp(Localized, App[None]):
         return isinstance(screen, ModalScreen) and not isinstance(screen, (CommandPalette, HelpScreen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto" and parameters == ("import",):
+            # a read-only account imports nothing: no key, no palette entry
+            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "sign_out":

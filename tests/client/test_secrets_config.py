@@ -207,12 +207,13 @@ def test_http_to_another_machine_is_insecure(url: str, insecure: bool) -> None:
     assert insecure_http(url) is insecure
 
 
+@pytest.mark.parametrize("command", [[], ["export", "interns"], ["logout"]])
 def test_the_app_refuses_http_to_another_machine_without_the_flag(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
     from zhumeng_tui import cli
 
     code = cli.main(["--config", str(tmp_path / "none.toml"), "--server", "http://zhumeng.example.edu.cn",
-                     "--data-dir", str(tmp_path)])
+                     "--data-dir", str(tmp_path), "--user", "alice", *command])
     err = capsys.readouterr().err
     assert code == 2 and "http://zhumeng.example.edu.cn" in err and "--allow-insecure-http" in err
