@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import keyring
 import pytest
+from keyring.backends import fail
 
 from tests.support import ServerFactory, bearer
 from zhumeng_tui import cli, secrets
@@ -17,6 +19,7 @@ def test_logout_revokes_the_token_and_forgets_it(
     make_server: ServerFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server = make_server(loopback=True)
+    monkeypatch.setattr(keyring, "get_keyring", fail.Keyring)  # whatever keyring this machine has: none here
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.delenv(secrets.ENV_VAR, raising=False)
     auth = bearer(server.url, "demo-univ")
