@@ -19,7 +19,7 @@ from zhumeng_server.core import ServerState, Tx, lock_for_write
 from zhumeng_tui.domain.inputs import check_plain_text
 from zhumeng_tui.domain.status import Role
 
-ROLES = ("university", "department", "viewer", "province")
+ROLES = ("university", "department", "viewer", "province", "city")
 
 
 class AccountError(Exception):
@@ -58,11 +58,12 @@ def _staff(session: Session, username: str) -> m.StaffAccount:
 def create(
     engine: Engine, *, username: str, role: str, password: str, display_name: str | None = None,
     university: str | None = None, university_code: str | None = None, department: str | None = None,
-    bound_role: str | None = None,
+    bound_role: str | None = None, city: str | None = None,
 ) -> None:
-    """A new account (its university and department are created when missing)."""
+    """A new account (its university and department are created when missing,
+    a new university in ``city`` when given). A city account needs ``city``."""
     for value, what in ((username, "user name"), (display_name or "", "display name"), (university or "", "university"),
-                        (department or "", "department")):
+                        (department or "", "department"), (city or "", "city")):
         try:
             check_plain_text(value, (what, what))
         except Exception as e:
@@ -75,6 +76,8 @@ def create(
         raise AccountError(f"--university is required for role {role}")
     if role == "department" and not department:
         raise AccountError("--department is required for role department")
+    if role == "city" and not (city or "").strip():
+        raise AccountError("--city is required for role city (the 市州 whose universities it sees)")
     check_password(password)
     password_hash = auth.hash_password(password)
     session, tx = _write(engine)
@@ -85,7 +88,7 @@ def create(
         if university:
             univ = session.scalars(select(m.University).where(col(m.University.name) == university)).first()
             if univ is None:
-                univ = m.University(name=university, code=university_code or "", in_province=True)
+                univ = m.University(name=university, code=university_code or "", in_province=True, city=city)
                 tx.save(univ, "university.create", new=True)
         if department and univ is not None:
             dept = session.scalars(select(m.Department).where(
@@ -97,6 +100,7 @@ def create(
             username=username, display_name=display_name or username, role=role,
             university_id=univ.id if univ else None, department_id=dept.id if dept else None,
             bound_role=(bound_role or "university") if role == "viewer" else None, password_hash=password_hash,
+            city=city if role == "city" else None,
         )
         tx.save(staff, "staff.create", new=True)
         tx.finish()

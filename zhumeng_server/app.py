@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from zhumeng_server import errors, settings
 from zhumeng_server.core import ServerState, ensure_settings
 from zhumeng_server.db import make_engine
+from zhumeng_server.encoding import CompressionMiddleware, ServerTimingMiddleware
 from zhumeng_server.routes import ROUTERS
 from zhumeng_server.routes.common import REQUIRED_HEADERS
 from zhumeng_tui.api_client.schemas import ErrorBody
@@ -133,7 +134,13 @@ def create_app(
     app = FastAPI(
         title="zhumeng central API",
         version="1",
-        description="Reference central API of the 逐梦计划 internship platform.",
+        description=(
+            "Reference central API of the 逐梦计划 internship platform.\n\n"
+            "JSON answers of 1 KiB or more are compressed when the request's `Accept-Encoding` allows it: "
+            "`zstd` (preferred) or `gzip`, with `Content-Encoding` saying which; a request without "
+            "`Accept-Encoding` (or with `identity`) gets plain JSON. Every answer carries "
+            "`Server-Timing: app;dur=<milliseconds>`, the time the server spent on it."
+        ),
     )
     state = ServerState(engine=engine or make_engine(database_url), secret=secret, demo=demo,
                         settings=config or settings.from_env())
@@ -149,6 +156,9 @@ def create_app(
     #: Every route, for the Allow header of a 405 answer.
     app.state.routes = [route for router in ROUTERS for route in router.routes]
     app.openapi = _openapi(app)  # type: ignore[method-assign]
+    # the last added is the outermost: the timing includes the compression
+    app.add_middleware(CompressionMiddleware)
+    app.add_middleware(ServerTimingMiddleware)
     return app
 
 

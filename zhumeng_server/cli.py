@@ -83,13 +83,16 @@ def _parser() -> argparse.ArgumentParser:
     cu = sub.add_parser("create-user", help="create a staff account")
     _database_option(cu)
     cu.add_argument("--username", required=True)
-    cu.add_argument("--role", required=True, choices=("university", "department", "viewer", "province"))
+    cu.add_argument("--role", required=True, choices=("university", "department", "viewer", "province", "city"))
     cu.add_argument("--display-name", default=None)
     cu.add_argument("--university", default=None, help="university name (created if missing)")
     cu.add_argument("--university-code", default=None)
     cu.add_argument("--department", default=None, help="department name (created if missing)")
     cu.add_argument("--bound-role", default=None, choices=("university", "department", "province"),
                     help="for a viewer: whose scope it sees")
+    cu.add_argument("--city", default=None,
+                    help="the 市州: required for a city account (it sees the universities there); "
+                    "a university created here is placed in it")
     cu.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     lu = sub.add_parser("list-users", help="list the staff accounts")
     _database_option(lu)
@@ -187,7 +190,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     accounts.create(
         engine, username=args.username, role=args.role, password=_password(args, args.username),
         display_name=args.display_name, university=args.university, university_code=args.university_code,
-        department=args.department, bound_role=args.bound_role,
+        department=args.department, bound_role=args.bound_role, city=args.city,
     )
     print(f"created {args.role} account {args.username}")
     return 0

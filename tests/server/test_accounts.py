@@ -80,6 +80,24 @@ async def test_accounts_from_the_command_line(app: FastAPI, capsys: pytest.Captu
     assert all(who.startswith("cli:") for _, who in audit(app)[-5:])
 
 
+async def test_a_city_account_from_the_command_line_sees_the_universities_of_its_city(
+        app: FastAPI, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    url = database_url(app)
+    code, out = run(capsys, monkeypatch, url, "create-user", "--username", "city-x", "--role", "city",
+                    "--password-stdin", stdin="a-city-password\n")
+    assert code == 2 and "--city is required" in out
+    for user, role, extra in (("city-x", "city", ()), ("univ-x", "university", ("--university", "某市新大学"))):
+        code, out = run(capsys, monkeypatch, url, "create-user", "--username", user, "--role", role,
+                        "--city", "某市", *extra, "--password-stdin", stdin="a-long-password\n")
+        assert code == 0, out
+    async with client_from(app, "192.0.2.61") as c:
+        h = {"Authorization": f"Bearer {(await sign_in(c, 'city-x', 'a-long-password')).json()['access_token']}"}
+        assert (await c.get("/api/v1/me", headers=h)).json()["role"] == "city"
+        feed = (await c.get("/api/v1/changes", headers=h, params={"since": 0, "limit": 10000})).json()
+        universities = {ch["data"]["name"] for ch in feed["changes"] if ch["type"] == "university"}
+        assert universities == {"某市新大学"}
+
+
 async def test_the_purge_job(app: FastAPI, api: Api, capsys: pytest.CaptureFixture[str],
                              monkeypatch: pytest.MonkeyPatch) -> None:
     url = database_url(app)

@@ -1,8 +1,8 @@
 """accounts: demo accounts marked, the idle timeout of tokens, the sign-in
 throttle, indexes for the purge job
 
-Revision ID: 0002_accounts
-Revises: 0001
+Revision ID: 0003_accounts
+Revises: 0002_graduates
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_accounts'
-down_revision = '0001'
+revision = '0003_accounts'
+down_revision = '0002_graduates'
 branch_labels = None
 depends_on = None
 
