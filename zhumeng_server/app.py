@@ -100,7 +100,7 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = plain()
-            required = {(m.lower(), r.path): _required_headers(r) for r in app.state.routes for m in r.methods}
+            required = {(m.lower(), r.path_format): _required_headers(r) for r in app.state.routes for m in r.methods}
             for path, item in doc["paths"].items():
                 for method, op in item.items():
                     for param in op.get("parameters", []):

@@ -122,6 +122,17 @@ async def test_write_headers_are_checked(api: Api, app: FastAPI) -> None:
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.parametrize("path,item", [
+    ("/applications/actions:batch", {"version": 1, "action": "approve"}),
+    ("/graduates/employment:batch", {"version": 1, "status": "signed", "date": "2026-03-01"}),
+])
+async def test_an_id_beyond_64_bits_in_a_batch_is_not_found(api: Api, path: str, item: dict[str, object]) -> None:
+    r = await api.write("demo-univ", "POST", path, {"items": [{"id": 2**80, **item}]})
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    assert not result["ok"] and result["error"]["code"] == "not_found"
+
+
 async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI) -> None:
     fp = fingerprint(app)
     items = [{"id": i + 1, "version": 1, "action": "confirm"} for i in range(MAX_BATCH_ITEMS + 1)]

@@ -39,7 +39,7 @@ def get_application(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Application, id)
 
 
-@router.post("/applications/{id}/actions", response_model=s.Application,
+@router.post("/applications/{id:int}/actions", response_model=s.Application,
              summary="Review action on one application (confirm/approve/reject/return/...)")
 def application_action(id: Id, body: s.ActionRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
