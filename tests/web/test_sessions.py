@@ -43,6 +43,14 @@ def test_a_plain_http_bind_beyond_this_machine_is_refused(options: list[str], ca
     assert "拒绝" in err and "--ssl-certfile" in err and "--behind-proxy" in err
 
 
+def test_an_http_server_through_a_network_is_refused_as_by_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--server", "http://192.0.2.10:8000", "serve-web"]) == 2
+    assert "--allow-insecure-http" in capsys.readouterr().err
+    command = session_command("http://192.0.2.10:8000", lang="zh", data_dir=None, cache_key=None, config=None,
+                              username="alice", demo_account=None, insecure_connection=True)
+    assert "--insecure-connection" in command and "--user alice" in command
+
+
 def test_tls_needs_both_files_that_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve-web", "--ssl-certfile", str(tmp_path / "cert.pem")]) == 2
     assert "--ssl-keyfile" in capsys.readouterr().err

@@ -8,7 +8,8 @@ Without ``--server`` one embedded demo server is started here and shared by
 every browser session. Each tab runs its own app process
 (:mod:`zhumeng_tui.web.session`) with the host's data dir. A non-loopback
 address is refused without TLS (``--ssl-certfile/--ssl-keyfile``) unless
-``--behind-proxy`` says a TLS proxy is in front.
+``--behind-proxy`` says a TLS proxy is in front. An ``http://`` server
+through a network is refused as by the app (``--allow-insecure-http``).
 """
 
 from __future__ import annotations
@@ -97,11 +98,15 @@ def bind_refusal(args: argparse.Namespace, lang: str) -> str | None:
 
 
 def session_command(server_url: str, *, lang: str, data_dir: Path | None, cache_key: str | None,
-                    config: Path | None, username: str | None, demo_account: str | None) -> str:
-    """The shell command that runs one tab's app process."""
+                    config: Path | None, username: str | None, demo_account: str | None,
+                    insecure_connection: bool = False) -> str:
+    """The shell command that runs one tab's app process (``insecure_connection``:
+    an http:// server through a network, allowed with ``--allow-insecure-http``)."""
     import shlex
 
     argv = [sys.executable, "-m", "zhumeng_tui.web.session", "--server", server_url, "--lang", lang]
+    if insecure_connection:
+        argv.append("--insecure-connection")
     if data_dir is not None:
         argv += ["--data-dir", str(data_dir)]
     if cache_key:
@@ -121,6 +126,7 @@ def serve_web(args: argparse.Namespace, config: Config, lang: str) -> int:
     import ssl
 
     from zhumeng_tui.cli import _default_data_dir, make_demo_starter
+    from zhumeng_tui.config import insecure_http
     from zhumeng_tui.web.server import WebServer
 
     refusal = bind_refusal(args, lang)
@@ -148,7 +154,8 @@ def serve_web(args: argparse.Namespace, config: Config, lang: str) -> int:
         cache_key = cache_keys.get(server_url)
     command = session_command(
         server_url.rstrip("/"), lang=lang, data_dir=data_dir, cache_key=cache_key, config=args.config,
-        username=args.user or config.username, demo_account=args.demo_account if stop is not None else None)
+        username=args.user or config.username, demo_account=args.demo_account if stop is not None else None,
+        insecure_connection=insecure_http(server_url))
     server = WebServer(
         command, host=args.host, port=args.port, title=_t(lang, "逐梦计划 实习管理", "Zhumeng internships"),
         public_url=args.public_url.rstrip("/") if args.public_url else None, max_sessions=args.max_sessions,

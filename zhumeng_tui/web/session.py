@@ -19,11 +19,11 @@ import asyncio
 import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zhumeng_tui.app import Connected
-    from zhumeng_tui.services.local import LocalServices
+    from zhumeng_tui.services import Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, metavar="DIR")
     p.add_argument("--cache-key", metavar="KEY", help="the name the server's cache is kept under (the demo's)")
     p.add_argument("--config", type=Path, metavar="FILE")
+    p.add_argument("--insecure-connection", action="store_true",
+                   help="the server is reached over http:// through a network: the header says so")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--user", metavar="NAME", help="fill the user name field with NAME")
     who.add_argument("--demo-account", metavar="NAME", help="demo mode: fill the fields with this demo account")
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.server.rstrip("/")
     base = make_connector(args.data_dir, insecure_token_file=False, lang=args.lang, remember=False,
                           cache_keys={url: args.cache_key} if args.cache_key else None, page_size=config.page_size)
-    signed_in: list[LocalServices] = []
+    signed_in: list[Services] = []
 
     async def connect(server_url: str, username: str, password: str | None) -> Connected:
         if password is None:  # never a stored token: a browser session signs in with its password
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         connected = await base(server_url, username, password)
         if not isinstance(connected, Connected):
             connected = Connected(connected)
-        signed_in.append(cast("LocalServices", connected.services))
+        signed_in.append(connected.services)
         return connected
 
     options = LaunchOptions(
@@ -90,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=args.data_dir,
         theme=config.theme,
         sign_in_shown=True,
+        insecure_connection=args.insecure_connection,
     )
     app = ZhumengApp(options, connect)
     try:
