@@ -102,6 +102,9 @@ class LaunchOptions:
     sync_on_start: bool = True
     data_dir: Path | None = None
     theme: str | None = None
+    #: Always show the sign-in screen (a browser session): ``username`` and
+    #: ``password`` only fill its fields (the demo account in demo mode).
+    sign_in_shown: bool = False
     #: The server is reached over http:// through a network (allowed by the user): the header says so.
     insecure_connection: bool = False
 
@@ -209,7 +212,10 @@ class ZhumengApp(Localized, App[None]):
             self.theme = self.options.theme
         if self.options.keymap:
             self.set_keymap(self.options.keymap)
-        if self.options.server_url is None:
+        if self.options.sign_in_shown and self.options.server_url is not None:
+            self.push_screen(SignInScreen(self.options.server_url, self.options.username or "",
+                                          password=self.options.password or ""))
+        elif self.options.server_url is None:
             self.push_screen(LoadingScreen(tr("正在启动演示服务器…", "Starting the demo server…")))
             self.boot_demo()
         elif self.options.username and self.options.password:
@@ -537,8 +543,10 @@ class ZhumengApp(Localized, App[None]):
         if action == "goto" and self.services is not None and self.services.me.role == Role.CITY:
             return parameters[0] in CITY_SECTIONS and not self._in_dialog()
         if action == "goto" and parameters == ("import",):
-            # a read-only account imports nothing: no key, no palette entry
-            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+            # a read-only account imports nothing: no key, no palette entry; nor
+            # does a browser session (it cannot hand the host a file to read)
+            return (self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+                    and not self.is_web)
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "sign_out":

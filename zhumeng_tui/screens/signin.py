@@ -65,11 +65,14 @@ class SignInScreen(ZScreen):
             self.username = username
             self.password = password
 
-    def __init__(self, server_url: str, username: str = "", message: str = "") -> None:
+    def __init__(self, server_url: str, username: str = "", message: str = "", *, password: str = "") -> None:
+        """``username`` / ``password``: what the fields are filled with (the
+        demo account in a browser session of the demo)."""
         super().__init__()
         self.server_url = server_url
         self.username = username
         self.message = message
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):
@@ -78,7 +81,7 @@ class SignInScreen(ZScreen):
             yield Input(value=self.username, placeholder=tr("用户名", "User name"), id="username")
             yield Static("", id="username-error", classes="error")
             yield Label(tr("密码", "Password"))
-            yield Input(placeholder=tr("密码", "Password"), password=True, id="password")
+            yield Input(self.password, placeholder=tr("密码", "Password"), password=True, id="password")
             yield Static(self.message, id="password-error", classes="error")
             with Center():
                 yield Button(tr("登录", "Sign in"), id="signin", variant="primary")

@@ -790,6 +790,17 @@ class ExportResult:
 
 
 @dataclass(frozen=True)
+class ExportedFile:
+    """A written file held in memory, for a browser session to download:
+    its name, its bytes and what was written."""
+
+    name: str
+    data: bytes
+    rows: int
+    format: FileFormat
+
+
+@dataclass(frozen=True)
 class ImportKindInfo:
     """A kind of import (``zhumeng-tui import NAME FILE``): its title, the
     columns it reads (the key column first) and whether this account may run it."""
@@ -1049,6 +1060,13 @@ class SheetServices(Protocol):
         """Write the list as shown to ``path`` (thread worker); a bad request,
         an unwritable path or (without ``overwrite``) an existing file raises
         ``DomainError`` (``file_exists`` for the last)."""
+        ...
+
+    def download(self, name: str, write: Callable[[Path], ExportResult]) -> ExportedFile:
+        """A file for a browser session, which gets bytes rather than a path on
+        the host: ``write`` writes it (as :meth:`export` or
+        :meth:`print_withdrawal`) to a path named ``name`` in a private
+        temporary folder; its bytes are returned and the folder is removed."""
         ...
 
     def import_kinds(self) -> list[ImportKindInfo]: ...
