@@ -59,6 +59,10 @@ async def test_interns_list_in_every_sort_order(server: DemoServer, tmp_path: Pa
             if column in ("employer_type", "responsible_staff", "city", "status", "start_date"):
                 values = [rows.row(n)[INTERN_COLUMNS.index(column)] for n in range(len(rows.ids))]
                 assert values == sorted(values, reverse=descending), column
+            if column == "days":
+                days = [rows.row(n)[INTERN_COLUMNS.index(column)] for n in range(len(rows.ids))]
+                done_total = [tuple(int(x) for x in d.split("/")) for d in days if d]
+                assert done_total == sorted(done_total, reverse=descending)
     no, status = INTERN_COLUMNS.index("student_no"), INTERN_COLUMNS.index("status")
     for n in (0, len(everyone.ids) - 1):
         record = ts.record("application", everyone.ids[n])

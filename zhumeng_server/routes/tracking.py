@@ -34,6 +34,7 @@ from zhumeng_tui.domain.interns import (
     check_integrity_entry,
     check_nomination,
     check_tracking,
+    tracking_from,
 )
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 
@@ -71,10 +72,13 @@ def application_tracking(id: Id, body: s.TrackingUpdate, write: WriteRecord) -> 
         write.check_version(app)
         given = body.model_fields_set
         check_any_change(given)
+        position = tx.session.get(m.Position, app.position_id)
         check_tracking(
             app.status, tx.today, insurance_recorded=body.insurance_recorded,
             appraisal_copy_received=body.appraisal_copy_received, employer_score=body.employer_score,
             student_score=body.student_score, responsible_staff=body.responsible_staff,
+            start_date=tracking_from(position.start_date, app.on_duty_date) if position else None,
+            cleared=[name for name in given if getattr(body, name) is None],
         )
         if "responsible_staff" in given and body.responsible_staff:
             _check_staff_of_university(tx, body.responsible_staff, app.university_id)
@@ -117,7 +121,9 @@ def get_followup(id: Id, user: User, st: State) -> Response:
 def create_followup(body: s.FollowUpCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         app = _intern(tx, body.application_id, Change.ADD_FOLLOWUP)
-        check_followup(app.status, body.date, body.channel, body.staff, body.note, tx.today)
+        position = tx.session.get(m.Position, app.position_id)
+        check_followup(app.status, body.date, body.channel, body.staff, body.note, tx.today,
+                       tracking_from(position.start_date, app.on_duty_date) if position else None)
         f = m.FollowUp(
             application_id=int(app.id or 0), student_id=app.student_id, department_id=app.department_id,
             university_id=app.university_id, date=body.date, channel=body.channel, staff=body.staff.strip(),

@@ -9,6 +9,7 @@ integrity archive.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import ClassVar
 
@@ -18,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import FLAG_HELP, FOLLOWUP_CHANNEL_LABELS
+from zhumeng_tui.domain.interns import FLAG_HELP, FOLLOWUP_CHANNEL_LABELS, tracking_from
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
@@ -186,6 +187,11 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     def nominated(self) -> bool:
         return self.info is not None and self.info.detail.application.excellent_nominated
 
+    def intern_start(self) -> dt.date | None:
+        if self.info is None:
+            return None
+        return tracking_from(self.info.detail.position.start_date, self.info.detail.application.on_duty_date)
+
     def action_withdraw(self) -> None:
         if self.info is not None:
             d = self.info.detail
@@ -208,7 +214,9 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     def action_appraisal(self) -> None:
         if self.info is None:
             return
-        form = appraisal_form(self.info.detail.application, self.services.today())
+        d = self.info.detail
+        start = tracking_from(d.position.start_date, d.application.on_duty_date)
+        form = appraisal_form(d.application, start, self.services.today())
         self.app.push_screen(form, partial(self._send_tracking, [self.application_id]))
 
     def action_integrity(self) -> None:

@@ -43,7 +43,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Select, Static
 
 from zhumeng_tui.domain.eligibility import CheckResult
 from zhumeng_tui.domain.status import Role, Status
@@ -371,11 +371,9 @@ class QueueScreenBase(ZScreen):
         self.preset_label = None
         for w in self.query("#q-preset"):
             w.remove()
-        bar = self.query_one(FilterBar)
-        bar.search.value = ""
-        from textual.widgets import Select
-
-        for sel in bar.query(Select):
+        self.query_one(FilterBar).search.value = ""
+        # the filter bar's selects and those a subclass adds (compose_extra)
+        for sel in self.query(Select):
             sel.clear()
         self.reload()
 

@@ -14,6 +14,7 @@ forms refuse what that status does not allow before anything is sent.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 from textual import on, work
@@ -57,6 +58,10 @@ class TrackingActions(FilesWithdrawals):
         """Whether the one intern shown is already nominated, when the screen knows it."""
         return False
 
+    def intern_start(self) -> dt.date | None:
+        """The start date of the one intern shown, when the screen knows it."""
+        return None
+
     def _one_target(self) -> int | None:
         ids = self.tracking_targets()
         if len(ids) != 1:
@@ -96,7 +101,9 @@ class TrackingActions(FilesWithdrawals):
         app_id = self._one_target()
         if app_id is None:
             return
-        form = followup_form(self.intern_status(), self.services.today(), self.services.me.display_name)
+        form = followup_form(
+            self.intern_status(), self.services.today(), self.services.me.display_name, self.intern_start()
+        )
 
         def send(entry: FollowUpInput | None) -> None:
             if entry is not None:

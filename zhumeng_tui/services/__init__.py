@@ -46,7 +46,7 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.status import Action, Status
-from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState
+from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState, approved_on
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -394,14 +394,18 @@ class WithdrawalDetail:
     local_message: str | None = None
 
 
-def withdrawal_facts(w: Withdrawal) -> WithdrawalFacts:
-    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a request."""
+def withdrawal_facts(w: Withdrawal, application: Application | None = None) -> WithdrawalFacts:
+    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a
+    request (and of its application, when given: the day it was approved)."""
     dates = {rec.step: rec.date for rec in w.steps}
     return WithdrawalFacts(
         state=w.state,
         statement_date=dates.get(Step.STATEMENT),
         counsellor_date=dates.get(Step.COUNSELLOR),
         stamp_date=dates.get(Step.STAMP),
+        approved_date=approved_on(
+            e.model_dump(mode="json") for e in application.history
+        ) if application is not None else None,
     )
 
 
