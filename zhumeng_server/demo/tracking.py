@@ -53,7 +53,7 @@ def add_withdrawals(g: Gen, apps: list[Row]) -> list[Entry]:
     # requests are filed after the approval: the interns approved three weeks ago or more
     approved_open = [a for a in apps if a["status"] == S_APPROVED
                      and not students[a["student_id"]]["out_of_province"]
-                     and (today - approved_on(a["history"])).days >= 21]
+                     and (today - (approved_on(a["history"]) or today)).days >= 21]
     plan = ["overdue", "stamped", "counsellor", "statement", "filed", "cancelled"]
     n_open = max(len(plan), len(approved_open) // 8)
     for i, app in enumerate(approved_open[:n_open]):

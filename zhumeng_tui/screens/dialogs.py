@@ -355,3 +355,38 @@ class MessageDialog(_InfoDialog):
             yield Static(self._message, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(tr("确定", "OK"), id="close", variant="primary", compact=True)
+
+
+class ConfirmDialog(_Dialog[bool]):
+    """A question before a change that cannot be taken back: ``True`` when
+    confirmed (ctrl+s or the button), ``False`` on escape."""
+
+    BINDINGS: ClassVar = [
+        K("ctrl+s", "confirm", "确认", "Confirm", id="confirm.ok", key_display="^s"),
+        K("escape", "cancel", "取消", "Cancel", id="confirm.cancel", key_display="esc"),
+    ]
+
+    def __init__(self, title: str, message: str, confirm_label: str) -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+        self._confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="title", id="confirm-title", markup=False)
+            yield Static(self._message, id="confirm-message", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(tr("取消", "Cancel"), id="cancel", compact=True)
+                yield Button(self._confirm_label, id="ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed, "#ok")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

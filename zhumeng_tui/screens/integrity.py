@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.widgets import Select
 
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, IntegritySource
+from zhumeng_tui.domain.permissions import Change
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.intern_forms import IntegrityInput, integrity_form
@@ -55,6 +56,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         K("a", "add", "添加记录", "Add entry", id="integrity.add"),
         K("enter", "open", "该生档案", "This student", id="integrity.student", show=False),
     ]
+    ACTION_CHANGES: ClassVar = {"add": Change.ADD_INTEGRITY}
     ID = "g"
     COLUMNS = (
         (("日期", "Date"), None),

@@ -19,20 +19,35 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import FLAG_HELP, FOLLOWUP_CHANNEL_LABELS, tracking_from
-from zhumeng_tui.domain.status import STATUS_LABELS, Status
+from zhumeng_tui.domain.interns import (
+    FLAG_HELP,
+    FOLLOWUP_CHANNEL_LABELS,
+    check_appraisal_ready,
+    tracking_from,
+)
+from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.status import STATUS_LABELS, Action, Status, allowed_actions
 from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import error_text
 from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.integrity import IntegrityScreen, add_integrity_entry
 from zhumeng_tui.screens.intern_forms import appraisal_form
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
-from zhumeng_tui.services import InternDetail
+from zhumeng_tui.services import InternDetail, MutationResult
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
+
+#: The moves of an internship the university records (the employer reports
+#: them on the platform): (Chinese, English) of the confirmation.
+ADVANCE_MOVES: dict[Action, tuple[str, str]] = {
+    Action.ON_DUTY: ("登记上岗", "Mark on duty"),
+    Action.COMPLETE: ("登记实习完成", "Mark complete"),
+    Action.APPRAISE: ("登记已鉴定", "Mark appraised"),
+}
 
 
 class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
@@ -45,6 +60,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         " evaluations, responsible staff.",
     )
     BINDINGS: ClassVar = [
+        K("u", "advance", "推进状态", "Next status", id="intern.advance"),
         K("f", "followup", "跟踪", "Follow-up", id="intern.followup"),
         K("a", "appraisal", "鉴定/评价", "Appraisal", id="intern.appraisal"),
         K("b", "insurance", "保险", "Insurance", id="intern.insurance"),
@@ -69,6 +85,8 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     InternDetailScreen #id-flags { color: $warning; }
     InternDetailScreen DataTable { height: auto; max-height: 12; }
     """
+
+    ACTION_CHANGES: ClassVar = {"appraisal": Change.SET_TRACKING, "integrity_entry": Change.ADD_INTEGRITY}
 
     RELOAD_ON_RESUME = True
 
@@ -175,6 +193,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         lang = get_lang()
         for ev in reversed(info.timeline):
             tl.add_row(fmt_date(ev.at), ev.text_en if lang == "en" else ev.text_zh, ev.by)
+        self.refresh_bindings()
 
     # -------------------------------------------------------- actions --
 
@@ -186,6 +205,53 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
 
     def nominated(self) -> bool:
         return self.info is not None and self.info.detail.application.excellent_nominated
+
+    def target_label(self, application_id: int) -> str:
+        if self.info is None:
+            return f"#{application_id}"
+        s = self.info.detail.student
+        return f"{s.student_no} {s.name}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance":
+            return self._next_move() is not None
+        return super().check_action(action, parameters)
+
+    def _next_move(self) -> Action | None:
+        """The move this account may make next on the intern (上岗, 实习完成, 鉴定), if any."""
+        if self.info is None:
+            return None
+        a = self.info.detail.application
+        moves = [m for m in allowed_actions(a.status, self.role) if m in ADVANCE_MOVES]
+        return moves[0] if moves else None
+
+    def action_advance(self) -> None:
+        move = self._next_move()
+        if move is None or self.info is None:
+            return
+        a = self.info.detail.application
+        if move == Action.APPRAISE and self._refused_now(
+            lambda: check_appraisal_ready(a.appraisal_copy_received, a.employer_score, a.student_score)
+        ):
+            return
+        today = self.services.today()
+        zh, en = ADVANCE_MOVES[move]
+        label = self.target_label(self.application_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_change(partial(self._advance, move))
+
+        self.app.push_screen(
+            ConfirmDialog(tr(zh, en), tr(f"{label}：{zh}（{today}）？", f"{label}: {en.lower()} ({today})?"),
+                          tr("确认", "Confirm")),
+            answered,
+        )
+
+    async def _advance(self, move: Action) -> MutationResult:
+        result = (await self.services.review([self.application_id], move, None, [])).results[0]
+        return MutationResult(ok=result.ok, record_id=result.application_id, queued=result.queued,
+                              code=result.code, message=result.message)
 
     def intern_start(self) -> dt.date | None:
         if self.info is None:

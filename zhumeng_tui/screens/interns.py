@@ -137,3 +137,19 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     def tracking_targets(self) -> list[int]:
         return self.targets()
+
+    def _row_value(self, column: str) -> object:
+        """``column`` of the one intern the actions apply to (None: several, or not shown)."""
+        ids = self.targets()
+        rows = self.rows
+        if len(ids) != 1 or rows is None or column not in rows.columns:
+            return None
+        values = rows.rows_of(ids).get(ids[0])
+        return None if values is None else values[rows.columns.index(column)]
+
+    def intern_status(self) -> Status | None:
+        value = self._row_value("status")
+        return Status(str(value)) if value else None
+
+    def target_label(self, application_id: int) -> str:
+        return self.describe_applications([application_id]).get(application_id, f"#{application_id}")

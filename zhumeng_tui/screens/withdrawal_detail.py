@@ -22,11 +22,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import STATUS_LABELS
-from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput
+from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.status import STATUS_LABELS, Role
+from zhumeng_tui.domain.withdrawal import STEP_LABELS, STEP_RULES, Step, StepInput
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
 from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.services import WithdrawalDetail
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
@@ -90,9 +92,33 @@ class WithdrawalFiled(ChangeApplied):
 class FilesWithdrawals(ZScreen):
     """A screen that files withdrawal requests and then opens the new one."""
 
-    def file_withdrawal(self, application_id: int) -> None:
-        """File a request for ``application_id`` (checked locally first)."""
-        self.send_change(partial(self.services.file_withdrawal, application_id), WithdrawalFiled)
+    ACTION_CHANGES: ClassVar = {"withdraw": Change.FILE_WITHDRAWAL, "new": Change.FILE_WITHDRAWAL}
+
+    def file_withdrawal(self, application_id: int, label: str | None = None) -> None:
+        """File a request for ``application_id`` (checked locally first); with
+        ``label`` (who it is for), after the user confirms."""
+        if label is None:
+            self.send_change(partial(self.services.file_withdrawal, application_id), WithdrawalFiled)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.file_withdrawal(application_id)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                tr("提交放弃岗位申请", "File a withdrawal request"),
+                tr(
+                    f"为 {label} 提交放弃岗位申请？\n提交后依次记录书面说明、辅导员签字、高校盖章，"
+                    "盖章后3个工作日内提交用人单位；提交前可撤销。",
+                    f"File a withdrawal request for {label}?\nThen record the statement, the counsellor's"
+                    " signature and the stamp, and submit to the employer within 3 working days of the"
+                    " stamp; it can be cancelled before that.",
+                ),
+                tr("提交申请", "File request"),
+            ),
+            answered,
+        )
 
     @on(WithdrawalFiled)
     def _withdrawal_filed(self, event: WithdrawalFiled) -> None:
@@ -202,7 +228,10 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
                 fmt_date(cancel.at),
             )
         lang = get_lang()
-        if d.deadline is None:
+        if d.deadline is None and d.next_step is None:
+            self.query_one("#wd-deadline", Static).update("")
+            self.query_one("#wd-note", Static).update("")
+        elif d.deadline is None:
             dl = tr(
                 "截止日期：盖章后计算（盖章后3个工作日内提交用人单位）",
                 "Deadline: set by the stamp (3 working days after it)",
@@ -233,6 +262,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
             if d.local_message:
                 local += f" — {d.local_message}"
         self.query_one("#wd-local", Static).update(local)
+        self.refresh_bindings()
 
     # ------------------------------------------------------------ actions --
 
@@ -246,6 +276,16 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
                 self.send_change(partial(ts.record_withdrawal_step, self.withdrawal_id, step, data))
 
         self.app.push_screen(step_form(step, today, self.services.me.display_name, self._check), send)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("record", "cancel_request"):
+            d = self.detail
+            if d is None or d.next_step is None:
+                return False  # loading, or closed: nothing to record or cancel
+            if action == "record":
+                return d.may_record
+            return Role(self.role) in STEP_RULES[Step.CANCEL][2]
+        return super().check_action(action, parameters)
 
     def action_record(self) -> None:
         d = self.detail

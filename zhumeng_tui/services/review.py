@@ -41,6 +41,8 @@ from zhumeng_tui.services.core import ReadOnly, ServicesCore
 #: Statuses in which failing checks block the campus's decision ("who is
 #: still missing what": the dashboard's blockers and ``missing()``).
 REVIEW_STATUSES = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED, Status.RETURNED})
+#: Moves that record their day on the application, and the field.
+DATED_MOVES = {Action.ON_DUTY: "on_duty_date", Action.COMPLETE: "completed_date"}
 #: Applications per batch request.
 BATCH_MAX = 5000
 
@@ -212,6 +214,8 @@ class ReviewPart(ServicesCore):
                 local["status"] = target.value
                 if action in (Action.REJECT, Action.RETURN):
                     local["reason"] = reason
+                if action in DATED_MOVES:  # the server records the day of the move
+                    local[DATED_MOVES[action]] = self.today().isoformat()
                 items.append(MutationItem("application", aid, local))
                 batch.append(BatchItem(id=aid, version=int(rec["version"]), action=action, reason=reason,
                                        acknowledge=list(acknowledge)))
