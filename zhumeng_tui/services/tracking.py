@@ -336,9 +336,9 @@ class TrackingPart(ServicesCore):
     ) -> MutationResult:
         app = await asyncio.to_thread(self._application, application_id)
         check_role(self.role, Change.ADD_FOLLOWUP)
+        await asyncio.to_thread(self._check_student, app.student_id)
         start = await asyncio.to_thread(self._start_date, app)
         check_followup(app.status, date, channel, staff, note, self.today(), start)
-        await asyncio.to_thread(self._check_student, app.student_id)
         body = {
             "application_id": application_id,
             "date": date.isoformat(),
