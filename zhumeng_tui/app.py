@@ -313,6 +313,14 @@ class ZhumengApp(Localized, App[None]):
             self._reload_after_sync = False
             self._reload_screens()
 
+    def local_changed(self, origin: Screen[Any]) -> None:
+        """A change was made, sent or dismissed on ``origin``: the header counts
+        it now, and the other screens read their data again when back on top."""
+        self.refresh_sync_status()
+        for screen in self.screen_stack:
+            if screen is not origin and isinstance(screen, ZScreen):
+                screen.mark_stale()
+
     def refresh_sync_status(self) -> None:
         status = self._safe_sync_status()
         if status is not None:

@@ -484,6 +484,22 @@ async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path
         await wait_for(pilot, lambda: detail.detail.local_state is None, what="dismissed")
         assert detail.detail.application.status == Status.REJECTED
 
+        def header() -> str:
+            return str(app.screen.query_one(StatusHeader).query_one("#h-sync", Static).render())
+
+        # the header and the queue's row forget it at once, without a sync
+        await wait_for(pilot, lambda: "冲突" not in header() and "拒绝" not in header(), what="header cleared")
+        await pilot.press("escape")
+
+        def row_state() -> object:
+            rows = screen.rows
+            assert rows is not None
+            return rows.rows_of([target])[target][rows.columns.index("local_state")]
+
+        await wait_for(pilot, lambda: app.screen is screen and not screen._loading and not row_state(),
+                       what="row cleared")
+        assert "冲突" not in header()
+
 
 async def test_demo_server_failure_is_a_message_not_a_crash() -> None:
     from zhumeng_tui.app import LaunchOptions, ZhumengApp

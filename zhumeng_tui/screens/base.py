@@ -188,6 +188,7 @@ class ZScreen(Localized, Screen[Any]):
         message, severity = change_summary(event.results)
         self.notify(message, severity=severity)
         self.reload()
+        self.zapp.local_changed(self)
 
     # ---------------------------------------------------------- errors ----
 

@@ -12,6 +12,7 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
@@ -185,6 +186,10 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     return sections
 
 
+class LocalDismissed(Message):
+    """The user discarded the application's refused or conflicting change."""
+
+
 class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("申请详情", "Application")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
@@ -263,7 +268,12 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     @work(thread=True, exclusive=True, exit_on_error=False, group=DataScreen.LOAD_GROUP)
     def dismiss_local(self) -> None:
         self.services.dismiss_local(self.application_id)
+        self.post_message(LocalDismissed())
         self.post_message(Loaded(self.fetch()))
+
+    @on(LocalDismissed)
+    def _dismissed(self) -> None:
+        self.zapp.local_changed(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("retry_local", "dismiss_local"):
@@ -284,4 +294,4 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     @on(ReviewDone)
     def _review_done(self, event: ReviewDone) -> None:
         self.reload()
-        self.zapp.refresh_sync_status()
+        self.zapp.local_changed(self)

@@ -57,4 +57,4 @@ class ReviewQueueScreen(QueueScreenBase, ReviewActionsMixin):
                 self.selected.discard(r.application_id)
         self.refresh_selection()
         self.reload()
-        self.zapp.refresh_sync_status()
+        self.zapp.local_changed(self)
