@@ -394,6 +394,10 @@ class ZhumengApp(Localized, App[None]):
         except Exception as err:  # a section that fails to load must not crash the app
             self.notify(f"{module}.{name}: {err}", title=tr("无法打开", "Cannot open"), severity="error")
             return
+        # a section opens afresh: no filter, and no selection left over out of sight
+        queue = getattr(factory, "QUEUE_NAME", None)
+        if queue is not None:
+            self._selections.pop(queue, None)
         self.push_screen(factory())
 
     def _in_dialog(self) -> bool:

@@ -88,7 +88,8 @@ class QueueScreenBase(ZScreen):
 
     BINDINGS: ClassVar = [
         K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space"),
-        K("ctrl+a", "select_all", "全选筛选", "Select all matching", id="queue.select_all"),
+        # priority: also from the search box (whose own ctrl+a moves to the start of the text)
+        K("ctrl+a", "select_all", "全选筛选", "Select all matching", id="queue.select_all", priority=True),
         K("slash", "search", "搜索", "Search", id="queue.search", key_display="/"),
         K("v,shift+space", "select_range", "连选", "Select range", id="queue.range", show=False),
         K("ctrl+d", "clear_selection", "清除选择", "Clear selection", id="queue.clear", show=False),
@@ -100,6 +101,9 @@ class QueueScreenBase(ZScreen):
 
     DEFAULT_CSS = """
     QueueScreenBase #q-preset { height: 1; padding: 0 1; }
+    QueueScreenBase #q-empty { height: 1fr; padding: 1 2; color: $text-muted; display: none; }
+    QueueScreenBase.-empty #q-empty { display: block; }
+    QueueScreenBase.-empty #q-table { display: none; }
     """
 
     def __init__(self, preset: AppFilter | None = None, preset_label: str | None = None) -> None:
@@ -178,6 +182,11 @@ class QueueScreenBase(ZScreen):
             yield Static(tr("筛选：", "Filter: ") + self.preset_label + tr("  （0 清除）", "  (0 clears)"), id="q-preset")
         yield from self.compose_extra()
         yield ApplicationTable(self.selected, id="q-table")
+        yield Static(
+            tr("没有符合筛选条件的记录。按 0 清除筛选，或 / 修改搜索。",
+               "Nothing matches the filters. Press 0 to clear them, or / to change the search."),
+            id="q-empty",
+        )
         yield SelectionLine(id="q-selection")
         yield Footer()
 
@@ -261,6 +270,7 @@ class QueueScreenBase(ZScreen):
         self._loading = False
         self.rows = event.rows
         self.table.show_rows(event.rows, self.VISIBLE_COLUMNS, self.sort)
+        self.set_class(not event.rows.ids, "-empty")
         self._update_line()
         self.on_rows(event.rows)
 
@@ -315,7 +325,7 @@ class QueueScreenBase(ZScreen):
         self.refresh_selection()
 
     def action_select_all(self) -> None:
-        self.select_all_matching(self.current_filter)
+        self.select_all_matching(self.build_filter())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="select-all")
     def select_all_matching(self, f: AppFilter) -> None:
