@@ -41,7 +41,7 @@ from zhumeng_tui.screens.signin import LoadingScreen, SignInScreen
 from zhumeng_tui.services import Services, SyncStatus
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K, Localized
-from zhumeng_tui.widgets.palette import ActionsProvider
+from zhumeng_tui.widgets.palette import ActionsProvider, ZCommandPalette
 
 
 @dataclass
@@ -119,7 +119,7 @@ class SyncFinished(Message):
 class ZhumengApp(Localized, App[None]):
     CSS_PATH = "theme/app.tcss"
     TITLE = "逐梦"
-    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    COMMANDS: ClassVar = {ActionsProvider}
 
     BINDINGS: ClassVar = [
         K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", show=False, priority=True),
@@ -371,6 +371,11 @@ class ZhumengApp(Localized, App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
+
+    def action_command_palette(self) -> None:
+        """``ctrl+p``: the command palette, in the user's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ZCommandPalette())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, in the user's language (keys are in ActionsProvider)."""

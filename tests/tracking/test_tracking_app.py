@@ -237,9 +237,9 @@ async def test_interns_list_filters_selection_and_bulk_staff(harness: Harness) -
             pilot,
             lambda: (
                 screen.rows is not None
-                and set(screen.rows.table.column("responsible_staff").to_pylist()) == {"demo-univ"}
+                and set(screen.rows.table.column("responsible_staff").to_pylist()) == {app.services.me.display_name}
             ),
-        )
+        )  # the staff member's name, not the login
         # insurance in bulk clears the flag
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))

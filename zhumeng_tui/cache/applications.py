@@ -139,7 +139,11 @@ _COLUMNS: dict[str, str] = {
     "on_duty_date": "v.on_duty_date",
     "phone": "v.phone",
     "version": "v.version",
-    "responsible_staff": "COALESCE(v.responsible_staff, '')",
+    # the display name of the responsible staff member where it is cached, else the username
+    "responsible_staff": (
+        "COALESCE((SELECT json_extract(s.data, '$.display_name') FROM m_staff s"
+        " WHERE s.username = v.responsible_staff), v.responsible_staff, '')"
+    ),
     **{f"c_{c.value}": f"v.c_{c.value}" for c in CheckId},
 }
 #: Columns whose value counts from today.

@@ -17,7 +17,7 @@ from textual.widgets import Footer, Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS
-from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role, Status, allowed_actions
+from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, allowed_actions, history_label
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.data_screen import DataScreen, Loaded
 from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin, ReviewDone
@@ -50,13 +50,6 @@ def _status(value: str | Status | None) -> str:
         return tr_pair(STATUS_LABELS[Status(value)])
     except ValueError:
         return str(value)
-
-
-def _action(value: str) -> str:
-    try:
-        return tr_pair(ACTION_LABELS[Action(value)])
-    except ValueError:
-        return value
 
 
 def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
@@ -155,8 +148,10 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     sections.append(("checks", tr("资格审核", "Eligibility checks"), "\n".join(lines) or tr("无", "none")))
     hist = []
     for h in a.history:
-        move = f"{_status(h.from_status)}→{_status(h.to_status)}" if h.to_status else ""
-        text = f"{h.at:%Y-%m-%d %H:%M} {h.by} {_action(h.action)} {move}"
+        move = ""
+        if h.to_status:
+            move = (f"{_status(h.from_status)}→" if h.from_status else "") + _status(h.to_status)
+        text = f"{h.at:%Y-%m-%d %H:%M} {d.actors.get(h.by, h.by)} {tr_pair(history_label(h.action))} {move}".rstrip()
         if h.reason:
             text += f" · {h.reason}"
         if h.acknowledged:
@@ -165,7 +160,7 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     sections.append(("history", tr("历史", "History"), "\n".join(hist) or tr("无", "none")))
     integ = [
         escape(
-            f"{i.date} {tr_pair(INTEGRITY_LABELS[i.kind])} · {i.note} · {tr_pair(SOURCE_LABELS[i.source])} {i.created_by}"
+            f"{i.date} {tr_pair(INTEGRITY_LABELS[i.kind])} · {i.note} · {tr_pair(SOURCE_LABELS[i.source])} {d.actors.get(i.created_by, i.created_by)}"
         )
         for i in d.integrity
     ]

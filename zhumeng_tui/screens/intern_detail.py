@@ -164,12 +164,13 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
                 f"已推荐为优秀实习生：{a.excellent_note or ''}",
                 f"Nominated excellent: {a.excellent_note or ''}",
             )
+        staff = d.actors.get(a.responsible_staff, a.responsible_staff) if a.responsible_staff else "—"
         self.query_one("#id-tracking", Static).update(
             tr(
-                f"负责人：{a.responsible_staff or '—'}  保险：{yes_no(a.insurance_recorded)}"
+                f"负责人：{staff}  保险：{yes_no(a.insurance_recorded)}"
                 f"  鉴定表：{fmt_date(a.appraisal_copy_received)}\n"
                 f"单位评价：{_score(a.employer_score)}  学生评价：{_score(a.student_score)}{due}",
-                f"Staff: {a.responsible_staff or '—'}  Insurance: {yes_no(a.insurance_recorded)}"
+                f"Staff: {staff}  Insurance: {yes_no(a.insurance_recorded)}"
                 f"  Appraisal copy: {fmt_date(a.appraisal_copy_received)}\n"
                 f"Employer's evaluation: {_score(a.employer_score)}  Student's: {_score(a.student_score)}{due}",
             )

@@ -26,6 +26,7 @@ from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.services import AppFilter, InternFilterOptions, SortSpec
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K
 
 INTERN_STATUS_ORDER = (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED)
@@ -71,7 +72,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     def compose_extra(self) -> ComposeResult:
         with Horizontal(id="i-filters"):
-            yield Select[str](
+            yield Choice(
                 [(tr("任一提示", "Any flag"), "any")]
                 + [(tr_pair(FLAG_LABELS[f]), f.value) for f in InternFlag],
                 prompt=tr("全部提示", "All flags"),
@@ -79,8 +80,8 @@ class InternsScreen(QueueScreenBase, TrackingActions):
                 id="i-flag",
                 compact=True,
             )
-            yield Select[str]([], prompt=tr("全部单位", "All employers"), id="i-employer", compact=True)
-            yield Select[str]([], prompt=tr("全部地区", "All cities"), id="i-city", compact=True)
+            yield Choice([], prompt=tr("全部单位", "All employers"), id="i-employer", compact=True)
+            yield Choice([], prompt=tr("全部地区", "All cities"), id="i-city", compact=True)
 
     def on_mount(self) -> None:
         # QueueScreenBase.on_mount runs as well: Textual calls the handler of every class.

@@ -197,11 +197,11 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
                 f"用人单位：{d.employer.name}（{d.employer.type}）  岗位：{d.position.title}\n"
                 f"实习期：{d.position.start_date} 至 {d.position.end_date}  "
                 f"申请状态：{tr_pair(STATUS_LABELS[d.application.status])}\n"
-                f"提出：{w.filed_by}  {fmt_date(w.filed_at)}",
+                f"提出：{d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
                 f"Employer: {d.employer.name} ({d.employer.type})  Position: {d.position.title}\n"
                 f"Internship: {d.position.start_date} to {d.position.end_date}  "
                 f"Application: {tr_pair(STATUS_LABELS[d.application.status])}\n"
-                f"Filed by {w.filed_by}  {fmt_date(w.filed_at)}",
+                f"Filed by {d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
             )
         )
         table = self.query_one("#wd-steps", DataTable)
@@ -217,14 +217,15 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
                 )
                 continue
             what = rec.text if step == Step.STATEMENT else rec.name or ""
-            table.add_row("✓ " + label, fmt_date(rec.date), _short(what or ""), rec.by, fmt_date(rec.at))
+            table.add_row("✓ " + label, fmt_date(rec.date), _short(what or ""), d.actors.get(rec.by, rec.by),
+                          fmt_date(rec.at))
         cancel = done.get(Step.CANCEL)
         if cancel is not None:
             table.add_row(
                 Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"),
                 fmt_date(cancel.date),
                 _short(cancel.text or ""),
-                cancel.by,
+                d.actors.get(cancel.by, cancel.by),
                 fmt_date(cancel.at),
             )
         lang = get_lang()

@@ -248,6 +248,8 @@ class ApplicationDetail:
     #: for a conflict or a refusal.
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the records are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- dashboard ----
@@ -392,6 +394,8 @@ class WithdrawalDetail:
     may_record: bool
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the request are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
 
 
 def withdrawal_facts(w: Withdrawal, application: Application | None = None) -> WithdrawalFacts:

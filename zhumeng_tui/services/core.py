@@ -44,7 +44,7 @@ from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import Role
+from zhumeng_tui.domain.status import SYSTEM_ACTOR, Role
 from zhumeng_tui.services import ApplicationDetail, LocalState, MutationResult, SyncStatus
 from zhumeng_tui.services.lists import ApplicationLists
 
@@ -185,7 +185,15 @@ class ServicesCore:
             withdrawals=withdrawals,
             local_state=local,
             local_message=message if local != LocalState.PENDING else None,
+            actors=self.actor_names(),
         )
+
+    def actor_names(self) -> dict[str, str]:
+        """username -> display name of the staff accounts this account sees, and
+        the platform (``system``)."""
+        names = {str(d["username"]): str(d.get("display_name") or d["username"]) for d in self.cache.records("staff")}
+        names["system"] = self.t(*SYSTEM_ACTOR)
+        return names
 
     # -------------------------------------------------------- local state --
 

@@ -170,7 +170,7 @@ class TrackingPart(ServicesCore):
             days_done=done,
             days_total=total,
             followup_due=followup_due(facts),
-            timeline=intern_timeline(app, detail.followups, detail.withdrawals, detail.integrity),
+            timeline=intern_timeline(app, detail.followups, detail.withdrawals, detail.integrity, detail.actors),
         )
 
     # ----------------------------------------------------- withdrawals --
@@ -228,6 +228,7 @@ class TrackingPart(ServicesCore):
             may_record=step is not None and self.role in STEP_RULES[step][2],
             local_state=local,
             local_message=message,
+            actors=self.actor_names(),
         )
 
     # ------------------------------------------------------- integrity --
