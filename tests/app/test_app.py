@@ -528,6 +528,7 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
     import asyncio
 
     from zhumeng_tui.app import ZhumengApp
+    from textual.command import CommandPalette
     from zhumeng_tui.screens.base import ZScreen
 
     release = asyncio.Event()
@@ -542,7 +543,7 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p")  # while still connecting
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
         release.set()
         await wait_for(pilot, lambda: any(isinstance(s, DashboardScreen) for s in app.screen_stack), what="dash")
         await pilot.press("escape")  # close the palette if it is still open
