@@ -86,6 +86,9 @@ class Me(BaseModel):
     department_name: str | None = None
     #: For a viewer: the role of the account it is bound to (scope only).
     bound_role: Role | None = None
+    #: The server's date when it answered: deadlines are decided on it, so
+    #: the client counts days from it too.
+    today: dt.date | None = None
 
 
 # ------------------------------------------------------------- records ----

@@ -80,6 +80,10 @@ def _reviewer(me: Me) -> Reviewer:
     return Reviewer(role, me.department_id)
 
 
+#: Cache meta key: days the server's date was ahead of this machine's at sign-in.
+SERVER_DAY_OFFSET = "server_day_offset"
+
+
 class ServicesCore:
     def __init__(
         self,
@@ -96,15 +100,19 @@ class ServicesCore:
         self.me = me
         self.lang = lang
         self._today = today
+        #: Days the server's date is ahead of this machine's (set at sign-in).
+        self._server_offset = dt.timedelta(days=int(cache.get_meta(SERVER_DAY_OFFSET) or 0))
         self.engine = SyncEngine(cache, api, page_size=page_size or PAGE_SIZE)
         self.reviewer = _reviewer(me)
-        self.lists = ApplicationLists(cache, self.reviewer, today)
+        self.lists = ApplicationLists(cache, self.reviewer, self.today)
         self._last_message: str | None = None
 
     # ------------------------------------------------------------ account --
 
     def today(self) -> dt.date:
-        return self._today()
+        """Today on the server's calendar (the server decides deadlines on its
+        date): this machine's date moved by the offset seen at sign-in."""
+        return self._today() + self._server_offset
 
     @property
     def token(self) -> str | None:
