@@ -53,6 +53,15 @@ DASHBOARD_OPENERS: dict[str, Callable[[DashboardLine], Screen[Any] | None]] = {
 }
 
 
+#: The sections of the lines other features add (``Dashboard.extra``), by key
+#: prefix, in the order shown: (Chinese, English) heading.
+DASHBOARD_SECTIONS: dict[str, tuple[str, str]] = {
+    "provincial:": ("省级审核（本校只读）", "Provincial review (read-only here)"),
+    "tracking:": ("跟踪", "Tracking"),
+    "local:": ("我的修改（未被服务器接受）", "My changes not accepted"),
+}
+
+
 def pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal cells (CJK characters are two cells wide)."""
     return text + " " * max(0, width - cell_len(text))
@@ -130,17 +139,22 @@ class DashboardScreen(DataScreen[Dashboard]):
         head("需要处理", "Needs action")
         add(d.waiting)
         add(d.returned)
-        head("缺少材料（阻止审核）", "Blockers (block approval)")
+        head("缺少材料（被阻止的申请）", "Blockers (applications held up)")
         if d.blockers:
             for line in d.blockers:
                 add(line, "  ")
         else:
             options.append(Option("  " + tr("无", "None"), disabled=True))
-        # --- lines added by other features (interns, withdrawals, ...) go here ---
-        if d.extra:
-            head("跟踪", "Tracking")
-            for line in d.extra:
-                add(line, "  ")
+        # lines added by other features, under their section's heading
+        for prefix, (zh, en) in DASHBOARD_SECTIONS.items():
+            lines = [x for x in d.extra if x.key.startswith(prefix)]
+            if lines:
+                head(zh, en)
+                for line in lines:
+                    add(line, "  ")
+        if any(line_label(x).endswith("*") for x in d.extra):
+            options.append(Option(tr("  * 缺少节假日数据，截止日期按周一至周五计算",
+                                     "  * No holiday data: deadlines count Monday-Friday"), disabled=True))
         head("按状态", "By status")
         for line in d.by_status:
             add(line, "  ")

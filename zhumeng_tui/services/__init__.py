@@ -291,7 +291,11 @@ class MissingStudent:
 class MissingGroup:
     check: CheckId
     label: str
+    #: One line per student and reason (a student blocked the same way on
+    #: several applications is chased once).
     students: list[MissingStudent]
+    #: The applications held up (what the dashboard counts).
+    applications: int = 0
 
 
 # ------------------------------------------------------------------- review ----

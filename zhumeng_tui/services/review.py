@@ -41,6 +41,9 @@ from zhumeng_tui.services.core import ReadOnly, ServicesCore
 #: Statuses in which failing checks block the campus's decision ("who is
 #: still missing what": the dashboard's blockers and ``missing()``).
 REVIEW_STATUSES = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED, Status.RETURNED})
+#: Failing checks that are not material a student is missing: the
+#: provincial committee reviews out-of-province students.
+NOT_MISSING = frozenset({CheckId.IN_PROVINCE})
 #: Moves that record their day on the application, and the field.
 DATED_MOVES = {Action.ON_DUTY: "on_duty_date", Action.COMPLETE: "completed_date"}
 #: Applications per batch request.
@@ -92,8 +95,10 @@ class ReviewPart(ServicesCore):
         blockers = [
             DashboardLine(f"check:{ch.value}", *CHECK_MISSING[ch], count,
                           AppFilter(check=ch, statuses=REVIEW_STATUSES), Severity.ERROR)
-            for ch, count in n.failing.items() if count
+            for ch, count in n.failing.items() if count and ch not in NOT_MISSING
         ]
+        # out-of-province students miss nothing: the provincial committee reviews them
+        provincial = n.failing.get(CheckId.IN_PROVINCE, 0)
         lines = [
             DashboardLine(f"status:{s.value}", *STATUS_LABELS[s], n.by_status.get(s.value, 0),
                           AppFilter(statuses=frozenset({s})))
@@ -103,6 +108,10 @@ class ReviewPart(ServicesCore):
             DashboardLine(f"local:{state.value}", zh, en, n.local[state.value], AppFilter(local_state=state), sev)
             for state, zh, en, sev in _LOCAL_LINES if n.local.get(state.value)
         ]
+        if provincial:
+            extra.append(DashboardLine(
+                "provincial:in_province", "省外高校学生（省级审核）", "Out-of-province students (province reviews)",
+                provincial, AppFilter(check=CheckId.IN_PROVINCE, statuses=REVIEW_STATUSES)))
         return Dashboard(waiting, returned, blockers, lines, extra)
 
     def missing(self, department_id: int | None = None) -> list[MissingGroup]:
@@ -111,6 +120,8 @@ class ReviewPart(ServicesCore):
         chased once)."""
         groups = []
         for ch, found in sql.missing(self.cache, REVIEW_STATUSES, department_id, self.lang).items():
+            if ch in NOT_MISSING:
+                continue
             seen: set[tuple[str, str]] = set()
             students = []
             for r in found:
@@ -119,7 +130,7 @@ class ReviewPart(ServicesCore):
                     students.append(MissingStudent(r.application_id, r.student_no, r.name, r.department,
                                                    r.phone, r.reason))
             if students:
-                groups.append(MissingGroup(ch, self.t(*CHECK_MISSING[ch]), students))
+                groups.append(MissingGroup(ch, self.t(*CHECK_MISSING[ch]), students, len(found)))
         return groups
 
     # --------------------------------------------------------- decisions --

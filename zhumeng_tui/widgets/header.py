@@ -39,8 +39,10 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
     """(text, css class) for a sync status."""
     if status.syncing:
         if status.total:
-            return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
-        return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
+            return tr(f"同步中 {status.done:,}/{status.total:,}", f"Syncing {status.done:,}/{status.total:,}"), "busy"
+        if status.done:
+            return tr(f"同步中·已收 {status.done:,} 条", f"Syncing·{status.done:,} received"), "busy"
+        return tr("同步中…", "Syncing…"), "busy"
     problems = status.conflicts + status.rejected
     parts_zh = [f"{n}条{zh}" for n, zh in ((status.conflicts, "冲突"), (status.rejected, "被拒绝")) if n]
     parts_en = [f"{n} {en}" for n, en in ((status.conflicts, "conflicts"), (status.rejected, "refused")) if n]
@@ -96,7 +98,8 @@ class StatusHeader(Horizontal):
         sync.update(text)
         sync.set_classes(cls)
         bar = self.query_one(ProgressBar)
-        show = status.syncing and status.first_sync
+        # a bar only when the total is known (an unknown one would read "--%")
+        show = status.syncing and status.first_sync and bool(status.total)
         bar.set_class(show, "-show")
         if show:
             bar.update(total=status.total, progress=status.done)
