@@ -347,7 +347,7 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: DemoServer,
         assert screen.info is not None and screen.info.flags == []
         assert "单位评价：95" in text_of(screen, "#id-tracking")
         timeline = screen.query_one("#id-timeline", DataTable)
-        assert "更新跟踪信息" in str(timeline.get_row_at(0)[1])
+        assert "更新跟踪信息" in str(timeline.get_row_at(0)[2])
 
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))

@@ -169,7 +169,8 @@ async def test_withdrawal_through_all_four_steps(server: DemoServer, harness: Ha
         assert "按时提交" in text_of(screen, "#wd-deadline")
         rows = step_rows(screen)
         assert [r[0][:1] for r in rows] == ["✓"] * 4
-        assert rows[1][3] == "demo-dept" and rows[2][3] == "demo-univ"
+        names = screen.detail.actors  # who recorded each step, by name
+        assert rows[1][2] == names["demo-dept"] != "demo-dept" and rows[2][2] == names["demo-univ"]
 
         # no more steps; the integrity entry appears after the sync
         await pilot.press("r")

@@ -116,7 +116,7 @@ class ZScreen(Localized, Screen[Any]):
 
     BINDINGS: ClassVar = [
         K("question_mark", "app.help", "帮助", "Help", id="app.help", key_display="?"),
-        K("escape", "back", "返回", "Back", id="screen.back", show=True, key_display="esc"),
+        K("escape", "back", "返回", "Back", id="screen.back", show=False, key_display="esc"),
     ]
 
     _stale = False

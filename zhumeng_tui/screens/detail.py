@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS
@@ -23,6 +23,7 @@ from zhumeng_tui.screens.data_screen import DataScreen, Loaded
 from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin, ReviewDone
 from zhumeng_tui.services import ApplicationDetail, ReviewPreview
 from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import yes_no
@@ -213,7 +214,7 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
         yield StatusHeader(self.title_text())
         with VerticalScroll(id="detail"):
             yield Static(tr("加载中…", "Loading…"), id="detail-loading")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()

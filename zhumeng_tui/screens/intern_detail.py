@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import (
@@ -37,6 +37,7 @@ from zhumeng_tui.screens.intern_forms import appraisal_form
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail, MutationResult
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
@@ -63,9 +64,9 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         K("u", "advance", "推进状态", "Next status", id="intern.advance"),
         K("f", "followup", "跟踪", "Follow-up", id="intern.followup"),
         K("a", "appraisal", "鉴定/评价", "Appraisal", id="intern.appraisal"),
-        K("b", "insurance", "保险", "Insurance", id="intern.insurance"),
-        K("t", "assign_staff", "负责人", "Staff", id="intern.staff"),
-        K("d", "withdraw", "放弃岗位", "Withdraw", id="intern.withdraw"),
+        K("b", "insurance", "保险", "Insurance", id="intern.insurance", show=False),
+        K("t", "assign_staff", "负责人", "Staff", id="intern.staff", show=False),
+        K("d", "withdraw", "放弃", "Withdraw", id="intern.withdraw"),
         K("w", "open_withdrawal", "放弃申请", "Withdrawal", id="intern.open_withdrawal", show=False),
         K("e", "nominate", "推荐优秀", "Nominate", id="intern.nominate", show=False),
         K("g", "integrity", "诚信档案", "Integrity", id="intern.integrity"),
@@ -109,14 +110,15 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             yield Static(tr("时间线", "Timeline"), classes="section")
             tl: DataTable[str] = DataTable(id="id-timeline", cursor_type="row", show_cursor=False)
             yield tl
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         fu = self.query_one("#id-followups", DataTable)
         for label in (tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")):
             fu.add_column(label)
         tl = self.query_one("#id-timeline", DataTable)
-        for label in (tr("时间", "When"), tr("事件", "Event"), tr("操作人", "By")):
+        # the event last: a long one is cut at the edge, never who or when
+        for label in (tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")):
             tl.add_column(label)
 
     def fetch(self) -> InternDetail:
@@ -129,14 +131,15 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         self.query_one("#id-head", Static).update(
             f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {tr_pair(STATUS_LABELS[a.status])}"
         )
+        # one fact a line: a date never breaks across lines at 80 columns
         self.query_one("#id-facts", Static).update(
             tr(
-                f"用人单位：{e.name}（{e.type}，{p.region}）  岗位：{p.title}\n"
-                f"实习期：{p.start_date} 至 {p.end_date}  已实习 {info.days_done}/{info.days_total} 天"
-                f"  上岗日期：{fmt_date(a.on_duty_date)}",
-                f"Employer: {e.name} ({e.type}, {p.region})  Position: {p.title}\n"
-                f"Internship: {p.start_date} to {p.end_date}  {info.days_done}/{info.days_total} days done"
-                f"  On duty: {fmt_date(a.on_duty_date)}",
+                f"用人单位：{e.name}（{e.type}，{p.region}）\n岗位：{p.title}\n"
+                f"实习期：{p.start_date} 至 {p.end_date} · 已实习 {info.days_done}/{info.days_total} 天\n"
+                f"上岗日期：{fmt_date(a.on_duty_date)}",
+                f"Employer: {e.name} ({e.type}, {p.region})\nPosition: {p.title}\n"
+                f"Internship: {p.start_date} to {p.end_date} · {info.days_done}/{info.days_total} days done\n"
+                f"On duty: {fmt_date(a.on_duty_date)}",
             )
         )
         if info.flags:
@@ -193,7 +196,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         tl.clear()
         lang = get_lang()
         for ev in reversed(info.timeline):
-            tl.add_row(fmt_date(ev.at), ev.text_en if lang == "en" else ev.text_zh, ev.by)
+            tl.add_row(fmt_date(ev.at), ev.by, ev.text_en if lang == "en" else ev.text_zh)
         self.refresh_bindings()
 
     # -------------------------------------------------------- actions --

@@ -59,7 +59,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         K("f", "followup", "跟踪", "Follow-up", id="interns.followup"),
         K("t", "assign_staff", "负责人", "Staff", id="interns.staff"),
         K("b", "insurance", "保险", "Insurance", id="interns.insurance"),
-        K("d", "withdraw", "放弃岗位", "Withdraw", id="interns.withdraw"),
+        K("d", "withdraw", "放弃", "Withdraw", id="interns.withdraw"),
         K("e", "nominate", "推荐优秀", "Nominate", id="interns.nominate", show=False),
     ]
     DEFAULT_CSS = """

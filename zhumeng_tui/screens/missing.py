@@ -14,12 +14,13 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import MissingGroup, MissingStudent
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -71,7 +72,7 @@ class MissingScreen(DataScreen[list[MissingGroup]]):
         yield StatusHeader(self.title_text())
         yield Static(tr("加载中…", "Loading…"), id="m-summary")
         yield OptionList(id="m-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

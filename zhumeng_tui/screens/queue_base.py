@@ -43,7 +43,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from zhumeng_tui.domain.eligibility import CheckResult
 from zhumeng_tui.domain.status import Role, Status
@@ -53,6 +53,7 @@ from zhumeng_tui.services import AppFilter, ApplicationRows, SortSpec
 from zhumeng_tui.widgets.app_table import ApplicationTable
 from zhumeng_tui.widgets.columns import column_label
 from zhumeng_tui.widgets.filter_bar import FilterBar
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.selection_line import SelectionLine
@@ -85,18 +86,24 @@ class QueueScreenBase(ZScreen):
     STATUSES: ClassVar[Sequence[Status]] = tuple(Status)
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = None
     SHOW_CHECK_FILTER: ClassVar[bool] = True
+    #: How to reach the filters (the help screen shows it).
+    FILTER_HELP: ClassVar[tuple[str, str]] = (
+        "筛选：/ 进入搜索框，Tab / shift+Tab 依次到院系、状态等筛选，回车展开选项，esc 回到列表；0 清除全部筛选。",
+        "Filters: / goes to the search box, Tab / shift+Tab to the department, status and other filters,"
+        " enter opens one, esc goes back to the list; 0 clears every filter.",
+    )
 
     BINDINGS: ClassVar = [
         K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space"),
         # priority: also from the search box (whose own ctrl+a moves to the start of the text)
-        K("ctrl+a", "select_all", "全选筛选", "Select all matching", id="queue.select_all", priority=True),
+        K("ctrl+a", "select_all", "全选", "Select all matching", id="queue.select_all", priority=True),
         K("slash", "search", "搜索", "Search", id="queue.search", key_display="/"),
         K("v,shift+space", "select_range", "连选", "Select range", id="queue.range", show=False),
         K("ctrl+d", "clear_selection", "清除选择", "Clear selection", id="queue.clear", show=False),
         K("s", "sort", "排序", "Sort", id="queue.sort", show=False),
         K("S", "sort_reverse", "倒序", "Reverse sort", id="queue.sort_reverse", show=False),
         K("0", "clear_filters", "清除筛选", "Clear filters", id="queue.clear_filters", show=False),
-        K("escape", "escape", "返回", "Back", id="screen.back", key_display="esc"),
+        K("escape", "escape", "返回", "Back", id="screen.back", show=False, key_display="esc"),
     ]
 
     DEFAULT_CSS = """
@@ -188,7 +195,7 @@ class QueueScreenBase(ZScreen):
             id="q-empty",
         )
         yield SelectionLine(id="q-selection")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if not self.SHOW_CHECK_FILTER:

@@ -29,11 +29,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.widgets.filter_bar import search_placeholder
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 
 FilterT = TypeVar("FilterT")
@@ -55,6 +56,12 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
     """Header, filter row, table, count line, footer; see the module docstring."""
 
     ID: ClassVar[str] = "r"
+    #: How to reach the filters (the help screen shows it).
+    FILTER_HELP: ClassVar[tuple[str, str]] = (
+        "筛选：/ 进入搜索框，Tab / shift+Tab 移到其他筛选，回车展开选项，esc 回到列表。",
+        "Filters: / goes to the search box, Tab / shift+Tab to the other filters, enter opens one,"
+        " esc goes back to the list.",
+    )
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
     RELOAD_ON_RESUME = True
 
@@ -120,7 +127,7 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
         yield table
         yield Static("", id=f"{self.ID}-count", classes="count")
         yield from self.compose_below()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.table

@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.permissions import Change
@@ -30,6 +30,7 @@ from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.services import WithdrawalDetail
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -170,16 +171,17 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
             yield Static("", id="wd-note")
             yield Static("", id="wd-next")
             yield Static("", id="wd-local")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#wd-steps", DataTable)
+        # the free text last: a long one is cut at the edge, never who or when
         for label in (
             tr("步骤", "Step"),
             tr("日期", "Date"),
-            tr("内容/签字人", "Text / name"),
             tr("记录人", "By"),
             tr("记录时间", "Recorded"),
+            tr("内容/签字人", "Text / name"),
         ):
             table.add_column(label)
 
@@ -217,16 +219,16 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
                 )
                 continue
             what = rec.text if step == Step.STATEMENT else rec.name or ""
-            table.add_row("✓ " + label, fmt_date(rec.date), _short(what or ""), d.actors.get(rec.by, rec.by),
-                          fmt_date(rec.at))
+            table.add_row("✓ " + label, fmt_date(rec.date), d.actors.get(rec.by, rec.by), fmt_date(rec.at),
+                          _short(what or ""))
         cancel = done.get(Step.CANCEL)
         if cancel is not None:
             table.add_row(
                 Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"),
                 fmt_date(cancel.date),
-                _short(cancel.text or ""),
                 d.actors.get(cancel.by, cancel.by),
                 fmt_date(cancel.at),
+                _short(cancel.text or ""),
             )
         lang = get_lang()
         if d.deadline is None and d.next_step is None:

@@ -103,8 +103,8 @@ APPLICATION_COLUMNS: list[str] = [
 ]
 #: The row columns of the interns list, in display order (``intern_flag``: the flags' labels).
 INTERN_COLUMNS: list[str] = [
-    "student_no", "name", "intern_flag", "status", "days", "employer", "employer_type", "city", "start_date",
-    "end_date", "responsible_staff", "department", "local_state",
+    "student_no", "name", "intern_flag", "status", "days", "end_date", "responsible_staff", "employer",
+    "start_date", "employer_type", "city", "department", "local_state",
 ]
 
 # ------------------------------------------------------------------ filters ----

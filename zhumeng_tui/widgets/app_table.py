@@ -44,7 +44,7 @@ from textual.strip import Strip
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.services import ApplicationRows, SortSpec
-from zhumeng_tui.widgets.columns import MARK_COLUMN, column_label, column_width, fit, formatter
+from zhumeng_tui.widgets.columns import MARK_COLUMN, MIN_CUT_WIDTH, column_label, column_width, fit, formatter
 from zhumeng_tui.widgets.keys import K, Localized
 
 
@@ -134,6 +134,7 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         self.ids: Sequence[int] = []
         #: The data columns shown, in order (the ✓ column not included).
         self.column_names: list[str] = []
+        self._wanted: list[str] = []
         self.cursor_row = 0
         self._rows: ApplicationRows | None = None
         self._columns: list[_Column] = []
@@ -155,15 +156,10 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         names = [c for c in (visible or rows.columns) if c in rows.columns] or list(rows.columns)
         self._rows = rows
         self.ids = rows.ids
-        self.column_names = names
-        self._columns = [_Column(MARK_COLUMN, column_width(MARK_COLUMN), -1, str)] + [
-            _Column(n, column_width(n), rows.columns.index(n), formatter(n)) for n in names
-        ]
+        self._wanted = names
         self._sort = sort
-        self._header = None
-        self._lines.clear()
         self._hover_row = None
-        self._set_virtual_size(Size(sum(c.width + 2 for c in self._columns), 1 + max(len(self.ids), 1)))
+        self._layout_columns()
         row = 0
         if current is not None:
             with suppress(ValueError):
@@ -172,6 +168,37 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         self._scroll_to_cursor()
         self.post_message(self.Highlighted(self.current_id, row))
         self.refresh()
+
+    def _layout_columns(self) -> None:
+        """The columns that fit the width, in the order given: each whole, and
+        the first one that does not fit cut to the room left (when there is
+        enough of it for a few characters); the rest are left out (the detail
+        shows them). Before the first layout, every column."""
+        rows = self._rows
+        if rows is None:
+            return
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        columns = [_Column(MARK_COLUMN, column_width(MARK_COLUMN), -1, str)]
+        used = columns[0].width + 2
+        for name in self._wanted:
+            width = column_width(name)
+            if room > 0 and used + width + 2 > room:
+                left = room - used - 2
+                if left >= MIN_CUT_WIDTH and len(columns) > 1:
+                    columns.append(_Column(name, left, rows.columns.index(name), formatter(name)))
+                break
+            columns.append(_Column(name, width, rows.columns.index(name), formatter(name)))
+            used += width + 2
+        self._columns = columns
+        self.column_names = [c.name for c in columns[1:]]
+        self._header = None
+        self._lines.clear()
+        self._set_virtual_size(Size(sum(c.width + 2 for c in self._columns), 1 + max(len(self.ids), 1)))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows is not None:
+            self._layout_columns()
+            self.refresh()
 
     def _set_virtual_size(self, size: Size) -> None:
         """The scrollable size: the header plus a line per row. When only the

@@ -68,7 +68,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "name": 8,
     "student_name": 8,
     "gender": 4,
-    "department": 18,
+    "department": 20,
     "department_name": 14,
     "major": 12,
     "grade": 6,
@@ -94,7 +94,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "on_duty_date": 10,
     "days": 7,
     "phone": 11,
-    "intern_flag": 20,
+    "intern_flag": 14,
     "responsible_staff": 10,
 }
 
@@ -127,6 +127,10 @@ def column_width(name: str) -> int:
     elif name in ("checks", "check", "worst"):
         width = max(cell_len(tr_pair(p)) for p in RESULT_LABELS.values())
     return max(width, cell_len(column_label(name)))
+
+
+#: A column cut to the room left at the right edge is shown only this wide or wider.
+MIN_CUT_WIDTH = 8
 
 
 def fit(value: Any, width: int) -> str:
