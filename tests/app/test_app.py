@@ -529,8 +529,9 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
     leave the loading screen under the dashboard (escape would go back to it)."""
     import asyncio
 
-    from zhumeng_tui.app import ZhumengApp
     from textual.command import CommandPalette
+
+    from zhumeng_tui.app import ZhumengApp
     from zhumeng_tui.screens.base import ZScreen
 
     release = asyncio.Event()

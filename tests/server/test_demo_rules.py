@@ -20,7 +20,14 @@ from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import check_followup, check_integrity_entry, check_tracking, tracking_from
 from zhumeng_tui.domain.permissions import check_not_provincial
 from zhumeng_tui.domain.status import INTERN_STATUSES, Action, Role, Status, check_transition
-from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState, approved_on, check_step
+from zhumeng_tui.domain.withdrawal import (
+    Step,
+    StepInput,
+    WithdrawalFacts,
+    WithdrawalState,
+    approved_on,
+    check_step,
+)
 
 Row = dict[str, Any]
 
