@@ -385,16 +385,23 @@ class ReviewFacts:
     department_id: int | None
     version: int
     checks: dict[CheckId, str]
+    #: The student and the post: two approvals of one student whose posts
+    #: overlap in time cannot both stand.
+    student_id: int = 0
+    position: str = ""
+    start_date: str = ""
+    end_date: str = ""
 
 
 def review_facts(cache: Cache, app_ids: Sequence[int]) -> dict[int, ReviewFacts]:
     checks = ", ".join(f"c_{c.value}" for c in CheckId)
     found = cache.conn().execute(
-        f"SELECT id, status, out_of_province, department_id, version, {checks}"
-        " FROM app_view WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT id, status, out_of_province, department_id, version, student_id, position, start_date, end_date,"
+        f" {checks} FROM app_view WHERE id IN (SELECT value FROM json_each(?))",
         ("[" + ",".join(str(int(i)) for i in app_ids) + "]",),
     ).fetchall()
     return {
-        r[0]: ReviewFacts(r[1], bool(r[2]), r[3], r[4], dict(zip(CheckId, r[5:], strict=True)))
+        r[0]: ReviewFacts(r[1], bool(r[2]), r[3], r[4], dict(zip(CheckId, r[9:], strict=True)),
+                          r[5], r[6], r[7], r[8])
         for r in found
     }

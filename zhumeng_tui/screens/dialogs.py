@@ -49,6 +49,8 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
     "version_conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
     "conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
     "pending": ("已有待发送的修改", "Already has a pending change"),
+    "batch_overlap": ("同批时间重叠", "Overlaps another in this batch"),
+    "nothing_failing": ("无未通过的审核项", "No failing check"),
 }
 
 
@@ -75,6 +77,20 @@ def refusal_lines(groups: dict[tuple[str, str], int], limit: int) -> list[tuple[
         if (key, n) not in chosen:
             chosen.append((key, n))
     return sorted(chosen[: max(limit, len(codes))], key=lambda kv: -kv[1])
+
+
+def reason_lines(reasons: dict[int, str], limit: int = 4) -> str:
+    """What each student will be told, the most common first, with counts."""
+    counts: dict[str, int] = defaultdict(int)
+    for text in reasons.values():
+        counts[text] += 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    lines = [tr("原因（各学生分别）：", "Reasons (each student's own):")]
+    lines += [f"  · ×{n}  {text}" for text, n in ranked[:limit]]
+    if len(ranked) > limit:
+        rest = sum(n for _t, n in ranked[limit:])
+        lines.append(tr(f"  · ×{rest}  其他组合", f"  · ×{rest}  other combinations"))
+    return "\n".join(lines)
 
 
 class AckBox(Checkbox):
@@ -117,8 +133,17 @@ class _InfoDialog(_Dialog[None]):
         self.dismiss(None)
 
 
-class ReasonDialog(_Dialog[str | None]):
-    """Pick a common reason or type one. Returns the reason or None (cancel)."""
+class OwnChecks:
+    """The reason picked for a return: each student's own failing checks."""
+
+
+#: The one ``OwnChecks`` (what ``ReasonDialog`` returns for that choice).
+OWN_CHECKS = OwnChecks()
+
+
+class ReasonDialog(_Dialog[str | OwnChecks | None]):
+    """Pick a common reason or type one. Returns the reason, ``OWN_CHECKS``
+    (a return: each student's own failing checks) or None (cancel)."""
 
     BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="reason.cancel", key_display="esc")]
 
@@ -136,7 +161,12 @@ class ReasonDialog(_Dialog[str | None]):
                 ),
                 classes="title",
             )
+            own = []
+            if self.action == Action.RETURN:
+                own = [Option(tr("各学生未通过的审核项（每人各自的原因）",
+                                 "Each student's own failing checks (a reason per student)"), id="own")]
             yield OptionList(
+                *own,
                 *[Option(tr(zh, en), id=str(i)) for i, (zh, en) in enumerate(COMMON_REASONS.get(self.action, []))],
                 id="reasons",
             )
@@ -150,6 +180,9 @@ class ReasonDialog(_Dialog[str | None]):
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "own":
+            self.dismiss(OWN_CHECKS)
+            return
         self.query_one("#reason", Input).value = str(event.option.prompt)
         self.query_one("#reason", Input).focus()
 
@@ -200,6 +233,8 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
                 )
                 if self.reason:
                     yield Static(tr("原因：", "Reason: ") + self.reason, markup=False)
+                if p.reasons:
+                    yield Static(reason_lines(p.reasons), id="own-reasons", markup=False)
                 if p.refused:
                     lines = [tr(f"不会发送 {len(p.refused)} 条：", f"{len(p.refused)} will not be sent:")]
                     shown = refusal_lines(groups, self.MAX_GROUPS)

@@ -155,7 +155,8 @@ class QueueScreenBase(ZScreen):
         rows = self.rows
         if rows is None:
             return {}
-        at = [rows.columns.index(c) for c in ("student_no", "name", "student_name") if c in rows.columns]
+        # who, and which post (one student may have several applications in a batch)
+        at = [rows.columns.index(c) for c in ("student_no", "name", "student_name", "position") if c in rows.columns]
         out = {}
         for app_id, values in rows.rows_of(ids).items():
             text = " ".join(str(values[i]) for i in at if values[i] is not None)

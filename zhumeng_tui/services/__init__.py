@@ -318,6 +318,8 @@ class ReviewPreview:
     refused: list[Refusal]
     #: Warnings that need an explicit acknowledgement: check -> app ids.
     warnings: dict[CheckId, list[int]]
+    #: Each application's own reason (a return for each student's failing checks).
+    reasons: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -525,10 +527,14 @@ class ReviewServices(Protocol):
     def count(self, f: AppFilter) -> int: ...
     def dashboard(self) -> Dashboard: ...
     def missing(self, department_id: int | None = None) -> list[MissingGroup]: ...
-    def preview_review(self, ids: list[int], action: Action) -> ReviewPreview: ...
+    def preview_review(self, ids: list[int], action: Action, *, own_checks: bool = False) -> ReviewPreview:
+        """``own_checks`` (a return): each application's reason is what its own
+        failing checks say is missing."""
+        ...
 
     async def review(
-        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
+        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId],
+        *, own_checks: bool = False,
     ) -> ReviewResult: ...
 
     async def retry_review(self, application_id: int) -> ReviewResult:
