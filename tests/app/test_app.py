@@ -396,7 +396,7 @@ async def test_palette_lists_app_and_screen_actions(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         provider = ActionsProvider(screen)
         found = [hit.text async for hit in provider.discover()]
-        for text in ("确认", "全选筛选", "搜索", "立即同步", "退出", "实习跟踪"):
+        for text in ("确认", "全选", "搜索", "立即同步", "退出", "实习跟踪"):
             assert text in found
         hits = [hit.text async for hit in provider.search("qr")]  # pinyin initials of 确认
         assert "确认" in hits
@@ -423,11 +423,17 @@ async def test_selection_keys(harness: Harness) -> None:
         assert not screen.selected and app.screen is screen
         await pilot.press("escape")  # ... then goes back
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        # the selection is app state: it is still there when the queue is opened again
-        app.selection("review").add(ids[5])
-        await pilot.press("2")
+        # the selection is app state: it is still there after an application's detail
+        await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueueScreen))
-        assert app.screen.selected == {ids[5]}
+        queue = app.screen
+        assert isinstance(queue, ReviewQueueScreen)
+        await wait_for(pilot, lambda: queue.rows is not None and not queue._loading)
+        await pilot.press("space", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is queue)
+        assert queue.selected == {queue.rows.ids[0]}  # type: ignore[union-attr]
 
 
 async def test_department_filter(harness: Harness) -> None:

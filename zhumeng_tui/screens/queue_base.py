@@ -108,9 +108,6 @@ class QueueScreenBase(ZScreen):
 
     DEFAULT_CSS = """
     QueueScreenBase #q-preset { height: 1; padding: 0 1; }
-    QueueScreenBase #q-empty { height: 1fr; padding: 1 2; color: $text-muted; display: none; }
-    QueueScreenBase.-empty #q-empty { display: block; }
-    QueueScreenBase.-empty #q-table { display: none; }
     """
 
     def __init__(self, preset: AppFilter | None = None, preset_label: str | None = None) -> None:
@@ -190,11 +187,6 @@ class QueueScreenBase(ZScreen):
             yield Static(tr("筛选：", "Filter: ") + self.preset_label + tr("  （0 清除）", "  (0 clears)"), id="q-preset")
         yield from self.compose_extra()
         yield ApplicationTable(self.selected, id="q-table")
-        yield Static(
-            tr("没有符合筛选条件的记录。按 0 清除筛选，或 / 修改搜索。",
-               "Nothing matches the filters. Press 0 to clear them, or / to change the search."),
-            id="q-empty",
-        )
         yield SelectionLine(id="q-selection")
         yield KeyFooter()
 
@@ -278,7 +270,6 @@ class QueueScreenBase(ZScreen):
         self._loading = False
         self.rows = event.rows
         self.table.show_rows(event.rows, self.VISIBLE_COLUMNS, self.sort)
-        self.set_class(not event.rows.ids, "-empty")
         self._update_line()
         self.on_rows(event.rows)
 

@@ -13,8 +13,9 @@ The header line stays at the top while the rows scroll under it and shows the
 sort column with ↑/↓. A leading ``✓`` column is computed from a *selection
 set* (a ``set[int]`` of application ids owned by the screen): after changing
 it, call :meth:`ApplicationTable.refresh_marks`. The row cursor moves with
-up/down/pgup/pgdn/home/end and a mouse click; left/right scroll a column at a
-time. ``enter`` (or a click on the cursor row) posts
+up/down/pgup/pgdn/home/end and a mouse click. The columns that fit the width
+are shown, in the order the screen gives them (the first that does not fit is
+cut to the room left; the detail shows the rest). ``enter`` (or a click on the cursor row) posts
 :class:`ApplicationTable.Opened`; a cursor move posts
 :class:`ApplicationTable.Highlighted`; a click on a header label posts
 :class:`ApplicationTable.HeaderSelected`.
@@ -77,8 +78,6 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         K("pagedown", "page_down", "下一页", "Page down", id="table.page_down", show=False),
         K("home", "first_row", "第一行", "First row", id="table.first", show=False),
         K("end", "last_row", "最后一行", "Last row", id="table.last", show=False),
-        K("left", "scroll_columns(-1)", "左移一列", "Column left", id="table.left", show=False),
-        K("right", "scroll_columns(1)", "右移一列", "Column right", id="table.right", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -301,16 +300,6 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         self._keyboard()
         self.move_cursor(len(self.ids) - 1)
 
-    def action_scroll_columns(self, step: int) -> None:
-        """Scroll left or right to the start of the previous / next column."""
-        starts = self._column_starts()
-        x = round(self.scroll_x)
-        if step > 0:
-            target = next((s for s in starts if s > x), x)
-        else:
-            target = next((s for s in reversed(starts) if s < x), 0)
-        self.scroll_to(x=target, animate=False)
-
     def action_open(self) -> None:
         app_id = self.current_id
         if app_id is not None:
@@ -424,7 +413,8 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         row = scroll_y + y - 1
         if row >= len(self.ids):
             if row == 0 and self._rows is not None:
-                text = " " + tr("没有符合条件的记录", "No rows match")
+                text = " " + tr("没有符合条件的记录：按 0 清除筛选，或 / 修改搜索",
+                                "No rows match: 0 clears the filters, / changes the search")
                 return Strip([Segment(text, styles.empty)]).crop_extend(scroll_x, x2, styles.base)
             return Strip.blank(width, styles.base)
         variant, style = self._row_style(row)
