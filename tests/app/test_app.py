@@ -488,6 +488,12 @@ async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path
         await pilot.pause(0.1)
         assert detail.detail.local_state in ("conflict", "rejected")
         assert "D" in detail.active_bindings or "shift+d" in detail.active_bindings
+        # a return cannot apply to a rejected application: R is not offered, and the
+        # message says who did what meanwhile (not version numbers)
+        assert not ({"R", "shift+r"} & set(detail.active_bindings))
+        assert not detail.detail.may_retry
+        message = detail.detail.local_message or ""
+        assert "驳回：不符合条件" in message and "版本" not in message, message
         await pilot.press("D")
         await wait_for(pilot, lambda: detail.detail.local_state is None, what="dismissed")
         assert detail.detail.application.status == Status.REJECTED

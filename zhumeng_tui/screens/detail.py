@@ -70,8 +70,11 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
         label = tr_pair(LOCAL_STATE_LABELS.get(d.local_state, (d.local_state, d.local_state)))
         msg = escape(d.local_message or "")
         hint = ""
-        if d.local_state in ("conflict", "rejected"):
+        if d.local_state in ("conflict", "rejected") and d.may_retry:
             hint = "\n" + tr("R 基于服务器当前记录重新发送 · D 放弃本地修改", "R send again on the current record · D discard my change")
+        elif d.local_state in ("conflict", "rejected"):
+            hint = "\n" + tr("该修改在服务器当前的记录上已不能执行 · D 放弃本地修改",
+                              "That change no longer applies to the server's record · D discard it")
         sections.append(("local", tr("本地状态", "Local state"), f"[b]{label}[/b] {msg}{hint}"))
     sections.append(
         (
@@ -243,7 +246,7 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
         return self.detail is not None and self.detail.local_state in ("conflict", "rejected")
 
     def action_retry_local(self) -> None:
-        if self._has_local_problem() and self.services.me.role != Role.VIEWER:
+        if self.detail is not None and self.detail.may_retry and self.services.me.role != Role.VIEWER:
             self.retry_local()
 
     @work(exclusive=True, exit_on_error=False, group="review")
@@ -272,7 +275,9 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
         self.zapp.local_changed(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("retry_local", "dismiss_local"):
+        if action == "retry_local":
+            return self.detail is not None and self.detail.may_retry and self.role != Role.VIEWER
+        if action == "dismiss_local":
             return self._has_local_problem() and self.role != Role.VIEWER
         allowed = super().check_action(action, parameters)
         if action == "review" and allowed and self.detail is not None:

@@ -250,6 +250,9 @@ class ApplicationDetail:
     local_message: str | None = None
     #: Who the usernames in the records are (username -> display name).
     actors: dict[str, str] = field(default_factory=dict)
+    #: A refused or conflicting review decision can be sent again: its move is
+    #: still one this account may make on the server's current record.
+    may_retry: bool = False
 
 
 # ---------------------------------------------------------------- dashboard ----

@@ -44,7 +44,7 @@ from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import SYSTEM_ACTOR, Role
+from zhumeng_tui.domain.status import SYSTEM_ACTOR, Role, history_label
 from zhumeng_tui.services import ApplicationDetail, LocalState, MutationResult, SyncStatus
 from zhumeng_tui.services.lists import ApplicationLists
 
@@ -182,7 +182,7 @@ class ServicesCore:
             local, message = self.local_state("application", application_id)
         followups.sort(key=lambda x: (x.date, x.id), reverse=True)
         integrity.sort(key=lambda x: (x.date, x.id), reverse=True)
-        return ApplicationDetail(
+        detail = ApplicationDetail(
             application=app,
             student=Student.model_validate(st),
             position=Position.model_validate(pos),
@@ -194,6 +194,23 @@ class ServicesCore:
             local_state=local,
             local_message=message if local != LocalState.PENDING else None,
             actors=self.actor_names(),
+        )
+        self._describe_conflict(detail)
+        return detail
+
+    def _describe_conflict(self, detail: ApplicationDetail) -> None:
+        """A conflict says who changed the record meanwhile and how (the last
+        event of its history), not version numbers."""
+        history = detail.application.history
+        if detail.local_state != LocalState.CONFLICT or not history:
+            return
+        last = history[-1]
+        who = detail.actors.get(last.by, last.by)
+        what = self.t(*history_label(last.action))
+        reason = f"：{last.reason}" if last.reason and self.lang != "en" else (f": {last.reason}" if last.reason else "")
+        detail.local_message = self.t(
+            f"在你的修改之前，{who} 已{what}{reason}（{last.at:%Y-%m-%d %H:%M}）",
+            f"Before your change, {who}: {what}{reason} ({last.at:%Y-%m-%d %H:%M})",
         )
 
     def actor_names(self) -> dict[str, str]:

@@ -34,6 +34,7 @@ from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check
 from zhumeng_tui.services import (
     APPLICATION_COLUMNS,
     AppFilter,
+    ApplicationDetail,
     ApplicationRows,
     Dashboard,
     DashboardLine,
@@ -304,23 +305,44 @@ class ReviewPart(ServicesCore):
                                     BatchRequest(items=batch).model_dump(mode="json"), items))
         return out
 
-    async def retry_review(self, application_id: int) -> ReviewResult:
-        """Send a conflicted/refused review decision again, now based on the
-        server's current record (the user has looked at both versions). The
-        old entry is dismissed; the decision goes through ``review`` (local
-        checks first) as a new outbox entry."""
-        self.require_writable()
-        st = await asyncio.to_thread(self.cache.outbox.local_state, "application", application_id)
+    def application_detail(self, application_id: int) -> ApplicationDetail:
+        detail = super().application_detail(application_id)
+        if detail.local_state in (LocalState.CONFLICT, LocalState.REJECTED):
+            detail.may_retry = self._retry_plan(application_id) is not None
+        return detail
+
+    def _retry_plan(self, application_id: int) -> tuple[Action, str | None, list[CheckId]] | None:
+        """The refused or conflicting review decision of an application, when it
+        could be sent again: its move is still valid on the record the server
+        holds now for this account (None otherwise)."""
+        st = self.cache.outbox.local_state("application", application_id)
         if st is None or st.state not in (LocalState.CONFLICT, LocalState.REJECTED):
-            return ReviewResult([ItemResult(application_id, False, code="nothing_to_retry", message=self.t(
-                "该申请没有冲突或被拒绝的修改", "This application has no conflicting or refused change"))])
-        entry = await asyncio.to_thread(self.cache.outbox.entry, st.seq)
-        assert entry is not None
+            return None
+        entry = self.cache.outbox.entry(st.seq)
+        if entry is None:
+            return None
         body = entry.body if isinstance(entry.body, dict) else {}
         item = next((x for x in body.get("items") or () if x.get("id") == application_id), body)
         if "action" not in item:
-            return ReviewResult([ItemResult(application_id, False, code="not_a_review", message=self.t(
-                "该修改不是审核操作", "That change is not a review decision"))])
+            return None
+        action, reason = Action(item["action"]), item.get("reason")
+        facts = sql.review_facts(self.cache, [application_id]).get(application_id)
+        if isinstance(self._judge(application_id, facts, action, reason), Refusal):
+            return None
+        return action, reason, [CheckId(c) for c in item.get("acknowledge") or ()]
+
+    async def retry_review(self, application_id: int) -> ReviewResult:
+        """Send a conflicted/refused review decision again, now based on the
+        server's current record (the user has looked at both versions). The
+        old entry is dismissed and the decision goes through ``review`` (local
+        checks first) as a new outbox entry — only when its move is still
+        valid on that record; otherwise nothing changes and the result says why."""
+        self.require_writable()
+        plan = await asyncio.to_thread(self._retry_plan, application_id)
+        if plan is None:
+            return ReviewResult([ItemResult(application_id, False, code="cannot_retry", message=self.t(
+                "该修改在服务器当前的记录上已不能执行：按 D 放弃本地修改",
+                "That change no longer applies to the server's record: press D to discard it"))])
         await asyncio.to_thread(self.cache.outbox.dismiss, "application", application_id)
-        return await self.review([application_id], Action(item["action"]), item.get("reason"),
-                                 [CheckId(c) for c in item.get("acknowledge") or ()])
+        action, reason, acknowledge = plan
+        return await self.review([application_id], action, reason, acknowledge)
