@@ -338,6 +338,10 @@ class ReviewPart(ServicesCore):
         checks first) as a new outbox entry — only when its move is still
         valid on that record; otherwise nothing changes and the result says why."""
         self.require_writable()
+        st = await asyncio.to_thread(self.cache.outbox.local_state, "application", application_id)
+        if st is None or st.state not in (LocalState.CONFLICT, LocalState.REJECTED):
+            return ReviewResult([ItemResult(application_id, False, code="nothing_to_retry", message=self.t(
+                "该申请没有冲突或被拒绝的修改", "This application has no conflicting or refused change"))])
         plan = await asyncio.to_thread(self._retry_plan, application_id)
         if plan is None:
             return ReviewResult([ItemResult(application_id, False, code="cannot_retry", message=self.t(
