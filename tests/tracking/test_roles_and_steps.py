@@ -206,3 +206,26 @@ async def test_an_intern_is_marked_on_duty_then_complete_then_appraised(harness:
                        and screen.info.detail.application.student_score == 88)
         await advance(Status.APPRAISED)
         assert "advance" not in offered(app)
+
+
+async def test_the_interns_layout_holds_after_a_detail_and_a_search(harness: Harness) -> None:
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, InternsScreen))
+        screen = app.screen
+        assert isinstance(screen, InternsScreen)
+        await wait_for(pilot, lambda: screen.rows is not None and not screen._loading)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, InternDetailScreen) and app.screen.info is not None)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("slash", *"2022")
+        await wait_for(pilot, lambda: screen.current_filter.text == "2022" and not screen._loading)
+        assert app.screen is screen  # the digits went to the search box, not to the section keys
+        assert screen.query_one("#f-search", Input).value == "2022"
+        line, footer = screen.query_one("#q-selection"), screen.query_one("KeyFooter")
+        assert line.region.y == SIZE[1] - 2 and line.region.height == 1 and "共" in str(line.render())
+        assert footer.region.y == SIZE[1] - 1
+        assert screen.max_scroll_y == 0  # the screen itself never scrolls

@@ -54,6 +54,13 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: The confirmation's line for the approvals held back as overlapping in the batch.
+BATCH_OVERLAP_SUMMARY = (
+    "同一学生时间重叠的申请只能通过其一，均未发送：请在详情中选定后单独审核",
+    "One student's overlapping applications: none sent; approve the chosen one from its detail",
+)
+
+
 def code_label(code: str | None) -> str:
     if not code:
         return tr("失败", "Failed")
@@ -223,7 +230,9 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
         action = tr_pair(ACTION_LABELS[p.action])
         groups: dict[tuple[str, str], int] = defaultdict(int)
         for r in p.refused:
-            groups[(r.code, r.message)] += 1
+            # each overlap names the other post (the result lists them): here one line for all
+            message = BATCH_OVERLAP_SUMMARY if r.code == "batch_overlap" else r.message
+            groups[(r.code, tr(*message) if isinstance(message, tuple) else message)] += 1
         with Vertical():
             with VerticalScroll(id="confirm-body"):
                 yield Static(tr(f"{action}：共选 {p.total} 条", f"{action}: {p.total} selected"), classes="title")

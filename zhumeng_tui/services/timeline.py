@@ -36,8 +36,10 @@ def _history(app: Application) -> list[TimelineEvent]:
         zh, en = history_label(h.action)
         if h.to_status is not None:
             s_zh, s_en = STATUS_LABELS[h.to_status]
-            zh += f" → {s_zh}"
-            en += f" -> {s_en}"
+            if s_zh != zh:  # "院系确认" leads to "院系确认": said once
+                zh += f" → {s_zh}"
+            if s_en != en:
+                en += f" -> {s_en}"
         if h.reason and h.action == "tracking":
             fields = [TRACKING_FIELD_LABELS.get(x.strip(), (x, x)) for x in h.reason.split(",")]
             zh += "：" + "、".join(z for z, _ in fields)
