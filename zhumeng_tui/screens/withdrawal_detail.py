@@ -196,12 +196,12 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
         )
         self.query_one("#wd-info", Static).update(
             tr(
-                f"用人单位：{d.employer.name}（{d.employer.type}）  岗位：{d.position.title}\n"
-                f"实习期：{d.position.start_date} 至 {d.position.end_date}  "
+                f"用人单位：{d.employer.name}（{d.employer.type}）\n岗位：{d.position.title}\n"
+                f"实习期：{d.position.start_date} 至 {d.position.end_date} · "
                 f"申请状态：{tr_pair(STATUS_LABELS[d.application.status])}\n"
                 f"提出：{d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
-                f"Employer: {d.employer.name} ({d.employer.type})  Position: {d.position.title}\n"
-                f"Internship: {d.position.start_date} to {d.position.end_date}  "
+                f"Employer: {d.employer.name} ({d.employer.type})\nPosition: {d.position.title}\n"
+                f"Internship: {d.position.start_date} to {d.position.end_date} · "
                 f"Application: {tr_pair(STATUS_LABELS[d.application.status])}\n"
                 f"Filed by {d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
             )
