@@ -37,10 +37,14 @@ from zhumeng_tui.screens.intern_forms import appraisal_form
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail, MutationResult
+from zhumeng_tui.widgets.columns import fit
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
+
+#: Cells of the timeline's 操作人 column.
+ACTOR_WIDTH = 16
 
 #: The moves of an internship the university records (the employer reports
 #: them on the platform): (Chinese, English) of the confirmation.
@@ -196,7 +200,8 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         tl.clear()
         lang = get_lang()
         for ev in reversed(info.timeline):
-            tl.add_row(fmt_date(ev.at), ev.by, ev.text_en if lang == "en" else ev.text_zh)
+            # a long name ends with … so that the event keeps its room at 80 columns
+            tl.add_row(fmt_date(ev.at), fit(ev.by, ACTOR_WIDTH).rstrip(), ev.text_en if lang == "en" else ev.text_zh)
         self.refresh_bindings()
 
     # -------------------------------------------------------- actions --
