@@ -453,6 +453,7 @@ async def test_department_filter(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         assert not screen.query("#f-dept")
         assert len(set(screen.rows.table.column("department").to_pylist())) == 1
+        assert "department" not in screen.table.column_names  # one department: no 院系 column
 
 
 async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path: Path) -> None:

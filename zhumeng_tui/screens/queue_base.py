@@ -138,6 +138,14 @@ class QueueScreenBase(ZScreen):
         """Widgets shown between the filter bar and the table."""
         yield from ()
 
+    def visible_columns(self) -> list[str] | None:
+        """The columns to show, most important first (a department account
+        sees only its own department: no 院系 column)."""
+        names = self.VISIBLE_COLUMNS
+        if names is None or self.role != Role.DEPARTMENT:
+            return names
+        return [c for c in names if c != "department"]
+
     def on_rows(self, rows: ApplicationRows) -> None:
         """Called after new rows are shown."""
 
@@ -269,7 +277,7 @@ class QueueScreenBase(ZScreen):
             return
         self._loading = False
         self.rows = event.rows
-        self.table.show_rows(event.rows, self.VISIBLE_COLUMNS, self.sort)
+        self.table.show_rows(event.rows, self.visible_columns(), self.sort)
         self._update_line()
         self.on_rows(event.rows)
 
