@@ -225,7 +225,7 @@ async def test_the_interns_layout_holds_after_a_detail_and_a_search(harness: Har
         await wait_for(pilot, lambda: screen.current_filter.text == "2022" and not screen._loading)
         assert app.screen is screen  # the digits went to the search box, not to the section keys
         assert screen.query_one("#f-search", Input).value == "2022"
-        line, footer = screen.query_one("#q-selection"), screen.query_one("KeyFooter")
+        line, footer = screen.query_one("#q-selection"), screen.query_one("Footer")
         assert line.region.y == SIZE[1] - 2 and line.region.height == 1 and "共" in str(line.render())
         assert footer.region.y == SIZE[1] - 1
         assert screen.max_scroll_y == 0  # the screen itself never scrolls
