@@ -32,6 +32,7 @@ from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.dashboard import DashboardScreen
@@ -66,6 +67,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "withdrawals": ("zhumeng_tui.screens.withdrawals", "WithdrawalsScreen"),
     "integrity": ("zhumeng_tui.screens.integrity", "IntegrityScreen"),
     "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
+    "statistics": ("zhumeng_tui.screens.statistics", "StatisticsScreen"),
+    "import": ("zhumeng_tui.screens.import_screen", "ImportScreen"),
 }
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer")
@@ -131,6 +134,8 @@ class ZhumengApp(Localized, App[None]):
         K("4", "goto('withdrawals')", "放弃岗位申请", "Withdrawals", id="app.go_withdrawals", show=False),
         K("5", "goto('integrity')", "诚信档案", "Integrity record", id="app.go_integrity", show=False),
         K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
+        K("9", "goto('statistics')", "统计图表", "Statistics", id="app.go_statistics", show=False),
+        K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
     ]
 
     def __init__(
@@ -386,7 +391,7 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-6): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-6, 9 statistics, i import): back to the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
@@ -411,6 +416,9 @@ class ZhumengApp(Localized, App[None]):
         return isinstance(screen, ModalScreen) and not isinstance(screen, (CommandPalette, HelpScreen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto" and parameters == ("import",):
+            # a read-only account imports nothing: no key, no palette entry
+            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "quit_app":

@@ -138,6 +138,13 @@ _COLUMNS: dict[str, str] = {
     "end_date": "v.end_date",
     "on_duty_date": "v.on_duty_date",
     "phone": "v.phone",
+    "completed_date": "v.completed_date",
+    "insurance_recorded": "v.insurance_recorded",
+    "appraisal_copy_received": "v.appraisal_copy_received",
+    "employer_score": "v.employer_score",
+    "student_score": "v.student_score",
+    **{k: f"(SELECT json_extract(s.data, '$.{k}') FROM m_student s WHERE s.id = v.student_id)"
+       for k in ("gender", "major", "grade", "degree")},
     "version": "v.version",
     # the display name of the responsible staff member where it is cached, else the username
     "responsible_staff": (

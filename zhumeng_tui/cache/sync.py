@@ -35,9 +35,17 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
-from zhumeng_tui.api_client.schemas import BatchResponse
+from zhumeng_tui.api_client.schemas import (
+    BatchResponse,
+    BatchResult,
+    StudentBatchResponse,
+    StudentBatchResult,
+)
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
 from zhumeng_tui.cache.store import Cache
+
+#: A batch answer: ``results``, one per item, each with ``id``, ``ok``, ``record`` or ``error``.
+BatchAnswer = BatchResponse | StudentBatchResponse
 
 Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
 
@@ -51,12 +59,13 @@ def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
     return out
 
 
-def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
-    """``BatchResponse``: one result per item, in order (matched by id too)."""
-    resp = BatchResponse.model_validate(answer)
-    by_id = {r.id: r for r in resp.results}
+def handle_batch(entry: OutboxEntry, answer: Any, response: type[BatchAnswer] = BatchResponse) -> list[ItemOutcome]:
+    """``BatchResponse`` (or another batch answer of the same shape, e.g.
+    ``StudentBatchResponse``): one result per item, in order (matched by id too)."""
+    results: list[BatchResult | StudentBatchResult] = list(response.model_validate(answer).results)
+    by_id = {r.id: r for r in results}
     out = []
-    for it, res in zip(entry.items, resp.results, strict=False):
+    for it, res in zip(entry.items, results, strict=False):
         r = res if res.id == it.rid else by_id.get(it.rid, res)
         if r.ok:
             rec = r.record.model_dump(mode="json") if r.record is not None else None
@@ -84,7 +93,11 @@ def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
 
 
 #: Answer handlers by mutation kind (``Mutation.kind``).
-HANDLERS: dict[str, Handler] = {"record": handle_record, "batch": handle_batch}
+HANDLERS: dict[str, Handler] = {
+    "record": handle_record,
+    "batch": handle_batch,
+    "student_batch": lambda entry, answer: handle_batch(entry, answer, StudentBatchResponse),
+}
 
 
 _gc_lock = threading.Lock()

@@ -58,6 +58,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
     ]
     ACTION_CHANGES: ClassVar = {"add": Change.ADD_INTEGRITY}
     ID = "g"
+    EXPORT_LIST = "integrity"
     COLUMNS = (
         (("日期", "Date"), None),
         (("学号", "No."), None),

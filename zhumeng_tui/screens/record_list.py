@@ -17,6 +17,7 @@ reloading when the screen comes back, and ``enter`` on a row. A subclass of
     def row_key(self, row) -> str
     def count_text(self, rows) -> str           # the line under the table
     def action_open(self): ...                  # enter: uses self.highlighted()
+    EXPORT_LIST = "withdrawals"                 # what ``o`` writes, with filter_values()
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.export_flow import ExportsList
+from zhumeng_tui.services import ExportRequest
 from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
@@ -52,7 +54,7 @@ class RecordsLoaded(Message, Generic[RowT]):
         self.generation = generation
 
 
-class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
+class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     """Header, filter row, table, count line, footer; see the module docstring."""
 
     ID: ClassVar[str] = "r"
@@ -62,6 +64,8 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
         "Filters: / goes to the search box, Tab / shift+Tab to the other filters, enter opens one,"
         " esc goes back to the list.",
     )
+    #: The list ``o`` writes (``services.export``) with the screen's filter.
+    EXPORT_LIST: ClassVar[str] = ""
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
     RELOAD_ON_RESUME = True
 
@@ -112,6 +116,9 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
 
     def action_open(self) -> None:
         """``enter`` on a row."""
+
+    def export_requests(self) -> list[ExportRequest]:
+        return [ExportRequest(self.EXPORT_LIST, self.filter_values())] if self.EXPORT_LIST else []
 
     # --------------------------------------------------------- compose ----
 

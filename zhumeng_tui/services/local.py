@@ -4,8 +4,9 @@
 combining the parts, each a subclass of
 :class:`~zhumeng_tui.services.core.ServicesCore` (cache, API client, account,
 clock, the one way to queue a change and the one push policy):
-:class:`~zhumeng_tui.services.review.ReviewPart` and
-:class:`~zhumeng_tui.services.tracking.TrackingPart`. A new part is one more
+:class:`~zhumeng_tui.services.review.ReviewPart`,
+:class:`~zhumeng_tui.services.tracking.TrackingPart` and
+:class:`~zhumeng_tui.services.sheets.SheetsPart` (spreadsheets, documents, statistics). A new part is one more
 base class here (and its protocol among the bases of ``Services``); where
 parts meet (the dashboard) this class says how.
 
@@ -31,10 +32,11 @@ from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
 from zhumeng_tui.services.core import SERVER_DAY_OFFSET
 from zhumeng_tui.services.review import ReviewPart
+from zhumeng_tui.services.sheets import SheetsPart
 from zhumeng_tui.services.tracking import TrackingPart
 
 
-class LocalServices(ReviewPart, TrackingPart):
+class LocalServices(ReviewPart, TrackingPart, SheetsPart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:
