@@ -100,7 +100,8 @@ class QueueScreenBase(ExportsList):
         K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space"),
         # priority: also from the search box (whose own ctrl+a moves to the start of the text)
         K("ctrl+a", "select_all", "全选", "Select all matching", id="queue.select_all", priority=True),
-        K("slash", "search", "搜索", "Search", id="queue.search", key_display="/"),
+        # the search box's placeholder shows "/ 搜索": the footer keeps its room for the actions
+        K("slash", "search", "搜索", "Search", id="queue.search", key_display="/", show=False),
         K("v,shift+space", "select_range", "连选", "Select range", id="queue.range", show=False),
         K("ctrl+d", "clear_selection", "清除选择", "Clear selection", id="queue.clear", show=False),
         K("s", "sort", "排序", "Sort", id="queue.sort", show=False),

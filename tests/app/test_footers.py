@@ -1,0 +1,64 @@
+"""At 80 columns every screen's footer shows all its keys before the command
+palette's, for each account: nothing cut, nothing hidden under ``^p``."""
+
+from __future__ import annotations
+
+import pytest
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+from tests.support import Harness, wait_for, wait_signed_in
+from zhumeng_tui.app import ZhumengApp
+
+pytestmark = pytest.mark.slow
+
+SIZE = (80, 24)
+
+#: Section keys of every account, then the screens opened from the lists with enter.
+SECTIONS = ["1", "2", "3", "4", "5", "6", "9", "m", "i"]
+
+
+def footer_overflow(screen: Screen[object]) -> list[str]:
+    """The footer keys of ``screen`` that reach into the palette key's room or past the edge."""
+    footer = screen.query_one(Footer)
+    keys = list(footer.query(FooterKey))
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    limit = palette[0].region.x if palette else footer.region.right
+    return [f"{k.key_display} {k.description}" for k in keys
+            if not k.has_class("-command-palette") and k.region.right > limit]
+
+
+async def _settled(pilot, app: ZhumengApp) -> Screen[object]:  # type: ignore[no-untyped-def]
+    screen = app.screen
+    await wait_for(pilot, lambda: all(w.is_finished for w in app.workers if w.node is screen))
+    await pilot.pause(0.2)
+    return screen
+
+
+@pytest.mark.parametrize("user", ["demo-univ", "demo-dept", "demo-viewer"])
+async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None:
+    app = harness.app(user, presynced=True)
+    cut: dict[str, list[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        home = app.screen
+        for key in SECTIONS:
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            screen = await _settled(pilot, app)
+            if screen is home and key != "1":
+                continue  # not offered to this account
+            cut[key] = footer_overflow(screen)
+            if key in ("2", "3", "4"):
+                await pilot.press("enter")
+                await pilot.pause(0.3)
+                if app.screen is not screen:
+                    cut[f"{key} enter"] = footer_overflow(await _settled(pilot, app))
+                    await pilot.press("escape")
+                    await wait_for(pilot, lambda s=screen: app.screen is s)  # type: ignore[misc]
+            while app.screen is not home:
+                await pilot.press("escape")
+                await pilot.pause(0.1)
+    assert {k: v for k, v in cut.items() if v} == {}
+    assert {"1", "2", "3", "9"} <= set(cut)
