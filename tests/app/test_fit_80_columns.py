@@ -1,15 +1,17 @@
 """At 80 columns every screen's footer shows all its keys before the command
-palette's, for each account: nothing cut, nothing hidden under ``^p``."""
+palette's, for each account: nothing cut, nothing hidden under ``^p``; the
+statistics tables show every count, long names cut with …."""
 
 from __future__ import annotations
 
 import pytest
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import DataTable, Footer
 from textual.widgets._footer import FooterKey
 
 from tests.support import Harness, wait_for, wait_signed_in
 from zhumeng_tui.app import ZhumengApp
+from zhumeng_tui.screens.statistics import StatisticsScreen
 
 pytestmark = pytest.mark.slow
 
@@ -62,3 +64,24 @@ async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None
                 await pilot.pause(0.1)
     assert {k: v for k, v in cut.items() if v} == {}
     assert {"1", "2", "3", "9"} <= set(cut)
+
+
+async def test_statistics_tables_fit_80_columns(harness: Harness) -> None:
+    app = harness.app("demo-univ", presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.press("9")
+        await wait_for(pilot, lambda: isinstance(app.screen, StatisticsScreen) and bool(app.screen.charts))
+        screen = app.screen
+        assert isinstance(screen, StatisticsScreen)
+        for chart in screen.charts:
+            screen.query_one("TabbedContent").active = f"chart-{chart.key}"  # type: ignore[attr-defined]
+            table = screen.query_one(f"#table-{chart.key}", DataTable)
+            await wait_for(pilot, lambda t=table, c=chart: t.row_count == max(1, len(c.categories)))  # type: ignore[misc]
+            await pilot.pause(0.2)
+            assert table.virtual_size.width <= table.scrollable_content_region.width, chart.key
+        by_department = screen.charts[0]
+        table = screen.query_one(f"#table-{by_department.key}", DataTable)
+        shown = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        cut = [(s, full) for s, full in zip(shown, by_department.categories, strict=True) if s != full]
+        assert cut and all(s.endswith("…") and full.startswith(s[:-1]) for s, full in cut)
