@@ -1,6 +1,7 @@
 """At 80 columns every screen's footer shows all its keys before the command
 palette's, for each account: nothing cut, nothing hidden under ``^p``; the
-statistics tables show every count, long names cut with …."""
+statistics tables show every count, long names cut with …; lists and the
+tables of a detail never run past the right edge."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from textual.widgets._footer import FooterKey
 
 from tests.support import Harness, wait_for, wait_signed_in
 from zhumeng_tui.app import ZhumengApp
+from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.statistics import StatisticsScreen
+from zhumeng_tui.services import AppFilter, SortSpec
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +88,32 @@ async def test_statistics_tables_fit_80_columns(harness: Harness) -> None:
         shown = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         cut = [(s, full) for s, full in zip(shown, by_department.categories, strict=True) if s != full]
         assert cut and all(s.endswith("…") and full.startswith(s[:-1]) for s, full in cut)
+
+
+def wider_than_view(screen: Screen[object]) -> list[str]:
+    """The tables of ``screen`` whose content runs past their right edge."""
+    return [str(t.id) for t in screen.query(DataTable) if t.virtual_size.width > t.scrollable_content_region.width]
+
+
+async def test_lists_and_details_never_scroll_sideways(harness: Harness) -> None:
+    app = harness.app("demo-univ", presynced=True)
+    wide: dict[str, list[str]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        services = await wait_signed_in(pilot, app)
+        home = app.screen
+        for key in ("4", "5", "6"):
+            await pilot.press(key)
+            screen = await _settled(pilot, app)
+            await wait_for(pilot, lambda s=screen: s.query_one(DataTable).row_count > 0)  # type: ignore[misc]
+            wide[key] = wider_than_view(screen)
+            if key == "4":
+                await pilot.press("enter")
+                await wait_for(pilot, lambda s=screen: app.screen is not s and getattr(app.screen, "detail", None))  # type: ignore[misc]
+                wide["4 enter"] = wider_than_view(await _settled(pilot, app))
+            while app.screen is not home:
+                await pilot.press("escape")
+                await pilot.pause(0.1)
+        await app.push_screen(InternDetailScreen(services.query_interns(AppFilter(), SortSpec()).ids[0]))
+        await wait_for(pilot, lambda: getattr(app.screen, "info", None) is not None)
+        wide["intern"] = wider_than_view(await _settled(pilot, app))
+    assert {k: v for k, v in wide.items() if v} == {}

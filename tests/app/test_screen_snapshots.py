@@ -4,29 +4,37 @@ today 2026-03-10): the missing list, the interns list (as demo-univ and as
 the read-only demo-viewer), an intern, the withdrawals, a withdrawal request,
 the integrity archive, the excellent interns, help, the command palette, the
 review confirmation and reason dialogs, the appraisal and follow-up forms and
-the question before filing a withdrawal. The dashboard, queue and detail are
-in ``test_snapshots.py``. Regenerate after an intended change with
+the question before filing a withdrawal, the statistics as a department and
+as the read-only account, an import's analysis and the print dialog. The
+dashboard, queue and detail are in ``test_snapshots.py``; the statistics as
+the university and the export dialog in ``tests/sheets/test_snapshots.py``. Regenerate after an intended change with
 ``make snapshots`` and look at the SVGs."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.command import CommandPalette
+from textual.widgets import Input, Select
 
 from tests.support import Harness, interns, wait_for, wait_synced
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.dialogs import ConfirmDialog, ReasonDialog, ReviewConfirmDialog
 from zhumeng_tui.screens.excellent import ExcellentScreen
+from zhumeng_tui.screens.export_dialog import ExportDialog
 from zhumeng_tui.screens.help import HelpScreen
+from zhumeng_tui.screens.import_screen import ImportScreen
 from zhumeng_tui.screens.integrity import IntegrityScreen
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.missing import MissingScreen
 from zhumeng_tui.screens.review import ReviewQueueScreen
+from zhumeng_tui.screens.statistics import StatisticsScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
 from zhumeng_tui.widgets.form import FormScreen
@@ -34,6 +42,8 @@ from zhumeng_tui.widgets.form import FormScreen
 pytestmark = pytest.mark.slow
 
 SIZES = [(80, 24), (120, 40)]
+#: Where the import scene writes its file: a fixed path, as the screen shows it.
+IMPORT_DIR = Path(tempfile.gettempdir()) / "zhumeng-snapshots"
 Scene = Callable[[Any], Awaitable[None]]
 
 
@@ -178,6 +188,45 @@ async def file_withdrawal(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def statistics(pilot: Any) -> None:
+    await _ready(pilot)
+    await pilot.press("9")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, StatisticsScreen) and bool(pilot.app.screen.charts))
+    await _settle(pilot)
+
+
+async def import_analysis(pilot: Any) -> None:
+    app = pilot.app
+    await _ready(pilot)
+    assert app.services is not None
+    students = [s for s in app.services.records("student") if not s["out_of_province"]][:2]
+    IMPORT_DIR.mkdir(exist_ok=True)
+    path = IMPORT_DIR / "学籍名单.csv"
+    rows = [["学号", "姓名", "学籍状态", "联系电话"],
+            [students[0]["student_no"], students[0]["name"], "休学", students[0]["phone"]],
+            [students[1]["student_no"], students[1]["name"], "在读", "13900001111"],
+            ["2099999999", "无名", "在读", "13900002222"]]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8-sig")
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+    screen = app.screen
+    await wait_for(pilot, lambda: screen.query_one("#im-kind", Select).value == "roster")
+    field = screen.query_one("#im-path", Input)
+    field.value = str(path)
+    field.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen.analysis is not None)
+    await _settle(pilot)
+
+
+async def print_final_list(pilot: Any) -> None:
+    await interns_list(pilot)
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
+    pilot.app.screen.query_one("#x-folder", Input).value = "/home/staff/Documents"  # differs per machine
+    await _settle(pilot)
+
+
 SCENES: dict[str, tuple[str, Scene]] = {
     "missing": ("demo-univ", missing),
     "interns": ("demo-univ", interns_list),
@@ -196,6 +245,10 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "appraisal-form": ("demo-univ", appraisal_form),
     "followup-form": ("demo-univ", followup_form),
     "file-withdrawal": ("demo-univ", file_withdrawal),
+    "statistics-dept": ("demo-dept", statistics),
+    "statistics-viewer": ("demo-viewer", statistics),
+    "import-analysis": ("demo-univ", import_analysis),
+    "print-final-list": ("demo-univ", print_final_list),
 }
 
 

@@ -38,6 +38,7 @@ from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail, MutationResult
 from zhumeng_tui.widgets.columns import fit
+from zhumeng_tui.widgets.detail_table import fill_table
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -116,14 +117,9 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             yield tl
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        fu = self.query_one("#id-followups", DataTable)
-        for label in (tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")):
-            fu.add_column(label)
-        tl = self.query_one("#id-timeline", DataTable)
-        # the event last: a long one is cut at the edge, never who or when
-        for label in (tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")):
-            tl.add_column(label)
+    def on_resize(self) -> None:
+        if self.info is not None:
+            self.call_after_refresh(self._fill_tables, self.info)  # the notes wrap in the new width
 
     def fetch(self) -> InternDetail:
         return self.services.intern_detail(self.application_id)
@@ -185,24 +181,28 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             + wline
             + local
         )
-        fu = self.query_one("#id-followups", DataTable)
-        fu.clear()
-        for f in reversed(d.followups):
-            fu.add_row(
-                f.date.isoformat(),
-                tr_pair(FOLLOWUP_CHANNEL_LABELS.get(f.channel, (f.channel, f.channel))),
-                f.staff,
-                f.note,
-            )
-        if not d.followups:
-            fu.add_row("—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)"))
-        tl = self.query_one("#id-timeline", DataTable)
-        tl.clear()
-        lang = get_lang()
-        for ev in reversed(info.timeline):
-            # a long name ends with … so that the event keeps its room at 80 columns
-            tl.add_row(fmt_date(ev.at), fit(ev.by, ACTOR_WIDTH).rstrip(), ev.text_en if lang == "en" else ev.text_zh)
+        self._fill_tables(info)
         self.refresh_bindings()
+
+    def _fill_tables(self, info: InternDetail) -> None:
+        """The follow-ups and the timeline; the note and the event last, wrapping
+        at the edge, never who or when."""
+        d = info.detail
+        followups: list[list[str]] = [
+            [f.date.isoformat(), tr_pair(FOLLOWUP_CHANNEL_LABELS.get(f.channel, (f.channel, f.channel))), f.staff,
+             f.note]
+            for f in reversed(d.followups)
+        ] or [["—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)")]]
+        fill_table(self.query_one("#id-followups", DataTable),
+                   [tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")], followups)
+        lang = get_lang()
+        # a long name ends with … so that the event keeps its room at 80 columns
+        timeline: list[list[str]] = [
+            [fmt_date(ev.at), fit(ev.by, ACTOR_WIDTH).rstrip(), ev.text_en if lang == "en" else ev.text_zh]
+            for ev in reversed(info.timeline)
+        ]
+        fill_table(self.query_one("#id-timeline", DataTable),
+                   [tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")], timeline)
 
     # -------------------------------------------------------- actions --
 

@@ -34,6 +34,7 @@ from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.export_dialog import ExportChoice, ExportOffer
 from zhumeng_tui.screens.export_flow import ExportFlow
 from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress, WithdrawalDetail
+from zhumeng_tui.widgets.detail_table import fill_table
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
@@ -178,17 +179,14 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
             yield Static("", id="wd-local")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#wd-steps", DataTable)
-        # the free text last: a long one is cut at the edge, never who or when
-        for label in (
-            tr("步骤", "Step"),
-            tr("日期", "Date"),
-            tr("记录人", "By"),
-            tr("记录时间", "Recorded"),
-            tr("内容/签字人", "Text / name"),
-        ):
-            table.add_column(label)
+    def step_labels(self) -> list[str]:
+        # the free text last: it wraps at the edge, never who or when
+        return [tr("步骤", "Step"), tr("日期", "Date"), tr("记录人", "By"), tr("记录时间", "Recorded"),
+                tr("内容/签字人", "Text / name")]
+
+    def on_resize(self) -> None:
+        if self.detail is not None:
+            self.call_after_refresh(self.show, self.detail)  # the steps wrap in the new width
 
     def fetch(self) -> WithdrawalDetail:
         return self.services.withdrawal_detail(self.withdrawal_id)
@@ -223,30 +221,23 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
                 f"Filed by {d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
             )
         )
-        table = self.query_one("#wd-steps", DataTable)
-        table.clear()
+        rows: list[list[str | Text]] = []
         done = {rec.step: rec for rec in w.steps}
         for step in STEP_ORDER:
             rec = done.get(step)
             label = tr_pair(STEP_LABELS[step])
             if rec is None:
                 marker = "→ " if step == d.next_step else "  "
-                table.add_row(
-                    Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""
-                )
+                rows.append([Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""])
                 continue
             what = rec.text if step == Step.STATEMENT else rec.name or ""
-            table.add_row("✓ " + label, fmt_date(rec.date), d.actors.get(rec.by, rec.by), fmt_date(rec.at),
-                          _short(what or ""))
+            rows.append(["✓ " + label, fmt_date(rec.date), d.actors.get(rec.by, rec.by), fmt_date(rec.at),
+                         _short(what or "")])
         cancel = done.get(Step.CANCEL)
         if cancel is not None:
-            table.add_row(
-                Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"),
-                fmt_date(cancel.date),
-                d.actors.get(cancel.by, cancel.by),
-                fmt_date(cancel.at),
-                _short(cancel.text or ""),
-            )
+            rows.append([Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"), fmt_date(cancel.date),
+                         d.actors.get(cancel.by, cancel.by), fmt_date(cancel.at), _short(cancel.text or "")])
+        fill_table(self.query_one("#wd-steps", DataTable), self.step_labels(), rows)
         lang = get_lang()
         if d.deadline is None and d.next_step is None:
             self.query_one("#wd-deadline", Static).update("")
