@@ -1,20 +1,24 @@
 """At 80 columns every screen's footer shows all its keys before the command
 palette's, for each account: nothing cut, nothing hidden under ``^p``; the
 statistics tables show every count, long names cut with …; lists and the
-tables of a detail never run past the right edge."""
+tables of a detail never run past the right edge; a long result of a bulk
+review says how many lines it has and scrolls from the keyboard."""
 
 from __future__ import annotations
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 from textual.widgets._footer import FooterKey
 
 from tests.support import Harness, wait_for, wait_signed_in
 from zhumeng_tui.app import ZhumengApp
+from zhumeng_tui.domain.status import Action
+from zhumeng_tui.screens.dialogs import ReviewResultDialog
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.statistics import StatisticsScreen
-from zhumeng_tui.services import AppFilter, SortSpec
+from zhumeng_tui.services import AppFilter, ItemResult, ReviewResult, SortSpec
 
 pytestmark = pytest.mark.slow
 
@@ -117,3 +121,21 @@ async def test_lists_and_details_never_scroll_sideways(harness: Harness) -> None
         await wait_for(pilot, lambda: getattr(app.screen, "info", None) is not None)
         wide["intern"] = wider_than_view(await _settled(pilot, app))
     assert {k: v for k, v in wide.items() if v} == {}
+
+
+async def test_a_long_result_says_how_many_and_scrolls_from_the_keyboard(harness: Harness) -> None:
+    app = harness.app("demo-univ", presynced=True)
+    failed = [ItemResult(i, ok=False, code="version_conflict", message="记录已被他人修改") for i in range(1, 21)]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        await app.push_screen(ReviewResultDialog(Action.APPROVE, ReviewResult(failed)))
+        dialog = app.screen
+        assert isinstance(dialog, ReviewResultDialog)
+        await pilot.pause(0.2)
+        assert "共 20 行" in str(dialog.query_one("#result-more", Static).render())
+        scroll = dialog.query_one("#result-scroll", VerticalScroll)
+        assert scroll.scroll_y == 0
+        await pilot.press("pagedown")
+        await wait_for(pilot, lambda: scroll.scroll_y > 0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is not dialog)

@@ -331,7 +331,15 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
 class ReviewResultDialog(_InfoDialog):
     """Per item: what succeeded, what was queued (offline), what did not."""
 
-    BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc")]
+    BINDINGS: ClassVar = [
+        K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc"),
+        K("down", "scroll_lines(1)", "向下", "Down", id="result.down", show=False),
+        K("up", "scroll_lines(-1)", "向上", "Up", id="result.up", show=False),
+        K("pagedown", "scroll_lines(10)", "下一页", "Page down", id="result.page_down", show=False),
+        K("pageup", "scroll_lines(-10)", "上一页", "Page up", id="result.page_up", show=False),
+    ]
+    #: Lines of results shown at once (the list scrolls past them).
+    SHOWN_LINES = 12
 
     def __init__(
         self,
@@ -377,10 +385,16 @@ class ReviewResultDialog(_InfoDialog):
                     tr("离线：已保存在本地，联网后自动发送。", "Offline: saved locally, sent when back online."),
                     classes="warn",
                 )
-            with VerticalScroll():
+            with VerticalScroll(id="result-scroll"):
                 yield Static("\n".join(lines), id="result-lines", markup=False)
+            if len(lines) > self.SHOWN_LINES:
+                yield Static(tr(f"共 {len(lines)} 行 · ↑/↓ PgUp/PgDn 翻看", f"{len(lines)} lines · up/down, PgUp/PgDn scroll"),
+                             classes="hint", id="result-more")
             with Horizontal(classes="buttons"):
                 yield Button(tr("关闭", "Close"), id="close", variant="primary", compact=True)
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.query_one("#result-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
 class MessageDialog(_InfoDialog):
