@@ -108,9 +108,9 @@ async def test_lists_and_details_never_scroll_sideways(harness: Harness) -> None
         for key in ("4", "5", "6"):
             await pilot.press(key)
             screen = await _settled(pilot, app)
-            await wait_for(pilot, lambda s=screen: s.query_one(DataTable).row_count > 0)  # type: ignore[misc]
             wide[key] = wider_than_view(screen)
             if key == "4":
+                await wait_for(pilot, lambda s=screen: s.query_one(DataTable).row_count > 0)  # type: ignore[misc]
                 await pilot.press("enter")
                 await wait_for(pilot, lambda s=screen: app.screen is not s and getattr(app.screen, "detail", None))  # type: ignore[misc]
                 wide["4 enter"] = wider_than_view(await _settled(pilot, app))

@@ -38,14 +38,11 @@ from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail, MutationResult
 from zhumeng_tui.widgets.columns import fit
-from zhumeng_tui.widgets.detail_table import fill_table
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
-
-#: Cells of the timeline's 操作人 column.
-ACTOR_WIDTH = 16
 
 #: The moves of an internship the university records (the employer reports
 #: them on the platform): (Chinese, English) of the confirmation.
@@ -151,7 +148,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         else:
             flags = Text(tr("提示：无", "Flags: none"), style="dim")
         self.query_one("#id-flags", Static).update(flags)
-        due = f"  {tr('下次跟踪', 'Next follow-up')}: {info.followup_due}" if info.followup_due else ""
+        due = "  " + tr(f"下次跟踪：{info.followup_due}", f"Next follow-up: {info.followup_due}") if info.followup_due else ""
         local = ""
         if d.local_state:
             local = "\n" + tr("本地：", "Local: ") + str(local_text(d.local_state))

@@ -34,7 +34,8 @@ from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.export_dialog import ExportChoice, ExportOffer
 from zhumeng_tui.screens.export_flow import ExportFlow
 from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress, WithdrawalDetail
-from zhumeng_tui.widgets.detail_table import fill_table
+from zhumeng_tui.widgets.columns import fit
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
@@ -184,6 +185,11 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         return [tr("步骤", "Step"), tr("日期", "Date"), tr("记录人", "By"), tr("记录时间", "Recorded"),
                 tr("内容/签字人", "Text / name")]
 
+    def _actor(self, username: str) -> str:
+        """Who recorded a step, by name, cut with … to keep the steps' room."""
+        name = self.detail.actors.get(username, username) if self.detail else username
+        return fit(name, ACTOR_WIDTH).rstrip()
+
     def on_resize(self) -> None:
         if self.detail is not None:
             self.call_after_refresh(self.show, self.detail)  # the steps wrap in the new width
@@ -231,12 +237,12 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
                 rows.append([Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""])
                 continue
             what = rec.text if step == Step.STATEMENT else rec.name or ""
-            rows.append(["✓ " + label, fmt_date(rec.date), d.actors.get(rec.by, rec.by), fmt_date(rec.at),
+            rows.append(["✓ " + label, fmt_date(rec.date), self._actor(rec.by), fmt_date(rec.at),
                          _short(what or "")])
         cancel = done.get(Step.CANCEL)
         if cancel is not None:
             rows.append([Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"), fmt_date(cancel.date),
-                         d.actors.get(cancel.by, cancel.by), fmt_date(cancel.at), _short(cancel.text or "")])
+                         self._actor(cancel.by), fmt_date(cancel.at), _short(cancel.text or "")])
         fill_table(self.query_one("#wd-steps", DataTable), self.step_labels(), rows)
         lang = get_lang()
         if d.deadline is None and d.next_step is None:

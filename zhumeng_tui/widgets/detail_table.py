@@ -14,6 +14,9 @@ from zhumeng_tui.widgets.columns import MIN_CUT_WIDTH, fit
 
 Cell = str | Text
 
+#: The width a person's name takes in a detail's table (a longer one ends with …).
+ACTOR_WIDTH = 16
+
 #: Cells either side of a DataTable cell (its default cell padding).
 PADDING = 2
 
