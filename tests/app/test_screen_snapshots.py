@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from tests.support import Harness, interns, wait_for, wait_synced
 from zhumeng_tui.domain.status import Status
@@ -77,12 +77,19 @@ async def interns_list(pilot: Any) -> None:
     await _settle(pilot)
 
 
+async def _tables_laid_out(pilot: Any) -> None:
+    """Until the detail's tables wrap their last column in the room left."""
+    await wait_for(pilot, lambda: all(not t.columns or not list(t.columns.values())[-1].auto_width
+                                      for t in pilot.app.screen.query(DataTable)))
+
+
 async def intern(pilot: Any) -> None:
     app = pilot.app
     await _ready(pilot)
     assert app.services is not None
     await app.push_screen(InternDetailScreen(interns(app.services, Status.COMPLETED)[0]))
     await wait_for(pilot, lambda: app.screen.info is not None)
+    await _tables_laid_out(pilot)
     await _settle(pilot)
 
 
@@ -98,6 +105,7 @@ async def withdrawal(pilot: Any) -> None:
     listing = pilot.app.screen
     await pilot.app.push_screen(WithdrawalDetailScreen(listing._rows[0].id))
     await wait_for(pilot, lambda: getattr(pilot.app.screen, "detail", None) is not None)
+    await _tables_laid_out(pilot)
     await _settle(pilot)
 
 
@@ -129,6 +137,10 @@ async def palette(pilot: Any) -> None:
     await _ready(pilot)
     await pilot.press("ctrl+p", *"sh")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
+    palette = pilot.app.screen
+    # the search is done: its workers finished, the list shown and not busy
+    await wait_for(pilot, lambda: palette._list_visible and not palette._show_busy
+                   and all(w.is_finished for w in pilot.app.workers if w.node is palette))
     await pilot.pause(0.8)
     await _settle(pilot)
 
@@ -172,6 +184,7 @@ async def followup_form(pilot: Any) -> None:
     assert app.services is not None
     await app.push_screen(InternDetailScreen(interns(app.services, Status.ON_DUTY)[0]))
     await wait_for(pilot, lambda: app.screen.info is not None)
+    await _tables_laid_out(pilot)
     await pilot.press("f")
     await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
     await _settle(pilot)
@@ -183,6 +196,7 @@ async def file_withdrawal(pilot: Any) -> None:
     assert app.services is not None
     await app.push_screen(InternDetailScreen(interns(app.services, Status.APPROVED)[-1]))
     await wait_for(pilot, lambda: app.screen.info is not None)
+    await _tables_laid_out(pilot)
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
     await _settle(pilot)
