@@ -10,12 +10,20 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from zhumeng_server import models as m
 from zhumeng_tui.domain.status import Role
 
 TOKEN_LIFETIME = dt.timedelta(days=30)
+#: What a city account (市州人社/教育) sees of the universities in its city: the
+#: organisation, the graduate services and the students who are graduates (the
+#: shared records, positions and the calendar, too); no internship records.
+CITY_TYPES: frozenset[str] = frozenset({
+    "university", "department", "staff", "student", "employer", "position", "calendar_year",
+    "graduate", "service_session", "attendance", "hardship_case",
+})
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 
 
@@ -71,6 +79,9 @@ class Principal:
     university_id: int | None
     department_id: int | None
     bound_role: Role | None = None
+    #: A city account: its city and the universities there.
+    city: str | None = None
+    city_universities: frozenset[int] = frozenset()
 
     @property
     def scope_role(self) -> Role:
@@ -88,15 +99,29 @@ class Principal:
         role = self.scope_role
         if role in (Role.PROVINCE, Role.SYSTEM) or university_id is None:
             return True
+        if role == Role.CITY:
+            return university_id in self.city_universities
         if university_id != self.university_id:
             return False
         if role == Role.DEPARTMENT:
             return department_id is None or department_id == self.department_id
         return True
 
+    def sees_type(self, rtype: str) -> bool:
+        """May this account see records of this type at all (a city account: ``CITY_TYPES``)?"""
+        return self.scope_role != Role.CITY or rtype in CITY_TYPES
+
     @classmethod
-    def of(cls, staff: m.StaffAccount) -> Principal:
+    def of(cls, staff: m.StaffAccount, session: Session | None = None) -> Principal:
+        """The principal of ``staff``; a city account's universities are read with ``session``."""
         assert staff.id is not None
+        universities: frozenset[int] = frozenset()
+        if staff.city and session is not None:
+            universities = frozenset(
+                int(u or 0) for u in session.scalars(
+                    select(col(m.University.id)).where(m.University.city == staff.city)  # type: ignore[arg-type]
+                )
+            )
         return cls(
             staff.id,
             staff.username,
@@ -105,4 +130,6 @@ class Principal:
             staff.university_id,
             staff.department_id,
             Role(staff.bound_role) if staff.bound_role else None,
+            staff.city,
+            universities,
         )

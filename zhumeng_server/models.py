@@ -28,6 +28,8 @@ class University(SQLModel, table=True):
     name: str = Field(max_length=200)
     code: str = Field(max_length=50)
     in_province: bool = True
+    #: The 市州 the university is in: a city account sees the universities of its city.
+    city: str | None = Field(default=None, max_length=20, index=True)
     version: int = 1
     seq: int = Field(default=0, sa_type=BigInteger)
 
@@ -51,6 +53,8 @@ class StaffAccount(SQLModel, table=True):
     department_id: int | None = Field(default=None, foreign_key="department.id")
     #: For a viewer: the role of the account whose scope it shares.
     bound_role: str | None = Field(default=None, max_length=20)
+    #: For a city account (市州人社/教育): its city.
+    city: str | None = Field(default=None, max_length=20)
     password_hash: str = Field(max_length=300)
     active: bool = True
     version: int = 1
@@ -192,6 +196,85 @@ class IntegrityEntry(SQLModel, table=True):
     source: str = Field(max_length=20)
     created_by: str = Field(max_length=64)
     created_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Graduate(SQLModel, table=True):
+    """A student of the graduating cohort and the services for them."""
+
+    __tablename__ = "graduate"
+    id: int | None = Field(default=None, primary_key=True)
+    student_id: int = Field(unique=True, foreign_key="student.id")
+    university_id: int = Field(index=True, foreign_key="university.id")
+    department_id: int = Field(foreign_key="department.id")
+    cohort: int
+    graduation_date: dt.date
+    stay_intent: str = Field(default="undecided", max_length=20)
+    preferred_cities: list[str] = Field(default_factory=list, sa_type=JSON)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    #: [{kind, recorded_on, source, by}]
+    needs: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    employment_status: str = Field(default="unemployed", max_length=20)
+    employment_date: dt.date | None = None
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class ServiceSession(SQLModel, table=True):
+    __tablename__ = "service_session"
+    id: int | None = Field(default=None, primary_key=True)
+    university_id: int = Field(index=True, foreign_key="university.id")
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    city: str | None = Field(default=None, max_length=20)
+    kind: str = Field(max_length=20)
+    serves: str = Field(max_length=20)
+    title: str = Field(max_length=100)
+    date: dt.date
+    provider: str = Field(max_length=100)
+    place: str = Field(max_length=100)
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_session_graduate", "session_id", "graduate_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="service_session.id")
+    graduate_id: int = Field(index=True, foreign_key="graduate.id")
+    university_id: int = Field(foreign_key="university.id")
+    department_id: int = Field(foreign_key="department.id")
+    recorded_by: str = Field(max_length=64)
+    recorded_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class HardshipCase(SQLModel, table=True):
+    __tablename__ = "hardship_case"
+    id: int | None = Field(default=None, primary_key=True)
+    graduate_id: int = Field(index=True, foreign_key="graduate.id")
+    university_id: int = Field(foreign_key="university.id")
+    department_id: int = Field(foreign_key="department.id")
+    state: str = Field(default="open", max_length=10)
+    opened_on: dt.date
+    opened_by: str = Field(max_length=64)
+    #: [{category, note}]
+    categories: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    officer: str = Field(max_length=64)
+    officer_kind: str = Field(max_length=20)
+    #: {measures, target_date, by, at} or null
+    plan: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    #: [{date, channel, note, outcome, by, at}]
+    visits: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    #: {amount, applied_on, approved_on, paid_on} or null
+    subsidy: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    closed_on: dt.date | None = None
+    close_reason: str | None = Field(default=None, max_length=20)
+    close_note: str | None = Field(default=None, sa_type=Text)
     version: int = 1
     seq: int = Field(default=0, sa_type=BigInteger)
 

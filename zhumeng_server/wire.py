@@ -31,6 +31,10 @@ TYPE_OF: dict[type[SQLModel], str] = {
     m.FollowUp: "followup",
     m.IntegrityEntry: "integrity",
     m.CalendarYearRow: "calendar_year",
+    m.Graduate: "graduate",
+    m.ServiceSession: "service_session",
+    m.Attendance: "attendance",
+    m.HardshipCase: "hardship_case",
 }
 
 
@@ -46,7 +50,8 @@ def scope_of(row: Any) -> tuple[int | None, int | None]:
         return row.university_id, row.id
     if isinstance(row, m.StaffAccount):
         return row.university_id, row.department_id
-    if isinstance(row, m.Student | m.Application | m.Withdrawal | m.FollowUp | m.IntegrityEntry):
+    if isinstance(row, m.Student | m.Application | m.Withdrawal | m.FollowUp | m.IntegrityEntry | m.Graduate
+                  | m.ServiceSession | m.Attendance | m.HardshipCase):
         return row.university_id, row.department_id
     return None, None
 
@@ -59,7 +64,7 @@ def wire_dict(row: Any) -> dict[str, Any]:
     """A plain dict shaped like the record's schema model (not validated)."""
     d = _base(row)
     if isinstance(row, m.University):
-        d.update(name=row.name, code=row.code, in_province=row.in_province)
+        d.update(name=row.name, code=row.code, in_province=row.in_province, city=row.city)
     elif isinstance(row, m.Department):
         d.update(university_id=row.university_id, name=row.name)
     elif isinstance(row, m.StaffAccount):
@@ -107,6 +112,25 @@ def wire_dict(row: Any) -> dict[str, Any]:
         d.update(student_id=row.student_id, department_id=row.department_id,
                  application_id=row.application_id, kind=row.kind, date=row.date, note=row.note,
                  source=row.source, created_by=row.created_by, created_at=aware(row.created_at))
+    elif isinstance(row, m.Graduate):
+        d.update(student_id=row.student_id, university_id=row.university_id, department_id=row.department_id,
+                 cohort=row.cohort, graduation_date=row.graduation_date, stay_intent=row.stay_intent,
+                 preferred_cities=list(row.preferred_cities or []), skills=list(row.skills or []),
+                 needs=list(row.needs or []), employment_status=row.employment_status,
+                 employment_date=row.employment_date)
+    elif isinstance(row, m.ServiceSession):
+        d.update(university_id=row.university_id, department_id=row.department_id, city=row.city, kind=row.kind,
+                 serves=row.serves, title=row.title, date=row.date, provider=row.provider, place=row.place,
+                 created_by=row.created_by, created_at=aware(row.created_at))
+    elif isinstance(row, m.Attendance):
+        d.update(session_id=row.session_id, graduate_id=row.graduate_id, university_id=row.university_id,
+                 department_id=row.department_id, recorded_by=row.recorded_by, recorded_at=aware(row.recorded_at))
+    elif isinstance(row, m.HardshipCase):
+        d.update(graduate_id=row.graduate_id, university_id=row.university_id, department_id=row.department_id,
+                 state=row.state, opened_on=row.opened_on, opened_by=row.opened_by,
+                 categories=list(row.categories or []), officer=row.officer, officer_kind=row.officer_kind,
+                 plan=row.plan, visits=list(row.visits or []), subsidy=row.subsidy, closed_on=row.closed_on,
+                 close_reason=row.close_reason, close_note=row.close_note)
     elif isinstance(row, m.CalendarYearRow):
         d.update(year=row.year, holidays=sorted(row.holidays or []), workdays=sorted(row.workdays or []))
     else:  # pragma: no cover - programming error

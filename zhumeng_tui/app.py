@@ -67,11 +67,15 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "withdrawals": ("zhumeng_tui.screens.withdrawals", "WithdrawalsScreen"),
     "integrity": ("zhumeng_tui.screens.integrity", "IntegrityScreen"),
     "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
+    "graduates": ("zhumeng_tui.screens.graduates", "GraduatesScreen"),
+    "hardship": ("zhumeng_tui.screens.hardship", "HardshipScreen"),
     "statistics": ("zhumeng_tui.screens.statistics", "StatisticsScreen"),
     "import": ("zhumeng_tui.screens.import_screen", "ImportScreen"),
 }
+#: The sections a city account (市州) has: it sees no internship records.
+CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship"})
 
-DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer")
+DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer", "demo-city")
 DEMO_PASSWORD = "zhumeng-demo"
 
 
@@ -134,6 +138,8 @@ class ZhumengApp(Localized, App[None]):
         K("4", "goto('withdrawals')", "放弃岗位申请", "Withdrawals", id="app.go_withdrawals", show=False),
         K("5", "goto('integrity')", "诚信档案", "Integrity record", id="app.go_integrity", show=False),
         K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
+        K("7", "goto('graduates')", "毕业生服务", "Graduate services", id="app.go_graduates", show=False),
+        K("8", "goto('hardship')", "困难帮扶台账", "Hardship ledger", id="app.go_hardship", show=False),
         K("9", "goto('statistics')", "统计图表", "Statistics", id="app.go_statistics", show=False),
         K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
     ]
@@ -392,7 +398,7 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-6, 9 statistics, i import): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-8, 9 statistics, i import): back to the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
@@ -417,6 +423,8 @@ class ZhumengApp(Localized, App[None]):
         return isinstance(screen, ModalScreen) and not isinstance(screen, (CommandPalette, HelpScreen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto" and self.services is not None and self.services.me.role == Role.CITY:
+            return parameters[0] in CITY_SECTIONS and not self._in_dialog()
         if action == "goto" and parameters == ("import",):
             # a read-only account imports nothing: no key, no palette entry
             return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER

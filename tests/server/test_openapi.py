@@ -43,6 +43,23 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("GET", "/api/v1/calendar"): ("get_calendar_api_v1_calendar_get", ()),
     ("PUT", "/api/v1/calendar/{year}"): ("put_calendar_api_v1_calendar__year__put", CHANGE),
     ("POST", "/api/v1/admin/prune-tombstones"): ("admin_prune_api_v1_admin_prune_tombstones_post", ()),
+    ("GET", "/api/v1/graduates/{id}"): ("get_graduate_api_v1_graduates__id__get", ()),
+    ("POST", "/api/v1/graduates"): ("create_graduate_api_v1_graduates_post", WRITE),
+    ("PATCH", "/api/v1/graduates/{id}"): ("update_graduate_api_v1_graduates__id__patch", CHANGE),
+    ("POST", "/api/v1/graduates/{id}/employment"): ("set_employment_api_v1_graduates__id__employment_post", CHANGE),
+    ("POST", "/api/v1/graduates/employment:batch"): ("employment_batch_api_v1_graduates_employment_batch_post",
+                                                      WRITE),
+    ("GET", "/api/v1/sessions/{id}"): ("get_session_api_v1_sessions__id__get", ()),
+    ("POST", "/api/v1/sessions"): ("create_session_api_v1_sessions_post", WRITE),
+    ("POST", "/api/v1/sessions/{id}/attendance"): ("record_attendance_api_v1_sessions__id__attendance_post", WRITE),
+    ("GET", "/api/v1/attendance/{id}"): ("get_attendance_api_v1_attendance__id__get", ()),
+    ("GET", "/api/v1/hardship/{id}"): ("get_case_api_v1_hardship__id__get", ()),
+    ("POST", "/api/v1/hardship"): ("open_case_api_v1_hardship_post", WRITE),
+    ("PATCH", "/api/v1/hardship/{id}"): ("update_case_api_v1_hardship__id__patch", CHANGE),
+    ("PUT", "/api/v1/hardship/{id}/plan"): ("set_plan_api_v1_hardship__id__plan_put", CHANGE),
+    ("POST", "/api/v1/hardship/{id}/visits"): ("add_visit_api_v1_hardship__id__visits_post", CHANGE),
+    ("POST", "/api/v1/hardship/{id}/subsidy"): ("subsidy_step_api_v1_hardship__id__subsidy_post", CHANGE),
+    ("POST", "/api/v1/hardship/{id}/close"): ("close_case_api_v1_hardship__id__close_post", CHANGE),
 }
 
 

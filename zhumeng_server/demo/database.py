@@ -14,6 +14,7 @@ from zhumeng_server import models as m
 from zhumeng_server.core import HORIZON_KEY, SEQ_KEY
 from zhumeng_server.demo.applications import add_applications
 from zhumeng_server.demo.gen import Gen, Row
+from zhumeng_server.demo.graduates import add_graduate_services
 from zhumeng_server.demo.organisation import (
     add_calendar,
     add_employers_and_positions,
@@ -24,7 +25,7 @@ from zhumeng_server.demo.students import add_students
 from zhumeng_server.demo.tracking import add_followups_and_integrity, add_withdrawals
 
 #: Bump when the generator's output changes: embedded demo databases are regenerated.
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
 
 
 def _run(g: Gen) -> None:
@@ -37,12 +38,15 @@ def _run(g: Gen) -> None:
     apps = add_applications(g)
     integrity = add_withdrawals(g, apps)
     add_followups_and_integrity(g, apps, integrity)
+    add_graduate_services(g)
 
 
 _TABLES: Row = {
     "university": m.University, "department": m.Department, "staff": m.StaffAccount,
     "calendar_year": m.CalendarYearRow, "employer": m.Employer, "position": m.Position, "student": m.Student,
     "application": m.Application, "withdrawal": m.Withdrawal, "followup": m.FollowUp, "integrity": m.IntegrityEntry,
+    "graduate": m.Graduate, "service_session": m.ServiceSession, "attendance": m.Attendance,
+    "hardship_case": m.HardshipCase,
 }
 
 

@@ -8,7 +8,16 @@ from typing import Any
 
 from zhumeng_server.auth import demo_password_hash
 from zhumeng_server.demo.gen import Gen, pick, rand_int
-from zhumeng_server.demo.vocab import BRANDS, COUNSELLORS, DEPARTMENTS, EMPLOYER_NAMES, REGIONS, TITLES
+from zhumeng_server.demo.vocab import (
+    BRANDS,
+    COUNSELLORS,
+    DEMO_CITY,
+    DEPARTMENTS,
+    EMPLOYER_NAMES,
+    OTHER_CITY,
+    REGIONS,
+    TITLES,
+)
 from zhumeng_tui.domain import eligibility as el
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 
@@ -29,7 +38,7 @@ def calendar_years() -> list[YearData]:
 
 
 def add_university(g: Gen) -> None:
-    g.add("university", dict(id=1, name="四川逐梦大学", code="51001", in_province=True), 1, None)
+    g.add("university", dict(id=1, name="四川逐梦大学", code="51001", in_province=True, city=DEMO_CITY), 1, None)
     for i, (dname, _) in enumerate(DEPARTMENTS, start=1):
         g.add("department", dict(id=i, university_id=1, name=dname), 1, i)
 
@@ -62,8 +71,15 @@ def add_staff(g: Gen) -> None:
                                  university_id=1, department_id=i))
         accounts.append(dict(username=f"counsellor{i:02d}", display_name=f"辅导员 {COUNSELLORS[i - 1]}",
                              role="department", university_id=1, department_id=i))
+    accounts += [
+        dict(username="demo-city", display_name=f"{DEMO_CITY}人社局 周老师", role="city", university_id=None,
+             department_id=None, city=DEMO_CITY),
+        dict(username="demo-city2", display_name=f"{OTHER_CITY}人社局 吴老师", role="city", university_id=None,
+             department_id=None, city=OTHER_CITY),
+    ]
     for sid, a in enumerate(accounts, start=1):
         a.setdefault("bound_role", None)
+        a.setdefault("city", None)
         row = dict(id=sid, password_hash=pw, active=True, **a)
         g.add("staff", row, a["university_id"], a["department_id"])
         if a["role"] == "department":

@@ -17,14 +17,16 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal, token_hash
 from zhumeng_server.core import ServerState, Tx, check_if_match, request_hash, run_write
 from zhumeng_server.errors import ApiError, not_found
-from zhumeng_server.wire import aware, scope_of, to_wire
+from zhumeng_server.wire import TYPE_OF, aware, scope_of, to_wire
 from zhumeng_tui.api_client import schemas as s
+from zhumeng_tui.domain.status import Role
 
 T = TypeVar("T")
 
@@ -70,7 +72,7 @@ def current_user(st: State, cred: Credentials) -> Principal:
         staff = session.get(m.StaffAccount, tok.staff_id)
         if staff is None or not staff.active:
             raise _unauthorized()
-        return Principal.of(staff)
+        return Principal.of(staff, session)
 
 
 User = Annotated[Principal, Depends(current_user)]
@@ -91,6 +93,11 @@ _WHAT: dict[type, tuple[str, str]] = {
     m.Position: ("岗位", "position"),
     m.Employer: ("用人单位", "employer"),
     m.FollowUp: ("跟踪记录", "follow-up"),
+    m.University: ("高校", "university"),
+    m.Graduate: ("毕业生", "graduate"),
+    m.ServiceSession: ("服务活动", "service session"),
+    m.Attendance: ("签到记录", "attendance record"),
+    m.HardshipCase: ("困难帮扶档案", "hardship case"),
 }
 
 
@@ -103,15 +110,41 @@ def get_scoped(session: Session, user: Principal, model: type[T], rid: int) -> T
     if not (0 < rid <= MAX_ID):
         raise record_not_found(model)
     row = session.get(model, rid)
-    if row is None or not user.sees(*scope_of(row)):
+    if row is None or not user.sees(*scope_of(row)) or not _city_sees(session, user, row):
         raise record_not_found(model)
     return row
+
+
+def _city_sees(session: Session, user: Principal, row: Any) -> bool:
+    """A city account sees only some types, and of the students those who are graduates."""
+    if user.scope_role != Role.CITY:
+        return True
+    if not user.sees_type(TYPE_OF[type(row)]):
+        return False
+    if isinstance(row, m.Student):
+        return session.scalars(select(col(m.Graduate.id)).where(m.Graduate.student_id == row.id)).first() is not None  # type: ignore[arg-type]
+    return True
 
 
 def read_scoped(st: ServerState, user: Principal, model: type, rid: int) -> Response:
     """``GET /<records>/{id}``: the record as its wire model."""
     with Session(st.engine) as session:
         return json_response(to_wire(get_scoped(session, user, model, rid)))
+
+
+def check_staff_of_university(tx: Tx, username: str, university_id: int, field: str) -> None:
+    """A staff member recorded on a record (``field``) belongs to the record's
+    university: 422 ``unknown_staff`` otherwise (another university's account
+    included)."""
+    found = tx.session.scalars(select(col(m.StaffAccount.id)).where(
+        m.StaffAccount.username == username,  # type: ignore[arg-type]
+        m.StaffAccount.university_id == university_id,  # type: ignore[arg-type]
+    )).first()
+    if found is None:
+        raise ApiError(422, "unknown_staff", f"本校没有用户名为 {username} 的工作人员",
+                       f"No staff account named {username} at this university",
+                       fields=[s.FieldError(field=field, message_zh="工作人员不存在或不属于本校",
+                                            message_en="No such staff account at this university")])
 
 
 # ------------------------------------------------------------------ writes ----

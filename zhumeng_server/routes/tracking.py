@@ -7,8 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlmodel import col
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx, check_version
@@ -21,6 +19,7 @@ from zhumeng_server.routes.common import (
     User,
     Write,
     WriteRecord,
+    check_staff_of_university,
     delete_record,
     get_scoped,
     read_scoped,
@@ -54,19 +53,6 @@ def _intern(tx: Tx, application_id: int, change: Change) -> m.Application:
     return app
 
 
-def _check_staff_of_university(tx: Tx, username: str, university_id: int) -> None:
-    """A staff member recorded on a record belongs to the record's university."""
-    found = tx.session.scalars(select(col(m.StaffAccount.id)).where(
-        m.StaffAccount.username == username,  # type: ignore[arg-type]
-        m.StaffAccount.university_id == university_id,  # type: ignore[arg-type]
-    )).first()
-    if found is None:
-        raise ApiError(422, "unknown_staff", f"本校没有用户名为 {username} 的工作人员",
-                       f"No staff account named {username} at this university",
-                       fields=[s.FieldError(field="responsible_staff", message_zh="工作人员不存在",
-                                            message_en="No such staff account")])
-
-
 @router.patch("/applications/{id}/tracking", response_model=s.Application,
               summary="Internship tracking fields (approved/on duty/completed/appraised)")
 def application_tracking(id: Id, body: s.TrackingUpdate, write: WriteRecord) -> Response:
@@ -97,7 +83,7 @@ def set_tracking(tx: Tx, app: m.Application, body: s.TrackingUpdate) -> None:
         status = on_duty_move(app.status, tx.user.role, body.on_duty_date, position.start_date,
                               position.end_date).value
     if "responsible_staff" in given and body.responsible_staff:
-        _check_staff_of_university(tx, body.responsible_staff, app.university_id)
+        check_staff_of_university(tx, body.responsible_staff, app.university_id, "responsible_staff")
     # checked: from here on it changes the row
     if status != app.status:
         add_history(tx, app, Action.ON_DUTY.value, app.status, status)

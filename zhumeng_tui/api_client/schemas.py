@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from zhumeng_tui.domain import graduates as gd
+from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain import interns, roster
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
@@ -86,6 +88,8 @@ class Me(BaseModel):
     department_name: str | None = None
     #: For a viewer: the role of the account it is bound to (scope only).
     bound_role: Role | None = None
+    #: For a city account (市州): its city; it sees the universities there.
+    city: str | None = None
     #: The server's date when it answered: deadlines are decided on it, so
     #: the client counts days from it too.
     today: dt.date | None = None
@@ -98,6 +102,7 @@ class University(Record):
     name: str
     code: str
     in_province: bool = True
+    city: str | None = None  # the 市州 it is in (a city account sees its universities)
 
 
 class Department(Record):
@@ -264,6 +269,121 @@ class CalendarYear(Record):
     workdays: list[dt.date] = Field(default_factory=list)  # 调休 make-up days
 
 
+# ------------------------------------------------- graduate services ----
+
+
+class NeedRecord(BaseModel):
+    """One need of a graduate: when and how it was recorded, by whom."""
+
+    kind: gd.NeedKind
+    recorded_on: dt.date
+    source: gd.NeedSource = gd.NeedSource.STAFF
+    by: str
+
+
+class Graduate(Record):
+    """A student of the graduating cohort (届) and the services for them."""
+
+    student_id: int
+    university_id: int
+    department_id: int
+    cohort: int  # the graduation year (届)
+    graduation_date: dt.date
+    stay_intent: gd.StayIntent = gd.StayIntent.UNDECIDED  # 留省意愿
+    preferred_cities: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    needs: list[NeedRecord] = Field(default_factory=list)
+    employment_status: gd.EmploymentStatus = gd.EmploymentStatus.UNEMPLOYED
+    employment_date: dt.date | None = None
+
+
+class ServiceSession(Record):
+    """A service session on campus (讲座, 座谈, 培训班...) and the need it serves."""
+
+    university_id: int
+    #: The department that runs it (None: the university or a city).
+    department_id: int | None = None
+    #: The city (市州人社) that runs it on campus; None: the campus runs it.
+    city: str | None = None
+    kind: gd.SessionKind
+    serves: gd.NeedKind
+    title: str
+    date: dt.date
+    provider: str
+    place: str
+    created_by: str
+    created_at: dt.datetime
+
+
+class Attendance(Record):
+    """A graduate attended a session (the need it serves is then served)."""
+
+    session_id: int
+    graduate_id: int
+    university_id: int
+    department_id: int
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+class CategoryRecord(BaseModel):
+    category: hs.Category
+    note: str = ""
+
+
+class PlanRecord(BaseModel):
+    """The one-to-one plan (分类帮扶计划)."""
+
+    measures: str
+    target_date: dt.date
+    by: str
+    at: dt.datetime
+
+
+class VisitRecord(BaseModel):
+    """A visit (回访)."""
+
+    date: dt.date
+    channel: str  # one of hardship.VISIT_CHANNELS
+    note: str
+    outcome: hs.VisitOutcome
+    by: str
+    at: dt.datetime
+
+
+class SubsidyRecord(BaseModel):
+    """The 求职创业补贴: the amount (元) and the date of each step done."""
+
+    amount: int
+    applied_on: dt.date | None = None
+    approved_on: dt.date | None = None
+    paid_on: dt.date | None = None
+
+    def facts(self) -> hs.SubsidyFacts:
+        """What the subsidy rules (``hardship.check_subsidy_step``) read of it."""
+        return hs.SubsidyFacts(self.applied_on, self.approved_on, self.paid_on)
+
+
+class HardshipCase(Record):
+    """A case of the hardship ledger (困难毕业生台账)."""
+
+    graduate_id: int
+    university_id: int
+    department_id: int
+    state: hs.CaseState = hs.CaseState.OPEN
+    opened_on: dt.date
+    opened_by: str
+    categories: list[CategoryRecord] = Field(default_factory=list)
+    officer: str  # a staff username of the same university
+    officer_kind: hs.OfficerKind
+    plan: PlanRecord | None = None
+    visits: list[VisitRecord] = Field(default_factory=list)
+    subsidy: SubsidyRecord | None = None
+    closed_on: dt.date | None = None
+    close_reason: hs.CloseReason | None = None
+    close_note: str | None = None
+
+
 RecordType = Literal[
     "university",
     "department",
@@ -276,6 +396,10 @@ RecordType = Literal[
     "followup",
     "integrity",
     "calendar_year",
+    "graduate",
+    "service_session",
+    "attendance",
+    "hardship_case",
 ]
 
 RECORD_MODELS: dict[str, type[Record]] = {
@@ -290,6 +414,10 @@ RECORD_MODELS: dict[str, type[Record]] = {
     "followup": FollowUp,
     "integrity": IntegrityEntry,
     "calendar_year": CalendarYear,
+    "graduate": Graduate,
+    "service_session": ServiceSession,
+    "attendance": Attendance,
+    "hardship_case": HardshipCase,
 }
 
 
@@ -312,6 +440,9 @@ class ChangesResponse(BaseModel):
     #: True when ``since`` is older than the oldest tombstone kept: the client
     #: must drop its mirror and pull again from 0 (``changes`` is empty).
     reset: bool = False
+    #: Tombstones up to this seq were purged; sent back with the next pull
+    #: (``horizon=``) so that a purge before it does not reset it.
+    horizon: int = 0
 
 
 # ------------------------------------------------------------- actions ----
@@ -500,6 +631,146 @@ class CalendarYearImport(Strict):
 
     holidays: list[dt.date]
     workdays: list[dt.date] = Field(default_factory=list)
+
+
+# ------------------------------------------- graduate services: requests ----
+
+City = Annotated[str, StringConstraints(max_length=gd.MAX_CITY)]
+Skill = Annotated[str, StringConstraints(max_length=gd.MAX_SKILL)]
+NeedIn = Annotated[gd.NeedKind, ruled(gd.parse_need, object)]
+
+
+class GraduateUpdate(Strict):
+    """``PATCH /graduates/{id}`` (If-Match): the fields given are set. ``needs``
+    replaces the list; a need kept keeps when and how it was first recorded,
+    a new one is recorded today with ``need_source``."""
+
+    stay_intent: Annotated[gd.StayIntent, ruled(gd.parse_stay_intent, object)] | None = None
+    preferred_cities: Annotated[list[City], Field(max_length=gd.MAX_CITIES)] | None = None
+    skills: Annotated[list[Skill], Field(max_length=gd.MAX_SKILLS)] | None = None
+    needs: Annotated[list[NeedIn], Field(max_length=len(gd.NeedKind) * 2)] | None = None
+    need_source: Annotated[gd.NeedSource, ruled(gd.need_source, object)] = gd.NeedSource.STAFF
+
+
+class GraduateCreate(Strict):
+    """``POST /graduates``: a student joins the graduating cohort of their graduation year."""
+
+    student_id: int
+    graduation_date: dt.date | None = None
+
+
+class EmploymentUpdate(Strict):
+    """``POST /graduates/{id}/employment`` (If-Match)."""
+
+    status: Annotated[gd.EmploymentStatus, ruled(gd.parse_employment, object)]
+    date: dt.date
+
+
+class EmploymentItem(Strict):
+    id: int
+    version: int
+    status: Annotated[gd.EmploymentStatus, ruled(gd.parse_employment, object)]
+    date: dt.date
+
+
+class EmploymentBatch(Strict):
+    """``POST /graduates/employment:batch`` (Idempotency-Key): items succeed or fail one by one."""
+
+    items: Annotated[list[EmploymentItem], Field(min_length=1, max_length=5000)]
+
+
+class RecordResult(BaseModel):
+    """One item of a batch over records of any type: the record, or why not."""
+
+    id: int
+    ok: bool
+    record: dict[str, Any] | None = None
+    error: ErrorBody | None = None
+
+
+class RecordResults(BaseModel):
+    """A batch answer: one result per item, in the order of the request."""
+
+    results: list[RecordResult]
+
+
+class SessionCreate(Strict):
+    """``POST /sessions``. ``university_id``: where it takes place (a campus
+    account: its own, may be left out)."""
+
+    university_id: int | None = None
+    kind: Annotated[gd.SessionKind, ruled(gd.parse_session_kind, object)]
+    serves: NeedIn
+    title: Annotated[str, StringConstraints(max_length=gd.MAX_TITLE), ruled(gd.check_session_title)]
+    date: dt.date
+    provider: Annotated[str, StringConstraints(max_length=gd.MAX_PROVIDER), ruled(gd.check_session_provider)]
+    place: Annotated[str, StringConstraints(max_length=gd.MAX_PLACE), ruled(gd.check_session_place)]
+
+
+class AttendanceCreate(Strict):
+    """``POST /sessions/{id}/attendance``: all or nothing; a graduate already
+    recorded keeps their record (the answer names it)."""
+
+    graduate_ids: Annotated[list[int], Field(min_length=1, max_length=gd.MAX_ATTENDEES)]
+
+
+class CategoryIn(Strict):
+    category: Annotated[hs.Category, ruled(hs.parse_category, object)]
+    note: Annotated[str, StringConstraints(max_length=hs.MAX_CATEGORY_NOTE)] = ""
+
+
+Officer = Annotated[str, StringConstraints(max_length=hs.MAX_OFFICER), ruled(hs.check_officer)]
+OfficerKindIn = Annotated[hs.OfficerKind, ruled(hs.officer_kind, object)]
+
+
+class CaseCreate(Strict):
+    """``POST /hardship``: open a case for a graduate (one open case each)."""
+
+    graduate_id: int
+    categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=len(hs.Category))]
+    officer: Officer
+    officer_kind: OfficerKindIn
+
+
+class CaseUpdate(Strict):
+    """``PATCH /hardship/{id}`` (If-Match): the categories and the officer."""
+
+    categories: Annotated[list[CategoryIn], Field(min_length=1, max_length=len(hs.Category))] | None = None
+    officer: Officer | None = None
+    officer_kind: OfficerKindIn | None = None
+
+
+class PlanRequest(Strict):
+    """``PUT /hardship/{id}/plan`` (If-Match)."""
+
+    measures: Annotated[str, StringConstraints(max_length=hs.MAX_MEASURES)]
+    target_date: dt.date
+
+
+class VisitCreate(Strict):
+    """``POST /hardship/{id}/visits`` (If-Match)."""
+
+    date: dt.date
+    channel: Annotated[
+        str, ruled(hs.check_visit_channel), WithJsonSchema({"enum": list(hs.VISIT_CHANNELS), "type": "string"})
+    ]
+    note: Annotated[str, StringConstraints(max_length=hs.MAX_NOTE), ruled(hs.check_visit_note)]
+    outcome: Annotated[hs.VisitOutcome, ruled(hs.visit_outcome, object)]
+
+
+class SubsidyStepRequest(Strict):
+    """``POST /hardship/{id}/subsidy`` (If-Match): the next step of the subsidy."""
+
+    step: Annotated[hs.SubsidyStep, ruled(hs.subsidy_step, object)]
+    date: dt.date
+    amount: Annotated[int, Field(ge=1, le=hs.MAX_SUBSIDY), ruled(hs.check_amount, int)] | None = None
+
+
+class CaseClose(Strict):
+    """``POST /hardship/{id}/close`` (If-Match)."""
+
+    reason: Annotated[hs.CloseReason, ruled(hs.close_reason, object)]
+    note: Annotated[str, StringConstraints(max_length=hs.MAX_NOTE)] = ""
 
 
 ErrorBody.model_rebuild()

@@ -35,17 +35,9 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
-from zhumeng_tui.api_client.schemas import (
-    BatchResponse,
-    BatchResult,
-    StudentBatchResponse,
-    StudentBatchResult,
-)
+from zhumeng_tui.api_client.schemas import RecordResults
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
 from zhumeng_tui.cache.store import Cache
-
-#: A batch answer: ``results``, one per item, each with ``id``, ``ok``, ``record`` or ``error``.
-BatchAnswer = BatchResponse | StudentBatchResponse
 
 Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
 
@@ -59,17 +51,18 @@ def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
     return out
 
 
-def handle_batch(entry: OutboxEntry, answer: Any, response: type[BatchAnswer] = BatchResponse) -> list[ItemOutcome]:
-    """``BatchResponse`` (or another batch answer of the same shape, e.g.
-    ``StudentBatchResponse``): one result per item, in order (matched by id too)."""
-    results: list[BatchResult | StudentBatchResult] = list(response.model_validate(answer).results)
+def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
+    """A batch answer (``BatchResponse``, ``StudentBatchResponse``: any batch
+    whose results carry ``id``, ``ok``, ``record`` or ``error``, records of
+    any type): one result per item, in order (matched by id too; the items of
+    new records, with temporary ids, by their place)."""
+    results = RecordResults.model_validate(answer).results
     by_id = {r.id: r for r in results}
     out = []
     for it, res in zip(entry.items, results, strict=False):
         r = res if res.id == it.rid else by_id.get(it.rid, res)
         if r.ok:
-            rec = r.record.model_dump(mode="json") if r.record is not None else None
-            out.append(ItemOutcome(it.pos, "ok", server=rec))
+            out.append(ItemOutcome(it.pos, "ok", server=r.record))
         else:
             err = r.error
             code = err.code if err else "error"
@@ -96,7 +89,7 @@ def handle_batch(entry: OutboxEntry, answer: Any, response: type[BatchAnswer] = 
 HANDLERS: dict[str, Handler] = {
     "record": handle_record,
     "batch": handle_batch,
-    "student_batch": lambda entry, answer: handle_batch(entry, answer, StudentBatchResponse),
+    "student_batch": handle_batch,
 }
 
 
@@ -138,6 +131,8 @@ class PullReport:
     applied: int = 0
     pages: int = 0
     reset: bool = False
+    wire_bytes: int = 0  # received, as on the wire (compressed)
+    json_bytes: int = 0  # the JSON those bytes carried
 
 
 ProgressFn = Callable[[int, int | None], None]
@@ -158,7 +153,9 @@ class SyncEngine:
         self.online: bool | None = None
         self.done = 0
         self.total: int | None = None
+        self.received = 0  # bytes received in the current pull, as on the wire
         self.last_error: ApiError | None = None
+        self.last_push: PushReport | None = None  # what the last sync's push did
         self._lock = asyncio.Lock()
         self._push_lock = asyncio.Lock()  # one pusher at a time (a review during a sync)
 
@@ -172,28 +169,35 @@ class SyncEngine:
 
     async def _pull(self, progress: ProgressFn | None) -> PullReport:
         report = PullReport()
-        since, stale = await asyncio.to_thread(lambda: (self.cache.cursor, self.cache.view_stale))
+        since, stale, horizon = await asyncio.to_thread(
+            lambda: (self.cache.cursor, self.cache.view_stale, self.cache.horizon))
         bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
-        self.done, self.total = 0, None
+        self.done, self.total, self.received = 0, None, 0
         resets = 0
-        page, total = await self.api.changes(since, self.page_size)
+        page, info = await self.api.changes(since, self.page_size, total=True, horizon=horizon)
         while True:
             self.online = True
+            self.received += info.wire_bytes
+            report.wire_bytes += info.wire_bytes
+            report.json_bytes += info.json_bytes
             if page.reset:
                 resets += 1
                 if resets > 2:
                     raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
                 report.reset = True
                 await asyncio.to_thread(self.cache.reset_mirror)
-                since, self.done, bulk = 0, 0, True
-                page, total = await self.api.changes(since, self.page_size)
+                since, self.done, self.total, bulk = 0, 0, None, True
+                page, info = await self.api.changes(since, self.page_size, total=True)
                 continue
-            if total is not None and self.total is None:
-                self.total = total
-            nxt = asyncio.ensure_future(self.api.changes(page.cursor, self.page_size)) if page.has_more else None
+            if info.total is not None and self.total is None:
+                self.total = info.total
+            nxt = asyncio.ensure_future(
+                self.api.changes(page.cursor, self.page_size, horizon=page.horizon)) if page.has_more else None
             try:
-                if page.changes or page.cursor != since:
-                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk)
+                if page.changes or page.cursor != since or page.horizon != horizon:
+                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
+                                            horizon=page.horizon)
+                    horizon = page.horizon
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
@@ -208,7 +212,7 @@ class SyncEngine:
             since = page.cursor
             if nxt is None:
                 break
-            page, total = await nxt
+            page, info = await nxt
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -306,7 +310,7 @@ class SyncEngine:
         async with self._lock:
             self.syncing = True
             try:
-                pushed = await self.push()
+                pushed = self.last_push = await self.push()
                 if isinstance(pushed.stopped, Unauthorised):
                     raise pushed.stopped
                 try:

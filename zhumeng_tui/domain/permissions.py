@@ -27,6 +27,13 @@ class Change(StrEnum):
     IMPORT_CALENDAR = "import_calendar"
     UPDATE_ROSTER = "update_roster"
     PRUNE_TOMBSTONES = "prune_tombstones"
+    UPDATE_GRADUATE = "update_graduate"
+    SET_EMPLOYMENT = "set_employment"
+    CREATE_GRADUATE = "create_graduate"
+    CREATE_SESSION = "create_session"
+    RECORD_ATTENDANCE = "record_attendance"
+    OPEN_CASE = "open_case"
+    CHANGE_CASE = "change_case"
 
 
 #: Accounts of one campus (a university or one of its departments).
@@ -36,6 +43,8 @@ _UNIVERSITY = frozenset({Role.UNIVERSITY, Role.PROVINCE})
 #: Platform records (applications, positions) and data every university shares
 #: (the working-day calendar) are written by the province only.
 _PROVINCE = frozenset({Role.PROVINCE})
+#: Service sessions are run by the campus and by the city (市州人社) on campus.
+_SESSIONS = frozenset({Role.UNIVERSITY, Role.DEPARTMENT, Role.CITY, Role.PROVINCE})
 
 #: change -> (roles that may make it, what it is: Chinese, English)
 CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
@@ -50,6 +59,13 @@ CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
     Change.UPDATE_ROSTER: (_UNIVERSITY, ("修改学籍信息", "change student records")),
     Change.IMPORT_CALENDAR: (_PROVINCE, ("导入工作日日历", "import the working-day calendar")),
     Change.PRUNE_TOMBSTONES: (_PROVINCE, ("清理删除记录", "prune tombstones")),
+    Change.UPDATE_GRADUATE: (_STAFF, ("修改毕业生服务需求", "change graduates' needs")),
+    Change.SET_EMPLOYMENT: (_STAFF, ("登记就业状态", "record employment status")),
+    Change.CREATE_GRADUATE: (_STAFF, ("添加毕业生", "add graduates")),
+    Change.CREATE_SESSION: (_SESSIONS, ("登记服务活动", "record service sessions")),
+    Change.RECORD_ATTENDANCE: (_SESSIONS, ("登记活动签到", "record attendance")),
+    Change.OPEN_CASE: (_STAFF, ("建立困难帮扶档案", "open hardship cases")),
+    Change.CHANGE_CASE: (_STAFF, ("修改困难帮扶档案", "change hardship cases")),
 }
 
 

@@ -44,6 +44,9 @@ class Role(StrEnum):
     DEPARTMENT = "department"
     VIEWER = "viewer"
     PROVINCE = "province"
+    #: 市州人社/教育: the graduates and ledgers of the universities in its city;
+    #: records the service sessions it runs on campus; no internship decisions.
+    CITY = "city"
     EMPLOYER = "employer"  # acts for employers (demo generator, platform side)
     SYSTEM = "system"  # the platform itself (student resubmission, withdrawal)
 

@@ -20,9 +20,10 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
-from zhumeng_tui.services import Dashboard, DashboardLine, WithdrawalListState
+from zhumeng_tui.services import CaseFilter, Dashboard, DashboardLine, GraduateFilter, WithdrawalListState
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -45,12 +46,30 @@ def _open_withdrawals(line: DashboardLine) -> Screen[Any] | None:
     return WithdrawalsScreen(state=state, department_id=line.filter.department_id)
 
 
+def _open_graduates(line: DashboardLine) -> Screen[Any] | None:
+    if not isinstance(line.target, GraduateFilter):
+        return None
+    from zhumeng_tui.screens.graduates import GraduatesScreen
+
+    return GraduatesScreen(line.target, line_label(line))
+
+
+def _open_hardship(line: DashboardLine) -> Screen[Any] | None:
+    if not isinstance(line.target, CaseFilter):
+        return None
+    from zhumeng_tui.screens.hardship import HardshipScreen
+
+    return HardshipScreen(line.target)
+
+
 #: Which screen a dashboard line opens, by key prefix (first match wins; an
 #: opener may return None to pass). Lines without a match open the review
 #: queue with ``line.filter``. Other features register their lines here.
 DASHBOARD_OPENERS: dict[str, Callable[[DashboardLine], Screen[Any] | None]] = {
     "tracking:withdrawals": _open_withdrawals,
     "tracking:": _open_interns,
+    "graduates:": _open_graduates,
+    "hardship:": _open_hardship,
 }
 
 
@@ -106,15 +125,20 @@ class DashboardScreen(DataScreen[Dashboard]):
             yield OptionList(id="d-lines")
         yield Static(
             tr(
-                "1 待办  2 审核队列  3 实习跟踪  4 放弃岗位  5 诚信档案  6 优秀实习生",
-                "1 to-do  2 review  3 interns  4 withdrawals  5 integrity  6 excellent",
-            ),
+                "1待办 2审核 3实习 4放弃岗位 5诚信 6优秀 7毕业生服务 8困难帮扶",
+                "1 to-do 2 review 3 interns 4 withdraw 5 integrity 6 excellent 7 graduates 8 hardship",
+            ) if self.role != Role.CITY else tr("1待办 7毕业生服务 8困难帮扶", "1 to-do 7 graduates 8 hardship"),
             id="d-sections",
         )
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("queue", "search", "missing") and self.role == Role.CITY:
+            return False  # no internship records
+        return super().check_action(action, parameters)
 
     def fetch(self) -> Dashboard:
         return self.services.dashboard()
@@ -123,7 +147,7 @@ class DashboardScreen(DataScreen[Dashboard]):
         d = self.dashboard = value
         options: list[Option | None] = []
         self._lines = {}
-        every = [d.waiting, d.returned, *d.blockers, *d.extra, *d.by_status]
+        every = [d.waiting, d.returned, *d.blockers, *d.extra, *d.graduates, *d.by_status]
         width = min(44, max(cell_len(line_label(x)) for x in every) + 4)
 
         def add(line: DashboardLine, indent: str = "") -> None:
@@ -137,28 +161,36 @@ class DashboardScreen(DataScreen[Dashboard]):
         def head(zh: str, en: str) -> None:
             options.append(Option(f"[b]{tr(zh, en)}[/b]", disabled=True))
 
-        head("需要处理", "Needs action")
-        add(d.waiting)
-        add(d.returned)
-        head("缺少材料（被阻止的申请）", "Blockers (applications held up)")
-        if d.blockers:
-            for line in d.blockers:
-                add(line, "  ")
-        else:
-            options.append(Option("  " + tr("无", "None"), disabled=True))
-        # lines added by other features, under their section's heading
-        for prefix, (zh, en) in DASHBOARD_SECTIONS.items():
-            lines = [x for x in d.extra if x.key.startswith(prefix)]
-            if lines:
-                head(zh, en)
-                for line in lines:
+        # a city account has no internship records: only the graduate services
+        internships = self.role != Role.CITY
+        if internships:
+            head("需要处理", "Needs action")
+            add(d.waiting)
+            add(d.returned)
+            head("缺少材料（被阻止的申请）", "Blockers (applications held up)")
+            if d.blockers:
+                for line in d.blockers:
                     add(line, "  ")
-        if any(line_label(x).endswith("*") for x in d.extra):
-            options.append(Option(tr("  * 缺少节假日数据，截止日期按周一至周五计算",
-                                     "  * No holiday data: deadlines count Monday-Friday"), disabled=True))
-        head("按状态", "By status")
-        for line in d.by_status:
-            add(line, "  ")
+            else:
+                options.append(Option("  " + tr("无", "None"), disabled=True))
+            # lines added by other features, under their section's heading
+            for prefix, (zh, en) in DASHBOARD_SECTIONS.items():
+                lines = [x for x in d.extra if x.key.startswith(prefix)]
+                if lines:
+                    head(zh, en)
+                    for line in lines:
+                        add(line, "  ")
+            if any(line_label(x).endswith("*") for x in d.extra):
+                options.append(Option(tr("  * 缺少节假日数据，截止日期按周一至周五计算",
+                                         "  * No holiday data: deadlines count Monday-Friday"), disabled=True))
+        if d.graduates:
+            head("毕业生服务", "Graduate services")
+            for line in d.graduates:
+                add(line, "  ")
+        if internships:
+            head("按状态", "By status")
+            for line in d.by_status:
+                add(line, "  ")
         ol = self.query_one(OptionList)
         highlighted = ol.highlighted
         ol.clear_options()

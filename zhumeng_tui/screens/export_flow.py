@@ -147,6 +147,16 @@ class ExportFlow(ZScreen):
 
 
 class ExportsList(ExportFlow):
-    """A list screen: the export key (``o``) and the flow."""
+    """A list screen: the export key (``o``) and the flow; a screen that
+    declares no list to export is offered no key and no palette entry."""
 
     BINDINGS: ClassVar = [EXPORT_BINDING]
+
+    def declares_exports(self) -> bool:
+        """Whether this screen has a list to export (declared on its class)."""
+        return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export" and not self.declares_exports():
+            return False
+        return super().check_action(action, parameters)

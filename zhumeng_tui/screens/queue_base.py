@@ -158,6 +158,9 @@ class QueueScreenBase(ExportsList):
 
         self.app.push_screen(DetailScreen(application_id))
 
+    def declares_exports(self) -> bool:
+        return bool(self.EXPORT_LISTS)
+
     def export_requests(self) -> list[ExportRequest]:
         selection = frozenset(self.selected) or None
         return [ExportRequest(name, self.current_filter, self.sort, selection) for name in self.EXPORT_LISTS]

@@ -97,6 +97,8 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
         super().__init__()
         self._rows: list[RowT] = []
         self._generation = 0
+        #: The filter of the last load.
+        self._filter: FilterT | None = None
 
     # ----------------------------------------------------------- hooks ----
 
@@ -134,6 +136,9 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     def action_open(self) -> None:
         """``enter`` on a row."""
 
+    def declares_exports(self) -> bool:
+        return bool(self.EXPORT_LIST)
+
     def export_requests(self) -> list[ExportRequest]:
         return [ExportRequest(self.EXPORT_LIST, self.filter_values())] if self.EXPORT_LIST else []
 
@@ -156,7 +161,8 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     def on_mount(self) -> None:
         self._fill()
         self.table.focus()
-        self.reload()
+        if not self.RELOAD_ON_RESUME:  # otherwise the first load is when the screen is shown
+            self.reload()
 
     def _fill(self) -> None:
         """The rows in the columns that fit the table's width (``fitting_widths``):
@@ -183,7 +189,8 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
 
     def reload(self) -> None:
         self._generation += 1
-        self._load(self.filter_values(), self._generation)
+        self._filter = self.filter_values()
+        self._load(self._filter, self._generation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="record-list")
     def _load(self, f: FilterT, generation: int) -> None:
@@ -226,7 +233,8 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     @on(Select.Changed)
     def _filter_changed(self, event: Input.Changed | Select.Changed) -> None:
         event.stop()
-        self.reload()
+        if self.filter_values() != self._filter:  # not a select taking its first value
+            self.reload()
 
     @on(Input.Submitted)
     def _search_done(self, event: Input.Submitted) -> None:

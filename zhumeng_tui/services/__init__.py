@@ -16,8 +16,9 @@ raise :class:`~zhumeng_tui.domain.errors.DomainError` before anything is
 written; an expired sign-in raises ``Unauthorised`` once the change is queued.
 
 :class:`Services` is composed of one protocol per part (:class:`CoreServices`,
-:class:`ReviewServices`, :class:`TrackingServices`, :class:`SheetServices`); a new part adds its
-protocol to the bases of :class:`Services` (see ``docs/client-core.md``).
+:class:`ReviewServices`, :class:`TrackingServices`, :class:`GraduateServices`,
+:class:`SheetServices`); a new part adds its protocol to the bases of
+:class:`Services` (see ``docs/client-core.md``).
 """
 
 from __future__ import annotations
@@ -32,18 +33,32 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from zhumeng_tui.api_client.schemas import (
     Application,
+    CaseClose,
+    CaseCreate,
+    CaseUpdate,
     Employer,
     FollowUp,
+    Graduate,
+    GraduateUpdate,
+    HardshipCase,
     IntegrityEntry,
     Me,
+    NeedRecord,
+    PlanRequest,
     Position,
+    ServiceSession,
+    SessionCreate,
     Staff,
     Student,
+    SubsidyStepRequest,
     TrackingUpdate,
+    VisitCreate,
     Withdrawal,
 )
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKind, SessionKind
+from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, SubsidyStep
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.status import Action, Status
@@ -144,6 +159,12 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "version": ("版本", "Ver."),
     "intern_flag": ("提示", "Flag"),
     "responsible_staff": ("负责人", "Staff"),
+    "needs": ("服务需求", "Needs"),
+    "served": ("已服务", "Served"),
+    "sessions": ("参加", "Attended"),
+    "employment": ("就业状态", "Employment"),
+    "hardship": ("困难帮扶", "Hardship"),
+    "graduate_flags": ("提示", "Flag"),
 }
 
 # ------------------------------------------------------------------ filters ----
@@ -299,7 +320,8 @@ class ApplicationDetail:
 
 @dataclass
 class DashboardLine:
-    """One line of the dashboard; ``filter`` opens the list it counts."""
+    """One line of the dashboard; ``filter`` opens the list it counts (for a
+    line of the graduate services, ``target``: the graduates or cases it counts)."""
 
     key: str  # stable id, e.g. "waiting", "returned", "check:realname", "status:matched"
     label_zh: str
@@ -307,6 +329,7 @@ class DashboardLine:
     count: int
     filter: AppFilter
     severity: Severity = Severity.NORMAL
+    target: GraduateFilter | CaseFilter | None = None
 
 
 @dataclass
@@ -317,6 +340,8 @@ class Dashboard:
     by_status: list[DashboardLine]
     #: Local changes (conflicts, refusals, pending) and each part's own lines.
     extra: list[DashboardLine] = field(default_factory=list)
+    #: The graduate services' lines (needs not served, cases to see to, subsidies waiting).
+    graduates: list[DashboardLine] = field(default_factory=list)
 
 
 @dataclass
@@ -398,6 +423,34 @@ class SyncStatus:
     first_sync: bool = False  # the mirror is empty: show a progress bar
     #: Why the last sync/push did not complete (offline, server error), localised; None when fine.
     message: str | None = None
+    #: What the last sync did (None before the first one of this session).
+    last_round: SyncRound | None = None
+
+
+@dataclass(frozen=True)
+class SyncRound:
+    """One sync: the changes it sent and what the server answered, the
+    records it received."""
+
+    sent: int = 0  # changes the server took
+    conflicts: int = 0
+    refused: int = 0
+    received: int = 0  # records (and tombstones) applied
+    received_bytes: int = 0  # as on the wire (compressed)
+    #: The pull went to the end (False: offline, a server error).
+    complete: bool = False
+
+
+class CacheFull(Exception):
+    """The local cache could not be written: the disk is full. What was
+    saved before stays; the next sync goes on from there."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(detail)
+        self.path = path
+        self.message_zh = f"磁盘已满：无法写入本地缓存 {path}（{detail}）；请腾出空间后重试，已同步的部分不会丢失"
+        self.message_en = (f"Disk full: cannot write the local cache {path} ({detail}); free some space and run it"
+                           " again (what was synced so far is kept)")
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -533,6 +586,179 @@ class MutationResult:
     record_id: int | None = None
     code: str | None = None
     message: str | None = None
+
+
+# ---------------------------------------------------------------- graduates ----
+
+#: The row columns of the graduates list, in display order (``needs``: the
+#: codes of the needs, ``served``: "served/needed", ``sessions``: sessions
+#: attended, ``hardship``: the state of the graduate's case, ``graduate_flags``:
+#: the flags' codes).
+GRADUATE_COLUMNS: list[str] = [
+    "student_no", "name", "department", "needs", "served", "sessions", "employment", "hardship",
+    "graduate_flags", "local_state",
+]
+
+
+class ServedFilter(StrEnum):
+    """Graduates whose needs are served, or not (of the need chosen, or of any)."""
+
+    SERVED = "served"  # every need asked for (or the one chosen) is served
+    UNSERVED = "unserved"  # a need asked for (or the one chosen) is not served yet
+
+
+#: An employment filter: one status, or "employed" (any of the three kinds).
+EmploymentFilter = EmploymentStatus | Literal["employed"]
+
+
+@dataclass(frozen=True)
+class GraduateFilter:
+    """What the graduates list shows. All parts are ANDed."""
+
+    text: str = ""  # 姓名 / 学号 / pinyin, as AppFilter.text
+    department_id: int | None = None
+    need: NeedKind | None = None  # asked for this need
+    served: ServedFilter | None = None
+    employment: EmploymentFilter | None = None
+    hardship: bool | None = None  # has an open hardship case
+    flag: GraduateFlag | None = None
+
+
+@dataclass
+class NeedLine:
+    """One need of a graduate and the sessions attended that serve it."""
+
+    need: NeedRecord
+    sessions: list[ServiceSession]
+
+    @property
+    def served(self) -> bool:
+        return bool(self.sessions)
+
+
+@dataclass
+class GraduateDetail:
+    graduate: Graduate
+    student: Student
+    department_name: str
+    needs: list[NeedLine]
+    #: Every session attended, newest first.
+    attended: list[ServiceSession]
+    #: The graduate's open case, or the last closed one.
+    case: HardshipCase | None
+    flags: list[GraduateFlag]
+    local_state: LocalState | None = None
+    local_message: str | None = None
+
+
+@dataclass
+class CoverageLine:
+    """Coverage (served / needed) per need of one department, of one
+    university (``department_id`` None), or of everything in scope
+    (both None); ``department_name`` names the line."""
+
+    department_id: int | None
+    department_name: str
+    needed: dict[NeedKind, int]
+    served: dict[NeedKind, int]
+    university_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    text: str = ""  # part of the title, provider or place
+    kind: SessionKind | None = None
+    serves: NeedKind | None = None
+
+
+@dataclass
+class SessionRow:
+    session: ServiceSession
+    organiser: str  # the department, the city or the university
+    attendees: int
+    local_state: LocalState | None = None
+
+
+@dataclass
+class AttendeeRow:
+    """A graduate in a session's lists (or found by search)."""
+
+    graduate_id: int
+    student_no: str
+    name: str
+    department_name: str
+    local_state: LocalState | None = None
+
+
+@dataclass
+class SessionDetail:
+    session: ServiceSession
+    organiser: str
+    attendees: list[AttendeeRow]
+    #: Graduates in scope who asked for the need it serves and are not served yet.
+    unserved: list[AttendeeRow]
+    #: This account may record attendance here (its role, the organiser, the date).
+    may_record: bool
+    local_state: LocalState | None = None
+    local_message: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What the hardship ledger shows. All parts are ANDed."""
+
+    text: str = ""
+    department_id: int | None = None
+    state: CaseState | None = CaseState.OPEN
+    flag: CaseFlag | Literal["any"] | None = None
+    category: Category | None = None
+    subsidy: SubsidyStep | None = None  # the last step of the subsidy done
+
+
+@dataclass
+class CaseRow:
+    id: int
+    graduate_id: int
+    student_no: str
+    name: str
+    department_name: str
+    categories: list[Category]
+    officer: str  # the officer's display name
+    state: CaseState
+    plan_target: dt.date | None
+    last_visit: dt.date | None
+    #: Days since the last visit (or the opening) of an open case.
+    days_since_visit: int | None
+    subsidy: SubsidyStep | None
+    flags: list[CaseFlag]
+    local_state: LocalState | None = None
+
+
+@dataclass
+class CaseDetail:
+    case: HardshipCase
+    graduate: Graduate
+    student: Student
+    department_name: str
+    officer_name: str
+    flags: list[CaseFlag]
+    days_since_visit: int
+    next_subsidy_step: SubsidyStep | None
+    local_state: LocalState | None = None
+    local_message: str | None = None
+
+
+@dataclass
+class GraduateOptions:
+    """The choices of the graduate services' filters and forms."""
+
+    departments: list[tuple[int, str]]
+    #: Staff accounts of the university (a case's officer is one of them).
+    officers: list[Staff]
+    #: Sessions that have taken place, newest first (attendance is recorded for one).
+    sessions: list[ServiceSession]
+    #: The universities a session may be recorded at (a city account: those of its city).
+    universities: list[tuple[int, str]]
 
 
 # ------------------------------------------------------------ spreadsheets ----
@@ -705,7 +931,16 @@ class CoreServices(Protocol):
         """Clear a shown conflict/rejection (the outbox entry stays as history)."""
         ...
 
-    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus: ...
+    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus:
+        """Send the outbox, pull what changed. Offline or a server error is
+        in the status (``message``); an expired sign-in raises
+        ``Unauthorised``, a full disk :class:`CacheFull`."""
+        ...
+
+    def sync_received(self) -> int:
+        """Bytes received so far by the current (or last) pull, as on the wire."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -763,6 +998,43 @@ class TrackingServices(Protocol):
     async def nominate_excellent(self, application_id: int, note: str) -> MutationResult: ...
 
 
+class GraduateServices(Protocol):
+    """Graduate services: the cohort, needs and coverage, service sessions and
+    attendance, employment status, the hardship ledger."""
+
+    def query_graduates(self, f: GraduateFilter, sort: SortSpec) -> ApplicationRows:
+        """The graduates matching ``f`` (ids, rows read a page at a time), in ``GRADUATE_COLUMNS``."""
+        ...
+
+    def graduate_ids_matching(self, f: GraduateFilter) -> list[int]: ...
+    def graduate_detail(self, graduate_id: int) -> GraduateDetail: ...
+    def coverage(self) -> list[CoverageLine]: ...
+    def query_sessions(self, f: SessionFilter) -> list[SessionRow]: ...
+    def session_detail(self, session_id: int) -> SessionDetail: ...
+    def find_graduates(self, text: str, limit: int = 50) -> list[AttendeeRow]: ...
+    def query_cases(self, f: CaseFilter) -> list[CaseRow]: ...
+    def case_detail(self, case_id: int) -> CaseDetail: ...
+    def graduate_options(self) -> GraduateOptions: ...
+    def graduate_dashboard_lines(self) -> list[DashboardLine]: ...
+
+    async def update_graduate(self, graduate_id: int, update: GraduateUpdate) -> MutationResult: ...
+    async def set_employment(self, ids: list[int], status: EmploymentStatus, date: dt.date) -> list[MutationResult]:
+        """The same status for several graduates (one batch); each checked first."""
+        ...
+
+    async def add_session(self, data: SessionCreate) -> MutationResult: ...
+    async def record_attendance(self, session_id: int, graduate_ids: list[int]) -> list[MutationResult]:
+        """One result per graduate (one already recorded: ok, nothing sent for them)."""
+        ...
+
+    async def open_case(self, data: CaseCreate) -> MutationResult: ...
+    async def update_case(self, case_id: int, update: CaseUpdate) -> MutationResult: ...
+    async def set_plan(self, case_id: int, plan: PlanRequest) -> MutationResult: ...
+    async def add_visit(self, case_id: int, visit: VisitCreate) -> MutationResult: ...
+    async def record_subsidy(self, case_id: int, step: SubsidyStepRequest) -> MutationResult: ...
+    async def close_case(self, case_id: int, close: CaseClose) -> MutationResult: ...
+
+
 class SheetServices(Protocol):
     """Spreadsheets in and out, printable documents, statistics. Files are
     read and written here: the UI only proposes paths and shows results."""
@@ -813,5 +1085,5 @@ class SheetServices(Protocol):
         ...
 
 
-class Services(CoreServices, ReviewServices, TrackingServices, SheetServices, Protocol):
+class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, SheetServices, Protocol):
     """The one object the UI talks to."""

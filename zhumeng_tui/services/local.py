@@ -5,7 +5,8 @@ combining the parts, each a subclass of
 :class:`~zhumeng_tui.services.core.ServicesCore` (cache, API client, account,
 clock, the one way to queue a change and the one push policy):
 :class:`~zhumeng_tui.services.review.ReviewPart`,
-:class:`~zhumeng_tui.services.tracking.TrackingPart` and
+:class:`~zhumeng_tui.services.tracking.TrackingPart`,
+:class:`~zhumeng_tui.services.graduates.GraduatePart` and
 :class:`~zhumeng_tui.services.sheets.SheetsPart` (spreadsheets, documents, statistics). A new part is one more
 base class here (and its protocol among the bases of ``Services``); where
 parts meet (the dashboard) this class says how.
@@ -31,12 +32,13 @@ from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
 from zhumeng_tui.services.core import SERVER_DAY_OFFSET
+from zhumeng_tui.services.graduates import GraduatePart
 from zhumeng_tui.services.review import ReviewPart
 from zhumeng_tui.services.sheets import SheetsPart
 from zhumeng_tui.services.tracking import TrackingPart
 
 
-class LocalServices(ReviewPart, TrackingPart, SheetsPart):
+class LocalServices(ReviewPart, TrackingPart, GraduatePart, SheetsPart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:
@@ -44,10 +46,12 @@ class LocalServices(ReviewPart, TrackingPart, SheetsPart):
         changes'). The parts count at the same time, each on its own
         connection (SQLite reads in parallel; the first screen waits for the
         slowest part, not for their sum)."""
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard") as pool:
             tracking = pool.submit(self.tracking_dashboard_lines)
+            graduates = pool.submit(self.graduate_dashboard_lines)
             board = self.review_dashboard()
             board.extra.extend(tracking.result())
+            board.graduates = graduates.result()
         return board
 
 

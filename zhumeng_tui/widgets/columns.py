@@ -16,6 +16,13 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from zhumeng_tui.domain.eligibility import RESULT_LABELS, CheckResult, check_list_text
+from zhumeng_tui.domain.graduates import (
+    GRADUATE_FLAG_LABELS,
+    EmploymentStatus,
+    GraduateFlag,
+    NeedKind,
+)
+from zhumeng_tui.domain.hardship import CASE_STATE_LABELS, CaseState
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import get_lang, tr_pair
 from zhumeng_tui.services import COLUMN_LABELS
@@ -59,6 +66,35 @@ COLUMN_WIDTHS: dict[str, int] = {
     "phone": 11,
     "intern_flag": 14,
     "responsible_staff": 10,
+    "needs": 12,
+    "served": 6,
+    "sessions": 4,
+    "employment": 8,
+    "hardship": 6,
+    "graduate_flags": 16,
+}
+
+#: Short labels of the employment statuses in a list cell (the three kinds of
+#: 已就业 by their kind alone; the full ones: ``graduates.EMPLOYMENT_LABELS``).
+EMPLOYMENT_SHORT: dict[EmploymentStatus, tuple[str, str]] = {
+    EmploymentStatus.UNEMPLOYED: ("未就业", "none"),
+    EmploymentStatus.SIGNED: ("签约", "signed"),
+    EmploymentStatus.CONTRACT: ("劳动合同", "contract"),
+    EmploymentStatus.FLEXIBLE: ("灵活就业", "flexible"),
+    EmploymentStatus.FURTHER_STUDY: ("升学", "study"),
+    EmploymentStatus.ABROAD: ("出国", "abroad"),
+    EmploymentStatus.ENLISTED: ("参军", "enlisted"),
+    EmploymentStatus.ENTREPRENEUR: ("自主创业", "business"),
+    EmploymentStatus.NOT_SEEKING: ("暂不就业", "not seek"),
+}
+
+#: Short labels of the needs in a list cell (the full ones: ``graduates.NEED_LABELS``).
+NEED_SHORT: dict[NeedKind, tuple[str, str]] = {
+    NeedKind.GUIDANCE: ("指导", "guid."),
+    NeedKind.ENTREPRENEURSHIP: ("创业", "start-up"),
+    NeedKind.TRAINING: ("培训", "train."),
+    NeedKind.SUBSIDY: ("补贴", "subsidy"),
+    NeedKind.POLICY: ("政策", "policy"),
 }
 
 _RESULTS = frozenset(r.value for r in CheckResult)
@@ -86,6 +122,8 @@ def column_width(name: str) -> int:
         width = max(cell_len(tr_pair(p)) for p in LOCAL_STATE_LABELS.values())
     elif name in ("checks", "check", "worst"):
         width = max(cell_len(tr_pair(p)) for p in RESULT_LABELS.values())
+    elif name == "employment":
+        width = max(cell_len(tr_pair(p)) for p in EMPLOYMENT_SHORT.values())
     return max(width, cell_len(column_label(name)))
 
 
@@ -154,7 +192,38 @@ def _fmt_datetime(value: Any) -> Any:
     return s[:10] if len(s) > 10 and s[4] == "-" else value
 
 
+def _codes(labels: dict[Any, tuple[str, str]], convert: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """``code,code`` -> their labels joined (unknown codes as they are)."""
+
+    def fmt(value: Any) -> Any:
+        out = []
+        for code in str(value or "").split(","):
+            if not code:
+                continue
+            try:
+                out.append(tr_pair(labels[convert(code)]))
+            except (KeyError, ValueError):
+                out.append(code)
+        return ("·" if get_lang() == "zh" else ",").join(out)
+
+    return fmt
+
+
+def _label(labels: dict[Any, tuple[str, str]], convert: Callable[[str], Any]) -> Callable[[Any], Any]:
+    def fmt(value: Any) -> Any:
+        try:
+            return tr_pair(labels[convert(value)]) if value else ""
+        except (KeyError, ValueError):
+            return value
+
+    return fmt
+
+
 _FORMATTERS: dict[str, Callable[[Any], Any]] = {
+    "needs": _codes(NEED_SHORT, NeedKind),
+    "graduate_flags": _codes(GRADUATE_FLAG_LABELS, GraduateFlag),
+    "employment": _label(EMPLOYMENT_SHORT, EmploymentStatus),
+    "hardship": _label(CASE_STATE_LABELS, CaseState),
     "status": _fmt_status,
     "local_state": _fmt_local,
     "checks": _fmt_result,

@@ -59,6 +59,14 @@ class Field:
     options: Sequence[tuple[str, str]] = ()
 
 
+class MarkBox(Checkbox):
+    """A checkbox readable without colour: "X" when ticked, blank when not."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
+        return "X" if self.value else " "
+
+
 class FormValues:
     """What the user entered, read by field key with the type of that field."""
 
@@ -129,7 +137,7 @@ class FormScreen(Localized, ModalScreen[T | None], Generic[T]):
             with VerticalScroll():
                 for f in self._fields:
                     if f.kind == FieldKind.CHECK:
-                        yield Checkbox(f.label, bool(f.value), id=f"fld-{f.key}", compact=True)
+                        yield MarkBox(f.label, bool(f.value), id=f"fld-{f.key}", compact=True)
                         continue
                     yield Label(f.label)
                     if f.kind == FieldKind.SELECT:

@@ -21,6 +21,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.DEPARTMENT: ("院系", "Department"),
     Role.VIEWER: ("只读", "Viewer"),
     Role.PROVINCE: ("省级", "Province"),
+    Role.CITY: ("市州", "City"),
     Role.EMPLOYER: ("用人单位", "Employer"),
     Role.SYSTEM: ("系统", "System"),
 }
