@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 SIZE = (80, 24)
 
 #: Section keys of every account, then the screens opened from the lists with enter.
-SECTIONS = ["1", "2", "3", "4", "5", "6", "9", "m", "i"]
+SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "m", "i"]
 
 
 def footer_overflow(screen: Screen[object]) -> list[str]:
@@ -59,7 +59,7 @@ async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None
             if screen is home and key != "1":
                 continue  # not offered to this account
             cut[key] = footer_overflow(screen)
-            if key in ("2", "3", "4"):
+            if key in ("2", "3", "4", "7", "8"):
                 await pilot.press("enter")
                 await pilot.pause(0.3)
                 if app.screen is not screen:
