@@ -43,7 +43,7 @@ from zhumeng_tui.screens.signin import LoadingScreen, SignInScreen
 from zhumeng_tui.services import Services, SyncStatus
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K, Localized
-from zhumeng_tui.widgets.palette import ActionsProvider
+from zhumeng_tui.widgets.palette import ActionsProvider, ZCommandPalette
 
 
 @dataclass
@@ -154,7 +154,7 @@ class SyncFinished(Message):
 class ZhumengApp(Localized, App[None]):
     CSS_PATH = "theme/app.tcss"
     TITLE = "逐梦"
-    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    COMMANDS: ClassVar = {ActionsProvider}
 
     BINDINGS: ClassVar = [
         K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", show=False, priority=True),
@@ -455,6 +455,14 @@ class ZhumengApp(Localized, App[None]):
             self._reload_after_sync = False
             self._reload_screens()
 
+    def local_changed(self, origin: Screen[Any]) -> None:
+        """A change was made, sent or dismissed on ``origin``: the header counts
+        it now, and the other screens read their data again when back on top."""
+        self.refresh_sync_status()
+        for screen in self.screen_stack:
+            if screen is not origin and isinstance(screen, ZScreen):
+                screen.mark_stale()
+
     def refresh_sync_status(self) -> None:
         status = self._safe_sync_status()
         if status is not None:
@@ -510,6 +518,11 @@ class ZhumengApp(Localized, App[None]):
             return
         self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        """``ctrl+p``: the command palette, in the user's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ZCommandPalette())
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, in the user's language (keys are in ActionsProvider)."""
         yield SystemCommand(tr("切换主题", "Change theme"), tr("更换配色主题", "Pick a colour theme"), self.action_change_theme)
@@ -532,6 +545,10 @@ class ZhumengApp(Localized, App[None]):
         except Exception as err:  # a section that fails to load must not crash the app
             self.notify(f"{module}.{name}: {err}", title=tr("无法打开", "Cannot open"), severity="error")
             return
+        # a section opens afresh: no filter, and no selection left over out of sight
+        queue = getattr(factory, "QUEUE_NAME", None)
+        if queue is not None:
+            self._selections.pop(queue, None)
         self.push_screen(factory())
 
     def _in_dialog(self) -> bool:

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.keys import K
 
 
@@ -34,7 +35,7 @@ class LoadingScreen(ZScreen):
         with Vertical(id="loading-box"):
             yield Static(self._text, id="loading-text")
             yield LoadingIndicator()
-        yield Footer()
+        yield KeyFooter()
 
     def set_text(self, text: str) -> None:
         self.query_one("#loading-text", Static).update(text)
@@ -85,7 +86,7 @@ class SignInScreen(ZScreen):
             yield Static(self.message, id="password-error", classes="error")
             with Center():
                 yield Button(tr("登录", "Sign in"), id="signin", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         (self.query_one("#password") if self.username else self.query_one("#username")).focus()

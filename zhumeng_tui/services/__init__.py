@@ -62,7 +62,7 @@ from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, SubsidySt
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.status import Action, Status
-from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState
+from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState, approved_on
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -119,8 +119,8 @@ APPLICATION_COLUMNS: list[str] = [
 ]
 #: The row columns of the interns list, in display order (``intern_flag``: the flags' labels).
 INTERN_COLUMNS: list[str] = [
-    "student_no", "name", "intern_flag", "status", "days", "employer", "employer_type", "city", "start_date",
-    "end_date", "responsible_staff", "department", "local_state",
+    "student_no", "name", "intern_flag", "status", "days", "end_date", "responsible_staff", "employer",
+    "start_date", "employer_type", "city", "department", "local_state",
 ]
 
 #: Column name -> (中文, English) header label, in the tables and in the exports.
@@ -308,6 +308,11 @@ class ApplicationDetail:
     #: for a conflict or a refusal.
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the records are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
+    #: A refused or conflicting review decision can be sent again: its move is
+    #: still one this account may make on the server's current record.
+    may_retry: bool = False
 
 
 # ---------------------------------------------------------------- dashboard ----
@@ -353,7 +358,11 @@ class MissingStudent:
 class MissingGroup:
     check: CheckId
     label: str
+    #: One line per student and reason (a student blocked the same way on
+    #: several applications is chased once).
     students: list[MissingStudent]
+    #: The applications held up (what the dashboard counts).
+    applications: int = 0
 
 
 # ------------------------------------------------------------------- review ----
@@ -376,6 +385,8 @@ class ReviewPreview:
     refused: list[Refusal]
     #: Warnings that need an explicit acknowledgement: check -> app ids.
     warnings: dict[CheckId, list[int]]
+    #: Each application's own reason (a return for each student's failing checks).
+    reasons: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -487,16 +498,22 @@ class WithdrawalDetail:
     may_record: bool
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the request are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
 
 
-def withdrawal_facts(w: Withdrawal) -> WithdrawalFacts:
-    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a request."""
+def withdrawal_facts(w: Withdrawal, application: Application | None = None) -> WithdrawalFacts:
+    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a
+    request (and of its application, when given: the day it was approved)."""
     dates = {rec.step: rec.date for rec in w.steps}
     return WithdrawalFacts(
         state=w.state,
         statement_date=dates.get(Step.STATEMENT),
         counsellor_date=dates.get(Step.COUNSELLOR),
         stamp_date=dates.get(Step.STAMP),
+        approved_date=approved_on(
+            e.model_dump(mode="json") for e in application.history
+        ) if application is not None else None,
     )
 
 
@@ -963,10 +980,14 @@ class ReviewServices(Protocol):
     def count(self, f: AppFilter) -> int: ...
     def dashboard(self) -> Dashboard: ...
     def missing(self, department_id: int | None = None) -> list[MissingGroup]: ...
-    def preview_review(self, ids: list[int], action: Action) -> ReviewPreview: ...
+    def preview_review(self, ids: list[int], action: Action, *, own_checks: bool = False) -> ReviewPreview:
+        """``own_checks`` (a return): each application's reason is what its own
+        failing checks say is missing."""
+        ...
 
     async def review(
-        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
+        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId],
+        *, own_checks: bool = False,
     ) -> ReviewResult: ...
 
     async def retry_review(self, application_id: int) -> ReviewResult:
