@@ -185,6 +185,7 @@ async def followup_form(pilot: Any) -> None:
     await app.push_screen(InternDetailScreen(interns(app.services, Status.ON_DUTY)[0]))
     await wait_for(pilot, lambda: app.screen.info is not None)
     await _tables_laid_out(pilot)
+    await _settle(pilot)  # the detail is drawn before the dialog covers it
     await pilot.press("f")
     await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
     await _settle(pilot)
@@ -197,6 +198,7 @@ async def file_withdrawal(pilot: Any) -> None:
     await app.push_screen(InternDetailScreen(interns(app.services, Status.APPROVED)[-1]))
     await wait_for(pilot, lambda: app.screen.info is not None)
     await _tables_laid_out(pilot)
+    await _settle(pilot)  # the detail is drawn before the dialog covers it
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
     await _settle(pilot)

@@ -103,13 +103,14 @@ async def test_the_purge_job(app: FastAPI, api: Api, capsys: pytest.CaptureFixtu
     url = database_url(app)
     st = app.state.server
     await api.login("demo-univ")
-    positions = await api.records("demo-province", "position")
-    applied = {a["position_id"] for a in await api.records("demo-province", "application")}
-    free = next(p for p in positions if p["id"] not in applied)
+    r = await api.write("demo-province", "POST", "/positions",
+                        {"employer_id": 1, "title": "临时岗位", "start_date": "2026-04-01", "end_date": "2026-06-30"})
+    assert r.status_code == 201, r.text
+    free = r.json()
     r = await api.write("demo-province", "DELETE", f"/positions/{free['id']}", version=free["version"])
     assert r.status_code == 204, r.text
     with st.engine.connect() as conn:
-        assert conn.execute(text("SELECT COUNT(*) FROM idempotency_key")).scalar() == 1
+        assert conn.execute(text("SELECT COUNT(*) FROM idempotency_key")).scalar() == 2
         assert conn.execute(text("SELECT COUNT(*) FROM change_log WHERE deleted")).scalar() == 1
 
     # the purge reads the real clock, the test server a pinned one: date what matters by the real one
@@ -130,7 +131,7 @@ async def test_the_purge_job(app: FastAPI, api: Api, capsys: pytest.CaptureFixtu
         conn.execute(text("UPDATE audit_event SET at = :t"), {"t": old})
     code, out = run(capsys, monkeypatch, url, "purge")
     assert code == 0, out
-    assert "purged: 1 token(s), 1 idempotency key(s)" in out and "1 tombstone(s)" in out
+    assert "purged: 1 token(s), 2 idempotency key(s)" in out and "1 tombstone(s)" in out
     with st.engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM change_log WHERE deleted")).scalar() == 0
         assert conn.execute(text("SELECT COUNT(*) FROM auth_token")).scalar() == 1  # demo-province's

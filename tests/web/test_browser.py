@@ -100,7 +100,7 @@ async def test_sign_in_review_queue_search_and_export_download(
         await tab.wait_for_text("学号", "姓名", " 条")  # the rows are in
         tab.mark()
         await tab.press("/")
-        await tab.wait_for_text("返回")  # the footer is drawn again for the search box
+        await tab.wait_for_text("全选")  # the footer is drawn again for the search box (its one key)
         await tab.type(initials)
         await tab.wait_for_text(initials, name, f"共 {matches:,} 条")
 
