@@ -19,6 +19,7 @@ from zhumeng_server.routes import (
     hardship,
     health,
     positions,
+    posts,
     sessions,
     students,
     tracking,
@@ -39,5 +40,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     graduates.router,
     sessions.router,
     hardship.router,
+    posts.router,
     admin.router,
 )
