@@ -71,7 +71,7 @@ def graduate(draw: st.DrawFn, post_ids: int = 25) -> GraduateFacts:
     return GraduateFacts(
         major=draw(st.sampled_from(MAJORS)), skills=tuple(draw(st.lists(st.sampled_from(SKILLS), max_size=3, unique=True))),
         stay_intent=draw(st.sampled_from(list(StayIntent))),
-        preferred_cities=tuple(draw(st.lists(st.sampled_from(CITIES + ["重庆市"]), max_size=2, unique=True))),
+        preferred_cities=tuple(draw(st.lists(st.sampled_from([*CITIES, "重庆市"]), max_size=2, unique=True))),
         education=draw(st.sampled_from(list(Education)[1:])), university_id=draw(st.sampled_from([1, 2])),
         university_city=draw(st.sampled_from(["成都市", "绵阳市", None])),
         excluded=frozenset(draw(st.sets(st.integers(1, post_ids), max_size=5))),

@@ -24,7 +24,7 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.students import mask_id_number
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 Data = dict[str, Any]
 
@@ -96,6 +96,12 @@ def _case_derived(d: Data) -> Data:
     }
 
 
+def _post_derived(d: Data) -> Data:
+    """The majors a post wants as ``,软件工程,会计学,`` (what the major filter matches)."""
+    majors = [str(x) for x in d.get("majors") or () if isinstance(x, str)]
+    return {"majors_list": "," + ",".join(majors) + "," if majors else ""}
+
+
 #: Per-type values computed once per record (a column without ``get`` reads
 #: them first, then the record itself).
 DERIVED: dict[str, Callable[[Data], Data]] = {
@@ -103,11 +109,12 @@ DERIVED: dict[str, Callable[[Data], Data]] = {
     "student": _student_derived,
     "graduate": _graduate_derived,
     "hardship_case": _case_derived,
+    "job_post": _post_derived,
 }
 
 
 MIRROR: dict[str, list[Col]] = {
-    "university": [Col("name", "TEXT"), Col("in_province", "INTEGER")],
+    "university": [Col("name", "TEXT"), Col("in_province", "INTEGER"), Col("city", "TEXT")],
     "department": [Col("university_id", "INTEGER", index=True), Col("name", "TEXT")],
     "staff": [
         Col("username", "TEXT", index=True),
@@ -123,6 +130,8 @@ MIRROR: dict[str, list[Col]] = {
         Col("py_initials", "TEXT"),
         Col("phone", "TEXT"),
         Col("out_of_province", "INTEGER"),
+        Col("major", "TEXT"),
+        Col("degree", "TEXT"),
     ],
     "employer": [Col("name", "TEXT"), Col("type", "TEXT"), Col("region", "TEXT")],
     "position": [
@@ -171,6 +180,7 @@ MIRROR: dict[str, list[Col]] = {
     "graduate": [
         Col("student_id", "INTEGER", index=True),
         Col("department_id", "INTEGER"),  # ix_graduate_needs
+        Col("university_id", "INTEGER"),
         Col("employment_status", "TEXT"),
         Col("graduation_date", "TEXT"),
         *[Col(f"n_{k.value}", "INTEGER") for k in NeedKind],
@@ -198,6 +208,24 @@ MIRROR: dict[str, list[Col]] = {
         Col("subsidy_approved", "TEXT"),
         Col("subsidy_paid", "TEXT"),
         Col("categories", "TEXT"),
+    ],
+    "job_post": [
+        Col("university_id", "INTEGER"),
+        Col("owner_city", "TEXT"),
+        Col("employer", "TEXT"),
+        Col("title", "TEXT"),
+        Col("category", "TEXT"),
+        Col("city", "TEXT"),
+        Col("valid_until", "TEXT"),
+        Col("verified_on", "TEXT"),
+        Col("majors_list", "TEXT"),
+    ],
+    "post_push": [
+        Col("graduate_id", "INTEGER", index=True),
+        Col("post_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
+        Col("answer", "TEXT"),
+        Col("pushed_on", "TEXT"),
     ],
 }
 

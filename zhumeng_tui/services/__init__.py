@@ -16,7 +16,8 @@ raise :class:`~zhumeng_tui.domain.errors.DomainError` before anything is
 written; an expired sign-in raises ``Unauthorised`` once the change is queued.
 
 :class:`Services` is composed of one protocol per part (:class:`CoreServices`,
-:class:`ReviewServices`, :class:`TrackingServices`, :class:`GraduateServices`);
+:class:`ReviewServices`, :class:`TrackingServices`, :class:`GraduateServices`,
+:class:`PostServices`);
 a new part adds its protocol to the bases of :class:`Services` (see
 ``docs/client-core.md``).
 """
@@ -41,10 +42,13 @@ from zhumeng_tui.api_client.schemas import (
     GraduateUpdate,
     HardshipCase,
     IntegrityEntry,
+    JobPost,
     Me,
     NeedRecord,
     PlanRequest,
     Position,
+    PostCreate,
+    PostPush,
     ServiceSession,
     SessionCreate,
     Staff,
@@ -60,6 +64,7 @@ from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKin
 from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, SubsidyStep
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
+from zhumeng_tui.domain.posts import Answer
 from zhumeng_tui.domain.status import Action, Status
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState
 
@@ -668,6 +673,124 @@ class GraduateOptions:
     #: The universities a session may be recorded at (a city account: those of its city).
     universities: list[tuple[int, str]]
 
+@dataclass(frozen=True)
+class PostFilter:
+    """What the posts list shows. All parts are ANDed; ``verified`` /
+    ``expired`` None: either."""
+
+    text: str = ""  # part of the employer or the title
+    city: str | None = None
+    category: str | None = None
+    major: str | None = None  # posts wanting this major (or any major)
+    verified: bool | None = None
+    expired: bool | None = False
+
+
+@dataclass
+class PostRow:
+    post: JobPost
+    expired: bool
+    pushed: int  # how many graduates it was pushed to
+    local_state: LocalState | None = None
+
+
+@dataclass
+class PostDetail:
+    post: JobPost
+    expired: bool
+    #: Pushes of the post by answer ("pending": not answered yet).
+    answers: dict[str, int]
+    #: This account may verify it (its role and scope, not yet verified, not expired).
+    may_verify: bool
+    local_state: LocalState | None = None
+    local_message: str | None = None
+
+
+@dataclass
+class PostOptions:
+    """The choices of the posts filters and form."""
+
+    cities: list[str]
+    categories: list[str]
+    majors: list[str]
+
+
+@dataclass
+class RecommendedPick:
+    """One recommended post and why, in words (``专业对口：… · 技能：… · 意向城市：…``)."""
+
+    post: JobPost
+    score: int
+    reasons: str
+    #: Already pushed to this graduate.
+    pushed: bool = False
+
+
+@dataclass
+class PushLine:
+    """A post pushed to a graduate and the answer."""
+
+    push: PostPush
+    post: JobPost | None
+    local_state: LocalState | None = None
+
+
+@dataclass
+class GraduatePosts:
+    """A graduate's three recommendations (or why none) and what was pushed."""
+
+    graduate_id: int
+    picks: list[RecommendedPick]
+    reason: str | None
+    pushes: list[PushLine]
+
+
+@dataclass
+class PushSummary:
+    """What a bulk push sends: graduates with picks (hardship graduates first),
+    those without a fitting post, and the posts already pushed (not sent again)."""
+
+    graduate_ids: list[int]
+    posts: int
+    without: int
+    already: int
+
+
+@dataclass
+class LedgerRow:
+    """One line of the summary ledger: a department or a university (None: the total)."""
+
+    key: int | None
+    name: str
+    graduates: int
+    needed: dict[NeedKind, int]
+    served: dict[NeedKind, int]
+    employment: dict[EmploymentStatus, int]
+    cases: int
+    by_category: dict[Category, int]
+    with_plan: int
+    visited: int  # within 30 days
+    cases_employed: int
+    subsidy_applied: int
+    subsidy_approved: int
+    subsidy_paid: int
+    subsidy_amount: int  # 元 paid
+    pushed: int  # posts pushed
+    pushed_graduates: int
+    answers: dict[str, int]  # "pending" and each Answer's value
+
+
+@dataclass
+class Ledger:
+    """The summary ledger (汇总台账): per department (a campus account) or per
+    university (a city or province account), then the total."""
+
+    by: Literal["department", "university"]
+    title: str  # the university or city it is for
+    date: dt.date
+    rows: list[LedgerRow]
+
+
 # ---------------------------------------------------------------- protocols ----
 
 
@@ -781,5 +904,32 @@ class GraduateServices(Protocol):
     async def close_case(self, case_id: int, close: CaseClose) -> MutationResult: ...
 
 
-class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, Protocol):
+class PostServices(Protocol):
+    """Job posts, three explained recommendations per graduate, pushes and
+    answers, and the summary ledger."""
+
+    def query_posts(self, f: PostFilter) -> list[PostRow]: ...
+    def post_detail(self, post_id: int) -> PostDetail: ...
+    def post_options(self) -> PostOptions: ...
+    def graduate_posts(self, graduate_id: int) -> GraduatePosts:
+        """The graduate's recommendations, computed from the cache (offline too)."""
+        ...
+
+    def recommend_many(self, graduate_ids: list[int]) -> dict[int, list[RecommendedPick]]:
+        """Recommendations of many graduates at once (one pass over the posts)."""
+        ...
+
+    def preview_push(self, graduate_ids: list[int]) -> PushSummary: ...
+    def ledger(self) -> Ledger: ...
+
+    async def add_post(self, data: PostCreate) -> MutationResult: ...
+    async def verify_post(self, post_id: int) -> MutationResult: ...
+    async def push_recommendations(self, graduate_ids: list[int]) -> list[MutationResult]:
+        """Push each graduate's recommendations (hardship graduates first); one result per post sent."""
+        ...
+
+    async def answer_push(self, push_id: int, answer: Answer, date: dt.date) -> MutationResult: ...
+
+
+class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, PostServices, Protocol):
     """The one object the UI talks to."""

@@ -5,8 +5,9 @@ combining the parts, each a subclass of
 :class:`~zhumeng_tui.services.core.ServicesCore` (cache, API client, account,
 clock, the one way to queue a change and the one push policy):
 :class:`~zhumeng_tui.services.review.ReviewPart`,
-:class:`~zhumeng_tui.services.tracking.TrackingPart` and
-:class:`~zhumeng_tui.services.graduates.GraduatePart`. A new part is one more
+:class:`~zhumeng_tui.services.tracking.TrackingPart`,
+:class:`~zhumeng_tui.services.graduates.GraduatePart` and
+:class:`~zhumeng_tui.services.posts.PostPart`. A new part is one more
 base class here (and its protocol among the bases of ``Services``); where
 parts meet (the dashboard) this class says how.
 
@@ -31,11 +32,12 @@ from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
 from zhumeng_tui.services.graduates import GraduatePart
+from zhumeng_tui.services.posts import PostPart
 from zhumeng_tui.services.review import ReviewPart
 from zhumeng_tui.services.tracking import TrackingPart
 
 
-class LocalServices(ReviewPart, TrackingPart, GraduatePart):
+class LocalServices(ReviewPart, TrackingPart, GraduatePart, PostPart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:
