@@ -69,9 +69,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
     "graduates": ("zhumeng_tui.screens.graduates", "GraduatesScreen"),
     "hardship": ("zhumeng_tui.screens.hardship", "HardshipScreen"),
+    "posts": ("zhumeng_tui.screens.posts", "PostsScreen"),
+    "ledger": ("zhumeng_tui.screens.ledger", "LedgerScreen"),
 }
 #: The sections a city account (市州) has: it sees no internship records.
-CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship"})
+CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship", "posts", "ledger"})
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer", "demo-city")
 DEMO_PASSWORD = "zhumeng-demo"
@@ -138,6 +140,8 @@ class ZhumengApp(Localized, App[None]):
         K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
         K("7", "goto('graduates')", "毕业生服务", "Graduate services", id="app.go_graduates", show=False),
         K("8", "goto('hardship')", "困难帮扶台账", "Hardship ledger", id="app.go_hardship", show=False),
+        K("9", "goto('posts')", "岗位信息", "Job posts", id="app.go_posts", show=False),
+        K("0", "goto('ledger')", "汇总台账", "Summary ledger", id="app.go_ledger", show=False),
     ]
 
     def __init__(
@@ -380,7 +384,7 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-8): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-9 and 0): back to the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):

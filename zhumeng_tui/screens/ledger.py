@@ -1,0 +1,94 @@
+"""汇总台账 (section 0): the summary ledger for the provincial report, per
+department (a campus account) or per university (a city or province
+account), then the total: graduates and needs with coverage, employment by
+status, hardship cases, subsidies, posts pushed and answers. One table at a
+time, chosen with the select (or ``[`` / ``]``)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Select, Static
+
+from zhumeng_tui.i18n import tr
+from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.services import Ledger
+from zhumeng_tui.widgets.header import StatusHeader
+from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.ledger_tables import tables
+
+
+class LedgerScreen(DataScreen[Ledger]):
+    TITLE_TEXT = ("汇总台账", "Summary ledger")
+    HELP_TEXT = (
+        "省级报表的汇总台账：按院系（高校账号）或按高校（市州、省级账号）统计毕业生、服务需求与覆盖率、就业状态、"
+        "困难帮扶、求职创业补贴、岗位推送与反馈，最后一行为合计。[ 与 ] 切换表格。",
+        "The summary ledger of the provincial report, per department (a university account) or per university"
+        " (a city or province account): graduates, needs and coverage, employment, hardship cases, subsidies,"
+        " posts pushed and answers; the last row is the total. [ and ] switch tables.",
+    )
+    DEFAULT_CSS = """
+    LedgerScreen #lg-top { height: 1; }
+    LedgerScreen #lg-title { width: 1fr; padding: 0 1; text-style: bold; }
+    LedgerScreen #lg-table-choice { width: 28; }
+    LedgerScreen DataTable { height: 1fr; }
+    """
+    BINDINGS: ClassVar = [
+        K("left_square_bracket", "table(-1)", "上一表", "Previous table", id="ledger.prev", key_display="["),
+        K("right_square_bracket", "table(1)", "下一表", "Next table", id="ledger.next", key_display="]"),
+    ]
+    RELOAD_ON_RESUME = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ledger: Ledger | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self.title_text())
+        with Horizontal(id="lg-top"):
+            yield Static(tr("统计中…", "Counting…"), id="lg-title")
+            yield Select[int]([], allow_blank=False, id="lg-table-choice", compact=True)
+        yield DataTable(id="lg-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lg-table", DataTable).focus()
+
+    def fetch(self) -> Ledger:
+        return self.services.ledger()
+
+    def show(self, value: Ledger) -> None:
+        self.ledger = value
+        self.query_one("#lg-title", Static).update(f"{value.title} · {value.date}")
+        choice = self.query_one("#lg-table-choice", Select)
+        current = choice.value if isinstance(choice.value, int) else 0
+        choice.set_options([(title, i) for i, (title, _, _) in enumerate(tables(value))])
+        choice.value = current
+        self._draw(current)
+
+    def _draw(self, index: int) -> None:
+        if self.ledger is None:
+            return
+        _, columns, rows = tables(self.ledger)[index]
+        table = self.query_one("#lg-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*columns)
+        for row in rows:
+            table.add_row(*(str(c) for c in row))
+
+    @on(Select.Changed, "#lg-table-choice")
+    def _chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, int):
+            self._draw(event.value)
+
+    def action_table(self, step: int) -> None:
+        if self.ledger is None:
+            return
+        choice = self.query_one("#lg-table-choice", Select)
+        n = len(tables(self.ledger))
+        current = choice.value if isinstance(choice.value, int) else 0
+        choice.value = (current + step) % n
