@@ -88,7 +88,7 @@ class GraduatesScreen(QueueScreenBase):
     SHOW_CHECK_FILTER = False
     #: The flags and the employment status within 80 columns; the department last.
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = ["student_no", "name", "needs", "served", "employment", "graduate_flags", "hardship",
-                       "sessions", "department", "local_state"]
+                       "pushes", "sessions", "department", "local_state"]
     RELOAD_ON_RESUME = True
     BINDINGS: ClassVar = [
         K("a", "attendance", "签到", "Attendance", id="graduates.attendance"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -18,7 +19,7 @@ from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import Ledger
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
-from zhumeng_tui.widgets.ledger_tables import tables
+from zhumeng_tui.widgets.ledger_tables import tables, titles
 
 
 class LedgerScreen(DataScreen[Ledger]):
@@ -45,12 +46,14 @@ class LedgerScreen(DataScreen[Ledger]):
     def __init__(self) -> None:
         super().__init__()
         self.ledger: Ledger | None = None
+        self._shown: int | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self.title_text())
         with Horizontal(id="lg-top"):
             yield Static(tr("统计中…", "Counting…"), id="lg-title")
-            yield Select[int]([], allow_blank=False, id="lg-table-choice", compact=True)
+            yield Select[int]([(t, i) for i, t in enumerate(titles())], value=0, allow_blank=False,
+                              id="lg-table-choice", compact=True)
         yield DataTable(id="lg-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -64,31 +67,31 @@ class LedgerScreen(DataScreen[Ledger]):
         self.ledger = value
         self.query_one("#lg-title", Static).update(f"{value.title} · {value.date}")
         choice = self.query_one("#lg-table-choice", Select)
-        current = choice.value if isinstance(choice.value, int) else 0
-        choice.set_options([(title, i) for i, (title, _, _) in enumerate(tables(value))])
-        choice.value = current
-        self._draw(current)
+        self._draw(choice.value if isinstance(choice.value, int) else 0)
 
     def _draw(self, index: int) -> None:
         if self.ledger is None:
             return
+        self._shown = index
         _, columns, rows = tables(self.ledger)[index]
         table = self.query_one("#lg-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
+        # the group's names measured here: the first draw would size the column by its label only
+        table.add_column(columns[0], width=max(cell_len(str(x)) for x in [columns[0], *(r[0] for r in rows)]))
+        table.add_columns(*columns[1:])
         for row in rows:
             table.add_row(*(str(c) for c in row))
 
     @on(Select.Changed, "#lg-table-choice")
     def _chosen(self, event: Select.Changed) -> None:
         event.stop()
-        if isinstance(event.value, int):
+        if isinstance(event.value, int) and event.value != self._shown:
             self._draw(event.value)
 
     def action_table(self, step: int) -> None:
         if self.ledger is None:
             return
         choice = self.query_one("#lg-table-choice", Select)
-        n = len(tables(self.ledger))
+        n = len(titles())
         current = choice.value if isinstance(choice.value, int) else 0
         choice.value = (current + step) % n

@@ -511,7 +511,7 @@ class MutationResult:
 #: the flags' codes).
 GRADUATE_COLUMNS: list[str] = [
     "student_no", "name", "department", "needs", "served", "sessions", "employment", "hardship",
-    "graduate_flags", "local_state",
+    "graduate_flags", "pushes", "local_state",
 ]
 
 
