@@ -19,6 +19,7 @@ from zhumeng_tui.domain.posts import (
     GraduateFacts,
     PostFacts,
     PostIndex,
+    candidate,
     check_answer,
     check_pushable,
     check_salary,
@@ -31,6 +32,7 @@ from zhumeng_tui.domain.posts import (
     parse_education,
     parse_source,
     recommend,
+    score,
 )
 
 TODAY = dt.date(2026, 3, 10)
@@ -100,6 +102,31 @@ def test_deterministic_in_any_order_and_the_index_agrees(g: GraduateFacts, ps: l
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert recommend(g, shuffled, TODAY) == first
     assert PostIndex(TODAY, shuffled).recommend(g) == first
+
+
+def reference(g: GraduateFacts, ps: list[PostFacts]) -> list[tuple[int, int]]:
+    """The ranking written plainly: every candidate scored with ``score``, the
+    best of each employer first (score, then id), then the rest."""
+    scored = sorted((pk.score, p.id, p.employer) for p in ps if candidate(g, p, TODAY)
+                     for pk in (score(g, p),) if pk is not None)
+    ranked = sorted(scored, key=lambda x: (-x[0], x[1]))
+    picks: list[tuple[int, int, str]] = []
+    for x in ranked:
+        if len(picks) < PICKS and x[2] not in {y[2] for y in picks}:
+            picks.append(x)
+    picks += [x for x in ranked if x not in picks][:PICKS - len(picks)]
+    return sorted(((sc, pid) for sc, pid, _ in picks), key=lambda x: (-x[0], x[1]))
+
+
+@settings(max_examples=400)
+@given(graduate(), posts())
+def test_the_index_ranks_as_the_plain_rule_does(g: GraduateFacts, ps: list[PostFacts]) -> None:
+    rec = recommend(g, ps, TODAY)
+    assert [(p.score, p.post_id) for p in rec.picks] == reference(g, ps)
+    by_id = {p.id: p for p in ps}
+    for p in rec.picks:
+        plain = score(g, by_id[p.post_id])
+        assert plain is not None and plain.reasons == p.reasons
 
 
 @settings(max_examples=300)

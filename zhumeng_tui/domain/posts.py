@@ -12,10 +12,11 @@ down or already holds. A post fits when its majors include the graduate's
 major or one of the same discipline group (a post open to every major fits
 when a skill matches), when the graduate's education meets the post's, and,
 when the graduate named preferred cities, when it is in one of them. Fitting
-posts are scored (major exact 40, same group 20, any major 5; 10 per matching
-skill up to 30; preferred city 20, or 10 for a graduate staying in the
-province without a city; education exactly as asked 5) and picked best first
-(ties by id), three different employers where possible.
+posts are scored (major exact 200, same group 100, any major 0, so the major
+ranks first; then 10 per matching skill up to 30; preferred city 20, or 10
+for a graduate staying in the province without a city; education exactly as
+asked 5) and picked best first (ties by id), three different employers where
+possible.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ MAX_SALARY = 1_000_000
 #: The most graduates one push names.
 MAX_PUSH = 5000
 
-# weights of the ranking (see the module's docstring)
-W_MAJOR, W_GROUP, W_ANY_MAJOR = 40, 20, 5
+# weights of the ranking (see the module's docstring): the major's tiers lie
+# further apart than everything else adds up to (at most 55)
+W_MAJOR, W_GROUP, W_ANY_MAJOR = 200, 100, 0
 W_SKILL, W_SKILLS_MAX = 10, 30
 W_CITY, W_STAY = 20, 10
 W_EDUCATION = 5
@@ -321,7 +323,7 @@ def employment_after(answer: Answer | str, current: EmploymentStatus | str) -> E
 # ------------------------------------------------------- recommending ----
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PostFacts:
     """What the ranking reads of a post. ``university_id`` / ``owner_city``:
     a post added by a university is for its graduates, one added by a city
@@ -339,6 +341,18 @@ class PostFacts:
     openings: int = 1
     university_id: int | None = None
     owner_city: str | None = None
+    #: Computed: the discipline groups of ``majors``, the skills as a set, the
+    #: education's rank, and whether every university's graduates may have it.
+    groups: frozenset[str] = field(init=False, compare=False, repr=False)
+    skill_set: frozenset[str] = field(init=False, compare=False, repr=False)
+    edu_rank: int = field(init=False, compare=False, repr=False)
+    for_all: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "groups", frozenset(g for g in map(discipline_of, self.majors) if g is not None))
+        object.__setattr__(self, "skill_set", frozenset(self.skills))
+        object.__setattr__(self, "edu_rank", _EDU_RANK[self.education])
+        object.__setattr__(self, "for_all", self.university_id is None and self.owner_city is None)
 
 
 @dataclass(frozen=True)
@@ -395,46 +409,86 @@ def _join(items: Iterable[str]) -> str:
     return "、".join(items)
 
 
+#: Points for n matching skills (a post names at most ``MAX_POST_SKILLS``).
+_SKILL_POINTS = tuple(min(W_SKILLS_MAX, W_SKILL * n) for n in range(MAX_POST_SKILLS + 1))
+
+
+class _Fit:
+    """One graduate's side of the ranking, worked out once (see :func:`score`)."""
+
+    __slots__ = ("city", "cities", "edu", "grad", "group", "skills")
+
+    def __init__(self, grad: GraduateFacts) -> None:
+        self.grad = grad
+        self.group = discipline_of(grad.major)
+        self.skills = frozenset(grad.skills)
+        self.cities = frozenset(grad.preferred_cities)
+        self.edu = _EDU_RANK[grad.education]
+        self.city = W_CITY if self.cities else W_STAY if grad.stay_intent == StayIntent.YES else 0
+
+    def base(self, post: PostFacts) -> tuple[int, bool] | None:
+        """The score without the skills, and whether the post fits only with a
+        matching skill (a post open to every major); None when it does not fit
+        (education, preferred cities, major)."""
+        if _EDU_RANK[post.education] > self.edu:
+            return None
+        if self.cities and post.city not in self.cities:
+            return None
+        if self.grad.major in post.majors:
+            points, needs_skill = W_MAJOR, False
+        elif self.group is not None and self.group in post.groups:
+            points, needs_skill = W_GROUP, False
+        elif not post.majors:
+            points, needs_skill = W_ANY_MAJOR, True
+        else:
+            return None
+        if post.education != Education.ANY and post.education == self.grad.education:
+            points += W_EDUCATION
+        return points + self.city, needs_skill
+
+    def points(self, post: PostFacts) -> int | None:
+        """The post's score, or None when it does not fit."""
+        base = self.base(post)
+        return None if base is None else self.add_skills(base[0], base[1], post.skill_set)
+
+    def add_skills(self, base: int, needs_skill: bool, post_skills: frozenset[str]) -> int | None:
+        n = len(self.skills & post_skills) if self.skills else 0
+        if needs_skill and not n:
+            return None
+        return base + _SKILL_POINTS[n]
+
+    def reasons(self, post: PostFacts) -> tuple[Label, ...]:
+        """Why a fitting post was picked, in words, in the order of the ranking's parts."""
+        grad = self.grad
+        common = tuple(s for s in post.skills if s in self.skills)
+        out: list[Label] = []
+        if grad.major in post.majors:
+            out.append((f"专业对口：{grad.major}", f"Major: {grad.major}"))
+        elif self.group is not None and self.group in post.groups:
+            out.append((f"相近专业：{self.group}", f"Related major: {self.group}"))
+        else:
+            out.append(("专业不限", "Any major"))
+        if common:
+            out.append((f"技能：{_join(common)}", f"Skills: {', '.join(common)}"))
+        if self.cities:
+            out.append((f"意向城市：{post.city}", f"Preferred city: {post.city}"))
+        elif grad.stay_intent == StayIntent.YES:
+            out.append((f"留省就业：{post.city}", f"Stays in the province: {post.city}"))
+        else:
+            out.append((f"工作城市：{post.city}", f"City: {post.city}"))
+        if post.education != Education.ANY and post.education == grad.education:
+            zh, en = EDUCATION_LABELS[post.education]
+            out.append((f"学历：{zh}", f"Education: {en}"))
+        return tuple(out)
+
+
 def score(grad: GraduateFacts, post: PostFacts) -> Pick | None:
     """The post's score for the graduate and the reasons, or None when it does
     not fit (major, education, preferred cities; see the module's docstring).
     Scope, verification, expiry and exclusions are :func:`candidate`'s."""
-    if not meets_education(grad.education, post.education):
-        return None
-    common = tuple(s for s in post.skills if s in grad.skills)
-    reasons: list[Label] = []
-    if grad.major in post.majors:
-        points = W_MAJOR
-        reasons.append((f"专业对口：{grad.major}", f"Major: {grad.major}"))
-    else:
-        group = discipline_of(grad.major)
-        if group is not None and any(discipline_of(m) == group for m in post.majors):
-            points = W_GROUP
-            reasons.append((f"相近专业：{group}", f"Related major: {group}"))
-        elif not post.majors and common:
-            points = W_ANY_MAJOR
-            reasons.append(("专业不限", "Any major"))
-        else:
-            return None
-    if grad.preferred_cities:
-        if post.city not in grad.preferred_cities:
-            return None
-        points += W_CITY
-        city_reason = (f"意向城市：{post.city}", f"Preferred city: {post.city}")
-    elif grad.stay_intent == StayIntent.YES:
-        points += W_STAY
-        city_reason = (f"留省就业：{post.city}", f"Stays in the province: {post.city}")
-    else:
-        city_reason = (f"工作城市：{post.city}", f"City: {post.city}")
-    if common:
-        points += min(W_SKILLS_MAX, W_SKILL * len(common))
-        reasons.append((f"技能：{_join(common)}", f"Skills: {', '.join(common)}"))
-    reasons.append(city_reason)
-    if post.education != Education.ANY and post.education == grad.education:
-        points += W_EDUCATION
-        zh, en = EDUCATION_LABELS[post.education]
-        reasons.append((f"学历：{zh}", f"Education: {en}"))
-    return Pick(post.id, points, tuple(reasons))
+    fit = _Fit(grad)
+    points = fit.points(post)
+    return None if points is None else Pick(post.id, points, fit.reasons(post))
 
 
 def candidate(grad: GraduateFacts, post: PostFacts, today: dt.date) -> bool:
@@ -443,26 +497,21 @@ def candidate(grad: GraduateFacts, post: PostFacts, today: dt.date) -> bool:
             and open_to(post, grad.university_id, grad.university_city))
 
 
-def pick_three(scored: Iterable[tuple[Pick, str]]) -> tuple[Pick, ...]:
+def pick_three(scored: Iterable[tuple[int, PostFacts]]) -> list[tuple[int, PostFacts]]:
     """The best three (score, then id), three different employers where possible.
-    ``scored``: each pick with its post's employer."""
-    ranked = sorted(scored, key=lambda pe: (-pe[0].score, pe[0].post_id))
-    out: list[Pick] = []
+    ``scored``: (score, post) of each fitting post."""
+    ranked = [sp for _, _, sp in sorted((-sp[0], sp[1].id, sp) for sp in scored)]
+    out: list[tuple[int, PostFacts]] = []
     employers: set[str] = set()
-    for p, employer in ranked:
-        if employer not in employers:
-            out.append(p)
-            employers.add(employer)
+    for sp in ranked:
+        if sp[1].employer not in employers:
+            out.append(sp)
+            employers.add(sp[1].employer)
             if len(out) == PICKS:
-                return tuple(out)
-    chosen = {p.post_id for p in out}
-    out += [p for p, _ in ranked if p.post_id not in chosen][:PICKS - len(out)]
-    return tuple(sorted(out, key=lambda p: (-p.score, p.post_id)))
-
-
-def _anywhere(grad: GraduateFacts) -> GraduateFacts:
-    return GraduateFacts(grad.major, grad.skills, grad.stay_intent, (), grad.education, grad.university_id,
-                         grad.university_city, grad.excluded)
+                return out
+    chosen = {p.id for _, p in out}
+    out += [sp for sp in ranked if sp[1].id not in chosen][:PICKS - len(out)]
+    return sorted(out, key=lambda sp: (-sp[0], sp[1].id))
 
 
 def no_fit_reason(grad: GraduateFacts, fits_elsewhere: bool) -> Label:
@@ -476,37 +525,32 @@ def no_fit_reason(grad: GraduateFacts, fits_elsewhere: bool) -> Label:
     return (f"没有适合该专业（{major}）的已审核岗位", f"No verified post for this major ({major})")
 
 
-def _scored(grad: GraduateFacts, posts: Iterable[PostFacts], today: dt.date) -> list[tuple[Pick, str]]:
-    return [(p, post.employer) for post in posts if candidate(grad, post, today)
-            for p in (score(grad, post),) if p is not None]
-
-
 def recommend(grad: GraduateFacts, posts: Iterable[PostFacts], today: dt.date) -> Recommendation:
     """Up to three posts for the graduate, best first, with their reasons; no
     fitting post: an empty list and the reason. Deterministic: the same data
     gives the same answer in any order of ``posts``."""
-    posts = list(posts)
-    scored = _scored(grad, posts, today)
-    if not scored:
-        elsewhere = bool(grad.preferred_cities) and bool(_scored(_anywhere(grad), posts, today))
-        return Recommendation((), no_fit_reason(grad, elsewhere))
-    return Recommendation(pick_three(scored))
+    return PostIndex(today, list(posts)).recommend(grad)
 
 
 @dataclass
 class PostIndex:
-    """Recommendable posts grouped by major, discipline group and city, so that
-    many graduates are recommended without scanning every post for each:
-    :meth:`recommend` gives what :func:`recommend` gives over the same posts."""
+    """The recommendable posts grouped by major, discipline group and city, so
+    that many graduates are recommended without scanning every post for each
+    (``recommend`` for many graduates over the same posts).
+
+    Posts are scored tier by tier of the major (exact, same group, any major):
+    a lower tier is read only when the ones above give fewer than three
+    employers, since none of its posts could rank above theirs."""
 
     today: dt.date
     posts: list[PostFacts]
     _by_major: dict[tuple[str, str | None], list[PostFacts]] = field(default_factory=dict)
     _by_group: dict[tuple[str, str | None], list[PostFacts]] = field(default_factory=dict)
     _any: dict[str | None, list[PostFacts]] = field(default_factory=dict)
+    _said: dict[tuple[object, ...], tuple[Label, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for p in self.posts:
+        for p in sorted(self.posts, key=lambda p: p.id):
             if not recommendable(p, self.today):
                 continue
             for city in (p.city, None):
@@ -514,27 +558,67 @@ class PostIndex:
                     self._any.setdefault(city, []).append(p)
                 for major in p.majors:
                     self._by_major.setdefault((major, city), []).append(p)
-                for group in {g for g in map(discipline_of, p.majors) if g is not None}:
+                for group in p.groups:
                     self._by_group.setdefault((group, city), []).append(p)
 
-    def _candidates(self, grad: GraduateFacts) -> dict[int, PostFacts]:
-        group = discipline_of(grad.major)
-        out: dict[int, PostFacts] = {}
-        for city in grad.preferred_cities or (None,):
-            for bucket in (self._by_major.get((grad.major, city), ()),
-                           self._by_group.get((group, city), ()) if group else (),
-                           self._any.get(city, ()) if grad.skills else ()):
-                for p in bucket:
-                    out[p.id] = p
+    def _tier(self, tier: int, fit: _Fit, city: str | None) -> list[PostFacts]:
+        if tier == 0:
+            return self._by_major.get((fit.grad.major, city), [])
+        if tier == 1:
+            return self._by_group.get((fit.group, city), []) if fit.group else []
+        return self._any.get(city, []) if fit.skills else []
+
+    def _scored(self, fit: _Fit, cities: tuple[str | None, ...]) -> list[tuple[int, PostFacts]]:
+        """(score, post) of the fitting posts, tier by tier (``_Fit.points``,
+        written out: this is the hot loop)."""
+        grad = fit.grad
+        major, excluded, skills, edu, city_points = grad.major, grad.excluded, fit.skills, fit.edu, fit.city
+        university, university_city = grad.university_id, grad.university_city
+        same_edu = grad.education
+        out: list[tuple[int, PostFacts]] = []
+        employers: set[str] = set()
+        for tier, tier_points in enumerate((W_MAJOR, W_GROUP, W_ANY_MAJOR)):
+            if len(employers) >= PICKS:
+                break
+            for city in cities:
+                for p in self._tier(tier, fit, city):
+                    if p.edu_rank > edu or (tier == 1 and major in p.majors):
+                        continue
+                    if excluded and p.id in excluded:
+                        continue
+                    if not p.for_all and not open_to(p, university, university_city):
+                        continue
+                    n = len(skills & p.skill_set) if skills else 0
+                    if tier == 2 and not n:
+                        continue
+                    points = tier_points + city_points + _SKILL_POINTS[n]
+                    if p.education == same_edu and p.education != Education.ANY:
+                        points += W_EDUCATION
+                    out.append((points, p))
+                    employers.add(p.employer)
         return out
 
     def recommend(self, grad: GraduateFacts) -> Recommendation:
-        scored = _scored(grad, self._candidates(grad).values(), self.today)
+        fit = _Fit(grad)
+        scored = self._scored(fit, tuple(grad.preferred_cities) or (None,))
         if not scored:
-            elsewhere = bool(grad.preferred_cities) and bool(
-                _scored(_anywhere(grad), self._candidates(_anywhere(grad)).values(), self.today))
+            elsewhere = bool(grad.preferred_cities) and bool(self._scored(_Fit(_anywhere(grad)), (None,)))
             return Recommendation((), no_fit_reason(grad, elsewhere))
-        return Recommendation(pick_three(scored))
+        return Recommendation(tuple(Pick(p.id, points, self._reasons(fit, p)) for points, p in pick_three(scored)))
+
+    def _reasons(self, fit: _Fit, p: PostFacts) -> tuple[Label, ...]:
+        """``fit.reasons(p)``, kept: what they depend on recurs from graduate to graduate."""
+        g = fit.grad
+        key = (p.id, g.major, fit.skills & p.skill_set, bool(fit.cities), g.stay_intent, g.education)
+        found = self._said.get(key)
+        if found is None:
+            found = self._said[key] = fit.reasons(p)
+        return found
+
+
+def _anywhere(grad: GraduateFacts) -> GraduateFacts:
+    return GraduateFacts(grad.major, grad.skills, grad.stay_intent, (), grad.education, grad.university_id,
+                         grad.university_city, grad.excluded)
 
 
 def answer_counts(answers: Iterable[Answer | str | None]) -> Mapping[str, int]:
