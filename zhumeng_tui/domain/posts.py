@@ -416,7 +416,7 @@ _SKILL_POINTS = tuple(min(W_SKILLS_MAX, W_SKILL * n) for n in range(MAX_POST_SKI
 class _Fit:
     """One graduate's side of the ranking, worked out once (see :func:`score`)."""
 
-    __slots__ = ("city", "cities", "edu", "grad", "group", "skills")
+    __slots__ = ("cities", "city", "edu", "grad", "group", "skills")
 
     def __init__(self, grad: GraduateFacts) -> None:
         self.grad = grad
