@@ -28,6 +28,8 @@ from zhumeng_tui.domain.posts import (
 #: How many posts the demo has.
 N_POSTS = 3000
 _CITIES = REGIONS[:-1]
+#: Days before today the demo's pushes went out.
+_PUSH_DAYS = (45, 30, 14, 5)
 _EDUCATION = (Education.BACHELOR,) * 6 + (Education.ANY,) * 2 + (Education.JUNIOR, Education.MASTER)
 
 
@@ -86,27 +88,34 @@ def add_pushes(g: Gen, posts: list[Row]) -> None:
         return
     students = {s["id"]: s for s in g.students}
     hardship = {c["graduate_id"] for c in g.rows.get("hardship_case", [])}
-    index = PostIndex(today, [PostFacts(p["id"], p["employer"], p["title"], p["city"], tuple(p["majors"]),
-                                        tuple(p["skills"]), Education(p["education"]), p["verified_on"] is not None,
-                                        p["valid_until"], p["openings"], p["university_id"], p["owner_city"])
-                              for p in posts])
+    def facts(p: Row, day: dt.date) -> PostFacts:
+        verified = p["verified_on"] is not None and p["verified_on"] <= day and p["created_at"].date() <= day
+        return PostFacts(p["id"], p["employer"], p["title"], p["city"], tuple(p["majors"]), tuple(p["skills"]),
+                         Education(p["education"]), verified, p["valid_until"], p["openings"], p["university_id"],
+                         p["owner_city"])
+
+    # pushes go out on a few days; each day's recommendations are of the posts verified and valid then
+    indexes = {day: PostIndex(day, [facts(p, day) for p in posts])
+               for day in (today - dt.timedelta(days=d) for d in _PUSH_DAYS)}
     chosen = [x for x in grads if x["id"] in hardship] + [x for x in grads if x["id"] not in hardship
                                                            and r.random() < 0.2]
     pid = 0
     for grad in chosen:
         st = students[grad["student_id"]]
-        facts = GraduateFacts(st["major"], tuple(grad["skills"]), StayIntent(grad["stay_intent"]),
+        grad_facts = GraduateFacts(st["major"], tuple(grad["skills"]), StayIntent(grad["stay_intent"]),
                               tuple(grad["preferred_cities"]), education_of_degree(st["degree"]), 1, DEMO_CITY)
         employed = grad["employment_status"] in EMPLOYED and grad["employment_date"] is not None
-        pushed_on = today - dt.timedelta(days=rand_int(r, 3, 60))
+        days = [today - dt.timedelta(days=d) for d in _PUSH_DAYS]
+        before_job = [d for d in days if employed and d <= grad["employment_date"]]
+        pushed_on = pick(r, before_job or days)
         hired_one = False
-        for pk in index.recommend(facts).picks:
+        for pk in indexes[pushed_on].recommend(grad_facts).picks:
             pid += 1
             roll = r.random()
             answer = None if roll < 0.35 else Answer.INTERESTED if roll < 0.6 else Answer.APPLIED if roll < 0.8 \
                 else Answer.UNSUITABLE
             answered_on = None
-            if employed and not hired_one and grad["employment_date"] >= pushed_on and r.random() < 0.5:
+            if before_job and not hired_one and r.random() < 0.6:
                 answer, answered_on, hired_one = Answer.HIRED, grad["employment_date"], True
             elif answer is not None:
                 answered_on = pushed_on + dt.timedelta(days=rand_int(r, 0, (today - pushed_on).days))
