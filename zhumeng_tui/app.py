@@ -69,6 +69,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "excellent": ("zhumeng_tui.screens.excellent", "ExcellentScreen"),
     "graduates": ("zhumeng_tui.screens.graduates", "GraduatesScreen"),
     "hardship": ("zhumeng_tui.screens.hardship", "HardshipScreen"),
+    "statistics": ("zhumeng_tui.screens.statistics", "StatisticsScreen"),
+    "import": ("zhumeng_tui.screens.import_screen", "ImportScreen"),
     "posts": ("zhumeng_tui.screens.posts", "PostsScreen"),
     "ledger": ("zhumeng_tui.screens.ledger", "LedgerScreen"),
 }
@@ -140,8 +142,10 @@ class ZhumengApp(Localized, App[None]):
         K("6", "goto('excellent')", "优秀实习生", "Excellent interns", id="app.go_excellent", show=False),
         K("7", "goto('graduates')", "毕业生服务", "Graduate services", id="app.go_graduates", show=False),
         K("8", "goto('hardship')", "困难帮扶台账", "Hardship ledger", id="app.go_hardship", show=False),
-        K("9", "goto('posts')", "岗位信息", "Job posts", id="app.go_posts", show=False),
-        K("0", "goto('ledger')", "汇总台账", "Summary ledger", id="app.go_ledger", show=False),
+        K("9", "goto('statistics')", "统计图表", "Statistics", id="app.go_statistics", show=False),
+        K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
+        K("J", "goto('posts')", "岗位信息", "Job posts", id="app.go_posts", show=False),
+        K("L", "goto('ledger')", "汇总台账", "Summary ledger", id="app.go_ledger", show=False),
     ]
 
     def __init__(
@@ -384,7 +388,8 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-9 and 0): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-8, 9 statistics, i import, J job posts, L the summary ledger): back to
+        the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):
@@ -407,6 +412,9 @@ class ZhumengApp(Localized, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and self.services is not None and self.services.me.role == Role.CITY:
             return parameters[0] in CITY_SECTIONS and not self._in_dialog()
+        if action == "goto" and parameters == ("import",):
+            # a read-only account imports nothing: no key, no palette entry
+            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "quit_app":

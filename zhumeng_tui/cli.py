@@ -4,13 +4,18 @@
     zhumeng-tui --demo-account demo-dept      # ... as the department account
     zhumeng-tui --server https://host --user alice
     zhumeng-tui --lang en
+    zhumeng-tui export interns --format csv --output interns.csv
+    zhumeng-tui import roster 学籍.xlsx --dry-run
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
 
 This module is the composition root: the only place that builds the services
 implementation (:func:`zhumeng_tui.services.local.connect`) and hands it to
-the app, which knows only the contract (``zhumeng_tui.services``).
+the app, which knows only the contract (``zhumeng_tui.services``). The
+headless subcommands (``export``, ``import``) sign in the same way (the
+embedded demo server without ``--server``; the stored token otherwise), use
+the same cache and outbox, and run a function of ``zhumeng_tui.commands``.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zhumeng_tui.app import Connected, Connector, DemoStarter
+    from zhumeng_tui.config import Config
+    from zhumeng_tui.services import Services
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +57,115 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
+    add_commands(p.add_subparsers(dest="command", metavar="COMMAND",
+                                  title="headless commands (global options go before the command)"))
     return p
+
+
+class _Names:
+    """The choices of an argument, read when an argument is checked (so the
+    app's start does not import what only a subcommand needs)."""
+
+    def __init__(self, load: Callable[[], list[str]]) -> None:
+        self._load = load
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._load()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+
+def _list_names() -> list[str]:
+    from zhumeng_tui.services.exports import LISTS
+
+    return [n for n in LISTS if n != "statistics"]
+
+
+def _import_kinds() -> list[str]:
+    from zhumeng_tui.services.import_kinds import KINDS
+
+    return list(KINDS)
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The headless subcommands; each sets ``run`` to an async function of
+    (services, args, lang) -> exit status."""
+    ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
+                        description="Write a list (the whole list, as the app shows it unfiltered) to a file.")
+    ex.add_argument("list", metavar="LIST", choices=_Names(_list_names),
+                    help="one of: %(choices)s")
+    ex.add_argument("--format", choices=("xlsx", "csv", "docx"), default="xlsx",
+                    help="xlsx (default), csv (UTF-8 with BOM), docx (a list to print: final-list)")
+    ex.add_argument("--output", type=Path, metavar="FILE",
+                    help="the file to write (default: the list's name and today's date, here)")
+    ex.set_defaults(run=_run_export)
+    im = sub.add_parser("import", help="import a spreadsheet (.xlsx / .csv): analyse, then send",
+                        description="Analyse a spreadsheet (what changes, what is refused and why), then send the "
+                        "changes through the outbox. Refused rows are written beside the file.")
+    im.add_argument("kind", metavar="KIND", choices=_Names(_import_kinds), help="one of: %(choices)s")
+    im.add_argument("file", type=Path, metavar="FILE")
+    im.add_argument("--dry-run", action="store_true", help="only analyse: send nothing")
+    im.set_defaults(run=_run_import)
+
+
+async def _run_export(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sheets import Printer, export_command
+
+    return await export_command(services, args.list, args.format, args.output, Printer(lang))
+
+
+async def _run_import(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sheets import Printer, import_command
+
+    return await import_command(services, args.kind, args.file, args.dry_run, Printer(lang))
+
+
+async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> int:
+    """Sign in as the app does, run the subcommand, close everything."""
+    from zhumeng_tui.app import DEMO_PASSWORD, Connected
+    from zhumeng_tui.screens.base import error_text
+
+    server = args.server or config.server_url
+    insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
+    data_dir: Path | None = args.data_dir
+    if data_dir is None and server is None:
+        data_dir = _default_data_dir() / "demo"
+    cache_keys: dict[str, str] = {}
+    connector = make_connector(data_dir, insecure, lang, remember=False, cache_keys=cache_keys,
+                               page_size=config.page_size)
+    stop: Callable[[], None] | None = None
+    try:
+        if server is None:
+            url, stop = await asyncio.to_thread(make_demo_starter(data_dir, args.demo_students, cache_keys))
+            connected = await connector(url, args.demo_account, DEMO_PASSWORD)
+        else:
+            user = args.user or config.username
+            if not user:
+                print(_t(lang, "请用 --user 指定用户名（或写入配置文件的 username）",
+                         "Give the user name with --user (or username in the config file)"), file=sys.stderr)
+                return 2
+            connected = await connector(server.rstrip("/"), user, None)
+    except Exception as e:  # no server, no sign-in: one line, not a traceback
+        print(error_text(e).replace("\n", " "), file=sys.stderr)
+        if stop is not None:
+            await asyncio.to_thread(stop)
+        return 1
+    if not isinstance(connected, Connected):
+        connected = Connected(connected)
+    for warning in connected.warnings:
+        print(warning, file=sys.stderr)
+    services = connected.services
+    try:
+        return int(await args.run(services, args, lang))
+    finally:
+        await services.close()
+        if stop is not None:
+            await asyncio.to_thread(stop)
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
 
 
 def make_connector(
@@ -150,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
+    if getattr(args, "run", None) is not None:
+        return asyncio.run(run_headless(args, config, lang))
 
     from zhumeng_tui.app import LaunchOptions, ZhumengApp
 

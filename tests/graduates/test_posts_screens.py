@@ -39,7 +39,7 @@ async def test_posts_list_filters_and_verifying_a_post(harness: Harness) -> None
     app = harness.app(presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         services = await wait_signed_in(pilot, app)
-        await pilot.press("9")
+        await pilot.press("J")
         screen = app.screen
         assert isinstance(screen, PostsScreen)
         await wait_for(pilot, lambda: bool(screen._rows), "posts listed")
@@ -119,7 +119,7 @@ async def test_the_ledger_shows_the_services_numbers(harness: Harness) -> None:
     app = harness.app(presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         services = await wait_signed_in(pilot, app)
-        await pilot.press("0")
+        await pilot.press("L")
         screen = app.screen
         assert isinstance(screen, LedgerScreen)
         await wait_for(pilot, lambda: screen.ledger is not None, "ledger")
@@ -138,7 +138,7 @@ async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> Non
     app = harness.app("demo-viewer", presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_signed_in(pilot, app)
-        await pilot.press("9")
+        await pilot.press("J")
         screen = app.screen
         assert isinstance(screen, PostsScreen) and not screen.check_action("new", ())
         assert "发布岗位" not in footer_text(app)
@@ -147,7 +147,7 @@ async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> Non
     app = harness.app("demo-dept", presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_signed_in(pilot, app)
-        await pilot.press("9")
+        await pilot.press("J")
         screen = app.screen
         assert isinstance(screen, PostsScreen) and not screen.check_action("new", ())
         graduates = await open_graduates(pilot, app)
@@ -155,10 +155,10 @@ async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> Non
     app = harness.app("demo-city", presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         services = await wait_signed_in(pilot, app)
-        await pilot.press("9")
+        await pilot.press("J")
         screen = app.screen
         assert isinstance(screen, PostsScreen) and screen.check_action("new", ())
-        await pilot.press("0")
+        await pilot.press("L")
         ledger = app.screen
         assert isinstance(ledger, LedgerScreen)
         await wait_for(pilot, lambda: ledger.ledger is not None, "ledger")

@@ -1,6 +1,6 @@
 """Snapshots of the job-post screens (fixed demo data, fixed today) at 80x24
-and 120x40: the posts list (9), a post, a graduate's recommended posts and
-the summary ledger (0). Update with ``make snapshots``."""
+and 120x40: the posts list (J), a post, a graduate's recommended posts and
+the summary ledger (L). Update with ``make snapshots``."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from tests.support import Harness, text_of, wait_for, wait_signed_in
 from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKind
 from zhumeng_tui.domain.hardship import CaseState
 from zhumeng_tui.screens.case_detail import CaseDetailScreen
+from zhumeng_tui.screens.coverage import CoverageScreen
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.graduate_detail import GraduateDetailScreen
 from zhumeng_tui.screens.graduate_dialogs import GraduateSearchDialog, SessionPickDialog
@@ -55,6 +56,7 @@ async def test_filters_select_all_and_set_employment_in_bulk(harness: Harness) -
         services = await wait_signed_in(pilot, app)
         screen = await open_graduates(pilot, app)
         assert screen.rows is not None and len(screen.rows.ids) == len(services.graduate_ids_matching(GraduateFilter()))
+        assert not screen.check_action("export", ()) and "导出" not in footer_text(app)  # no list to export here
         screen.query_one("#g-need", Select).value = NeedKind.GUIDANCE.value
         screen.query_one("#g-served", Select).value = ServedFilter.UNSERVED.value
         want = services.graduate_ids_matching(GraduateFilter(need=NeedKind.GUIDANCE, served=ServedFilter.UNSERVED))
@@ -163,6 +165,7 @@ async def test_the_ledger_and_a_case_with_its_refusals(harness: Harness) -> None
         await wait_for(pilot, lambda: bool(ledger._rows), "cases listed")
         assert all(r.state == CaseState.OPEN for r in ledger._rows)
         assert len(ledger._rows) == len(services.query_cases(CaseFilter()))
+        assert not ledger.check_action("export", ()) and "导出" not in footer_text(app)
         ledger.query_one("#h-flag", Select).value = "no_plan"
         await wait_for(pilot, lambda: bool(ledger._rows) and all("no_plan" in r.flags for r in ledger._rows),
                        "cases without a plan")
@@ -238,6 +241,7 @@ async def test_a_case_opened_from_a_graduate(harness: Harness) -> None:
         await wait_for(pilot, lambda: case_screen.detail is not None and case_screen.detail.case.id > 0, "synced")
         assert case_screen.detail is not None and case_screen.detail.case.officer == "demo-univ2"
         assert "母亲重病" in text_of(case_screen, "#cd-info")
+        assert "建档 0 天未回访" in text_of(case_screen, "#cd-info")
 
 
 async def test_dashboard_lines_open_the_list_they_count(harness: Harness) -> None:
@@ -292,3 +296,22 @@ async def test_read_only_and_city_accounts_are_offered_only_what_they_may_do(har
         assert screen.check_action("attendance", ()) and not screen.check_action("employment", ())
         assert screen.rows is not None and len(screen.rows.ids) == len(services.graduate_ids_matching(GraduateFilter()))
         assert services.graduate_ids_matching(GraduateFilter(flag=GraduateFlag.UNSERVED))
+
+
+async def test_coverage_from_the_graduates_list(harness: Harness) -> None:
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        services = await wait_signed_in(pilot, app)
+        await open_graduates(pilot, app)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        await wait_for(pilot, lambda: bool(screen._rows), "coverage listed")
+        want = services.coverage()
+        assert [r.department_name for r in screen._rows] == [r.department_name for r in want]
+        total = want[-1]
+        table = screen.query_one(DataTable)
+        cells = [str(c) for c in table.get_row_at(table.row_count - 1)]
+        assert cells[0] == "合计"
+        kind = NeedKind.GUIDANCE
+        assert cells[1].startswith(f"{total.served[kind]}/{total.needed[kind]} ")

@@ -8,9 +8,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, select
 
 from tests.faults import FaultTransport
 from tests.support import DemoServer, open_services
+from zhumeng_server import models as m
+from zhumeng_server.auth import Principal
+from zhumeng_server.core import Tx
 from zhumeng_tui.api_client.schemas import (
     CaseClose,
     CaseCreate,
@@ -24,6 +28,7 @@ from zhumeng_tui.api_client.schemas import (
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKind, graduate_flags
 from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, OfficerKind, VisitOutcome
+from zhumeng_tui.domain.status import Role
 from zhumeng_tui.services import (
     GRADUATE_COLUMNS,
     CaseFilter,
@@ -239,3 +244,55 @@ async def test_attendance_and_employment_offline_reach_the_server_once(server: D
         assert all(svc.graduate_detail(g).graduate.version > 1 for g in others)
     finally:
         await svc.close()
+
+
+def add_university(server: DemoServer, city: str) -> int:
+    """A second university in ``city`` with one department and one graduate
+    (a copy of the first demo student) asking for guidance; its id."""
+    state = server.app.state.server
+    admin = Principal(0, "admin-test", "admin", Role.PROVINCE, None, None)
+    with Session(state.engine) as session:
+        tx = Tx(state, session, admin)
+        univ = m.University(name="成都另一所大学", code="51999", city=city)
+        tx.save(univ, "university.create", new=True)
+        dept = m.Department(university_id=int(univ.id or 0), name="经济学院")
+        tx.save(dept, "department.create", new=True)
+        first = session.scalars(select(m.Student)).first()
+        assert first is not None
+        copied = {k: v for k, v in first.model_dump().items() if k not in ("id", "version", "seq")}
+        student = m.Student(**{**copied, "university_id": univ.id, "department_id": dept.id,
+                               "student_no": "9900000001"})
+        tx.save(student, "student.create", new=True)
+        tx.save(m.Graduate(student_id=int(student.id or 0), university_id=int(univ.id or 0),
+                           department_id=int(dept.id or 0), cohort=2026, graduation_date=dt.date(2026, 6, 30),
+                           needs=[{"kind": "guidance", "recorded_on": "2026-03-01", "source": "staff",
+                                   "by": "admin-test"}]), "graduate.create", new=True)
+        tx.finish()
+        session.commit()
+        return int(univ.id or 0)
+
+
+async def test_coverage_per_department_per_university_and_in_total(server: DemoServer, tmp_path: Path) -> None:
+    other = add_university(server, "成都市")
+    city = await open_services(server, tmp_path / "data", "demo-city", sync=True)
+    try:
+        lines = city.coverage()
+        universities = [x for x in lines if x.department_id is None and x.university_id is not None]
+        assert [x.university_id for x in universities] == [1, other]
+        assert universities[1].department_name == "成都另一所大学"
+        assert universities[1].needed[NeedKind.GUIDANCE] == 1 and universities[1].served[NeedKind.GUIDANCE] == 0
+        total = lines[-1]
+        assert total.department_id is None and total.university_id is None
+        for kind in NeedKind:
+            assert total.needed[kind] == sum(x.needed[kind] for x in universities) == len(
+                city.graduate_ids_matching(GraduateFilter(need=kind)))
+            assert universities[0].needed[kind] == sum(
+                x.needed[kind] for x in lines if x.department_id is not None and x.university_id == 1)
+        # a university account's scope holds one university: departments and the total only
+        univ = await open_services(server, tmp_path / "univ", "demo-univ", sync=True)
+        try:
+            assert all(x.department_id is not None for x in univ.coverage()[:-1])
+        finally:
+            await univ.close()
+    finally:
+        await city.close()

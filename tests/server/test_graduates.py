@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlmodel import Session
 
 from tests.support import Api, DemoServer
+from zhumeng_server import models as m
 
 GRAD_TYPES = ("graduate", "service_session", "attendance", "hardship_case")
 PATHS = {"graduate": "/graduates", "service_session": "/sessions", "attendance": "/attendance",
@@ -290,3 +292,25 @@ async def test_a_repeated_change_is_applied_once(api: Api, server: DemoServer) -
     assert [(a[0], a[1]) for a in audit] == [("demo-univ", "graduate.employment")]
     assert f'"employment_status":"{g["employment_status"]}"' in audit[0][2].replace(" ", "")
     assert '"employment_status":"flexible"' in audit[0][3].replace(" ", "")
+
+
+async def test_an_officer_of_another_university_is_refused(api: Api, app: FastAPI) -> None:
+    with Session(app.state.server.engine) as session:
+        session.add(m.University(id=2, name="另一所大学", code="51002", city="成都市"))
+        session.flush()
+        session.add(m.StaffAccount(username="other-univ", display_name="外校老师", role="university",
+                                   university_id=2, password_hash="-"))
+        session.commit()
+    cases = await api.records("demo-univ", "hardship_case")
+    busy = {c["graduate_id"] for c in cases if c["state"] == "open"}
+    g = next(x for x in await api.records("demo-univ", "graduate") if x["id"] not in busy)
+    err = await refused(api, app, 422, "unknown_staff", "demo-univ", "POST", "/hardship",
+                        {"graduate_id": g["id"], "categories": [{"category": "poverty"}], "officer": "other-univ",
+                         "officer_kind": "talent"})
+    assert err["fields"][0]["field"] == "officer"
+    case = next(c for c in cases if c["state"] == "open")
+    await refused(api, app, 422, "unknown_staff", "demo-univ", "PATCH", f"/hardship/{case['id']}",
+                  {"officer": "other-univ"}, version=case["version"])
+    r = await api.write("demo-univ", "PATCH", f"/hardship/{case['id']}", {"officer": "demo-univ2"},
+                        version=case["version"])
+    assert r.status_code == 200 and r.json()["officer"] == "demo-univ2"

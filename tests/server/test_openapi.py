@@ -32,7 +32,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("GET", "/api/v1/withdrawals/{id}"): ("get_withdrawal_api_v1_withdrawals__id__get", ()),
     ("POST", "/api/v1/withdrawals"): ("create_withdrawal_api_v1_withdrawals_post", WRITE),
     ("POST", "/api/v1/withdrawals/{id}/steps"): ("withdrawal_step_api_v1_withdrawals__id__steps_post", CHANGE),
+    ("POST", "/api/v1/applications/tracking:batch"): (
+        "application_tracking_batch_api_v1_applications_tracking_batch_post", WRITE),
     ("GET", "/api/v1/students/{id}"): ("get_student_api_v1_students__id__get", ()),
+    ("PATCH", "/api/v1/students/{id}/roster"): ("student_roster_api_v1_students__id__roster_patch", CHANGE),
+    ("POST", "/api/v1/students/roster:batch"): ("roster_batch_api_v1_students_roster_batch_post", WRITE),
     ("GET", "/api/v1/positions/{id}"): ("get_position_api_v1_positions__id__get", ()),
     ("POST", "/api/v1/positions"): ("create_position_api_v1_positions_post", WRITE),
     ("DELETE", "/api/v1/positions/{id}"): ("delete_position_api_v1_positions__id__delete", CHANGE),

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from zhumeng_server import models as m
-from zhumeng_server.core import Tx
+from zhumeng_server.core import Tx, check_version
 from zhumeng_server.errors import ApiError
 from zhumeng_server.review import add_history, add_integrity_entry, save_with_checks
 from zhumeng_server.routes.common import (
@@ -26,6 +26,7 @@ from zhumeng_server.routes.common import (
 )
 from zhumeng_server.wire import to_wire
 from zhumeng_tui.api_client import schemas as s
+from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import (
     check_any_change,
@@ -33,8 +34,10 @@ from zhumeng_tui.domain.interns import (
     check_integrity_entry,
     check_nomination,
     check_tracking,
+    on_duty_move,
 )
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
+from zhumeng_tui.domain.status import Action
 
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
@@ -55,23 +58,59 @@ def application_tracking(id: Id, body: s.TrackingUpdate, write: WriteRecord) -> 
     def work(tx: Tx) -> tuple[int, Any]:
         app = _intern(tx, id, Change.SET_TRACKING)
         write.check_version(app)
-        given = body.model_fields_set
-        check_any_change(given)
-        check_tracking(
-            app.status, tx.today, insurance_recorded=body.insurance_recorded,
-            appraisal_copy_received=body.appraisal_copy_received, employer_score=body.employer_score,
-            student_score=body.student_score, responsible_staff=body.responsible_staff,
-        )
-        if "responsible_staff" in given and body.responsible_staff:
-            check_staff_of_university(tx, body.responsible_staff, app.university_id, "responsible_staff")
-        for name in sorted(given):
-            value = getattr(body, name)
-            if name == "responsible_staff" and value == "":
-                value = None
-            setattr(app, name, value)
-        add_history(tx, app, "tracking", reason=", ".join(sorted(given)))
-        save_with_checks(tx, app, "application.tracking")
+        set_tracking(tx, app, body)
         return 200, to_wire(app)
+
+    return write.run(body, work)
+
+
+def set_tracking(tx: Tx, app: m.Application, body: s.TrackingUpdate) -> None:
+    """Set the tracking fields ``body`` gives on ``app`` (checked, saved, in its history)."""
+    given = body.model_fields_set
+    check_any_change(given)
+    check_tracking(
+        app.status, tx.today, on_duty_date=body.on_duty_date, insurance_recorded=body.insurance_recorded,
+        appraisal_copy_received=body.appraisal_copy_received, employer_score=body.employer_score,
+        student_score=body.student_score, responsible_staff=body.responsible_staff,
+    )
+    status: str = app.status
+    if body.on_duty_date is not None:
+        position = tx.get(m.Position, app.position_id)
+        assert position is not None
+        status = on_duty_move(app.status, tx.user.role, body.on_duty_date, position.start_date,
+                              position.end_date).value
+    if "responsible_staff" in given and body.responsible_staff:
+        check_staff_of_university(tx, body.responsible_staff, app.university_id, "responsible_staff")
+    # checked: from here on it changes the row
+    if status != app.status:
+        add_history(tx, app, Action.ON_DUTY.value, app.status, status)
+        app.status = status
+    for name in sorted(given):
+        value = getattr(body, name)
+        if name == "responsible_staff" and value == "":
+            value = None
+        setattr(app, name, value)
+    add_history(tx, app, "tracking", reason=", ".join(sorted(given)))
+    save_with_checks(tx, app, "application.tracking")
+
+
+@router.post("/applications/tracking:batch", response_model=s.BatchResponse,
+             summary="Tracking fields of many interns (an import); each item succeeds or fails on its own")
+def application_tracking_batch(body: s.TrackingBatchRequest, write: Write) -> Response:
+    def work(tx: Tx) -> tuple[int, Any]:
+        check_role(tx.user.role, Change.SET_TRACKING)
+        results: list[s.BatchResult] = []
+        for item in body.items:
+            try:  # every check comes before the first change of the row: a refusal leaves it as it was
+                app = _intern(tx, item.id, Change.SET_TRACKING)
+                check_version(item.version, app)
+                set_tracking(tx, app, item.update)
+                results.append(s.BatchResult(id=item.id, ok=True, record=tx.saved[("application", item.id)]))
+            except ApiError as e:
+                results.append(s.BatchResult(id=item.id, ok=False, error=e.body))
+            except DomainError as e:
+                results.append(s.BatchResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
+        return 200, s.BatchResponse(results=results)
 
     return write.run(body, work)
 

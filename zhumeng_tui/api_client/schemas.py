@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
-from zhumeng_tui.domain import interns
+from zhumeng_tui.domain import interns, roster
 from zhumeng_tui.domain import posts as ps
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
@@ -546,8 +546,10 @@ class BatchResponse(BaseModel):
 
 class TrackingUpdate(Strict):
     """``PATCH /applications/{id}/tracking`` (If-Match + Idempotency-Key):
-    the fields given are set; the rest left alone."""
+    the fields given are set; the rest left alone. An ``on_duty_date`` on an
+    approved intern is the move to on duty (``interns.on_duty_move``)."""
 
+    on_duty_date: dt.date | None = None
     insurance_recorded: bool | None = None
     appraisal_copy_received: dt.date | None = None
     employer_score: Annotated[
@@ -559,6 +561,61 @@ class TrackingUpdate(Strict):
     responsible_staff: Annotated[
         str, StringConstraints(max_length=interns.MAX_STAFF_USERNAME), ruled(interns.check_responsible_staff)
     ] | None = None
+
+
+class TrackingBatchItem(Strict):
+    id: int
+    version: int
+    update: TrackingUpdate
+
+
+class TrackingBatchRequest(Strict):
+    """``POST /applications/tracking:batch`` (``Idempotency-Key``): the tracking
+    fields of many interns (an import); answered with a ``BatchResponse``."""
+
+    items: Annotated[list[TrackingBatchItem], Field(min_length=1, max_length=5000)]
+
+
+class RosterUpdate(Strict):
+    """``PATCH /students/{id}/roster`` (If-Match + Idempotency-Key): the
+    student-records fields the eligibility checks read; the fields given are
+    set, each to a value ``domain.roster`` allows."""
+
+    enrollment_status: Annotated[
+        str, StringConstraints(max_length=20), ruled(roster.check_enrollment_status),
+        WithJsonSchema({"enum": list(roster.ENROLLMENT_STATUSES), "type": "string"}),
+    ] | None = None
+    full_time: bool | None = None
+    realname_verified: bool | None = None
+    univ_certified: bool | None = None
+    phone: Annotated[str, StringConstraints(max_length=32), ruled(roster.check_phone)] | None = None
+
+    def domain(self) -> roster.RosterUpdate:
+        return roster.RosterUpdate(**self.model_dump(exclude_none=True))
+
+
+class RosterBatchItem(Strict):
+    id: int
+    version: int
+    update: RosterUpdate
+
+
+class RosterBatchRequest(Strict):
+    """``POST /students/roster:batch`` (``Idempotency-Key``): the roster fields of
+    many students (an import); each item succeeds or fails on its own."""
+
+    items: Annotated[list[RosterBatchItem], Field(min_length=1, max_length=5000)]
+
+
+class StudentBatchResult(BaseModel):
+    id: int
+    ok: bool
+    record: Student | None = None
+    error: ErrorBody | None = None
+
+
+class StudentBatchResponse(BaseModel):
+    results: list[StudentBatchResult]
 
 
 class ExcellentRequest(Strict):
@@ -826,3 +883,4 @@ class Recommendations(BaseModel):
 
 
 ErrorBody.model_rebuild()
+StudentBatchResult.model_rebuild()

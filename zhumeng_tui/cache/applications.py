@@ -126,6 +126,13 @@ _COLUMNS: dict[str, str] = {
     "end_date": "v.end_date",
     "on_duty_date": "v.on_duty_date",
     "phone": "v.phone",
+    "completed_date": "v.completed_date",
+    "insurance_recorded": "v.insurance_recorded",
+    "appraisal_copy_received": "v.appraisal_copy_received",
+    "employer_score": "v.employer_score",
+    "student_score": "v.student_score",
+    **{k: f"(SELECT json_extract(s.data, '$.{k}') FROM m_student s WHERE s.id = v.student_id)"
+       for k in ("gender", "major", "grade", "degree")},
     "version": "v.version",
     "responsible_staff": "COALESCE(v.responsible_staff, '')",
     **{f"c_{c.value}": f"v.c_{c.value}" for c in CheckId},

@@ -177,14 +177,17 @@ def graduate_rows(cache: Cache, ids: list[int], today: dt.date) -> dict[int, tup
 
 
 def coverage(cache: Cache, department_id: int | None = None) -> list[tuple[Any, ...]]:
-    """Per department: (id, name, needed per kind..., served per kind...) in ``KINDS`` order.
+    """Per department: (id, name, university id, university name, needed per
+    kind..., served per kind...) in ``KINDS`` order, by university then department.
 
     Both passes read covering indexes (the graduates' needs, their
     attendance), never the records' JSON."""
     needed = ", ".join(f"SUM(g.n_{k.value})" for k in KINDS)
     where, params = ("g.department_id = ?", [department_id]) if department_id is not None else ("1", [])
     conn = cache.conn()
-    names = {int(r[0]): str(r[1]) for r in conn.execute("SELECT id, name FROM m_department")}
+    names = {int(r[0]): (str(r[1]), r[2], str(r[3] or "")) for r in conn.execute(
+        "SELECT d.id, d.name, d.university_id, u.name FROM m_department d"
+        " LEFT JOIN m_university u ON u.id = d.university_id")}
     asked = list(conn.execute(
         f"SELECT g.department_id, {needed} FROM m_graduate g WHERE {where} GROUP BY g.department_id", params,
     ))
@@ -196,8 +199,9 @@ def coverage(cache: Cache, department_id: int | None = None) -> list[tuple[Any, 
             " GROUP BY g.department_id, sp.serves", params,
         )
     }
-    return [(row[0], names.get(row[0], ""), *row[1:], *(served.get((row[0], k.value), 0) for k in KINDS))
-            for row in sorted(asked, key=lambda r: r[0] or 0)]
+    unknown = ("", None, "")
+    return [(row[0], *names.get(row[0], unknown), *row[1:], *(served.get((row[0], k.value), 0) for k in KINDS))
+            for row in sorted(asked, key=lambda r: (names.get(r[0], unknown)[1] or 0, r[0] or 0))]
 
 
 # ------------------------------------------------------------ sessions ----

@@ -52,13 +52,14 @@ def handle_record(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
 
 
 def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
-    """A batch answer (``BatchResponse``, or ``RecordResults`` for records of
+    """A batch answer (``BatchResponse``, ``StudentBatchResponse``: any batch
+    whose results carry ``id``, ``ok``, ``record`` or ``error``, records of
     any type): one result per item, in order (matched by id too; the items of
     new records, with temporary ids, by their place)."""
-    resp = RecordResults.model_validate(answer)
-    by_id = {r.id: r for r in resp.results}
+    results = RecordResults.model_validate(answer).results
+    by_id = {r.id: r for r in results}
     out = []
-    for it, res in zip(entry.items, resp.results, strict=False):
+    for it, res in zip(entry.items, results, strict=False):
         r = res if res.id == it.rid else by_id.get(it.rid, res)
         if r.ok:
             out.append(ItemOutcome(it.pos, "ok", server=r.record))
@@ -85,7 +86,11 @@ def handle_batch(entry: OutboxEntry, answer: Any) -> list[ItemOutcome]:
 
 
 #: Answer handlers by mutation kind (``Mutation.kind``).
-HANDLERS: dict[str, Handler] = {"record": handle_record, "batch": handle_batch}
+HANDLERS: dict[str, Handler] = {
+    "record": handle_record,
+    "batch": handle_batch,
+    "student_batch": handle_batch,
+}
 
 
 _gc_lock = threading.Lock()

@@ -62,6 +62,24 @@ CHECK_MISSING: dict[CheckId, tuple[str, str]] = {
 }
 
 
+#: What each check result is called in lists and exports.
+RESULT_LABELS: dict[CheckResult, tuple[str, str]] = {
+    CheckResult.PASS: ("通过", "pass"),
+    CheckResult.WARN: ("警告", "warn"),
+    CheckResult.FAIL: ("不通过", "FAIL"),
+}
+
+
+def check_list_text(codes: Iterable[str], lang: str = "zh") -> str:
+    """Check ids as their labels, one after the other ("实名认证、高校认证")."""
+    i = 1 if lang == "en" else 0
+    labels = [CHECK_LABELS[CheckId(c)][i] if c in _CHECK_IDS else str(c) for c in codes]
+    return (", " if lang == "en" else "、").join(labels)
+
+
+_CHECK_IDS = frozenset(c.value for c in CheckId)
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     check: CheckId
@@ -323,6 +341,13 @@ def _check_in_province(s: StudentFacts) -> CheckOutcome:
             "Out-of-province student: reviewed by the provincial committee; read-only here",
         )
     return _ok(CheckId.IN_PROVINCE)
+
+
+def student_checks(student: StudentFacts) -> list[CheckOutcome]:
+    """The checks that read only the student's own facts (学籍状态, 学习形式,
+    实名认证, 高校认证, in-province): what a roster change can move."""
+    return [_check_enrolled(student), _check_realname(student), _check_certified(student),
+            _check_in_province(student)]
 
 
 def evaluate(

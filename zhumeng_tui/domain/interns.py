@@ -17,7 +17,15 @@ from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.inputs import check_not_future, check_text
 from zhumeng_tui.domain.integrity import IntegrityKind
-from zhumeng_tui.domain.status import COMPLETED_STATUSES, INTERN_STATUSES, Status
+from zhumeng_tui.domain.status import (
+    COMPLETED_STATUSES,
+    INTERN_STATUSES,
+    Action,
+    Role,
+    Status,
+    acting_role,
+    check_transition,
+)
 
 #: An approved intern not on duty this many days after the start date is flagged.
 NOT_ON_DUTY_AFTER_DAYS = 3
@@ -332,10 +340,33 @@ def check_any_change(fields: Collection[str]) -> None:
         raise _err("nothing_to_change", "没有要修改的内容", "Nothing to change")
 
 
+ON_DUTY_DATE = ("上岗日期", "on-duty date")
+
+
+def on_duty_move(
+    status: Status | str, role: Role | str, on_duty_date: dt.date, start_date: dt.date, end_date: dt.date
+) -> Status:
+    """Recording the day an intern went on duty (上岗日期): for an approved
+    intern it is the move to on duty (checked as that move, for ``role``);
+    for one on duty or later it corrects the date. The day lies within the
+    position's dates. Returns the intern's status afterwards."""
+    st = _check_intern(status, "只能为已审核通过的实习生登记上岗日期", "An on-duty date can only be set for approved interns")
+    if not start_date <= on_duty_date <= end_date:
+        raise _err(
+            "on_duty_outside_position",
+            f"上岗日期（{on_duty_date}）须在岗位起止日期之间（{start_date} 至 {end_date}）",
+            f"The on-duty date ({on_duty_date}) must lie within the position's dates ({start_date} to {end_date})",
+        )
+    if st == Status.APPROVED:
+        return check_transition(st, Action.ON_DUTY, acting_role(role, Action.ON_DUTY))
+    return st
+
+
 def check_tracking(
     status: Status | str,
     today: dt.date,
     *,
+    on_duty_date: dt.date | None = None,
     insurance_recorded: bool | None = None,
     appraisal_copy_received: dt.date | None = None,
     employer_score: int | None = None,
@@ -346,6 +377,10 @@ def check_tracking(
     st = _check_intern(
         status, "只能为已审核通过的实习生记录跟踪信息", "Tracking fields can only be set for approved interns"
     )
+    if on_duty_date is not None:
+        check_not_future(on_duty_date, today, ON_DUTY_DATE)
+        if st == Status.APPROVED:
+            st = Status.ON_DUTY  # the fields after it see an intern on duty
     if insurance_recorded and st == Status.APPROVED:
         raise _err(
             "not_on_duty",

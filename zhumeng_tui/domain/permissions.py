@@ -25,6 +25,7 @@ class Change(StrEnum):
     CREATE_POSITION = "create_position"
     DELETE_POSITION = "delete_position"
     IMPORT_CALENDAR = "import_calendar"
+    UPDATE_ROSTER = "update_roster"
     PRUNE_TOMBSTONES = "prune_tombstones"
     UPDATE_GRADUATE = "update_graduate"
     SET_EMPLOYMENT = "set_employment"
@@ -61,6 +62,7 @@ CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
     Change.CREATE_APPLICATION: (_PROVINCE, ("创建申请", "create applications")),
     Change.CREATE_POSITION: (_PROVINCE, ("发布岗位", "create positions")),
     Change.DELETE_POSITION: (_PROVINCE, ("删除岗位", "delete positions")),
+    Change.UPDATE_ROSTER: (_UNIVERSITY, ("修改学籍信息", "change student records")),
     Change.IMPORT_CALENDAR: (_PROVINCE, ("导入工作日日历", "import the working-day calendar")),
     Change.PRUNE_TOMBSTONES: (_PROVINCE, ("清理删除记录", "prune tombstones")),
     Change.UPDATE_GRADUATE: (_STAFF, ("修改毕业生服务需求", "change graduates' needs")),

@@ -124,7 +124,8 @@ class CaseDetailScreen(DataScreen[CaseDetail]):
         self.query_one("#cd-head", Static).update(Text(
             f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {case_state_text(c.state)}"))
         cats = "\n".join(f"  {category_text(x.category)}" + (f"：{x.note}" if x.note else "") for x in c.categories)
-        since = tr(f"距上次回访 {d.days_since_visit} 天", f"{d.days_since_visit} days since the last visit")
+        since = tr(f"距上次回访 {d.days_since_visit} 天", f"{d.days_since_visit} days since the last visit") if c.visits \
+            else tr(f"建档 {d.days_since_visit} 天未回访", f"no visit in {d.days_since_visit} days")
         self.query_one("#cd-info", Static).update(Text(tr(
             f"困难类别：\n{cats}\n帮扶专员：{d.officer_name}（{officer_kind_text(c.officer_kind)}）\n"
             f"建档：{c.opened_on} · 就业状态：{employment_text(g.employment_status)} · 毕业日期 {g.graduation_date}"

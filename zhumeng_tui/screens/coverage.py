@@ -1,4 +1,5 @@
-"""Coverage (服务覆盖率): per department and in total, for each kind of need,
+"""Coverage (服务覆盖率): per department, per university (when the scope
+holds several) and in total, for each kind of need,
 how many of those who asked for it are served (attended a session serving
 it): ``served/needed`` and the percentage."""
 
@@ -17,8 +18,8 @@ from zhumeng_tui.services import CoverageLine
 class CoverageScreen(RecordListScreen[None, CoverageLine]):
     TITLE_TEXT = ("服务覆盖率", "Coverage")
     HELP_TEXT = (
-        "覆盖率 = 已服务 / 提出需求，按院系与需求类别统计；参加过服务该需求的活动即为已服务。",
-        "Coverage = served / asked for, per department and kind of need; a need is served once the"
+        "覆盖率 = 已服务 / 提出需求，按院系、高校与需求类别统计；参加过服务该需求的活动即为已服务。",
+        "Coverage = served / asked for, per department, university and kind of need; a need is served once the"
         " graduate attended a session serving it.",
     )
     ID = "cov"
@@ -42,7 +43,7 @@ class CoverageScreen(RecordListScreen[None, CoverageLine]):
         return out
 
     def row_key(self, r: CoverageLine) -> str:
-        return str(r.department_id or 0)
+        return f"{r.university_id or 0}-{r.department_id or 0}"
 
     def count_text(self, rows: list[CoverageLine]) -> str:
         return tr("已服务/提出需求 覆盖率", "served/asked coverage")

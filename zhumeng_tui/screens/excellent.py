@@ -36,6 +36,7 @@ class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
         K("enter", "open", "打开", "Open", id="excellent.open", show=False),
     ]
     ID = "x"
+    EXPORT_LIST = "excellent"
     COLUMNS = (
         (("学号", "No."), None),
         (("姓名", "Name"), None),

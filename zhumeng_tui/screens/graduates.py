@@ -73,6 +73,7 @@ class GraduatesScreen(QueueScreenBase):
     """Every graduate in scope; filters, bulk attendance and employment status."""
 
     QUEUE_NAME = "graduates"
+    EXPORT_LISTS = ()
     TITLE_TEXT = ("毕业生服务", "Graduate services")
     HELP_TEXT = (
         "本届毕业生：服务需求（就业指导、创业指导、职业技能培训、求职创业补贴、政策咨询）、已服务数（参加过相应活动即为已服务）、"

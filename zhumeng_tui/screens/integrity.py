@@ -56,6 +56,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         K("enter", "open", "该生档案", "This student", id="integrity.student", show=False),
     ]
     ID = "g"
+    EXPORT_LIST = "integrity"
     COLUMNS = (
         (("日期", "Date"), None),
         (("学号", "No."), None),

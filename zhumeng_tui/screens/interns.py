@@ -53,6 +53,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
     )
     STATUSES = INTERN_STATUS_ORDER
     SHOW_CHECK_FILTER = False
+    EXPORT_LISTS = ("interns", "final-list")
     RELOAD_ON_RESUME = True
     BINDINGS: ClassVar = [
         K("f", "followup", "跟踪", "Follow-up", id="interns.followup"),
@@ -60,6 +61,8 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         K("b", "insurance", "保险", "Insurance", id="interns.insurance"),
         K("d", "withdraw", "放弃岗位", "Withdraw", id="interns.withdraw"),
         K("e", "nominate", "推荐优秀", "Nominate", id="interns.nominate", show=False),
+        K("p", "export('final-list', 'docx')", "打印最终名单", "Print the final list", id="interns.print",
+          show=False),
     ]
     DEFAULT_CSS = """
     InternsScreen #i-filters { height: 1; width: 100%; }

@@ -1,4 +1,4 @@
-"""汇总台账 (section 0): the summary ledger for the provincial report, per
+"""汇总台账 (key L): the summary ledger for the provincial report, per
 department (a campus account) or per university (a city or province
 account), then the total: graduates and needs with coverage, employment by
 status, hardship cases, subsidies, posts pushed and answers. One table at a

@@ -17,7 +17,8 @@ from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
-from zhumeng_tui.services import MissingGroup
+from zhumeng_tui.screens.export_flow import ExportsList
+from zhumeng_tui.services import ExportRequest, MissingGroup
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -34,11 +35,12 @@ def missing_tsv(groups: list[MissingGroup]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class MissingScreen(DataScreen[list[MissingGroup]]):
+class MissingScreen(DataScreen[list[MissingGroup]], ExportsList):
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("缺材料名单", "Missing")
     HELP_TEXT: ClassVar[tuple[str, str]] = (
-        "被审核项阻止的学生，按缺少的内容分组。y 复制整个名单（制表符分隔，可粘贴到表格）。",
-        "Students blocked by a check, grouped by what is missing. y copies the list (tab-separated).",
+        "被审核项阻止的学生，按缺少的内容分组。y 复制整个名单（制表符分隔，可粘贴到表格）；o 导出为 Excel 或 CSV 文件。",
+        "Students blocked by a check, grouped by what is missing. y copies the list (tab-separated);"
+        " o exports it to an Excel or CSV file.",
     )
     BINDINGS: ClassVar = [
         K("y", "copy", "复制名单", "Copy list", id="missing.copy"),
@@ -62,6 +64,9 @@ class MissingScreen(DataScreen[list[MissingGroup]]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
+
+    def export_requests(self) -> list[ExportRequest]:
+        return [ExportRequest("missing", self.department_id)]
 
     def fetch(self) -> list[MissingGroup]:
         return self.services.missing(self.department_id)

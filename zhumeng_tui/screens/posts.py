@@ -1,4 +1,4 @@
-"""岗位信息 (section 9): the job posts in scope, valid ones first, with their
+"""岗位信息 (key J): the job posts in scope, valid ones first, with their
 employer, city, salary, education, whether verified and how many graduates
 they were pushed to. Filters: search (employer, title), city, category,
 major, verified, expired. ``n`` adds a post, ``enter`` opens one

@@ -31,7 +31,8 @@ Helpers: ``self.table``, ``self.selected`` (the set), ``self.targets()``,
 ``space`` toggle, ``v`` (or shift+space) range from the last anchor, ``ctrl+a``
 all matching the filter, ``ctrl+d`` clear, ``s`` / ``S`` sort column /
 direction, ``0`` clear filters, ``enter`` open, ``escape`` (leave search ->
-clear selection -> back). Subclasses add their own bindings with ``K``.
+clear selection -> back), ``o`` export the list as shown (``EXPORT_LISTS``).
+Subclasses add their own bindings with ``K``.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ from textual.widgets import Footer, Input, Static
 from zhumeng_tui.domain.eligibility import CheckResult
 from zhumeng_tui.domain.status import Role, Status
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
-from zhumeng_tui.services import AppFilter, ApplicationRows, SortSpec
+from zhumeng_tui.screens.export_flow import ExportsList
+from zhumeng_tui.services import AppFilter, ApplicationRows, ExportRequest, SortSpec
 from zhumeng_tui.widgets.app_table import ApplicationTable
 from zhumeng_tui.widgets.columns import column_label
 from zhumeng_tui.widgets.filter_bar import FilterBar
@@ -77,10 +78,12 @@ class DepartmentsLoaded(Message):
         self.departments = departments
 
 
-class QueueScreenBase(ZScreen):
+class QueueScreenBase(ExportsList):
     """Filter bar + application table + selection; see the module docstring."""
 
     QUEUE_NAME: ClassVar[str] = "queue"
+    #: The lists ``o`` writes (``services.export``), as shown: filter, sort, the selection if any.
+    EXPORT_LISTS: ClassVar[tuple[str, ...]] = ("applications",)
     TITLE_TEXT: ClassVar[tuple[str, str]] = ("申请列表", "Applications")
     STATUSES: ClassVar[Sequence[Status]] = tuple(Status)
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = None
@@ -137,6 +140,13 @@ class QueueScreenBase(ZScreen):
         from zhumeng_tui.screens.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(application_id))
+
+    def declares_exports(self) -> bool:
+        return bool(self.EXPORT_LISTS)
+
+    def export_requests(self) -> list[ExportRequest]:
+        selection = frozenset(self.selected) or None
+        return [ExportRequest(name, self.current_filter, self.sort, selection) for name in self.EXPORT_LISTS]
 
     def describe_applications(self, ids: Sequence[int]) -> dict[int, str]:
         """学号 and name of these applications (the lines of a bulk result), read

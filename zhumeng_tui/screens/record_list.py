@@ -17,6 +17,7 @@ reloading when the screen comes back, and ``enter`` on a row. A subclass of
     def row_key(self, row) -> str
     def count_text(self, rows) -> str           # the line under the table
     def action_open(self): ...                  # enter: uses self.highlighted()
+    EXPORT_LIST = "withdrawals"                 # what ``o`` writes, with filter_values()
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.screens.base import ZScreen
+from zhumeng_tui.screens.export_flow import ExportsList
+from zhumeng_tui.services import ExportRequest
 from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.header import StatusHeader
 
@@ -51,10 +53,12 @@ class RecordsLoaded(Message, Generic[RowT]):
         self.generation = generation
 
 
-class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
+class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     """Header, filter row, table, count line, footer; see the module docstring."""
 
     ID: ClassVar[str] = "r"
+    #: The list ``o`` writes (``services.export``) with the screen's filter.
+    EXPORT_LIST: ClassVar[str] = ""
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
     RELOAD_ON_RESUME = True
 
@@ -107,6 +111,12 @@ class RecordListScreen(ZScreen, Generic[FilterT, RowT]):
 
     def action_open(self) -> None:
         """``enter`` on a row."""
+
+    def declares_exports(self) -> bool:
+        return bool(self.EXPORT_LIST)
+
+    def export_requests(self) -> list[ExportRequest]:
+        return [ExportRequest(self.EXPORT_LIST, self.filter_values())] if self.EXPORT_LIST else []
 
     # --------------------------------------------------------- compose ----
 

@@ -1,7 +1,9 @@
 """One withdrawal request (放弃岗位申请): its four steps, the deadline, record / cancel.
 
 The detail shows the four steps with who and when, and records the next one
-(``r``) or cancels the request with a reason (``c``). Every step is checked
+(``r``) or cancels the request with a reason (``c``); ``p`` writes the request
+as a document to print (the four steps, blanks to sign where a step is still
+to come, the deadline). Every step is checked
 locally (``check_withdrawal_step``: the rule the services apply before
 queueing) in the form, so a step out of order, a future date or a stamp
 before the counsellor's signature is refused with a message before anything
@@ -27,7 +29,9 @@ from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
 from zhumeng_tui.screens.data_screen import DataScreen
-from zhumeng_tui.services import WithdrawalDetail
+from zhumeng_tui.screens.export_dialog import ExportChoice, ExportOffer
+from zhumeng_tui.screens.export_flow import ExportFlow
+from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress, WithdrawalDetail
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -101,7 +105,7 @@ class FilesWithdrawals(ZScreen):
             self.app.push_screen(WithdrawalDetailScreen(filed.record_id))
 
 
-class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
+class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
     """One withdrawal request: the steps, the deadline, record / cancel."""
 
     TITLE_TEXT = ("放弃岗位申请详情", "Withdrawal request")
@@ -124,6 +128,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
     BINDINGS: ClassVar = [
         K("r", "record", "记录下一步", "Record next step", id="withdrawal.record"),
         K("c", "cancel_request", "撤销申请", "Cancel request", id="withdrawal.cancel"),
+        K("p", "export", "打印申请表", "Print the request", id="withdrawal.print"),
     ]
 
     RELOAD_ON_RESUME = True
@@ -159,6 +164,18 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail]):
 
     def fetch(self) -> WithdrawalDetail:
         return self.services.withdrawal_detail(self.withdrawal_id)
+
+    # ``p``: the request as a document (the export flow, writing a form instead of a list)
+
+    def export_requests(self) -> list[ExportRequest]:
+        return [ExportRequest("withdrawal-request", self.withdrawal_id)]
+
+    def export_offers(self, requests: list[ExportRequest]) -> list[ExportOffer]:
+        path = self.services.withdrawal_document_path(self.withdrawal_id)
+        return [ExportOffer(requests[0], tr("放弃实习岗位申请表", "Withdrawal request"), {FileFormat.DOCX: path})]
+
+    def write_export(self, choice: ExportChoice, progress: Progress) -> ExportResult:
+        return self.services.print_withdrawal(self.withdrawal_id, choice.path, overwrite=choice.overwrite)
 
     def show(self, value: WithdrawalDetail) -> None:
         d = self.detail = value

@@ -61,6 +61,7 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], Files
         K("n", "new", "新申请", "New request", id="withdrawals.new"),
     ]
     ID = "w"
+    EXPORT_LIST = "withdrawals"
     COLUMNS = (
         (("学号", "No."), "no"),
         (("姓名", "Name"), "name"),

@@ -17,9 +17,8 @@ written; an expired sign-in raises ``Unauthorised`` once the change is queued.
 
 :class:`Services` is composed of one protocol per part (:class:`CoreServices`,
 :class:`ReviewServices`, :class:`TrackingServices`, :class:`GraduateServices`,
-:class:`PostServices`);
-a new part adds its protocol to the bases of :class:`Services` (see
-``docs/client-core.md``).
+:class:`PostServices`, :class:`SheetServices`); a new part adds its protocol to the
+bases of :class:`Services` (see ``docs/client-core.md``).
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from zhumeng_tui.api_client.schemas import (
@@ -126,6 +126,51 @@ INTERN_COLUMNS: list[str] = [
     "student_no", "name", "intern_flag", "status", "days", "employer", "employer_type", "city", "start_date",
     "end_date", "responsible_staff", "department", "local_state",
 ]
+
+#: Column name -> (中文, English) header label, in the tables and in the exports.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "ID"),
+    "student_no": ("学号", "Student no."),
+    "name": ("姓名", "Name"),
+    "student_name": ("姓名", "Name"),
+    "gender": ("性别", "Sex"),
+    "department": ("院系", "Department"),
+    "department_name": ("院系", "Department"),
+    "major": ("专业", "Major"),
+    "grade": ("年级", "Grade"),
+    "degree": ("学历", "Degree"),
+    "employer": ("用人单位", "Employer"),
+    "employer_name": ("用人单位", "Employer"),
+    "employer_type": ("单位类型", "Type"),
+    "position": ("岗位", "Position"),
+    "position_title": ("岗位", "Position"),
+    "title": ("岗位", "Position"),
+    "region": ("地区", "Region"),
+    "city": ("地区", "Region"),
+    "status": ("状态", "Status"),
+    "checks": ("审核", "Checks"),
+    "check": ("审核", "Checks"),
+    "worst": ("审核", "Checks"),
+    "blockers": ("缺少", "Missing"),
+    "failed_checks": ("缺少", "Missing"),
+    "local_state": ("本地", "Local"),
+    "applied_at": ("投递时间", "Applied"),
+    "start_date": ("开始", "Start"),
+    "end_date": ("结束", "End"),
+    "on_duty_date": ("上岗", "On duty"),
+    "days": ("天数", "Days"),
+    "phone": ("电话", "Phone"),
+    "version": ("版本", "Ver."),
+    "intern_flag": ("提示", "Flag"),
+    "responsible_staff": ("负责人", "Staff"),
+    "needs": ("服务需求", "Needs"),
+    "served": ("已服务", "Served"),
+    "sessions": ("参加", "Attended"),
+    "employment": ("就业状态", "Employment"),
+    "hardship": ("困难帮扶", "Hardship"),
+    "graduate_flags": ("提示", "Flag"),
+    "pushes": ("岗位推送", "Posts pushed"),
+}
 
 # ------------------------------------------------------------------ filters ----
 
@@ -568,13 +613,15 @@ class GraduateDetail:
 
 @dataclass
 class CoverageLine:
-    """Coverage (served / needed) per need of one department (None: every
-    department in scope together)."""
+    """Coverage (served / needed) per need of one department, of one
+    university (``department_id`` None), or of everything in scope
+    (both None); ``department_name`` names the line."""
 
     department_id: int | None
     department_name: str
     needed: dict[NeedKind, int]
     served: dict[NeedKind, int]
+    university_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -791,6 +838,155 @@ class Ledger:
     rows: list[LedgerRow]
 
 
+
+# ------------------------------------------------------------ spreadsheets ----
+
+
+class FileFormat(StrEnum):
+    """What a list is written as: a spreadsheet, or a document to print."""
+
+    XLSX = "xlsx"
+    CSV = "csv"
+    DOCX = "docx"
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    """A list that can be exported: its name (``zhumeng-tui export NAME``),
+    its title in the user's language and the formats it is written in."""
+
+    name: str
+    title: str
+    formats: tuple[FileFormat, ...]
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """A list as the screen shows it. ``query`` is that list's filter (an
+    ``AppFilter`` for the application lists, a ``WithdrawalFilter``, an
+    ``IntegrityFilter``, the year of the excellent interns, the department
+    of the missing list, the key of a statistics chart; None: the whole
+    list); ``ids``: only these rows (the selection), in the list's order."""
+
+    list_name: str
+    query: Any = None
+    sort: SortSpec | None = None
+    ids: frozenset[int] | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    rows: int
+    format: FileFormat
+
+
+@dataclass(frozen=True)
+class ImportKindInfo:
+    """A kind of import (``zhumeng-tui import NAME FILE``): its title, the
+    columns it reads (the key column first) and whether this account may run it."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    column: str  # the column's header, in the user's language
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """A row of the file that changes a record: what changes, field by field."""
+
+    row: int  # the row number in the file, as Excel counts
+    key: str  # 学号
+    name: str  # 姓名 (from the local records)
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """A row that will not be sent: where (row number, column header; '' for
+    the whole row) and why."""
+
+    row: int
+    column: str
+    reason: str
+    key: str = ""
+
+
+@dataclass
+class ImportAnalysis:
+    """What an import would do, computed before anything is sent."""
+
+    kind: str
+    path: Path
+    format: str  # "xlsx" or "csv"
+    encoding: str | None
+    rows_read: int
+    changes: list[RowChange]
+    unchanged: int
+    refused: list[RefusedRow]
+    #: Columns of the file this import does not read (ignored).
+    ignored_columns: list[str]
+    #: Column header -> how many rows change it.
+    field_counts: dict[str, int]
+    #: What the changes do beyond themselves (e.g. students moving from blocked to clear), one line each.
+    effects: list[str]
+    #: The refused rows, written beside the input with an error column (None: no refused rows).
+    refused_file: Path | None = None
+    #: Why the refused rows could not be written (None: written, or none to write).
+    refused_file_error: str | None = None
+    #: What the services need to apply it (opaque to the UI).
+    plan: Any = None
+
+    @property
+    def refused_rows(self) -> int:
+        return len({r.row for r in self.refused})
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """How an applied import went: records saved (``ok``), waiting to be sent
+    (offline), refused by the server (with the first reasons)."""
+
+    ok: int
+    queued: int
+    refused: int
+    messages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    label: str
+    values: tuple[int, ...]  # one per category
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the statistics screen, with its numbers (the table the
+    screen shows beside it and exports)."""
+
+    key: str
+    title: str
+    #: The label of the categories' column (院系, 月份, ...).
+    category_label: str
+    categories: tuple[str, ...]
+    series: tuple[ChartSeries, ...]
+    note: str = ""
+
+    def total(self, i: int) -> int:
+        return sum(s.values[i] for s in self.series)
+
+
+#: Progress of long work: (done, total or None when not known yet).
+Progress = Callable[[int, int | None], None]
+
 # ---------------------------------------------------------------- protocols ----
 
 
@@ -931,5 +1127,56 @@ class PostServices(Protocol):
     async def answer_push(self, push_id: int, answer: Answer, date: dt.date) -> MutationResult: ...
 
 
-class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, PostServices, Protocol):
+class SheetServices(Protocol):
+    """Spreadsheets in and out, printable documents, statistics. Files are
+    read and written here: the UI only proposes paths and shows results."""
+
+    def export_lists(self) -> list[ListInfo]: ...
+
+    def export_path(self, request: ExportRequest, fmt: FileFormat) -> Path:
+        """The proposed file: the user's documents (or downloads) folder, or
+        the data dir when there is none; the list's name and today's date."""
+        ...
+
+    def export(
+        self, request: ExportRequest, path: Path, fmt: FileFormat, progress: Progress | None = None,
+        *, overwrite: bool = False,
+    ) -> ExportResult:
+        """Write the list as shown to ``path`` (thread worker); a bad request,
+        an unwritable path or (without ``overwrite``) an existing file raises
+        ``DomainError`` (``file_exists`` for the last)."""
+        ...
+
+    def import_kinds(self) -> list[ImportKindInfo]: ...
+
+    def import_folder(self) -> Path:
+        """Where the import dialog starts looking for files."""
+        ...
+
+    def spreadsheet_files(self, folder: Path) -> list[Path]:
+        """The spreadsheets in ``folder`` (newest first), to pick one to import."""
+        ...
+
+    def analyse_import(self, kind: str, path: Path, progress: Progress | None = None) -> ImportAnalysis:
+        """Read ``path`` and say what importing it would change (thread
+        worker; nothing is sent). A file that cannot be used raises
+        ``DomainError`` saying why; refused rows are written beside it."""
+        ...
+
+    async def apply_import(self, analysis: ImportAnalysis) -> ImportResult:
+        """Queue the analysed changes in the outbox (one transaction) and send them."""
+        ...
+
+    def statistics(self) -> list[Chart]: ...
+
+    def withdrawal_document_path(self, withdrawal_id: int) -> Path: ...
+
+    def print_withdrawal(self, withdrawal_id: int, path: Path, *, overwrite: bool = False) -> ExportResult:
+        """The withdrawal request with its steps, as a ``.docx`` to print
+        (``file_exists`` as for :meth:`export`)."""
+        ...
+
+
+class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, PostServices, SheetServices,
+               Protocol):
     """The one object the UI talks to."""

@@ -110,6 +110,12 @@ def _local(state: str | None) -> LocalState | None:
     return None if state is None else LocalState(state)
 
 
+def _coverage_sum(lines: list[CoverageLine], name: str, university_id: int | None) -> CoverageLine:
+    """The lines added up, per need."""
+    return CoverageLine(None, name, {k: sum(x.needed[k] for x in lines) for k in sql.KINDS},
+                        {k: sum(x.served[k] for x in lines) for k in sql.KINDS}, university_id)
+
+
 def _not_synced() -> DomainError:
     return DomainError("not_synced", "该记录尚未同步到服务器，请联网同步后再修改",
                        "This record has not reached the server yet; sync before changing it")
@@ -187,16 +193,23 @@ class GraduatePart(ServicesCore):
                               message if local != LocalState.PENDING else None)
 
     def coverage(self) -> list[CoverageLine]:
-        """Per department, then every department in scope together (``department_id`` None)."""
-        lines = []
+        """Per department; per university when the scope holds more than one;
+        then everything in scope together (``department_id`` and
+        ``university_id`` None)."""
+        by_university: dict[int | None, list[CoverageLine]] = {}
+        university_names: dict[int | None, str] = {}
         n = len(sql.KINDS)
         for row in sql.coverage(self.cache, self._my_department()):
-            needed = {k: int(row[2 + i] or 0) for i, k in enumerate(sql.KINDS)}
-            served = {k: int(row[2 + n + i] or 0) for i, k in enumerate(sql.KINDS)}
-            lines.append(CoverageLine(row[0], str(row[1]), needed, served))
-        total = CoverageLine(None, self.t("合计", "Total"),
-                             {k: sum(x.needed[k] for x in lines) for k in sql.KINDS},
-                             {k: sum(x.served[k] for x in lines) for k in sql.KINDS})
+            needed = {k: int(row[4 + i] or 0) for i, k in enumerate(sql.KINDS)}
+            served = {k: int(row[4 + n + i] or 0) for i, k in enumerate(sql.KINDS)}
+            by_university.setdefault(row[2], []).append(CoverageLine(row[0], str(row[1]), needed, served, row[2]))
+            university_names[row[2]] = str(row[3])
+        lines: list[CoverageLine] = []
+        for uid, departments in by_university.items():
+            lines += departments
+            if len(by_university) > 1:
+                lines.append(_coverage_sum(departments, university_names[uid], uid))
+        total = _coverage_sum([x for x in lines if x.department_id is not None], self.t("合计", "Total"), None)
         return [*lines, total]
 
     def find_graduates(self, text: str, limit: int = 50) -> list[AttendeeRow]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from zhumeng_tui.api_client.schemas import (
@@ -117,13 +117,15 @@ class TrackingPart(ServicesCore):
         """``f`` over the intern statuses (its statuses among them, or all of them)."""
         return dataclasses.replace(f, statuses=(f.statuses & INTERN_STATUSES) or INTERN_STATUSES)
 
-    def query_interns(self, f: AppFilter, sort: SortSpec) -> ApplicationRows:
-        """The interns matching ``f``, in ``INTERN_COLUMNS`` (flags as labels),
-        read as the review queue's list is."""
+    def query_interns(self, f: AppFilter, sort: SortSpec, columns: Sequence[str] = INTERN_COLUMNS) -> ApplicationRows:
+        """The interns matching ``f``, in ``columns`` (default ``INTERN_COLUMNS``;
+        the flags as labels), read as the review queue's list is."""
         i = 1 if self.lang == "en" else 0
         sep = ", " if self.lang == "en" else "、"
         labels: dict[str, str] = {"": ""}
-        at = INTERN_COLUMNS.index("intern_flag")
+        if "intern_flag" not in columns:
+            return self.lists.query(self._interns(f), sort, columns)
+        at = list(columns).index("intern_flag")
 
         def flag_text(codes: str | None) -> str:
             codes = codes or ""
@@ -135,7 +137,7 @@ class TrackingPart(ServicesCore):
         def shape(found: dict[int, Row]) -> dict[int, Row]:
             return {app_id: (*v[:at], flag_text(v[at]), *v[at + 1 :]) for app_id, v in found.items()}
 
-        return self.lists.query(self._interns(f), sort, INTERN_COLUMNS, shape=shape)
+        return self.lists.query(self._interns(f), sort, columns, shape=shape)
 
     def intern_ids_matching(self, f: AppFilter) -> list[int]:
         return list(self.lists.ids(self._interns(f), SortSpec()))

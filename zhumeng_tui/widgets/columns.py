@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
-from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
+from zhumeng_tui.domain.eligibility import RESULT_LABELS, CheckResult, check_list_text
 from zhumeng_tui.domain.graduates import (
     GRADUATE_FLAG_LABELS,
     EmploymentStatus,
@@ -26,54 +26,10 @@ from zhumeng_tui.domain.hardship import CASE_STATE_LABELS, CaseState
 from zhumeng_tui.domain.posts import ANSWER_LABELS, Answer
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
+from zhumeng_tui.services import COLUMN_LABELS
 
 #: The leading column: ``✓`` on a row whose application is in the selection.
 MARK_COLUMN = "✓"
-
-#: Column name -> (中文, English) header label. Unknown columns show their name.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "id": ("编号", "ID"),
-    "student_no": ("学号", "Student no."),
-    "name": ("姓名", "Name"),
-    "student_name": ("姓名", "Name"),
-    "gender": ("性别", "Sex"),
-    "department": ("院系", "Department"),
-    "department_name": ("院系", "Department"),
-    "major": ("专业", "Major"),
-    "grade": ("年级", "Grade"),
-    "degree": ("学历", "Degree"),
-    "employer": ("用人单位", "Employer"),
-    "employer_name": ("用人单位", "Employer"),
-    "employer_type": ("单位类型", "Type"),
-    "position": ("岗位", "Position"),
-    "position_title": ("岗位", "Position"),
-    "title": ("岗位", "Position"),
-    "region": ("地区", "Region"),
-    "city": ("地区", "Region"),
-    "status": ("状态", "Status"),
-    "checks": ("审核", "Checks"),
-    "check": ("审核", "Checks"),
-    "worst": ("审核", "Checks"),
-    "blockers": ("缺少", "Missing"),
-    "failed_checks": ("缺少", "Missing"),
-    "local_state": ("本地", "Local"),
-    "applied_at": ("投递时间", "Applied"),
-    "start_date": ("开始", "Start"),
-    "end_date": ("结束", "End"),
-    "on_duty_date": ("上岗", "On duty"),
-    "days": ("天数", "Days"),
-    "phone": ("电话", "Phone"),
-    "version": ("版本", "Ver."),
-    "intern_flag": ("提示", "Flag"),
-    "responsible_staff": ("负责人", "Staff"),
-    "needs": ("服务需求", "Needs"),
-    "served": ("已服务", "Served"),
-    "sessions": ("参加", "Attended"),
-    "employment": ("就业状态", "Employment"),
-    "hardship": ("困难帮扶", "Hardship"),
-    "graduate_flags": ("提示", "Flag"),
-    "pushes": ("岗位推送", "Posts pushed"),
-}
 
 #: Fixed display widths (cells, without padding). Unknown columns get 10.
 COLUMN_WIDTHS: dict[str, int] = {
@@ -143,21 +99,18 @@ NEED_SHORT: dict[NeedKind, tuple[str, str]] = {
     NeedKind.POLICY: ("政策", "policy"),
 }
 
+_RESULTS = frozenset(r.value for r in CheckResult)
+
 LOCAL_STATE_LABELS: dict[str, tuple[str, str]] = {
     "pending": ("待发送", "pending"),
     "conflict": ("冲突", "conflict"),
     "rejected": ("被拒绝", "refused"),
 }
 
-RESULT_LABELS: dict[str, tuple[str, str]] = {
-    "pass": ("通过", "pass"),
-    "warn": ("警告", "warn"),
-    "fail": ("不通过", "FAIL"),
-}
-
-
 def column_label(name: str) -> str:
-    """The header label of a column in the current language."""
+    """The header label of a column in the current language (``COLUMN_LABELS``
+    of the services contract: the exports use the same labels); unknown
+    columns show their name."""
     pair = COLUMN_LABELS.get(name)
     return tr_pair(pair) if pair else name
 
@@ -200,7 +153,7 @@ def _fmt_local(value: Any) -> Any:
 
 
 def _fmt_result(value: Any) -> Any:
-    pair = RESULT_LABELS.get(str(value)) if value else None
+    pair = RESULT_LABELS.get(CheckResult(value)) if value in _RESULTS else None
     return tr_pair(pair) if pair else value
 
 
@@ -209,13 +162,7 @@ def _fmt_checks(value: Any) -> Any:
     if value is None:
         return ""
     parts = value if isinstance(value, list) else str(value).replace(",", " ").split()
-    out = []
-    for p in parts:
-        try:
-            out.append(tr_pair(CHECK_LABELS[CheckId(p)]))
-        except ValueError:
-            out.append(str(p))
-    return "、".join(out) if get_lang() == "zh" else ", ".join(out)
+    return check_list_text(parts, get_lang())
 
 
 def _fmt_datetime(value: Any) -> Any:

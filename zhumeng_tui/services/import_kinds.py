@@ -1,0 +1,330 @@
+"""The kinds of import, each a declaration: its name (the ``zhumeng-tui
+import`` KIND), who may run it, the key column (学号), the columns it reads
+(headers in both languages and the other names a file may use, and how a
+cell becomes a value, with the domain's checks), the records a 学号 names,
+the check of a change against its record, the outbox entries the changes
+become, and what the changes do beyond themselves.
+
+Adding a kind is one :class:`ImportKind` in :data:`KINDS` (see
+``docs/sheets.md``); reading the file, matching the columns, refusing rows,
+the analysis, the refused-rows file, the dialog and the headless command
+need nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from zhumeng_tui.cache import sheets as sql
+from zhumeng_tui.cache.outbox import Mutation, MutationItem
+from zhumeng_tui.cache.store import Cache
+from zhumeng_tui.domain import cells, roster
+from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, student_checks
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move
+from zhumeng_tui.domain.permissions import Change, check_not_provincial
+from zhumeng_tui.domain.status import INTERN_STATUSES, Role, Status
+from zhumeng_tui.services.exports import TRACKING_HEADERS
+
+Pair = tuple[str, str]
+#: Records per outbox entry (one batch request each).
+BATCH = 1000
+#: Statuses in which a failing check blocks the campus's decision.
+_REVIEW = frozenset({Status.MATCHED.value, Status.DEPT_CONFIRMED.value, Status.RETURNED.value})
+
+
+class Target(Protocol):
+    """A record a row's 学号 names."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def out_of_province(self) -> bool: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
+class ColumnError(DomainError):
+    """A refusal about one field of a row: the analysis names its column."""
+
+    def __init__(self, field: str, error: DomainError) -> None:
+        super().__init__(error.code, error.message_zh, error.message_en)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a declaration reads: the cache, the account's role, today, the language."""
+
+    cache: Cache
+    role: Role
+    today: dt.date
+    lang: str
+
+    def t(self, pair: Pair) -> str:
+        return pair[1] if self.lang == "en" else pair[0]
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column an import reads: the record field it sets, its header, the
+    other headers a file may give it, how a cell becomes the value sent (a
+    DomainError says what is wrong), and how a value reads in the analysis."""
+
+    field: str
+    label: Pair
+    aliases: tuple[str, ...] = ()
+    parse: Callable[[Any], Any] = cells.cell_text
+    show: Callable[[Any, str], str] = lambda value, lang: "" if value is None else str(value)
+
+    def headers(self) -> set[str]:
+        return {cells.header_key(h) for h in (*self.label, *self.aliases)}
+
+
+@dataclass
+class Planned:
+    """One row's change of one record: the values it sets (only those that differ)."""
+
+    row: int
+    target: Any
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of import (see the module docstring)."""
+
+    name: str
+    title: Pair
+    #: The change it makes (who may: ``permissions.check_role``).
+    change: Change
+    columns: tuple[ImportColumn, ...]
+    #: The records these 学号 name, by 学号 (a list: more than one is refused as ambiguous).
+    targets: Callable[[Context, Collection[str]], dict[str, list[Any]]]
+    #: Refuses (DomainError; a ColumnError names the field) setting ``values`` on ``target``.
+    check: Callable[[Context, Any, dict[str, Any]], None]
+    #: The outbox entries of the changes, built inside the outbox's write
+    #: transaction from the records as they are then (``current`` reads one).
+    mutations: Callable[[Context, list[Planned], Callable[[str, int], dict[str, Any] | None]], list[Mutation]]
+    #: Lines saying what the changes do beyond themselves.
+    effects: Callable[[Context, list[Planned]], list[str]] = lambda ctx, planned: []
+    #: What a row's 学号 matches none of (localised by the caller).
+    unknown: Pair = ("未知学号（不在本账号可见的学生中）", "Unknown student number (not among this account's students)")
+
+
+def _yes_no(value: Any, lang: str) -> str:
+    if value is None:
+        return ""
+    return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+
+
+def _iso(what: Pair) -> Callable[[Any], str]:
+    return lambda v: cells.parse_date(v, what).isoformat()
+
+
+def _bool(what: Pair) -> Callable[[Any], bool]:
+    return lambda v: cells.parse_bool(v, what)
+
+
+def _score(what: Pair) -> Callable[[Any], int]:
+    def parse(v: Any) -> int:
+        n = cells.parse_whole_number(v, what)
+        check_score(n, what)
+        return n
+
+    return parse
+
+
+# ------------------------------------------------------------------ keys --
+
+KEY = ImportColumn("student_no", ("学号", "Student no."), ("学生学号", "Student number", "student_no", "studentno"),
+                   cells.parse_student_no)
+#: 姓名 is read to catch a 学号 typo that names another student.
+NAME = ImportColumn("name", ("姓名", "Name"), ("学生姓名", "Student name"))
+
+
+def _batches(planned: list[Planned]) -> list[list[Planned]]:
+    return [planned[i : i + BATCH] for i in range(0, len(planned), BATCH)]
+
+
+def _changed(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if current.get(k) != v}
+
+
+# ---------------------------------------------------------------- roster --
+
+
+def _phone(value: Any) -> str:
+    """A mobile number; spaces, dashes and a +86 prefix are dropped."""
+    text = cells.parse_student_no(value)
+    if not (len(text) == 11 and text.isdigit()):
+        text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", re.sub(r"[\s\-]", "", text))
+    roster.check_phone(text)
+    return text
+
+
+def _enrollment(value: Any) -> str:
+    text = cells.cell_text(value)
+    roster.check_enrollment_status(text)
+    return text
+
+
+def _check_roster(ctx: Context, target: sql.RosterStudent, values: dict[str, Any]) -> None:
+    check_not_provincial(ctx.role, target.out_of_province)
+    roster.check_roster_update(roster.RosterUpdate(**values))
+
+
+def _roster_mutations(
+    ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
+) -> list[Mutation]:
+    out = []
+    for chunk in _batches(planned):
+        items, body = [], []
+        for p in chunk:
+            record = current("student", p.target.id)
+            if record is None:
+                continue
+            values = _changed(record, p.values)
+            if not values:
+                continue
+            body.append({"id": p.target.id, "version": int(record["version"]), "update": values})
+            items.append(MutationItem("student", p.target.id, {**record, **values}))
+        if items:
+            out.append(Mutation("student_batch", "POST", "/students/roster:batch", {"items": body}, items))
+    return out
+
+
+def _blocked(results: Sequence[dict[CheckId, str]]) -> bool:
+    return any(r == CheckResult.FAIL.value for checks in results for r in checks.values())
+
+
+def _roster_effects(ctx: Context, planned: list[Planned]) -> list[str]:
+    """How many students move from blocked (an application under review fails
+    a check) to clear, and back, once their student checks are evaluated
+    again with the new values (``eligibility.student_checks``)."""
+    apps = sql.review_checks(ctx.cache, [p.target.id for p in planned], _REVIEW)
+    cleared = blocked = 0
+    for p in planned:
+        before = apps.get(p.target.id, [])
+        if not before:
+            continue
+        f = {**p.target.fields, **p.values}
+        facts = StudentFacts(p.target.name, "", str(f["enrollment_status"] or ""), bool(f["full_time"]),
+                             bool(f["realname_verified"]), bool(f["univ_certified"]), p.target.out_of_province)
+        new = {o.check: o.result.value for o in student_checks(facts)}
+        after = [{**checks, **new} for checks in before]
+        was, now = _blocked(before), _blocked(after)
+        cleared += was and not now
+        blocked += now and not was
+    return [ctx.t((f"{cleared} 名学生由受阻变为可审核", f"{cleared} students move from blocked to clear")),
+            ctx.t((f"{blocked} 名学生由可审核变为受阻", f"{blocked} students move from clear to blocked"))]
+
+
+ROSTER = ImportKind(
+    "roster", ("学籍信息（学生名册）", "Student records (roster)"), Change.UPDATE_ROSTER,
+    (KEY, NAME,
+     ImportColumn("enrollment_status", ("学籍状态", "Enrolment status"), ("学籍", "Enrollment status"), _enrollment),
+     ImportColumn("full_time", ("学习形式", "Study mode"), ("是否全日制", "Full-time"), lambda v: roster.parse_study_mode(
+         cells.cell_text(v)), lambda v, lang: "" if v is None else roster.study_mode_text(bool(v))),
+     ImportColumn("realname_verified", ("实名认证", "Real-name verified"), ("是否实名认证", "Real name verified"),
+                  _bool(roster.REALNAME.label), _yes_no),
+     ImportColumn("univ_certified", ("高校认证", "University-certified"), ("是否高校认证", "University certified"),
+                  _bool(roster.CERTIFIED.label), _yes_no),
+     ImportColumn("phone", ("联系电话", "Phone"), ("手机", "手机号", "手机号码", "电话", "Mobile"), _phone)),
+    lambda ctx, keys: sql.roster_students(ctx.cache, keys),
+    _check_roster,
+    _roster_mutations,
+    _roster_effects,
+)
+
+
+# -------------------------------------------------------------- tracking --
+
+
+def _check_tracking(ctx: Context, target: sql.InternRecord, values: dict[str, Any]) -> None:
+    """The checks the tracking change meets on the server, field by field so a
+    refusal names its column (``DomainError.field``)."""
+    check_not_provincial(ctx.role, target.out_of_province)
+    status = target.status
+    typed = {k: dt.date.fromisoformat(v) if k in _DATES and v else v for k, v in values.items()}
+    for name, value in typed.items():
+        try:
+            if name == "on_duty_date":
+                status = on_duty_move(status, ctx.role, value, dt.date.fromisoformat(target.start_date),
+                                      dt.date.fromisoformat(target.end_date)).value
+            check_tracking(status, ctx.today, **{name: value})  # type: ignore[arg-type]
+        except DomainError as e:
+            raise ColumnError(name, e) from None
+
+
+_DATES = frozenset({"on_duty_date", "appraisal_copy_received"})
+
+
+def _tracking_mutations(
+    ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
+) -> list[Mutation]:
+    out = []
+    for chunk in _batches(planned):
+        items, body = [], []
+        for p in chunk:
+            record = current("application", p.target.id)
+            if record is None:
+                continue
+            values = _changed(record, p.values)
+            if not values:
+                continue
+            local = {**record, **values}
+            if "on_duty_date" in values and record.get("status") == Status.APPROVED.value:
+                local["status"] = Status.ON_DUTY.value
+            body.append({"id": p.target.id, "version": int(record["version"]), "update": values})
+            items.append(MutationItem("application", p.target.id, local))
+        if items:
+            out.append(Mutation("batch", "POST", "/applications/tracking:batch", {"items": body}, items))
+    return out
+
+
+def _tracking_effects(ctx: Context, planned: list[Planned]) -> list[str]:
+    on_duty = sum(1 for p in planned if "on_duty_date" in p.values and p.target.status == Status.APPROVED.value)
+    return [ctx.t((f"{on_duty} 名实习生将登记为已上岗", f"{on_duty} interns will be marked on duty"))] if on_duty else []
+
+
+TRACKING = ImportKind(
+    "tracking", ("实习跟踪（上岗、保险、鉴定、评价）", "Internship tracking (on duty, insurance, appraisal, scores)"),
+    Change.SET_TRACKING,
+    (KEY, NAME,
+     ImportColumn("on_duty_date", TRACKING_HEADERS["on_duty_date"], ("上岗时间", "到岗日期", "on duty date"),
+                  _iso(TRACKING_HEADERS["on_duty_date"])),
+     ImportColumn("insurance_recorded", TRACKING_HEADERS["insurance_recorded"],
+                  ("是否购买保险", "保险登记", "已登记保险"), _bool(TRACKING_HEADERS["insurance_recorded"]), _yes_no),
+     ImportColumn("appraisal_copy_received", TRACKING_HEADERS["appraisal_copy_received"],
+                  ("鉴定表", "鉴定表日期", "收到鉴定表日期"), _iso(TRACKING_HEADERS["appraisal_copy_received"])),
+     ImportColumn("employer_score", TRACKING_HEADERS["employer_score"], ("单位评价", "用人单位评分", "employer score"),
+                  _score(TRACKING_HEADERS["employer_score"])),
+     ImportColumn("student_score", TRACKING_HEADERS["student_score"], ("学生评分", "student score"),
+                  _score(TRACKING_HEADERS["student_score"]))),
+    lambda ctx, keys: sql.interns_by_no(ctx.cache, sorted(s.value for s in INTERN_STATUSES), keys),
+    _check_tracking,
+    _tracking_mutations,
+    _tracking_effects,
+    ("未知学号（不是本账号可见的实习生）", "Unknown student number (not an intern this account sees)"),
+)
+
+#: Every kind of import by name. The graduate-services imports join here.
+KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING)}
+
+
+def import_kind(name: str) -> ImportKind:
+    found = KINDS.get(name)
+    if found is None:
+        names = ", ".join(KINDS)
+        raise DomainError("unknown_import", f"没有名为 {name} 的导入；可导入：{names}",
+                          f"There is no import named {name}; imports: {names}")
+    return found
