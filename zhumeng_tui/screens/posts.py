@@ -61,6 +61,7 @@ class PostsScreen(RecordListScreen[PostFilter, PostRow]):
         K("n", "new", "发布岗位", "New post", id="posts.new"),
     ]
     ID = "p"
+    EXPORT_LIST = "posts"
     COLUMNS = (
         (("岗位", "Title"), "title"),
         (("用人单位", "Employer"), "employer"),

@@ -837,6 +837,82 @@ class Ledger:
     date: dt.date
     rows: list[LedgerRow]
 
+    @staticmethod
+    def titles(lang: str) -> list[str]:
+        """The titles of the ledger's tables, in order."""
+        return [_pick(lang, t) for t in _LEDGER_TITLES]
+
+    def tables(self, lang: str) -> list[LedgerTable]:
+        """Every table of the ledger, as the screen shows it and an export writes it:
+        its title, column labels and rows (the first column the department or university)."""
+        group = _pick(lang, ("院系", "Department") if self.by == "department" else ("高校", "University"))
+        out = []
+        for title, (columns, cells) in zip(self.titles(lang), _ledger_specs(lang), strict=True):
+            out.append(LedgerTable(title, [group, *columns], [[r.name, *cells(r)] for r in self.rows]))
+        return out
+
+
+@dataclass
+class LedgerTable:
+    title: str
+    columns: list[str]
+    rows: list[list[str | int]]
+
+
+def _pick(lang: str, pair: tuple[str, str]) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+_LEDGER_TITLES = [("毕业生与服务需求", "Graduates and needs"), ("就业状态", "Employment"),
+                  ("困难帮扶", "Hardship cases"), ("求职创业补贴", "Job-seeking subsidies"),
+                  ("岗位推送与反馈", "Posts pushed and answers")]
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "—"
+
+
+def _ledger_specs(lang: str) -> list[tuple[list[str], Callable[[LedgerRow], list[str | int]]]]:
+    """Each table's columns (after the group) and its cells of a row."""
+    from zhumeng_tui.domain.graduates import EMPLOYED, EMPLOYMENT_LABELS, NEED_LABELS
+    from zhumeng_tui.domain.hardship import CATEGORY_LABELS
+    from zhumeng_tui.domain.posts import ANSWER_LABELS
+
+    def t(zh: str, en: str) -> str:
+        return _pick(lang, (zh, en))
+
+    def needs(r: LedgerRow) -> list[str | int]:
+        out: list[str | int] = [r.graduates]
+        for k in NeedKind:
+            out += [r.needed[k], r.served[k], _pct(r.served[k], r.needed[k])]
+        return out
+
+    def employment(r: LedgerRow) -> list[str | int]:
+        employed = sum(r.employment[s] for s in EMPLOYED)
+        return [r.graduates, *(r.employment[s] for s in EmploymentStatus), _pct(employed, r.graduates)]
+
+    def hardship(r: LedgerRow) -> list[str | int]:
+        return [r.cases, *(r.by_category[c] for c in Category), r.with_plan, r.visited, r.cases_employed]
+
+    def subsidy(r: LedgerRow) -> list[str | int]:
+        return [r.subsidy_applied, r.subsidy_approved, r.subsidy_paid, r.subsidy_amount]
+
+    def pushes(r: LedgerRow) -> list[str | int]:
+        return [r.pushed, r.pushed_graduates, r.answers.get("pending", 0), *(r.answers.get(a.value, 0) for a in Answer)]
+
+    return [
+        ([t("毕业生", "Graduates")] + [x for k in NeedKind for x in (
+            _pick(lang, NEED_LABELS[k]), t("已服务", "served"), t("覆盖率", "coverage"))], needs),
+        ([t("毕业生", "Graduates")] + [_pick(lang, EMPLOYMENT_LABELS[s]) for s in EmploymentStatus]
+         + [t("就业率", "Employed")], employment),
+        ([t("档案", "Cases")] + [_pick(lang, CATEGORY_LABELS[c]) for c in Category]
+         + [t("有帮扶计划", "With a plan"), t("30天内回访", "Visited in 30 days"), t("已就业", "Employed")], hardship),
+        ([t("已申请", "Applied"), t("已审批", "Approved"), t("已发放", "Paid"), t("发放金额（元）", "Paid (yuan)")],
+         subsidy),
+        ([t("推送岗位", "Posts pushed"), t("推送人数", "Graduates"), t("待反馈", "No answer")]
+         + [_pick(lang, ANSWER_LABELS[a]) for a in Answer], pushes),
+    ]
+
 
 
 # ------------------------------------------------------------ spreadsheets ----

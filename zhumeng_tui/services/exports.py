@@ -21,6 +21,8 @@ from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import ON_DUTY_DATE
+from zhumeng_tui.domain.posts import EDUCATION_LABELS
+from zhumeng_tui.domain.posts import SOURCE_LABELS as POST_SOURCE_LABELS
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.services import (
@@ -33,7 +35,10 @@ from zhumeng_tui.services import (
     FileFormat,
     IntegrityFilter,
     IntegrityRow,
+    Ledger,
     MissingGroup,
+    PostFilter,
+    PostRow,
     SortSpec,
     WithdrawalFilter,
     WithdrawalRow,
@@ -70,6 +75,8 @@ class Source(Protocol):
     def query_integrity(self, f: IntegrityFilter) -> list[IntegrityRow]: ...
     def query_excellent(self, year: int | None = None) -> list[ExcellentRow]: ...
     def statistics(self) -> list[Chart]: ...
+    def query_posts(self, f: PostFilter) -> list[PostRow]: ...
+    def ledger(self) -> Ledger: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,9 @@ class ListExport:
     #: A printed document's title (the list's title when None) and the lines to sign.
     document_title: Callable[[Source], str] | None = None
     signatures: tuple[Pair, ...] = field(default=())
+    #: A report of several tables (``.xlsx``: a sheet each under a title row;
+    #: ``.csv``: one after another): its title and its tables.
+    report: Callable[[Source], tuple[str, list[tuple[str, list[str], Sequence[Row]]]]] | None = None
 
     def columns_for(self, src: Source, request: ExportRequest) -> Sequence[ExportColumn]:
         return self.columns(src, request) if callable(self.columns) else self.columns
@@ -360,9 +370,53 @@ def _chart_rows(src: Source, request: ExportRequest, columns: Sequence[ExportCol
 
 STATISTICS = ListExport("statistics", ("统计", "Statistics"), _chart_columns, _chart_rows)
 
+
+def _post_cells(r: PostRow, lang: str) -> Row:
+    p = r.post
+    return (p.title, p.employer, p.category, p.city, p.salary_min, p.salary_max, "、".join(p.majors),
+            "、".join(p.skills), pick(lang, EDUCATION_LABELS[p.education]), p.openings, p.valid_until,
+            pick(lang, POST_SOURCE_LABELS[p.source]), p.verified_on, r.pushed)
+
+
+#: The columns of the posts export; the posts import reads the same headers.
+POST_COLUMNS = [
+    column("title", label=("岗位名称", "Title")), column("employer"), column("category", label=("岗位类别", "Category")),
+    column("city", label=("工作城市", "City")), column("salary_min", _NUM, ("月薪下限", "Salary from")),
+    column("salary_max", _NUM, ("月薪上限", "Salary to")), column("majors", label=("专业要求", "Majors")),
+    column("skills", label=("技能要求", "Skills")), column("education", label=("学历要求", "Education")),
+    column("openings", _NUM, ("招聘人数", "Openings")), column("valid_until", _DATE, ("有效期至", "Valid until")),
+    column("source", label=("来源", "Source")), column("verified_on", _DATE, ("审核日期", "Verified")),
+    column("pushed", _NUM, ("推送人数", "Pushed to")),
+]
+
+POSTS = ListExport(
+    "posts", ("岗位信息", "Job posts"), POST_COLUMNS,
+    _records(lambda src, r: src.query_posts(_query(r, PostFilter, PostFilter())), _post_cells),
+)
+
+
+def _ledger_report(src: Source) -> tuple[str, list[tuple[str, list[str], Sequence[Row]]]]:
+    ledger = src.ledger()
+    title = pick(src.lang, (f"{ledger.title} 汇总台账 {ledger.date}", f"{ledger.title} summary ledger {ledger.date}"))
+    return title, [(t.title, t.columns, t.rows) for t in ledger.tables(src.lang)]
+
+
+def _ledger_columns(src: Source, request: ExportRequest) -> Sequence[ExportColumn]:
+    first = src.ledger().tables(src.lang)[0]
+    return [ExportColumn(f"c{i}", (c, c), _NUM if i else ColumnKind.TEXT) for i, c in enumerate(first.columns)]
+
+
+def _ledger_rows(src: Source, request: ExportRequest, columns: Sequence[ExportColumn]) -> ListRows:
+    rows = src.ledger().tables(src.lang)[0].rows
+    return ListRows(len(rows), rows)
+
+
+LEDGER = ListExport("ledger", ("汇总台账", "Summary ledger"), _ledger_columns, _ledger_rows, report=_ledger_report)
+
 #: Every exportable list by name. The graduate-services lists join here.
 LISTS: dict[str, ListExport] = {
-    x.name: x for x in (APPLICATIONS, FINAL_LIST, MISSING, INTERNS, WITHDRAWALS, INTEGRITY, EXCELLENT, STATISTICS)
+    x.name: x for x in (APPLICATIONS, FINAL_LIST, MISSING, INTERNS, WITHDRAWALS, INTEGRITY, EXCELLENT, STATISTICS,
+                        POSTS, LEDGER)
 }
 
 
