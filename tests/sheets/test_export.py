@@ -18,11 +18,14 @@ from tests.sheets.conftest import read_csv, read_xlsx
 from tests.support import DemoServer, interns
 from zhumeng_server import models as m
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.services import (
     AppFilter,
+    CaseFilter,
     ExportRequest,
     FileFormat,
+    GraduateFilter,
     IntegrityFilter,
     PostFilter,
     SortSpec,
@@ -108,6 +111,8 @@ async def test_every_list_writes_the_rows_it_shows(univ: LocalServices, tmp_path
         "integrity": len(univ.query_integrity(IntegrityFilter())),
         "excellent": len(univ.query_excellent()),
         "posts": len(univ.query_posts(PostFilter())),
+        "graduates": len(univ.graduate_ids_matching(GraduateFilter())),
+        "hardship": len(univ.query_cases(CaseFilter())),
     }
     for info in univ.export_lists():
         if info.name in ("statistics", "ledger"):  # a chart's table, a report of tables: tests of their own
@@ -219,3 +224,20 @@ async def test_the_posts_list_reads_back(univ: LocalServices, tmp_path: Path) ->
     assert rows[0][:4] == ["岗位名称", "用人单位", "岗位类别", "工作城市"]
     assert [r[1] for r in rows[1:]] == [x.post.employer for x in want]
     assert all(r[3] == "成都市" for r in rows[1:])
+
+
+async def test_graduates_and_hardship_read_back_as_shown(univ: LocalServices, tmp_path: Path) -> None:
+    f = GraduateFilter(need=NeedKind.GUIDANCE)
+    ids = univ.graduate_ids_matching(f)
+    result = univ.export(ExportRequest("graduates", f), tmp_path / "毕业生.xlsx", FileFormat.XLSX)
+    rows = read_xlsx(result.path)
+    assert rows[0][:3] == ["学号", "姓名", "院系"] and len(rows) == len(ids) + 1
+    assert all("就业指导" in (r[3] or "") for r in rows[1:])
+    chosen = frozenset(ids[:3])
+    some = univ.export(ExportRequest("graduates", f, ids=chosen), tmp_path / "选中.csv", FileFormat.CSV)
+    assert some.rows == 3
+    cases = univ.query_cases(CaseFilter())
+    result = univ.export(ExportRequest("hardship", CaseFilter()), tmp_path / "困难.xlsx", FileFormat.XLSX)
+    rows = read_xlsx(result.path)
+    assert [r[0] for r in rows[1:]] == [c.student_no for c in cases]
+    assert rows[0][3] == "困难类别" and all(r[3] for r in rows[1:])

@@ -47,6 +47,7 @@ from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoad
 from zhumeng_tui.services import (
     AppFilter,
     EmploymentFilter,
+    ExportRequest,
     GraduateFilter,
     GraduateOptions,
     PushSummary,
@@ -73,7 +74,7 @@ class GraduatesScreen(QueueScreenBase):
     """Every graduate in scope; filters, bulk attendance and employment status."""
 
     QUEUE_NAME = "graduates"
-    EXPORT_LISTS = ()
+    EXPORT_LISTS = ("graduates",)
     TITLE_TEXT = ("毕业生服务", "Graduate services")
     HELP_TEXT = (
         "本届毕业生：服务需求（就业指导、创业指导、职业技能培训、求职创业补贴、政策咨询）、已服务数（参加过相应活动即为已服务）、"
@@ -227,6 +228,10 @@ class GraduatesScreen(QueueScreenBase):
         ids = self.targets()
         if ids:
             set_employment(self, ids)
+
+    def export_requests(self) -> list[ExportRequest]:
+        """The graduates as shown: their filter, sort and selection."""
+        return [ExportRequest("graduates", self.graduate_filter(), self.sort, frozenset(self.selected) or None)]
 
     def action_push(self) -> None:
         ids = self.targets()

@@ -19,20 +19,26 @@ from typing import Any, Protocol
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.graduates import EMPLOYMENT_LABELS, GRADUATE_FLAG_LABELS, NEED_LABELS
+from zhumeng_tui.domain.hardship import CASE_FLAG_LABELS, CASE_STATE_LABELS, CATEGORY_LABELS, SUBSIDY_LABELS
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import ON_DUTY_DATE
-from zhumeng_tui.domain.posts import EDUCATION_LABELS
+from zhumeng_tui.domain.posts import ANSWER_LABELS, EDUCATION_LABELS
 from zhumeng_tui.domain.posts import SOURCE_LABELS as POST_SOURCE_LABELS
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.services import (
     COLUMN_LABELS,
+    GRADUATE_COLUMNS,
     AppFilter,
     ApplicationRows,
+    CaseFilter,
+    CaseRow,
     Chart,
     ExcellentRow,
     ExportRequest,
     FileFormat,
+    GraduateFilter,
     IntegrityFilter,
     IntegrityRow,
     Ledger,
@@ -76,6 +82,8 @@ class Source(Protocol):
     def query_excellent(self, year: int | None = None) -> list[ExcellentRow]: ...
     def statistics(self) -> list[Chart]: ...
     def query_posts(self, f: PostFilter) -> list[PostRow]: ...
+    def query_graduates(self, f: GraduateFilter, sort: SortSpec) -> ApplicationRows: ...
+    def query_cases(self, f: CaseFilter) -> list[CaseRow]: ...
     def ledger(self) -> Ledger: ...
 
 
@@ -411,12 +419,88 @@ def _ledger_rows(src: Source, request: ExportRequest, columns: Sequence[ExportCo
     return ListRows(len(rows), rows)
 
 
+def _codes(table: dict[Any, Pair]) -> Callable[[str], Callable[[Any], Any]]:
+    """``code,code`` as their labels joined with 、 (unknown codes as they are)."""
+    by_code = {str(k): v for k, v in table.items()}
+
+    def make(lang: str) -> Callable[[Any], Any]:
+        return lambda value: "、".join(pick(lang, by_code[c]) if c in by_code else c
+                                      for c in str(value or "").split(",") if c)
+
+    return make
+
+
+def _pushes(lang: str) -> Callable[[Any], Any]:
+    """``3,applied`` -> ``3 已投递`` (``3,`` -> ``3 待反馈``)."""
+    answers = {str(k): v for k, v in ANSWER_LABELS.items()}
+
+    def text(value: Any) -> Any:
+        if not value:
+            return ""
+        count, _, answer = str(value).partition(",")
+        return f"{count} {pick(lang, answers.get(answer, ('待反馈', 'no answer')))}"
+
+    return text
+
+
+#: How the graduates list's raw values read.
+GRADUATE_TEXT: dict[str, Callable[[str], Callable[[Any], Any]]] = {
+    "needs": _codes(NEED_LABELS), "employment": _codes(EMPLOYMENT_LABELS), "hardship": _codes(CASE_STATE_LABELS),
+    "graduate_flags": _codes(GRADUATE_FLAG_LABELS), "pushes": _pushes,
+}
+
+
+def _graduate_rows(src: Source, request: ExportRequest, columns: Sequence[ExportColumn]) -> ListRows:
+    """The graduates list as shown (filter, sort, selection), a page at a time."""
+    found = src.query_graduates(_query(request, GraduateFilter, GraduateFilter()), request.sort or SortSpec())
+    at = {k: i for i, k in enumerate(found.columns)}
+    ids = list(found.ids) if request.ids is None else [i for i in found.ids if i in request.ids]
+    plan = [(at[c.key], GRADUATE_TEXT[c.key](src.lang) if c.key in GRADUATE_TEXT else None) for c in columns]
+
+    def gen() -> Iterator[Row]:
+        for start in range(0, len(ids), 512):
+            page = ids[start : start + 512]
+            values = found.rows_of(page)
+            for gid in page:
+                row = values.get(gid)
+                if row is not None:
+                    yield [row[i] if fmt is None else fmt(row[i]) for i, fmt in plan]
+
+    return ListRows(len(ids), gen())
+
+
+GRADUATES = ListExport(
+    "graduates", ("毕业生服务", "Graduate services"),
+    [column(k) for k in GRADUATE_COLUMNS if k != "local_state"], _graduate_rows,
+)
+
+
+def _case_cells(r: CaseRow, lang: str) -> Row:
+    def labels(table: dict[Any, Pair], codes: Sequence[Any]) -> str:
+        return "、".join(pick(lang, table[c]) for c in codes)
+
+    return (r.student_no, r.name, r.department_name, labels(CATEGORY_LABELS, r.categories), r.officer,
+            pick(lang, CASE_STATE_LABELS[r.state]), r.plan_target, r.last_visit, r.days_since_visit,
+            pick(lang, SUBSIDY_LABELS[r.subsidy]) if r.subsidy else "", labels(CASE_FLAG_LABELS, r.flags))
+
+
+HARDSHIP = ListExport(
+    "hardship", ("困难帮扶台账", "Hardship ledger"),
+    [column("student_no"), column("name"), column("department"), column("categories", label=("困难类别", "Categories")),
+     column("officer", label=("帮扶专员", "Officer")), column("state", label=("状态", "State")),
+     column("plan_target", _DATE, ("计划目标日期", "Plan target")), column("last_visit", _DATE, ("最近回访", "Last visit")),
+     column("days", _NUM, ("距今天数", "Days since")), column("subsidy", label=("求职创业补贴", "Subsidy")),
+     column("flags", label=("提示", "Flags"))],
+    _records(lambda src, r: src.query_cases(_query(r, CaseFilter, CaseFilter())), _case_cells),
+)
+
+
 LEDGER = ListExport("ledger", ("汇总台账", "Summary ledger"), _ledger_columns, _ledger_rows, report=_ledger_report)
 
 #: Every exportable list by name. The graduate-services lists join here.
 LISTS: dict[str, ListExport] = {
     x.name: x for x in (APPLICATIONS, FINAL_LIST, MISSING, INTERNS, WITHDRAWALS, INTEGRITY, EXCELLENT, STATISTICS,
-                        POSTS, LEDGER)
+                        GRADUATES, HARDSHIP, POSTS, LEDGER)
 }
 
 
