@@ -115,3 +115,32 @@ def applications_by_department_and_status(cache: Cache) -> list[tuple[str, str, 
             "SELECT department, status, count(*) FROM app_view GROUP BY department, status ORDER BY department"
         )
     ]
+
+
+@dataclass(frozen=True)
+class GraduateTarget:
+    """A cached graduate as the needs import sees it: the fields a survey sets."""
+
+    id: int
+    version: int
+    name: str
+    out_of_province: bool
+    #: needs (kinds, in their fixed order), stay_intent, preferred_cities, skills.
+    fields: dict[str, Any]
+
+
+def graduates_by_no(cache: Cache, student_nos: Collection[str]) -> dict[str, list[GraduateTarget]]:
+    """The cached graduates whose students have these 学号, by 学号."""
+    out: dict[str, list[GraduateTarget]] = {}
+    rows = cache.conn().execute(
+        "SELECT s.student_no, g.id, g.version, s.name, s.out_of_province, g.data FROM m_graduate g"
+        " JOIN m_student s ON s.id = g.student_id WHERE s.student_no IN (SELECT value FROM json_each(?))",
+        (_json_list(student_nos),),
+    )
+    for no, gid, version, name, oop, data in rows:
+        record = from_json(data)
+        fields = {"needs": [n.get("kind") for n in record.get("needs") or () if isinstance(n, dict)],
+                  "stay_intent": record.get("stay_intent"), "preferred_cities": list(record.get("preferred_cities") or []),
+                  "skills": list(record.get("skills") or [])}
+        out.setdefault(str(no), []).append(GraduateTarget(int(gid), int(version), str(name or ""), bool(oop), fields))
+    return out

@@ -23,6 +23,7 @@ from zhumeng_tui.cache import sheets as sql
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain import cells, roster
+from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, student_checks
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move
@@ -317,8 +318,80 @@ TRACKING = ImportKind(
     ("未知学号（不是本账号可见的实习生）", "Unknown student number (not an intern this account sees)"),
 )
 
-#: Every kind of import by name. The graduate-services imports join here.
-KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING)}
+# ----------------------------------------------------------------- needs --
+
+
+def _needs(value: Any) -> list[str]:
+    """A survey's needs cell (``就业指导、创业指导``; blank or 无: none), in their fixed order."""
+    text = cells.cell_text(value)
+    if text.strip() in ("无", "没有", "none", "-"):
+        return []
+    return [k.value for k in gd.check_needs(gd.split_list(text))]
+
+
+def _list(check: Callable[[Sequence[str]], list[str]]) -> Callable[[Any], list[str]]:
+    return lambda value: check(gd.split_list(cells.cell_text(value)))
+
+
+def _joined(value: Any, lang: str) -> str:
+    return "、".join(str(v) for v in value or ())
+
+
+def _needs_text(value: Any, lang: str) -> str:
+    return "、".join((gd.NEED_LABELS[gd.NeedKind(v)][1 if lang == "en" else 0]) for v in value or ())
+
+
+def _check_needs(ctx: Context, target: sql.GraduateTarget, values: dict[str, Any]) -> None:
+    """The graduate-update rules, field by field (the parse step ran the checks of each value)."""
+    if "stay_intent" in values:
+        try:
+            gd.parse_stay_intent(values["stay_intent"])
+        except DomainError as e:
+            raise ColumnError("stay_intent", e) from None
+
+
+def _needs_mutations(
+    ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
+) -> list[Mutation]:
+    """One ``PATCH /graduates/{id}`` per graduate (needs recorded as from a survey)."""
+    out = []
+    for p in planned:
+        record = current("graduate", p.target.id)
+        if record is None:
+            continue
+        now = {"needs": [n.get("kind") for n in record.get("needs") or ()], "stay_intent": record.get("stay_intent"),
+               "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
+        values = _changed(now, p.values)
+        if not values:
+            continue
+        local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
+        if "needs" in values:
+            kept = {n.get("kind"): n for n in record.get("needs") or ()}
+            local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
+                                              "by": ""} for k in values["needs"]]
+        body = {**values, "need_source": gd.NeedSource.SURVEY.value}
+        out.append(Mutation("record", "PATCH", f"/graduates/{p.target.id}", body,
+                            [MutationItem("graduate", p.target.id, local)], if_match=int(record["version"])))
+    return out
+
+
+NEEDS = ImportKind(
+    "needs", ("毕业生服务需求（问卷）", "Graduates' needs (survey)"), Change.UPDATE_GRADUATE,
+    (KEY, NAME,
+     ImportColumn("needs", ("服务需求", "Needs"), ("需求", "就业服务需求", "需要的服务"), _needs, _needs_text),
+     ImportColumn("stay_intent", ("留省意愿", "Stays in the province"), ("是否留川", "是否留省", "留川意愿"),
+                  lambda v: gd.parse_stay_intent(cells.cell_text(v)).value),
+     ImportColumn("preferred_cities", ("意向城市", "Preferred cities"), ("就业意向城市", "期望城市"),
+                  _list(gd.check_cities), _joined),
+     ImportColumn("skills", ("技能", "Skills"), ("技能特长", "专业技能"), _list(gd.check_skills), _joined)),
+    lambda ctx, keys: sql.graduates_by_no(ctx.cache, keys),
+    _check_needs,
+    _needs_mutations,
+    unknown=("未知学号（不是本账号可见的毕业生）", "Unknown student number (not a graduate this account sees)"),
+)
+
+#: Every kind of import by name.
+KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING, NEEDS)}
 
 
 def import_kind(name: str) -> ImportKind:
