@@ -1,7 +1,9 @@
-"""The survey import (`needs`): a survey export's 学号, needs, 留省意愿, cities
+"""The graduate-services imports. `needs`: a survey export's 学号, needs, 留省意愿, cities
 and skills analysed against the cached graduates, refused rows named with
 their column and reason, the changes sent as survey needs (when each need was
-first recorded kept), and importing the same file again changing nothing."""
+first recorded kept), and importing the same file again changing nothing.
+`hardship`: cases opened (or the open one changed) from 学号, categories and
+officer, each refusal with its column."""
 
 from __future__ import annotations
 
@@ -55,3 +57,33 @@ async def test_a_survey_export_sets_needs_intent_cities_and_skills(univ: LocalSe
     assert univ.record("graduate", kept[0]["id"])["needs"][0] == old  # unchanged, first record kept
     again = univ.analyse_import("needs", path)
     assert len(again.changes) == 0 and again.unchanged == 3
+
+
+async def test_the_hardship_ledger_opens_and_changes_cases(univ: LocalServices, tmp_path: Path) -> None:
+    open_cases = {c["graduate_id"]: c for c in univ.records("hardship_case") if c["state"] == "open"}
+    students = {s["id"]: s for s in univ.records("student")}
+    (g1, s1), (g2, s2) = [(g, students[g["student_id"]]) for g in univ.records("graduate")
+                          if g["id"] not in open_cases and not any(
+                              c["graduate_id"] == g["id"] for c in univ.records("hardship_case"))][:2]
+    case = next(iter(open_cases.values()))
+    s3 = students[univ.record("graduate", case["graduate_id"])["student_id"]]
+    path = xlsx(tmp_path / "困难.xlsx", [
+        ["学号", "姓名", "困难类别", "帮扶专员", "专员类型"],
+        [s1["student_no"], s1["name"], "脱贫家庭、特殊困难（父亲重病）", "demo-univ2", "就业服务专员"],
+        [s2["student_no"], s2["name"], "特殊困难", "demo-univ2", ""],          # 特殊困难 without its note
+        [s3["student_no"], s3["name"], "", "nobody-here", ""],               # not a staff account here
+    ])
+    analysis = univ.analyse_import("hardship", path)
+    assert [c.key for c in analysis.changes] == [s1["student_no"]]
+    refused = {r.key: r for r in analysis.refused}
+    assert refused[s2["student_no"]].column == "困难类别" and "特殊困难" in refused[s2["student_no"]].reason
+    assert refused[s3["student_no"]].column == "帮扶专员"
+    result = await univ.apply_import(analysis)
+    assert (result.ok, result.refused) == (1, 0)
+    await univ.sync()
+    made = next(c for c in univ.records("hardship_case") if c["graduate_id"] == g1["id"])
+    assert [(c["category"], c["note"]) for c in made["categories"]] == [("poverty", ""), ("special", "父亲重病")]
+    assert made["officer"] == "demo-univ2" and made["state"] == "open"
+    assert g2["id"] not in {c["graduate_id"] for c in univ.records("hardship_case")}
+    again = univ.analyse_import("hardship", path)
+    assert not again.changes and again.unchanged == 1
