@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain.eligibility import CheckId
 
@@ -26,22 +27,12 @@ STATUSES = (["applied"] * 2 + ["matched"] * 3 + ["dept_confirmed"] * 2 + ["appro
 REASONS = {"pass": ("通过", "OK"), "warn": ("需确认", "Needs acknowledgement"), "fail": ("未通过", "Failed")}
 
 
-class RawChange:
-    """Duck-typed ``schemas.Change`` (what ``Cache.apply_changes`` reads), cheap to make."""
-
-    __slots__ = ("data", "deleted", "id", "seq", "type", "version")
-
-    def __init__(self, rtype: str, rid: int, seq: int, data: dict[str, Any]) -> None:
-        self.type, self.id, self.seq, self.version, self.deleted = rtype, rid, seq, 1, False
-        self.data: dict[str, Any] | None = data
-
-
-def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> RawChange:
+def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> FeedChange:
     data["id"], data["version"], data["seq"] = rid, 1, seq
-    return RawChange(rtype, rid, seq, data)
+    return FeedChange.of(rtype, rid, seq, data)
 
 
-def changes(applications: int, seed: int = 1) -> Iterator[RawChange]:
+def changes(applications: int, seed: int = 1) -> Iterator[FeedChange]:
     r = random.Random(seed)
     seq = 0
 
@@ -100,7 +91,7 @@ def build_cache(path: Path, applications: int, seed: int = 1, page: int = 20000)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     cache = Cache(path)
-    batch: list[RawChange] = []
+    batch: list[FeedChange] = []
     for c in changes(applications, seed):
         batch.append(c)
         if len(batch) >= page:

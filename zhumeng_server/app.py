@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from zhumeng_server import errors
 from zhumeng_server.core import ServerState, ensure_settings
 from zhumeng_server.db import make_engine
+from zhumeng_server.encoding import CompressionMiddleware, ServerTimingMiddleware
 from zhumeng_server.routes import ROUTERS
 from zhumeng_tui.api_client.schemas import ErrorBody
 
@@ -34,7 +35,13 @@ def create_app(
     app = FastAPI(
         title="zhumeng central API",
         version="1",
-        description="Reference central API of the 逐梦计划 internship platform.",
+        description=(
+            "Reference central API of the 逐梦计划 internship platform.\n\n"
+            "JSON answers of 1 KiB or more are compressed when the request's `Accept-Encoding` allows it: "
+            "`zstd` (preferred) or `gzip`, with `Content-Encoding` saying which; a request without "
+            "`Accept-Encoding` (or with `identity`) gets plain JSON. Every answer carries "
+            "`Server-Timing: app;dur=<milliseconds>`, the time the server spent on it."
+        ),
     )
     state = ServerState(engine=engine or make_engine(database_url), secret=secret, demo=demo)
     ensure_settings(state.engine)
@@ -55,4 +62,7 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router)
+    # the last added is the outermost: the timing includes the compression
+    app.add_middleware(CompressionMiddleware)
+    app.add_middleware(ServerTimingMiddleware)
     return app

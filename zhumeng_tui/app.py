@@ -341,14 +341,15 @@ class ZhumengApp(Localized, App[None]):
                 header.show_sync(status)
 
     def _reload_screens(self) -> None:
-        """The data changed: the topmost screen of ours reloads now (the top may
-        be a dialog or the command palette), the ones under it when they are
-        back on top."""
-        screens = [s for s in reversed(self.screen_stack) if isinstance(s, ZScreen)]
-        for screen in screens[1:]:
-            screen.mark_stale()
-        if screens:
-            screens[0].reload()
+        """The data changed: the screen on top reloads now; the ones under it
+        (also under a dialog or the command palette, where Textual would not
+        redraw them) when they are back on top."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ZScreen):
+                if screen is self.screen:
+                    screen.reload()
+                else:
+                    screen.mark_stale()
 
     # ----------------------------------------------------------- errors ----
 

@@ -4,6 +4,7 @@
     zhumeng-tui --demo-account demo-dept      # ... as the department account
     zhumeng-tui --server https://host --user alice
     zhumeng-tui --lang en
+    zhumeng-tui --server https://host --user alice sync
     zhumeng-tui export interns --format csv --output interns.csv
     zhumeng-tui import roster 学籍.xlsx --dry-run
 
@@ -13,7 +14,7 @@ by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
 This module is the composition root: the only place that builds the services
 implementation (:func:`zhumeng_tui.services.local.connect`) and hands it to
 the app, which knows only the contract (``zhumeng_tui.services``). The
-headless subcommands (``export``, ``import``) sign in the same way (the
+headless subcommands (``sync``, ``export``, ``import``) sign in the same way (the
 embedded demo server without ``--server``; the stored token otherwise), use
 the same cache and outbox, and run a function of ``zhumeng_tui.commands``.
 """
@@ -91,6 +92,12 @@ def _import_kinds() -> list[str]:
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The headless subcommands; each sets ``run`` to an async function of
     (services, args, lang) -> exit status."""
+    sy = sub.add_parser(
+        "sync", help="send the outbox, pull everything new in scope, print a summary",
+        description="Sync the local cache with the server, as the app does: send the changes waiting in the "
+        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (global options such as "
+        "--server, --user, --data-dir go before 'sync').")
+    sy.set_defaults(run=_run_sync)
     ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
                         description="Write a list (the whole list, as the app shows it unfiltered) to a file.")
     ex.add_argument("list", metavar="LIST", choices=_Names(_list_names),
@@ -109,6 +116,12 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     im.set_defaults(run=_run_import)
 
 
+async def _run_sync(services: Services, args: argparse.Namespace, lang: str) -> int:
+    from zhumeng_tui.commands.sync import sync_command
+
+    return await sync_command(services, sys.stderr, sys.stdout)
+
+
 async def _run_export(services: Services, args: argparse.Namespace, lang: str) -> int:
     from zhumeng_tui.commands.sheets import Printer, export_command
 
@@ -123,6 +136,7 @@ async def _run_import(services: Services, args: argparse.Namespace, lang: str) -
 
 async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> int:
     """Sign in as the app does, run the subcommand, close everything."""
+    from zhumeng_tui.api_client.errors import Unauthorised
     from zhumeng_tui.app import DEMO_PASSWORD, Connected
     from zhumeng_tui.screens.base import error_text
 
@@ -145,12 +159,19 @@ async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> i
                 print(_t(lang, "请用 --user 指定用户名（或写入配置文件的 username）",
                          "Give the user name with --user (or username in the config file)"), file=sys.stderr)
                 return 2
-            connected = await connector(server.rstrip("/"), user, None)
+            try:
+                connected = await connector(server.rstrip("/"), user, None)
+            except Unauthorised:
+                if not sys.stdin.isatty():
+                    raise
+                password = await asyncio.to_thread(_ask_password, server, user)
+                connected = await connector(server.rstrip("/"), user, password)
     except Exception as e:  # no server, no sign-in: one line, not a traceback
-        print(error_text(e).replace("\n", " "), file=sys.stderr)
+        status, prefix = _connect_failure(e, data_dir)
+        print((prefix + error_text(e)).replace("\n", " "), file=sys.stderr)
         if stop is not None:
             await asyncio.to_thread(stop)
-        return 1
+        return status
     if not isinstance(connected, Connected):
         connected = Connected(connected)
     for warning in connected.warnings:
@@ -162,6 +183,34 @@ async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> i
         await services.close()
         if stop is not None:
             await asyncio.to_thread(stop)
+
+
+def _connect_failure(e: Exception, data_dir: Path | None) -> tuple[int, str]:
+    """The exit status of a headless command that could not sign in, and
+    what to say before the error's own message."""
+    import errno
+    import sqlite3
+
+    from zhumeng_tui.api_client.errors import Offline, Unauthorised
+    from zhumeng_tui.commands import EXIT
+    from zhumeng_tui.i18n import tr
+
+    if isinstance(e, Unauthorised):
+        return EXIT["sign_in"], tr("需要登录：", "Sign-in needed: ")
+    if isinstance(e, Offline):
+        return EXIT["unreachable"], tr("无法连接服务器：", "Server unreachable: ")
+    full = isinstance(e, sqlite3.OperationalError) and "full" in str(e).lower()
+    if full or (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)):
+        return EXIT["disk_full"], tr(f"磁盘已满（{data_dir}）：", f"Disk full ({data_dir}): ")
+    return EXIT["failed"], ""
+
+
+def _ask_password(url: str, username: str) -> str:
+    import getpass
+
+    from zhumeng_tui.i18n import tr
+
+    return getpass.getpass(tr(f"{username} 在 {url} 的密码：", f"Password for {username} at {url}: "))
 
 
 def _t(lang: str, zh: str, en: str) -> str:

@@ -19,7 +19,8 @@ from zhumeng_tui.api_client.errors import (
     Unauthorised,
     ValidationFailed,
 )
-from zhumeng_tui.api_client.schemas import ChangesResponse, Me
+from zhumeng_tui.api_client.feed import FeedPage
+from zhumeng_tui.api_client.schemas import Me
 
 
 def err(status: int, code: str, **extra: object) -> httpx.Response:
@@ -93,8 +94,8 @@ async def test_get_retried_on_5xx_and_network_errors() -> None:
         return httpx.Response(200, json={"changes": [], "cursor": 5, "has_more": False})
 
     api = client(handler, retries=3)
-    page, total = await api.changes(0)
-    assert isinstance(page, ChangesResponse) and page.cursor == 5 and total is None
+    page, info = await api.changes(0)
+    assert isinstance(page, FeedPage) and page.cursor == 5 and info.total is None
     assert len(calls) == 3 and api.requests_sent == 3
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from zhumeng_tui.api_client.schemas import Change
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache import schema
 from zhumeng_tui.cache.outbox import ItemOutcome, Mutation, MutationItem
 from zhumeng_tui.cache.pinyin import name_pinyin
@@ -17,9 +17,9 @@ from zhumeng_tui.cache.store import Cache, cache_path
 
 
 def ch(rtype: str, rid: int, seq: int, data: dict[str, Any] | None = None, *, version: int = 1,
-       deleted: bool = False) -> Change:
+       deleted: bool = False) -> FeedChange:
     d = None if deleted else {"id": rid, **(data or {})}
-    return Change(type=rtype, id=rid, seq=seq, version=version, deleted=deleted, data=d)  # type: ignore[arg-type]
+    return FeedChange.of(rtype, rid, seq, d, version=version, deleted=deleted)
 
 
 def mode(p: Path) -> int:

@@ -139,7 +139,7 @@ class ClientMachine(RuleBasedStateMachine):
                     out, since = [], 0
                     while True:
                         page, _ = await api.changes(since, 5000)
-                        out += [c.data for c in page.changes if c.type == "application" and c.data]
+                        out += [r for c in page.changes if c.type == "application" and (r := c.record())]
                         since = page.cursor
                         if not page.has_more:
                             return out

@@ -30,7 +30,7 @@ async def test_feed_pages_cover_everything_once(api: Api) -> None:
     assert [c["seq"] for c in got] == seqs
     # Nothing new: one small answer, same cursor.
     r = await api.get("demo-univ", "/changes", params={"since": since})
-    assert r.json() == {"changes": [], "cursor": since, "has_more": False, "reset": False}
+    assert r.json() == {"changes": [], "cursor": since, "has_more": False, "reset": False, "horizon": 0}
 
 
 async def test_every_record_parses_with_the_schema(api: Api) -> None:
@@ -121,17 +121,23 @@ async def test_position_delete_tombstone_and_prune_reset(api: Api, app: FastAPI)
     horizon = r.json()["tombstone_horizon"]
     assert horizon == tomb[0]["seq"]
     reset = await api.all_changes("demo-univ", since=old_cursor)
-    assert reset == {"changes": [], "cursor": 0, "has_more": False, "reset": True}
+    assert reset == {"changes": [], "cursor": 0, "has_more": False, "reset": True, "horizon": horizon}
     ok = await api.all_changes("demo-univ", since=horizon)
     assert not ok["reset"]
     full = await api.all_changes("demo-univ", since=0)
-    assert not full["reset"] and all(not c["deleted"] for c in full["changes"])
+    assert not full["reset"] and all(not c["deleted"] for c in full["changes"]) and full["horizon"] == horizon
+    # A pull that began after the purge sends the horizon it got: its pages
+    # below the horizon are not a reset; an older horizon still is.
+    r = await api.get("demo-univ", "/changes", params={"since": old_cursor, "horizon": horizon})
+    assert not r.json()["reset"]
+    r = await api.get("demo-univ", "/changes", params={"since": old_cursor, "horizon": horizon - 1})
+    assert r.json()["reset"]
 
 
 async def test_cursor_ahead_of_the_server_resets(api: Api) -> None:
     full = await api.all_changes("demo-dept")
     r = await api.all_changes("demo-dept", since=full["cursor"] + 1000)
-    assert r == {"changes": [], "cursor": 0, "has_more": False, "reset": True}
+    assert r == {"changes": [], "cursor": 0, "has_more": False, "reset": True, "horizon": 0}
 
 
 async def test_limit_bounds(api: Api) -> None:

@@ -36,6 +36,10 @@ async def _export_dialog(pilot: Any) -> None:
     await wait_synced(pilot, app)
     await pilot.press("4")
     await wait_for(pilot, lambda: isinstance(app.screen, WithdrawalsScreen) and app.screen.table.row_count > 0)
+    # the columns take their widths from the rows on the next idle; the list
+    # behind the dialog is drawn as it was when the dialog opened
+    await wait_for(pilot, lambda: app.screen.table.columns["no"].content_width >= len("2023020001"))
+    await pilot.pause()
     await pilot.press("o")
     await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
     app.screen.query_one("#x-folder", Input).value = "/home/staff/Documents"  # the proposed folder differs per machine

@@ -1,16 +1,27 @@
-"""``/changes``: the change feed a client pulls its mirror from."""
+"""``/changes``: the change feed a client pulls its mirror from.
+
+One page is the change-log rows after ``since`` that the caller may see, in
+seq order, each row's stored wire JSON copied into the answer as it is (no
+record is parsed or serialised again). The answer is compressed for clients
+that ask (``zhumeng_server.encoding``): a first pull of a large university is
+about a tenth of its JSON on the wire.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.sqltypes import NullType
 from sqlmodel import Session
 
 from zhumeng_server import models as m
-from zhumeng_server.auth import CITY_TYPES
+from zhumeng_server.auth import CITY_TYPES, Principal
 from zhumeng_server.core import current_seq, tombstone_horizon
 from zhumeng_server.routes.common import ERRORS, MAX_ID, State, User
 from zhumeng_tui.api_client import schemas as s
@@ -22,51 +33,123 @@ MAX_LIMIT = 10000
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/changes", response_model=s.ChangesResponse, summary="Records changed since a cursor")
+TOTAL_HEADER = "X-Total-Count"
+
+DESCRIPTION = f"""The records (and tombstones) changed after `since` that the caller may see, in seq
+order, at most `limit` of them. Pull with the answer's `cursor` until `has_more` is false. `reset: true`
+(with no changes) means `since` is older than the tombstones kept, or ahead of this server: drop the
+local copy and pull again from 0.
+
+Every answer says the tombstone `horizon` (tombstones up to it were purged). Send the last one you got
+back with the next pull (`horizon=`): a `since` below the horizon is then a reset only when tombstones
+were purged after that answer (a long first pull is not reset by a purge that came before it).
+
+With `total=true` the answer also carries `{TOTAL_HEADER}`: how many changes after `since` the caller may
+see (ask it on the first page of a pull, for progress).
+
+A first pull is large (about 1 KB of JSON per record): send `Accept-Encoding: zstd` or `gzip` and the
+page comes compressed (`Content-Encoding`), about a tenth of the bytes."""
+
+
+@router.get(
+    "/changes",
+    response_model=s.ChangesResponse,
+    summary="Records changed since a cursor",
+    description=DESCRIPTION,
+    responses={200: {"headers": {
+        TOTAL_HEADER: {"description": "With `total=true`: the changes after `since` in the caller's scope",
+                       "schema": {"type": "integer"}},
+        "Content-Encoding": {"description": "`zstd` or `gzip` when the request's `Accept-Encoding` allows it",
+                             "schema": {"type": "string"}},
+    }}},
+)
 def changes(
     user: User,
     st: State,
     since: Annotated[int, Query(ge=0, le=MAX_ID, description="The cursor of the last pull (0: all)")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    total: Annotated[bool, Query(description=f"Also count the changes in scope after `since` ({TOTAL_HEADER})")]
+    = False,
+    horizon: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The `horizon` of the last answer")] = None,
 ) -> Response:
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
     with Session(st.engine) as session:
         top = current_seq(session)
-        horizon = tombstone_horizon(session)
-        # Below the tombstone horizon, or ahead of this server (a database that
-        # was reset or regenerated): the client must pull its scope again.
-        if 0 < since < horizon or since > top:
-            return Response('{"changes":[],"cursor":0,"has_more":false,"reset":true}',
+        purged = tombstone_horizon(session)
+        # Tombstones after ``since`` purged since the client's last answer, or
+        # a cursor ahead of this server (a database that was reset or
+        # regenerated): the client must pull its scope again.
+        if (0 < since < purged and (horizon is None or horizon < purged)) or since > top:
+            return Response(f'{{"changes":[],"cursor":0,"has_more":false,"reset":true,"horizon":{purged}}}',
                             media_type="application/json")
-        q = select(cl.type, cl.record_id, cl.seq, cl.version, cl.deleted, cl.data_json).where(
-            cl.seq > since, cl.seq <= top
-        )
-        role = user.scope_role
-        if role not in (Role.PROVINCE, Role.SYSTEM):
-            # coalesce() keeps the planner on the seq index (a range scan that
-            # stops at ``limit``) instead of an OR over another index + a sort.
-            univ = func.coalesce(cl.university_id, 0)
-            if role == Role.DEPARTMENT:
-                q = q.where(or_(univ == 0, and_(cl.university_id == user.university_id,
-                                                func.coalesce(cl.department_id, 0).in_([0, user.department_id]))))
-            elif role == Role.CITY:
-                g = m.Graduate.__table__.c  # type: ignore[attr-defined]
-                is_graduate = exists().where(g.student_id == cl.record_id)
-                q = q.where(univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
-                            or_(cl.type != "student", is_graduate))
-            else:
-                q = q.where(univ.in_([0, user.university_id]))
-        rows = session.execute(q.order_by(cl.seq).limit(limit + 1)).all()
+        window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
+        q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
+        rows = session.execute(q).all()
+        count = session.execute(select(func.count()).where(*window)).scalar_one() if total else None
     has_more = len(rows) > limit
     rows = rows[:limit]
-    cursor = rows[-1][2] if has_more else max(top, since)
-    parts = [
-        f'{{"type":"{t}","id":{rid},"seq":{seq},"version":{ver},'
-        f'"deleted":{"true" if deleted else "false"},"data":{data if data is not None else "null"}}}'
-        for t, rid, seq, ver, deleted, data in rows
-    ]
-    body = (
-        '{"changes":[' + ",".join(parts) + f'],"cursor":{cursor},'
-        f'"has_more":{"true" if has_more else "false"},"reset":false}}'
+    cursor = rows[-1][1] if has_more else max(top, since)
+    body = b"".join((
+        b'{"changes":[', b",".join([r[0] for r in rows]),
+        f'],"cursor":{cursor},"has_more":{"true" if has_more else "false"},"reset":false,"horizon":{purged}}}'.encode(),
+    ))
+    headers = {TOTAL_HEADER: str(count)} if count is not None else None
+    return Response(body, media_type="application/json", headers=headers)
+
+
+class utf8(FunctionElement[Any]):
+    """A text expression as its UTF-8 bytes (the answer is made of them
+    without decoding and encoding every record again; the driver's bytes
+    are taken as they come)."""
+
+    type = NullType()
+    inherit_cache = True
+
+
+@compiles(utf8)
+def _utf8_sqlite(element: utf8, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS BLOB)"
+
+
+@compiles(utf8, "postgresql")
+def _utf8_postgresql(element: utf8, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"convert_to({compiler.process(element.clauses, **kw)}, 'UTF8')"
+
+
+def _change_json() -> ColumnElement[Any]:
+    """One change as the database writes it: the envelope around the row's
+    stored wire JSON, ``{"type":..,"id":..,"seq":..,"version":..,"deleted":..,"data":..}``."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+
+    def text(col: Any) -> ColumnElement[str]:
+        return cast(col, String)
+
+    return utf8(
+        literal('{"type":"') + cl.type + '","id":' + text(cl.record_id) + ',"seq":' + text(cl.seq)
+        + ',"version":' + text(cl.version) + ',"deleted":' + case((cl.deleted, "true"), else_="false")
+        + ',"data":' + func.coalesce(cl.data_json, "null") + "}"
     )
-    return Response(body, media_type="application/json")
+
+
+CHANGE_JSON = _change_json()
+
+
+def in_scope(user: Principal) -> list[ColumnElement[bool]]:
+    """The change-log rows ``user`` may see, as conditions (none: everything)."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    role = user.scope_role
+    if role in (Role.PROVINCE, Role.SYSTEM):
+        return []
+    # coalesce() keeps the planner on the seq index (a range scan that
+    # stops at ``limit``) instead of an OR over another index + a sort.
+    univ = func.coalesce(cl.university_id, 0)
+    if role == Role.DEPARTMENT:
+        return [or_(univ == 0, and_(cl.university_id == user.university_id,
+                                    func.coalesce(cl.department_id, 0).in_([0, user.department_id])))]
+    if role == Role.CITY:
+        # the city's universities, the graduate-services records and the students who are graduates
+        g = m.Graduate.__table__.c  # type: ignore[attr-defined]
+        is_graduate = exists().where(g.student_id == cl.record_id)
+        return [univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
+                or_(cl.type != "student", is_graduate)]
+    return [univ.in_([0, user.university_id])]

@@ -482,6 +482,9 @@ class ChangesResponse(BaseModel):
     #: True when ``since`` is older than the oldest tombstone kept: the client
     #: must drop its mirror and pull again from 0 (``changes`` is empty).
     reset: bool = False
+    #: Tombstones up to this seq were purged; sent back with the next pull
+    #: (``horizon=``) so that a purge before it does not reset it.
+    horizon: int = 0
 
 
 # ------------------------------------------------------------- actions ----

@@ -40,51 +40,67 @@ def dumps(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Col:
+    """A column of ``m_<type>``: the record's field of the same name (a
+    boolean stored as 0/1), or a value of :data:`DERIVED` by that name."""
+
     name: str
     sqltype: str  # INTEGER | TEXT | REAL
-    get: Callable[[Data], Any] | None = None  # default: data.get(name)
     index: bool = False
 
-    def value(self, data: Data) -> Any:
-        v = self.get(data) if self.get else data.get(self.name)
-        if isinstance(v, bool):
-            return int(v)
-        if isinstance(v, list | dict):
-            return None
-        return v
+
+@dataclass(frozen=True)
+class Derived:
+    """Column values computed from a record. ``reads``: the record's fields
+    ``compute`` reads (the cache decodes only the fields its columns need);
+    ``gives``: the columns it computes; ``compute`` gets the fields as
+    attributes of one object and returns the values by column name (one
+    left out is NULL)."""
+
+    reads: tuple[str, ...]
+    gives: tuple[str, ...]
+    compute: Callable[[Any], Data]
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What the cache changes in a record before it stores it: ``needed``
+    tells from the ``reads`` fields (as for :class:`Derived`) whether
+    ``apply`` has anything to do; ``apply`` changes the record (a dict)."""
+
+    reads: tuple[str, ...]
+    needed: Callable[[Any], bool]
+    apply: Callable[[Data], Data]
 
 
 _RANK = {CheckResult.PASS.value: 0, CheckResult.WARN.value: 1, CheckResult.FAIL.value: 2}
 
 
-def _app_derived(d: Data) -> Data:
+def _app_derived(v: Any) -> Data:
     """The check columns and the worst result, in one pass over ``checks``."""
-    out: Data = {"c_" + str(c.get("check")): c.get("result") for c in d.get("checks") or ()}
+    out: Data = {"c_" + str(c.get("check")): c.get("result") for c in v.checks or ()}
     results = set(out.values())
     out["worst"] = "fail" if "fail" in results else "warn" if "warn" in results else "pass"
     return out
 
 
-def _student_derived(d: Data) -> Data:
-    full, initials = name_pinyin(d.get("name") or "")
+def _student_derived(v: Any) -> Data:
+    full, initials = name_pinyin(v.name or "")
     return {"py_full": full, "py_initials": initials}
 
 
-def _graduate_derived(d: Data) -> Data:
+def _graduate_derived(v: Any) -> Data:
     """One 0/1 column per need (``n_guidance``...): what the lists filter and count."""
-    asked = {n.get("kind") for n in d.get("needs") or () if isinstance(n, dict)}
+    asked = {n.get("kind") for n in v.needs or () if isinstance(n, dict)}
     return {f"n_{k.value}": int(k.value in asked) for k in NeedKind}
 
 
-def _case_derived(d: Data) -> Data:
+def _case_derived(v: Any) -> Data:
     """The columns the hardship flags and filters read: the plan's target, the
     last visit, each subsidy date, the categories as ``,poverty,special,``."""
-    plan = d.get("plan")
-    plan = plan if isinstance(plan, dict) else None
-    subsidy = d.get("subsidy")
-    subsidy = subsidy if isinstance(subsidy, dict) else {}
-    visits = [str(v["date"]) for v in d.get("visits") or () if isinstance(v, dict) and v.get("date")]
-    cats = [c.get("category") for c in d.get("categories") or () if isinstance(c, dict)]
+    plan = v.plan if isinstance(v.plan, dict) else None
+    subsidy = v.subsidy if isinstance(v.subsidy, dict) else {}
+    visits = [str(x["date"]) for x in v.visits or () if isinstance(x, dict) and x.get("date")]
+    cats = [c.get("category") for c in v.categories or () if isinstance(c, dict)]
     return {
         "has_plan": int(plan is not None),
         "plan_target": plan.get("target_date") if plan else None,
@@ -96,20 +112,42 @@ def _case_derived(d: Data) -> Data:
     }
 
 
-def _post_derived(d: Data) -> Data:
+def _post_derived(v: Any) -> Data:
     """The majors a post wants as ``,软件工程,会计学,`` (what the major filter matches)."""
-    majors = [str(x) for x in d.get("majors") or () if isinstance(x, str)]
+    majors = [str(x) for x in v.majors or () if isinstance(x, str)]
     return {"majors_list": "," + ",".join(majors) + "," if majors else ""}
 
 
-#: Per-type values computed once per record (a column without ``get`` reads
-#: them first, then the record itself).
-DERIVED: dict[str, Callable[[Data], Data]] = {
-    "application": _app_derived,
-    "student": _student_derived,
-    "graduate": _graduate_derived,
-    "hardship_case": _case_derived,
-    "job_post": _post_derived,
+#: Per-type values computed once per record (a column named in ``gives`` is one of them).
+DERIVED: dict[str, Derived] = {
+    "application": Derived(("checks",), ("worst", *(f"c_{c.value}" for c in CheckId)), _app_derived),
+    "student": Derived(("name",), ("py_full", "py_initials"), _student_derived),
+    "graduate": Derived(("needs",), tuple(f"n_{k.value}" for k in NeedKind), _graduate_derived),
+    "hardship_case": Derived(
+        ("plan", "subsidy", "visits", "categories"),
+        ("has_plan", "plan_target", "last_visit", "subsidy_applied", "subsidy_approved", "subsidy_paid",
+         "categories"),
+        _case_derived,
+    ),
+    "job_post": Derived(("majors",), ("majors_list",), _post_derived),
+}
+
+
+def _id_number_unmasked(v: Any) -> bool:
+    masked = v.id_number_masked
+    return v.id_number is not None or (isinstance(masked, str) and mask_id_number(masked) != masked)
+
+
+def _mask_id_number(data: Data) -> Data:
+    if isinstance(data.get("id_number_masked"), str):
+        data["id_number_masked"] = mask_id_number(data["id_number_masked"])
+    data.pop("id_number", None)
+    return data
+
+
+#: Per-type cleanups: ID numbers are stored masked, whatever the server sent.
+CLEANUP: dict[str, Cleanup] = {
+    "student": Cleanup(("id_number_masked", "id_number"), _id_number_unmasked, _mask_id_number),
 }
 
 
@@ -230,53 +268,10 @@ MIRROR: dict[str, list[Col]] = {
 }
 
 
-def extractor(rtype: str) -> Callable[[Data], list[Any]]:
-    """A fast function: record -> the values of ``MIRROR[rtype]``'s columns.
-
-    Generated code (one expression per column, no per-column branching): this
-    runs once per record on every sync. Booleans are stored as 0/1 by sqlite3.
-    A list/dict where a scalar is expected makes SQLite refuse the row; the
-    caller then falls back to :func:`safe_values`."""
-    cols = MIRROR[rtype]
-    derive = DERIVED.get(rtype)
-    derived_names = set(derive({}) if derive else {}) | (
-        {f"c_{c.value}" for c in CheckId} if rtype == "application" else set()
-    )
-    env: dict[str, Any] = {"derive": derive, "_scalar": _scalar}
-    parts = []
-    for i, c in enumerate(cols):
-        if c.get is not None:
-            env[f"get{i}"] = c.get
-            parts.append(f"_scalar(get{i}(d))")
-        elif c.name in derived_names:
-            parts.append(f"x.get({c.name!r})")
-        else:
-            parts.append(f"d.get({c.name!r})")
-    pre = "x = derive(d)\n    " if derive else ""
-    src = f"def values(d):\n    {pre}return [{', '.join(parts)}]\n"
-    exec(compile(src, f"<extractor {rtype}>", "exec"), env)
-    fn: Callable[[Data], list[Any]] = env["values"]
-    return fn
-
-
-def safe_values(rtype: str, d: Data) -> list[Any]:
-    """The slow, lenient extraction (lists/dicts become NULL)."""
-    return [Col.value(c, d) if c.get is not None or c.name not in d else _scalar(d.get(c.name))
-            for c in MIRROR[rtype]] if rtype not in DERIVED else [
-        _scalar(v) for v in extractor(rtype)(d)]
-
-
-def _scalar(v: Any) -> Any:
-    return None if isinstance(v, list | dict) else v
-
-
 def transform(rtype: str, data: Data) -> Data:
-    """Cache-side cleanup before a record is stored (ID numbers masked)."""
-    if rtype == "student" and "id_number_masked" in data:
-        if isinstance(data["id_number_masked"], str):
-            data["id_number_masked"] = mask_id_number(data["id_number_masked"])
-        data.pop("id_number", None)
-    return data
+    """Cache-side cleanup before a record is stored (:data:`CLEANUP`)."""
+    cleanup = CLEANUP.get(rtype)
+    return cleanup.apply(data) if cleanup is not None else data
 
 
 def local_rank_sql(state: str) -> str:

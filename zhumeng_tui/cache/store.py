@@ -27,7 +27,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
+from zhumeng_tui.cache.rows import READERS, Row, scalar_row
 from zhumeng_tui.cache.schema import (
     MIRROR,
     MIRROR_TABLES,
@@ -35,15 +37,21 @@ from zhumeng_tui.cache.schema import (
     Data,
     app_view_rebuild_sql,
     ddl,
-    dumps,
-    extractor,
-    safe_values,
-    transform,
 )
 
 APP_NAME = "zhumeng-tui"
 
-_EXTRACT = {rtype: extractor(rtype) for rtype in MIRROR}
+#: SQLite's page cache per connection (negative: KiB), and while a bulk pull
+#: writes the whole mirror (fewer pages read back while its b-trees grow).
+CACHE_KIB = -16000
+BULK_CACHE_KIB = -64000
+
+#: The mirror tables' secondary indexes (a bulk pull builds them at the end).
+_MIRROR_INDEXES = (
+    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    " AND tbl_name IN (" + ", ".join(f"'m_{t}'" for t in MIRROR) + ")"
+)
+
 _INSERT = {
     rtype: (
         f"INSERT OR REPLACE INTO m_{rtype} (id, version, seq, data"
@@ -124,7 +132,7 @@ class Cache:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA cache_size=-16000")
+        conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
         return conn
 
     def conn(self) -> sqlite3.Connection:
@@ -327,6 +335,12 @@ class Cache:
     def cursor(self) -> int:
         return int(self.get_meta("cursor") or 0)
 
+    @property
+    def horizon(self) -> int | None:
+        """The server's tombstone horizon with the last page applied (sent back with the next pull)."""
+        raw = self.get_meta("horizon")
+        return int(raw) if raw else None
+
     def mirror_empty(self) -> bool:
         return self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_application)").fetchone()[0] == 1 and (
             self.conn().execute("SELECT NOT EXISTS(SELECT 1 FROM m_student)").fetchone()[0] == 1
@@ -355,24 +369,15 @@ class Cache:
         )
         return {int(r[0]): json.loads(r[1]) for r in rows}
 
-    def _row(self, rtype: str, data: Data, seq: int | None = None) -> list[Any]:
-        data = transform(rtype, data)
-        version = int(data.get("version") or 1)
-        if seq is None:
-            seq = int(data.get("seq") or 0)
-        return [int(data["id"]), version, seq, dumps(data), *_EXTRACT[rtype](data)]
-
-    def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[list[Any]]) -> None:
+    def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[Row]) -> None:
         rows = list(rows)
         try:
             c.executemany(_INSERT[rtype], rows)
-        except sqlite3.ProgrammingError:  # an unexpected list/dict in a column: the lenient path
-            for row in rows:
-                data = json.loads(row[3])
-                c.execute(_INSERT[rtype], [*row[:4], *safe_values(rtype, data)])
+        except sqlite3.ProgrammingError:  # a list/dict where a column expects a value: stored as NULL
+            c.executemany(_INSERT[rtype], [scalar_row(r) for r in rows])
 
     def put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
-        c.execute(_INSERT[rtype], self._row(rtype, data, seq))
+        self._put_many(c, rtype, [READERS[rtype].from_record(data, seq)])
 
     def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
@@ -391,27 +396,39 @@ class Cache:
         self.put(c, rtype, data)
         return True
 
-    def apply_changes(self, changes: Iterable[Any], cursor: int, *, bulk: bool = False) -> int:
+    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False,
+                      horizon: int | None = None) -> int:
         """Apply one page of the change feed (records + tombstones) and move the
-        cursor, in ONE transaction. ``changes`` are ``schemas.Change`` objects.
+        cursor (and the server's tombstone ``horizon`` with it), in ONE transaction. A record is stored as the server sent it
+        (``rows.RowReader``); one with a pending change of ours keeps our
+        optimistic state until the server's version is newer than the one
+        the change is based on.
 
         ``bulk`` (a pull from cursor 0): leave ``app_view`` alone and mark it
-        stale; :meth:`finish_bulk` rebuilds it in one statement at the end (an
-        interrupted first sync leaves the mark, and the next pull finishes it)."""
+        stale, and drop the mirror's secondary indexes; :meth:`finish_bulk`
+        builds them and ``app_view`` once at the end (about twice as fast as
+        keeping them up to date row by row; an interrupted first sync leaves
+        the mark, and the next pull finishes it)."""
         n = 0
-        puts: dict[str, dict[int, list[Any]]] = {}
+        puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
         with self.write(durable=False) as c:
+            if bulk:
+                c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+                for (name,) in c.execute(_MIRROR_INDEXES).fetchall():
+                    c.execute(f'DROP INDEX "{name}"')
             pending = pending_base_versions(c)
             for ch in changes:
                 n += 1
-                rtype = ch.type
-                if rtype not in MIRROR:
+                rtype: str = ch.type
+                reader = READERS.get(rtype)
+                if reader is None:
                     continue
                 rid = ch.id
-                touched.setdefault(rtype, set()).add(rid)
-                if ch.deleted or ch.data is None:
+                if not bulk:
+                    touched.setdefault(rtype, set()).add(rid)
+                if ch.gone:
                     puts.get(rtype, {}).pop(rid, None)
                     deletes.setdefault(rtype, set()).add(rid)
                     continue
@@ -424,24 +441,29 @@ class Cache:
                         local = pending_local(c, rtype, rid)
                         if local is not None:
                             local.update(id=rid, version=ch.version, seq=ch.seq)
-                            puts.setdefault(rtype, {})[rid] = self._row(rtype, local, ch.seq)
+                            puts.setdefault(rtype, {})[rid] = reader.from_record(local, ch.seq)
                             continue
-                data = ch.data
-                data.setdefault("id", rid)
-                data["version"] = ch.version
-                data["seq"] = ch.seq
+                row = reader.from_json(ch.data, rid, ch.version, ch.seq)
+                if row is None:  # the record needs changing before it is stored
+                    data = ch.record()
+                    assert data is not None
+                    data.update(id=rid, version=ch.version, seq=ch.seq)
+                    row = reader.from_record(data, ch.seq)
                 deletes.get(rtype, set()).discard(rid)
-                puts.setdefault(rtype, {})[rid] = self._row(rtype, data, ch.seq)
-            for rtype, ids in deletes.items():
+                puts.setdefault(rtype, {})[rid] = row
+            for gone_type, ids in deletes.items():
                 for rid in ids:
-                    self.delete(c, rtype, rid)
-            for rtype, rows in puts.items():
-                self._put_many(c, rtype, rows.values())
+                    self.delete(c, gone_type, rid)
+            for put_type, rows in puts.items():
+                self._put_many(c, put_type, rows.values())
             if bulk:
                 self.set_meta_in(c, "view_stale", "1")
+                c.execute(f"PRAGMA cache_size={CACHE_KIB}")
             else:
                 self.refresh_view(c, touched)
             self.set_meta_in(c, "cursor", str(cursor))
+            if horizon is not None:
+                self.set_meta_in(c, "horizon", str(horizon))
         return n
 
     @property
@@ -449,8 +471,12 @@ class Cache:
         return self.get_meta("view_stale") is not None
 
     def finish_bulk(self) -> None:
-        """Rebuild ``app_view`` from the mirror after a bulk pull (one transaction)."""
+        """Build the mirror's indexes and rebuild ``app_view`` from the mirror
+        after a bulk pull (one transaction)."""
         with self.write() as c:
+            c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
+            for stmt in ddl():  # creates what is missing: the indexes a bulk pull dropped
+                c.execute(stmt)
             # building the indexes once after the rows is about twice as fast
             # as keeping them up to date row by row (one transaction: a crash
             # leaves the old rows and indexes)
@@ -465,6 +491,7 @@ class Cache:
             for _name, sql in indexes:
                 c.execute(sql)
             self.set_meta_in(c, "view_stale", None)
+            c.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
     def refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
         """Rebuild the app_view rows depending on the touched records."""
@@ -510,6 +537,7 @@ class Cache:
             for t in MIRROR_TABLES:
                 c.execute(f"DELETE FROM {t}")
             self.set_meta_in(c, "cursor", "0")
+            self.set_meta_in(c, "horizon", None)
 
     def integrity_ok(self) -> bool:
         return self.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"

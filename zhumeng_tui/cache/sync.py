@@ -131,6 +131,8 @@ class PullReport:
     applied: int = 0
     pages: int = 0
     reset: bool = False
+    wire_bytes: int = 0  # received, as on the wire (compressed)
+    json_bytes: int = 0  # the JSON those bytes carried
 
 
 ProgressFn = Callable[[int, int | None], None]
@@ -151,7 +153,9 @@ class SyncEngine:
         self.online: bool | None = None
         self.done = 0
         self.total: int | None = None
+        self.received = 0  # bytes received in the current pull, as on the wire
         self.last_error: ApiError | None = None
+        self.last_push: PushReport | None = None  # what the last sync's push did
         self._lock = asyncio.Lock()
         self._push_lock = asyncio.Lock()  # one pusher at a time (a review during a sync)
 
@@ -165,28 +169,35 @@ class SyncEngine:
 
     async def _pull(self, progress: ProgressFn | None) -> PullReport:
         report = PullReport()
-        since, stale = await asyncio.to_thread(lambda: (self.cache.cursor, self.cache.view_stale))
+        since, stale, horizon = await asyncio.to_thread(
+            lambda: (self.cache.cursor, self.cache.view_stale, self.cache.horizon))
         bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
-        self.done, self.total = 0, None
+        self.done, self.total, self.received = 0, None, 0
         resets = 0
-        page, total = await self.api.changes(since, self.page_size)
+        page, info = await self.api.changes(since, self.page_size, total=True, horizon=horizon)
         while True:
             self.online = True
+            self.received += info.wire_bytes
+            report.wire_bytes += info.wire_bytes
+            report.json_bytes += info.json_bytes
             if page.reset:
                 resets += 1
                 if resets > 2:
                     raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
                 report.reset = True
                 await asyncio.to_thread(self.cache.reset_mirror)
-                since, self.done, bulk = 0, 0, True
-                page, total = await self.api.changes(since, self.page_size)
+                since, self.done, self.total, bulk = 0, 0, None, True
+                page, info = await self.api.changes(since, self.page_size, total=True)
                 continue
-            if total is not None and self.total is None:
-                self.total = total
-            nxt = asyncio.ensure_future(self.api.changes(page.cursor, self.page_size)) if page.has_more else None
+            if info.total is not None and self.total is None:
+                self.total = info.total
+            nxt = asyncio.ensure_future(
+                self.api.changes(page.cursor, self.page_size, horizon=page.horizon)) if page.has_more else None
             try:
-                if page.changes or page.cursor != since:
-                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk)
+                if page.changes or page.cursor != since or page.horizon != horizon:
+                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
+                                            horizon=page.horizon)
+                    horizon = page.horizon
             except BaseException:
                 if nxt is not None:
                     nxt.cancel()
@@ -201,7 +212,7 @@ class SyncEngine:
             since = page.cursor
             if nxt is None:
                 break
-            page, total = await nxt
+            page, info = await nxt
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -299,7 +310,7 @@ class SyncEngine:
         async with self._lock:
             self.syncing = True
             try:
-                pushed = await self.push()
+                pushed = self.last_push = await self.push()
                 if isinstance(pushed.stopped, Unauthorised):
                     raise pushed.stopped
                 try:

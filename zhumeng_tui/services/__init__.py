@@ -417,6 +417,34 @@ class SyncStatus:
     first_sync: bool = False  # the mirror is empty: show a progress bar
     #: Why the last sync/push did not complete (offline, server error), localised; None when fine.
     message: str | None = None
+    #: What the last sync did (None before the first one of this session).
+    last_round: SyncRound | None = None
+
+
+@dataclass(frozen=True)
+class SyncRound:
+    """One sync: the changes it sent and what the server answered, the
+    records it received."""
+
+    sent: int = 0  # changes the server took
+    conflicts: int = 0
+    refused: int = 0
+    received: int = 0  # records (and tombstones) applied
+    received_bytes: int = 0  # as on the wire (compressed)
+    #: The pull went to the end (False: offline, a server error).
+    complete: bool = False
+
+
+class CacheFull(Exception):
+    """The local cache could not be written: the disk is full. What was
+    saved before stays; the next sync goes on from there."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        super().__init__(detail)
+        self.path = path
+        self.message_zh = f"磁盘已满：无法写入本地缓存 {path}（{detail}）；请腾出空间后重试，已同步的部分不会丢失"
+        self.message_en = (f"Disk full: cannot write the local cache {path} ({detail}); free some space and run it"
+                           " again (what was synced so far is kept)")
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -1085,7 +1113,16 @@ class CoreServices(Protocol):
         """Clear a shown conflict/rejection (the outbox entry stays as history)."""
         ...
 
-    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus: ...
+    async def sync(self, progress: ProgressCallback | None = None) -> SyncStatus:
+        """Send the outbox, pull what changed. Offline or a server error is
+        in the status (``message``); an expired sign-in raises
+        ``Unauthorised``, a full disk :class:`CacheFull`."""
+        ...
+
+    def sync_received(self) -> int:
+        """Bytes received so far by the current (or last) pull, as on the wire."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +47,14 @@ from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.status import Role
-from zhumeng_tui.services import ApplicationDetail, LocalState, MutationResult, SyncStatus
+from zhumeng_tui.services import (
+    ApplicationDetail,
+    CacheFull,
+    LocalState,
+    MutationResult,
+    SyncRound,
+    SyncStatus,
+)
 from zhumeng_tui.services.lists import ApplicationLists
 
 
@@ -100,6 +109,7 @@ class ServicesCore:
         self.reviewer = _reviewer(me)
         self.lists = ApplicationLists(cache, self.reviewer, today)
         self._last_message: str | None = None
+        self._last_round: SyncRound | None = None
 
     # ------------------------------------------------------------ account --
 
@@ -261,20 +271,41 @@ class ServicesCore:
             last_synced=dt.datetime.fromisoformat(last) if last else None,
             first_sync=self.cache.cursor == 0 or self.cache.view_stale,
             message=self._last_message,
+            last_round=self._last_round,
         )
 
     async def sync(self, progress: ProgressFn | None = None) -> SyncStatus:
         """Push the outbox, pull what changed. Offline is not an error here: the
         status says ``online=False`` and why. A rejected token raises ``Unauthorised``."""
         self._last_message = None
+        eng = self.engine
+        pushed: PushReport | None = None
+        pulled = None
         try:
-            pushed, _ = await self.engine.sync(progress)
+            pushed, pulled = await eng.sync(progress)
             self._settle(pushed)
         except Unauthorised:
             raise
         except ApiError as err:  # offline, a server error
             self._last_message = err.message(self.lang)
+        except sqlite3.OperationalError as err:
+            if "full" in str(err).lower():
+                raise CacheFull(str(self.cache.path), str(err)) from err
+            raise
+        except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise CacheFull(str(self.cache.path), err.strerror or str(err)) from err
+            raise
+        pushed = pushed or eng.last_push
+        self._last_round = SyncRound(
+            sent=pushed.ok if pushed else 0, conflicts=pushed.conflicts if pushed else 0,
+            refused=pushed.rejected if pushed else 0, received=eng.done, received_bytes=eng.received,
+            complete=pulled is not None,
+        )
         return await asyncio.to_thread(self.sync_status)
+
+    def sync_received(self) -> int:
+        return self.engine.received
 
     def forget_results(self) -> None:
         """Drop the remembered lists (benchmarks: time a query, not a lookup)."""
