@@ -26,9 +26,10 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from bench.data import DEPARTMENTS, GIVEN, SURNAMES, RawChange
+from bench.data import DEPARTMENTS, GIVEN, SURNAMES
 from bench.registry import Context, Figure, bench
 from zhumeng_tui.api_client.client import ApiClient
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain.posts import DISCIPLINE_GROUPS, PostIndex
@@ -68,12 +69,12 @@ def demo_quality(directory: Path) -> tuple[int, float, float, float]:
     return len(grads), three / max(1, len(grads)), matching / max(1, len(picks)), ms
 
 
-def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> RawChange:
+def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> FeedChange:
     data["id"], data["version"], data["seq"] = rid, 1, seq
-    return RawChange(rtype, rid, seq, data)
+    return FeedChange.of(rtype, rid, seq, data)
 
 
-def changes(n: int, seed: int = 1) -> Iterator[RawChange]:
+def changes(n: int, seed: int = 1) -> Iterator[FeedChange]:
     """A university, ``n`` graduates with majors, skills and cities, the demo's posts."""
     from zhumeng_server.demo.gen import Gen
     from zhumeng_server.demo.posts import add_posts
@@ -119,7 +120,7 @@ def build(path: Path, n: int) -> Cache:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     cache = Cache(path)
-    batch: list[RawChange] = []
+    batch: list[FeedChange] = []
     for c in changes(n):
         batch.append(c)
         if len(batch) >= 20000:
