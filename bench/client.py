@@ -24,18 +24,35 @@ BIG_URL, BIG_USER = "http://bench.invalid", "bench-univ"
 # ------------------------------------------------------------ resources --
 
 
-def server_url(ctx: Context) -> str:
+def server_url(ctx: Context, database: str = "sqlite") -> str:
     def start() -> str:
         from bench.server import demo_server
 
-        print(f"  (starting a demo server with {ctx.args.students:,} students in its own process;"
+        print(f"  (starting a demo server on {database} with {ctx.args.students:,} students in its own process;"
               " the first run generates it, later runs reuse it)", flush=True)
-        cm = demo_server(ctx.args.students, directory=ctx.directory)
+        cm = demo_server(ctx.args.students, directory=ctx.directory, database=database)
         url = cm.__enter__()
         ctx.cleanups.append(lambda: cm.__exit__(None, None, None))
         return url
 
-    return str(ctx.get("server_url", start))
+    return str(ctx.get("server_url" if database == "sqlite" else f"server_url_{database}", start))
+
+
+def on_postgres(ctx: Context, figures: Any) -> list[Figure]:
+    """The server-side figures of ``figures`` measured against the demo server on PostgreSQL."""
+    url = server_url(ctx, "postgres")
+    saved = {k: ctx.resources[k] for k in ("server_url", "synced") if k in ctx.resources}
+    ctx.resources["server_url"] = url
+    try:
+        out: list[Figure] = figures(ctx)
+    finally:
+        ctx.resources.pop("synced", None)
+        ctx.resources.update(saved)
+        if "server_url" not in saved:
+            ctx.resources.pop("server_url", None)
+    for f in out:
+        f.name = f"{f.name} [PostgreSQL]"
+    return out
 
 
 def loop(ctx: Context) -> asyncio.AbstractEventLoop:
@@ -338,3 +355,13 @@ def memory_figures(ctx: Context) -> list[Figure]:
         Figure(f"peak RSS with {data['rows']:,} cached applications", data["hwm_kb"] / 1024, "MB", 300,
                "the queue of all rows (ids + a page) + search index + dashboard + missing"),
     ]
+
+
+@bench("sync on PostgreSQL", order=11)
+def sync_figures_postgres(ctx: Context) -> list[Figure]:
+    return on_postgres(ctx, sync_figures)
+
+
+@bench("bulk review on PostgreSQL", order=21)
+def bulk_figures_postgres(ctx: Context) -> list[Figure]:
+    return on_postgres(ctx, bulk_figures)

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,13 +24,65 @@ from pathlib import Path
 BENCH_TODAY = dt.date(2026, 3, 10)
 
 
-def _serve(students: int, seed: int, directory: Path) -> None:
+def _postgres_url(students: int, seed: int, directory: Path) -> str:
+    """A fresh copy of the demo database on a PostgreSQL kept in ``directory``
+    (pgserver; the generated template database is reused between runs)."""
+    import pgserver
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from zhumeng_server import db
+    from zhumeng_server.demo import GENERATOR_VERSION, generate
+
+    with warnings.catch_warnings():  # pgserver asks platformdirs for a runtime dir a machine may not have
+        warnings.filterwarnings("ignore", "XDG_RUNTIME_DIR is not set")
+        srv = pgserver.get_server(directory / "postgres", cleanup_mode="stop")
+    base = make_url(srv.get_uri()).set(drivername="postgresql+psycopg")
+    template = f"bench_{students}_{seed}_g{GENERATOR_VERSION}_{db.head_revision()}".lower()
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        have = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).first()
+    if not have:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{template}"')
+        engine = db.make_engine(base.set(database=template).render_as_string(hide_password=False))
+        try:
+            db.upgrade(engine)
+            generate(engine, students=students, seed=seed, today=BENCH_TODAY)
+        except BaseException:
+            engine.dispose()
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE "{template}" WITH (FORCE)')
+            raise
+        engine.dispose()
+    with admin.connect() as conn:
+        conn.exec_driver_sql('DROP DATABASE IF EXISTS "bench_work" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "bench_work" TEMPLATE "{template}"')
+    admin.dispose()
+    _keep.append(srv)
+    return base.set(database="bench_work").render_as_string(hide_password=False)
+
+
+_keep: list[object] = []
+
+
+def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") -> None:
     from zhumeng_server import db
     from zhumeng_server.app import create_app
     from zhumeng_server.demo import generate
     from zhumeng_server.testing import TEST_SECRET, LoopbackServer
 
     directory.mkdir(parents=True, exist_ok=True)
+    if database == "postgres":
+        url = _postgres_url(students, seed, directory)
+        app = create_app(url, TEST_SECRET, demo=True, today=lambda: BENCH_TODAY)
+        srv = LoopbackServer(app).start()
+        print(json.dumps({"url": srv.url}), flush=True)
+        try:
+            sys.stdin.read()
+        finally:
+            srv.stop()
+        return
     path = directory / f"demo-{students}-{seed}.sqlite"
     marker = path.with_suffix(".ok")
     url = f"sqlite:///{path}"
@@ -59,11 +112,11 @@ def _serve(students: int, seed: int, directory: Path) -> None:
 
 @contextmanager
 def demo_server(students: int, *, seed: int = 1, directory: Path = Path(".bench"),
-                timeout: float = 900.0) -> Iterator[str]:
-    """Start ``python -m bench.server`` and yield its URL."""
+                timeout: float = 900.0, database: str = "sqlite") -> Iterator[str]:
+    """Start ``python -m bench.server`` (on SQLite or PostgreSQL) and yield its URL."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.server", "--students", str(students), "--seed", str(seed),
-         "--dir", str(directory)],
+         "--dir", str(directory), "--database", database],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
@@ -90,8 +143,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--students", type=int, default=50_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dir", type=Path, default=Path(".bench"))
+    ap.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     a = ap.parse_args(argv)
-    _serve(a.students, a.seed, a.dir)
+    _serve(a.students, a.seed, a.dir, a.database)
 
 
 if __name__ == "__main__":

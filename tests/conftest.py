@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from tests.postgres import ENV, Postgres, skip_requested, start_postgres
 from tests.support import DemoServer, Harness, ServerFactory, demo_server
+from zhumeng_server.testing import drop_database
 from zhumeng_tui.i18n import set_lang
 
 
@@ -28,16 +30,36 @@ def _chinese() -> Iterator[None]:
     set_lang("zh")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Postgres:
+    """The session's PostgreSQL server (see :mod:`tests.postgres`): started
+    on first use; a PostgreSQL that cannot start fails the test, unless
+    ``ZHUMENG_TEST_POSTGRES=skip`` says to skip."""
+    if skip_requested():
+        pytest.skip(f"{ENV}=skip: PostgreSQL tests skipped")
+    return start_postgres()
+
+
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[ServerFactory]:
+def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerFactory]:
     """Starts demo servers (see :func:`tests.support.demo_server` for the
-    options), each with its own database; all are stopped after the test."""
+    options, and ``database="postgres"`` for a fresh database on the
+    session's PostgreSQL), each with its own database; all are stopped (and
+    their PostgreSQL databases dropped) after the test."""
     with ExitStack() as stack:
         started: list[DemoServer] = []
 
-        def make(**options: Any) -> DemoServer:
+        def make(*, database: str = "sqlite", **options: Any) -> DemoServer:
             directory = tmp_path / f"server-{len(started) + 1}"
+            if database == "postgres":
+                pg: Postgres = request.getfixturevalue("postgres")
+                url = pg.new_url()
+                stack.callback(drop_database, url)
+                options["database_url"] = url
+            else:
+                assert database == "sqlite", database
             server = stack.enter_context(demo_server(directory, **options))
+            stack.callback(server.app.state.server.engine.dispose)
             started.append(server)
             return server
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from sqlmodel import Session, col
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal
 from zhumeng_server.errors import ApiError, forbidden_read_only
+from zhumeng_server.settings import Settings
 from zhumeng_server.wire import TYPE_OF, record_id, scope_of, to_json, to_jsonable, to_wire
+from zhumeng_tui.api_client.schemas import FieldError
 
 T = TypeVar("T")
 MAX_KEY_LEN = 200
@@ -38,6 +41,7 @@ class ServerState:
     today: Callable[[], dt.date] = dt.date.today
     now: Callable[[], dt.datetime] = utcnow
     demo: bool = False
+    settings: Settings = field(default_factory=Settings)
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -274,8 +278,11 @@ def run_write(
             428, "idempotency_key_required", "写操作须带 Idempotency-Key 请求头",
             "Write requests need an Idempotency-Key header",
         )
-    if len(key) > MAX_KEY_LEN:
-        raise ApiError(422, "validation_error", "Idempotency-Key 过长", "Idempotency-Key is too long")
+    if not _KEY.fullmatch(key):
+        raise _bad_header(
+            "Idempotency-Key", f"须为 1-{MAX_KEY_LEN} 个可见 ASCII 字符（如 UUID）",
+            f"must be 1-{MAX_KEY_LEN} visible ASCII characters (a UUID, say)",
+        )
     with state.write_lock, Session(state.engine) as session:
         lock_for_write(session)
         prior = session.get(m.IdempotencyRecord, (user.staff_id, key))
@@ -309,7 +316,7 @@ def run_write(
     return Response(body or None, status_code=status, media_type="application/json" if body else None)
 
 
-def check_if_match(if_match: str | None, row: Any) -> None:
+def check_if_match(if_match: str | None, row: Any | None) -> None:
     """428 without If-Match; 409 ``version_conflict`` (with the current record)
     when it names another version."""
     if if_match is None or not if_match.strip():
@@ -317,16 +324,22 @@ def check_if_match(if_match: str | None, row: Any) -> None:
             428, "precondition_required", "修改已有记录须带 If-Match: <版本号> 请求头",
             "Changing an existing record needs an If-Match: <version> header",
         )
-    raw = if_match.strip()
-    if raw.startswith("W/"):
-        raw = raw[2:]
-    raw = raw.strip('"')
-    try:
-        version = int(raw)
-    except ValueError:
-        raise ApiError(422, "validation_error", "If-Match 须为版本号（整数）",
-                       "If-Match must be a version number (integer)") from None
-    check_version(version, row)
+    found = _IF_MATCH.fullmatch(if_match.strip())
+    if found is None:
+        raise _bad_header("If-Match", "须为记录的版本号（正整数，如 3）", "must be the record's version (a whole number, e.g. 3)")
+    if row is not None:
+        check_version(int(found.group(1)), row)
+
+
+#: An Idempotency-Key: visible ASCII only.
+_KEY = re.compile(f"[\x21-\x7e]{{1,{MAX_KEY_LEN}}}")
+#: If-Match: a version, optionally as an entity tag (``"3"``, ``W/"3"``).
+_IF_MATCH = re.compile(r'(?:W/)?"?([0-9]{1,18})"?')
+
+
+def _bad_header(name: str, zh: str, en: str) -> ApiError:
+    return ApiError(422, "validation_error", f"请求头 {name} 无效", f"The {name} header is not valid",
+                    fields=[FieldError(field=name, message_zh=zh, message_en=en)])
 
 
 def check_version(version: int, row: Any) -> None:

@@ -63,9 +63,11 @@ class ApiError(Exception):
         *,
         fields: list[FieldError] | None = None,
         current: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}: {message_en}")
         self.status = status
+        self.headers = headers
         self.body = ErrorBody(
             code=code, message_zh=message_zh, message_en=message_en, fields=fields or [], current=current
         )
@@ -75,7 +77,7 @@ class ApiError(Exception):
         return cls(DOMAIN_STATUS.get(err.code, 422), err.code, err.message_zh, err.message_en, fields=fields)
 
     def response(self) -> JSONResponse:
-        return error_response(self.status, self.body)
+        return error_response(self.status, self.body, self.headers)
 
 
 def error_response(status: int, body: ErrorBody, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -99,7 +101,7 @@ _HTTP_CODES: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "资源不存在", "Not found"),
     405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
     406: ("not_acceptable", "不可接受", "Not acceptable"),
-    413: ("too_large", "请求体过大", "Request body too large"),
+    413: ("too_large", "请求体过大（上限 10 MB）", "Request body too large (limit 10 MB)"),
     415: ("unsupported_media_type", "不支持的内容类型", "Unsupported media type"),
 }
 
@@ -122,7 +124,7 @@ def _field_message(err: dict[str, Any]) -> tuple[str, str]:
         "date_type": "须为日期（YYYY-MM-DD）",
         "enum": "取值无效",
         "literal_error": "取值无效",
-        "too_long": "项目过多",
+        "too_long": f"项目过多（最多 {ctx.get('max_length', '')} 项）",
         "too_short": "项目过少",
         "list_type": "须为列表",
         "string_type": "须为字符串",
@@ -130,6 +132,7 @@ def _field_message(err: dict[str, Any]) -> tuple[str, str]:
         "dict_type": "须为对象",
         "greater_than_equal": "数值过小",
         "less_than_equal": "数值过大",
+        "control_character": str(ctx.get("message_zh", "含有控制字符")),
     }.get(typ, "输入无效")
     return zh, msg
 
@@ -137,13 +140,18 @@ def _field_message(err: dict[str, Any]) -> tuple[str, str]:
 async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields: list[FieldError] = []
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors:
         loc = [str(x) for x in err.get("loc", ())]
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:] if loc[0] == "body" else loc
         zh, en = _field_message(err)
         name = "body" if err.get("type") == "json_invalid" else ".".join(loc) or "body"
         fields.append(FieldError(field=name, message_zh=zh, message_en=en))
+    if errors and all(err.get("type") == "control_character" for err in errors):
+        return error_response(422, ErrorBody(
+            code="control_character", message_zh="输入含有控制字符，请检查标出的字段",
+            message_en="The input holds control characters; see the fields listed", fields=fields))
     body = ErrorBody(
         code="validation_error",
         message_zh="输入有误，请检查标出的字段",
@@ -153,18 +161,31 @@ async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse
     return error_response(422, body)
 
 
-async def _http_handler(_request: Request, exc: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> list[str]:
+    """Every method a route of the app (``app.state.routes``) serves at the request's path."""
+    path = request.url.path
+    matching = [r for r in getattr(request.app.state, "routes", ()) if r.path_regex.match(path)]
+    exact = [r for r in matching if r.path == path]  # "/applications/actions:batch", not "/applications/{id}"
+    return sorted({m for r in exact or matching for m in r.methods or ()})
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, zh, en = _HTTP_CODES.get(exc.status_code, ("http_error", "请求错误", "Request error"))
     if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
         en = exc.detail
-    return error_response(exc.status_code, ErrorBody(code=code, message_zh=zh, message_en=en),
-                          headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # the router names only the methods of the first route matching the path
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return error_response(exc.status_code, ErrorBody(code=code, message_zh=zh, message_en=en), headers=headers)
 
 
 async def _api_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    headers = dict(exc.headers or {})
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return error_response(exc.status, exc.body, headers)
 
 

@@ -57,6 +57,8 @@ class StaffAccount(SQLModel, table=True):
     city: str | None = Field(default=None, max_length=20)
     password_hash: str = Field(max_length=300)
     active: bool = True
+    #: A generated demo account: signs in only on a server started with ``--demo``.
+    demo: bool = False
     version: int = 1
     seq: int = Field(default=0, sa_type=BigInteger)
 
@@ -66,7 +68,22 @@ class AuthToken(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     staff_id: int = Field(index=True, foreign_key="staff.id")
     created_at: dt.datetime = _ts(nullable=False)
-    expires_at: dt.datetime = _ts(nullable=False)
+    expires_at: dt.datetime = _ts(nullable=False, index=True)
+    #: The last request made with the token (kept to the minute): the idle timeout.
+    last_used_at: dt.datetime = _ts(nullable=False)
+
+
+class SigninThrottle(SQLModel, table=True):
+    """Failed sign-ins per account (``scope="account"``, the user name as
+    typed) and per client address (``scope="address"``): every worker
+    process counts in the same rows."""
+
+    __tablename__ = "signin_throttle"
+    scope: str = Field(primary_key=True, max_length=10)
+    key: str = Field(primary_key=True, max_length=100)
+    failures: int = 0
+    window_start: dt.datetime = _ts(nullable=False)
+    blocked_until: dt.datetime | None = _ts(nullable=True)
 
 
 class Student(SQLModel, table=True):
@@ -375,7 +392,7 @@ class IdempotencyRecord(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     status_code: int
     body: str = Field(sa_type=Text)
-    created_at: dt.datetime = _ts(nullable=False)
+    created_at: dt.datetime = _ts(nullable=False, index=True)
 
 
 class ServerSetting(SQLModel, table=True):

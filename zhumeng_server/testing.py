@@ -1,11 +1,12 @@
 """Helpers for tests (this project's and other helpers'): a demo app on a
-temporary SQLite file (or any database given by its URL), and a real uvicorn
-server on a loopback port.
+temporary SQLite file or a PostgreSQL database, and a real uvicorn server on
+a loopback port.
 
     from zhumeng_server.testing import make_demo_app, serve_on_loopback
 
     app = make_demo_app(tmp_path, students=200, seed=1, today=dt.date(2026, 3, 10))
-    app = make_demo_app(tmp_path, database_url="postgresql+psycopg://...")  # an empty database
+    app = make_demo_app(tmp_path, database_url="postgresql+psycopg://u@/name?host=/run/pg")
+    drop_database("postgresql+psycopg://u@/name?host=/run/pg")   # after app.state.server.engine.dispose()
     # in-process: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
     with serve_on_loopback(app) as url:   # e.g. "http://127.0.0.1:54321"
         httpx.get(url + "/api/v1/health")
@@ -14,7 +15,9 @@ server on a loopback port.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as dt
+import os
 import shutil
 import socket
 import tempfile
@@ -26,7 +29,9 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from zhumeng_server import db
 from zhumeng_server.app import create_app
@@ -34,7 +39,7 @@ from zhumeng_server.demo import DEMO_PASSWORD, generate
 
 TEST_SECRET = "test-secret-not-for-production"
 
-__all__ = ["DEMO_PASSWORD", "TEST_SECRET", "make_demo_app", "serve_on_loopback", "set_today"]
+__all__ = ["DEMO_PASSWORD", "TEST_SECRET", "create_database", "drop_database", "make_demo_app", "serve_on_loopback", "set_today"]
 
 
 def make_demo_app(
@@ -48,8 +53,11 @@ def make_demo_app(
     """A demo app over ``database_url`` (created, migrated, generated);
     default: the SQLite file ``tmp_path/demo.sqlite``.
 
-    A SQLite file is a copy of a demo database generated once per process;
-    any other database (an empty one) is migrated and generated in place.
+    A SQLite file is a copy of a demo database generated once per process; a
+    PostgreSQL database is (re)created from a template database generated
+    once per process on the same server (the URL's user may create
+    databases); any other database (an empty one) is migrated and generated
+    in place.
     ``today`` pins the server's "today" (the demo data is relative to it);
     default: the real date. Change it later with :func:`set_today`.
     """
@@ -69,6 +77,9 @@ def make_demo_app(
             if p.exists():
                 p.unlink()
         shutil.copyfile(_template(students, seed, today_fn()), path)
+        return create_app(url, TEST_SECRET, demo=True, today=today_fn)
+    if parsed.get_backend_name() == "postgresql":
+        _pg_from_template(url, students, seed, today_fn())
         return create_app(url, TEST_SECRET, demo=True, today=today_fn)
     engine = db.make_engine(url)
     db.upgrade(engine)
@@ -97,6 +108,76 @@ def _template(students: int, seed: int, today: dt.date) -> Path:
             engine.dispose()
             _TEMPLATES[key] = path
         return path
+
+
+_PG_TEMPLATES: set[tuple[str, str]] = set()
+
+
+def _pg_admin(url: str) -> Engine:
+    """An autocommit engine on the ``postgres`` database of ``url``'s server."""
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_from_template(url: str, students: int, seed: int, today: dt.date) -> None:
+    """Create the database of ``url`` as a copy of a demo database generated
+    once per process (``CREATE DATABASE ... TEMPLATE``)."""
+    target = make_url(url).database
+    assert target, "the PostgreSQL URL names no database"
+    template = f"zhumeng_tmpl_{students}_{seed}_{today:%Y%m%d}_{os.getpid()}"
+    admin = _pg_admin(url)
+    try:
+        with _TEMPLATE_LOCK:
+            key = (make_url(url).set(database="postgres").render_as_string(), template)
+            if key not in _PG_TEMPLATES:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(template)} WITH (FORCE)")
+                    conn.exec_driver_sql(f"CREATE DATABASE {_quote(template)}")
+                engine = db.make_engine(make_url(url).set(database=template).render_as_string(hide_password=False))
+                try:
+                    db.upgrade(engine)
+                    generate(engine, students=students, seed=seed, today=today)
+                finally:
+                    engine.dispose()
+                _PG_TEMPLATES.add(key)
+                atexit.register(_drop_quietly, url, template)
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(target)} WITH (FORCE)")
+                conn.exec_driver_sql(f"CREATE DATABASE {_quote(target)} TEMPLATE {_quote(template)}")
+    finally:
+        admin.dispose()
+
+
+def create_database(url: str) -> None:
+    """Create the empty PostgreSQL database of ``url`` (the URL's user may create databases)."""
+    name = make_url(url).database
+    assert name
+    admin = _pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {_quote(name)}")
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database of ``url`` (closing its connections)."""
+    name = make_url(url).database
+    assert name
+    admin = _pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
+    finally:
+        admin.dispose()
+
+
+def _drop_quietly(url: str, name: str) -> None:
+    with contextlib.suppress(Exception):
+        drop_database(make_url(url).set(database=name).render_as_string(hide_password=False))
 
 
 def set_today(app: FastAPI, today: dt.date) -> None:

@@ -38,6 +38,7 @@ from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.dialogs import MessageDialog
 from zhumeng_tui.screens.help import HelpScreen
+from zhumeng_tui.screens.session import SessionExpiredDialog, TokenDialog
 from zhumeng_tui.screens.signin import LoadingScreen, SignInScreen
 from zhumeng_tui.services import Services, SyncStatus
 from zhumeng_tui.widgets.header import StatusHeader
@@ -47,10 +48,17 @@ from zhumeng_tui.widgets.palette import ActionsProvider
 
 @dataclass
 class Connected:
-    """What a connector returns: the services and warnings to show once."""
+    """What a connector returns: the services and warnings to show once; how
+    to keep a new token (after signing in again) and forget it (sign-out),
+    each returning warnings to show; whether the token is in a keyring, and
+    if not, what the user can do about it."""
 
     services: Services
     warnings: list[str] = field(default_factory=list)
+    remember: Callable[[str], Awaitable[list[str]]] | None = None
+    forget: Callable[[], Awaitable[None]] | None = None
+    in_keyring: bool = True
+    how_to_keep: str = ""
 
 
 #: (server URL, username, password or None for a stored token) -> Connected.
@@ -78,6 +86,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
 CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship", "posts", "ledger"})
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer", "demo-city")
+#: The error code that means the server ended the session (expired or revoked).
+SESSION_ENDED = "unauthorized"
 DEMO_PASSWORD = "zhumeng-demo"
 
 
@@ -94,6 +104,8 @@ class LaunchOptions:
     sync_on_start: bool = True
     data_dir: Path | None = None
     theme: str | None = None
+    #: The server is reached over http:// through a network (allowed by the user): the header says so.
+    insecure_connection: bool = False
 
 
 class ServicesReady(Message):
@@ -101,8 +113,21 @@ class ServicesReady(Message):
         super().__init__()
         if not isinstance(connected, Connected):  # a connector may return bare Services
             connected = Connected(connected)
+        self.connected = connected
         self.services = connected.services
         self.warnings = connected.warnings
+
+
+class SessionResumed(Message):
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__()
+        self.warnings = warnings
+
+
+class SessionRefused(Message):
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.error = error
 
 
 class ConnectFailed(Message):
@@ -146,6 +171,8 @@ class ZhumengApp(Localized, App[None]):
         K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
         K("J", "goto('posts')", "岗位信息", "Job posts", id="app.go_posts", show=False),
         K("L", "goto('ledger')", "汇总台账", "Summary ledger", id="app.go_ledger", show=False),
+        K("f10", "sign_out", "退出登录", "Sign out", id="app.sign_out", show=False),
+        K("f9", "show_token", "显示登录令牌", "Show the sign-in token", id="app.show_token", show=False),
     ]
 
     def __init__(
@@ -167,6 +194,7 @@ class ZhumengApp(Localized, App[None]):
         self._reload_after_sync = False
         self._executor: ThreadPoolExecutor | None = None
         self.server_url: str | None = options.server_url
+        self.connected: Connected | None = None
 
     # ------------------------------------------------------------ state ----
 
@@ -260,6 +288,7 @@ class ZhumengApp(Localized, App[None]):
     @on(ServicesReady)
     def _services_ready(self, event: ServicesReady) -> None:
         self.services = event.services
+        self.connected = event.connected
         self.last_sync_status = self._safe_sync_status()
         self._replace_start_screens(DashboardScreen())
         for warning in event.warnings:
@@ -280,14 +309,110 @@ class ZhumengApp(Localized, App[None]):
             return None
 
     def action_sync(self) -> None:
-        """``ctrl+r``: sync now; the screen shown reads its data again when it is done."""
+        """``ctrl+r``: sync now; the screen shown reads its data again when it is done.
+        With the session ended, it asks for the password again first."""
         if self.services is not None:
+            status = self._safe_sync_status()
+            if status is not None and status.signed_out:
+                self._session_ended()
+                return
             self._reload_after_sync = True
             self.start_sync()
 
-    def start_sync(self) -> None:
-        """Push the outbox and pull what changed, in a worker (on start and every ``sync_interval``)."""
+    # ---------------------------------------------------------- session ----
+
+    def _session_ended(self) -> None:
+        """The server ended the session: the header and dashboard say so and
+        the password is asked for over the current screen."""
+        status = self._safe_sync_status()
+        if status is not None:
+            self.last_sync_status = status
+            self._show_sync(status)
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.show_session_ended()
+        if self.services is None or any(isinstance(s, SessionExpiredDialog) for s in self.screen_stack):
+            return
+        self.push_screen(SessionExpiredDialog(self.services.me.username, status.pending if status else 0))
+
+    @on(SessionExpiredDialog.Submitted)
+    def _resume_submitted(self, event: SessionExpiredDialog.Submitted) -> None:
+        self.resume_session(event.password)
+
+    @work(exclusive=True, exit_on_error=False, group="session")
+    async def resume_session(self, password: str) -> None:
+        services = self.services
+        assert services is not None
+        try:
+            token = await services.sign_in_again(password)
+        except Exception as e:
+            self.post_message(SessionRefused(e))
+            return
+        remember = self.connected.remember if self.connected else None
+        warnings = await remember(token) if remember is not None else []
+        self.post_message(SessionResumed(warnings))
+
+    @on(SessionRefused)
+    def _session_refused(self, event: SessionRefused) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, SessionExpiredDialog):
+                screen.show_error(error_text(event.error))
+
+    @on(SessionResumed)
+    def _session_resumed(self, event: SessionResumed) -> None:
+        if isinstance(self.screen, SessionExpiredDialog):
+            self.screen.dismiss(None)
+        status = self._safe_sync_status()
+        pending = status.pending if status is not None else 0
+        self.notify(tr(f"已重新登录，正在发送 {pending} 条待发送的修改", f"Signed in again; sending {pending} queued change(s)")
+                    if pending else tr("已重新登录", "Signed in again"), timeout=6)
+        for warning in event.warnings:
+            self.notify(warning, severity="warning", timeout=20)
+        for screen in self.screen_stack:
+            if isinstance(screen, DashboardScreen):
+                screen.show_session_ended(False)
+        self._reload_after_sync = True
+        self.start_sync()
+
+    def action_sign_out(self) -> None:
+        """Revoke the session on the server, forget the stored token, quit."""
         if self.services is not None:
+            self.sign_out()
+
+    @work(exclusive=True, exit_on_error=False, group="session")
+    async def sign_out(self) -> None:
+        """The token is forgotten here also when the server cannot be reached
+        (the message then says it stays valid there until it expires)."""
+        services = self.services
+        assert services is not None
+        name = services.me.username
+        lines = [tr(f"已退出登录：{name}", f"Signed out: {name}")]
+        try:
+            await services.sign_out()
+        except Exception as e:
+            lines.append(tr(f"服务器未能注销令牌（{error_text(e)}），令牌在过期前仍有效",
+                            f"The server did not revoke the token ({error_text(e)}); it stays valid until it expires"))
+        if self.connected is not None and self.connected.forget is not None:
+            await self.connected.forget()
+        status = self._safe_sync_status()
+        if status is not None and status.pending:
+            lines.append(tr(f"{status.pending} 条修改尚未发送，下次登录后发送",
+                            f"{status.pending} change(s) not sent yet; they are sent at the next sign-in"))
+        self.exit(message="\n".join(lines))
+
+    def action_show_token(self) -> None:
+        """Show the session's token (to put in ZHUMENG_TOKEN) where no keyring keeps it."""
+        if self.services is not None and self.services.token:
+            how = self.connected.how_to_keep if self.connected else ""
+            self.clear_notifications()  # a toast must not cover the token
+            self.push_screen(TokenDialog(self.services.token, how))
+
+    def start_sync(self) -> None:
+        """Push the outbox and pull what changed, in a worker (on start and every
+        ``sync_interval``); not while the session is ended (``ctrl+r`` asks for
+        the password)."""
+        status = self._safe_sync_status()
+        if self.services is not None and not (status is not None and status.signed_out):
             self.run_sync()
 
     @work(exclusive=True, exit_on_error=False, group="sync")
@@ -355,6 +480,9 @@ class ZhumengApp(Localized, App[None]):
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         error = worker.error
+        if getattr(error, "code", None) == SESSION_ENDED:
+            self._session_ended()
+            return
         if worker.group == "sync":
             status = self._safe_sync_status()
             if status is not None:
@@ -418,6 +546,11 @@ class ZhumengApp(Localized, App[None]):
             return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
+        if action == "sign_out":
+            return self.services is not None and self.options.server_url is not None and not self._in_dialog()
+        if action == "show_token":
+            return (self.services is not None and self.connected is not None and not self.connected.in_keyring
+                    and not self._in_dialog())
         if action == "quit_app":
             # q in a dialog is not "quit" (ctrl+q still is)
             return not self._in_dialog()

@@ -7,6 +7,7 @@
     zhumeng-tui --server https://host --user alice sync
     zhumeng-tui export interns --format csv --output interns.csv
     zhumeng-tui import roster 学籍.xlsx --dry-run
+    zhumeng-tui --server https://host --user alice logout
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
@@ -56,11 +57,53 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="keep the sign-in token in a 0600 file when no OS keyring is available (a warning is shown)",
     )
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow an http:// server other than this machine (the password and token travel unencrypted; "
+        "the header keeps a warning)",
+    )
     p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
     p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
-    add_commands(p.add_subparsers(dest="command", metavar="COMMAND",
-                                  title="headless commands (global options go before the command)"))
+    sub = p.add_subparsers(dest="command", metavar="COMMAND",
+                           title="headless commands (global options go before the command)")
+    add_commands(sub)
+    sub.add_parser("logout", help="sign out: revoke the stored token on the server and forget it here")
     return p
+
+
+async def logout(url: str, username: str, insecure_token_file: bool, lang: str) -> int:
+    """``zhumeng-tui logout``: revoke the stored token on the server, then
+    remove it locally (also when the server cannot be reached: the token is
+    then still valid there until it expires, and the message says so)."""
+    from zhumeng_tui import secrets
+    from zhumeng_tui.api_client.client import ApiClient
+    from zhumeng_tui.api_client.errors import ApiError, Unauthorised
+
+    found = await asyncio.to_thread(secrets.load_token, url, username, insecure_token_file=insecure_token_file)
+    if found.token is None:
+        print("没有已保存的登录令牌" if lang != "en" else "No stored sign-in token", file=sys.stderr)
+        return 0
+    note = ""
+    async with ApiClient(url, token=found.token, retries=0) as api:
+        try:
+            await api.logout()
+        except Unauthorised:
+            pass  # revoked or expired already
+        except ApiError as err:
+            note = err.message(lang)
+    if found.source != "env":
+        await asyncio.to_thread(secrets.delete_token, url, username)
+    if note:
+        print((f"服务器未能注销令牌（{note}），已删除本机令牌；令牌在过期前仍有效" if lang != "en" else
+               f"The server did not revoke the token ({note}); it was removed here and stays valid until it expires"),
+              file=sys.stderr)
+        return 1
+    done = "已退出登录" if lang != "en" else "Signed out"
+    if found.source == "env":
+        done += ("；请同时删除环境变量 ZHUMENG_TOKEN" if lang != "en" else "; unset ZHUMENG_TOKEN as well")
+    print(f"{done}: {username}@{url}")
+    return 0
 
 
 class _Names:
@@ -241,11 +284,12 @@ def make_connector(
 
         warnings: list[str] = []
         token: str | None = None
+        source: str | None = None
         if password is None:
             lookup = await asyncio.to_thread(
                 secrets.load_token, url, username, insecure_token_file=insecure_token_file
             )
-            token = lookup.token
+            token, source = lookup.token, lookup.source
             if lookup.warning(lang):
                 warnings.append(lookup.warning(lang) or "")
         key = (cache_keys or {}).get(url)
@@ -258,18 +302,36 @@ def make_connector(
             api=ApiClient(url, token=token),
             page_size=page_size,
         )
+
+        async def remember_token(new_token: str) -> list[str]:
+            """Keep ``new_token`` where tokens are kept; what to tell the user."""
+            nonlocal source
+            try:
+                saved = await asyncio.to_thread(
+                    secrets.save_token, url, username, new_token, insecure_token_file=insecure_token_file
+                )
+            except secrets.SecretsError as err:
+                source = None
+                return [tr("登录令牌未保存，下次需重新输入密码（F9 显示令牌）。\n",
+                           "The token was not saved; you will be asked for the password next time "
+                           "(F9 shows the token).\n") + err.message(lang)]
+            source = saved.source
+            return [saved.warning(lang) or ""] if saved.warning(lang) else []
+
+        async def forget_token() -> None:
+            await asyncio.to_thread(secrets.delete_token, url, username)
+
         if password is not None and remember:
             new_token = services.token
             if new_token:
-                try:
-                    saved = await asyncio.to_thread(
-                        secrets.save_token, url, username, new_token, insecure_token_file=insecure_token_file
-                    )
-                    if saved.warning(lang):
-                        warnings.append(saved.warning(lang) or "")
-                except secrets.SecretsError as err:
-                    warnings.append(tr("登录令牌未保存，下次需重新输入密码。\n", "The token was not saved.\n") + err.message(lang))
-        return Connected(services, warnings)
+                warnings.extend(await remember_token(new_token))
+        return Connected(
+            services, warnings,
+            remember=remember_token if remember else None,
+            forget=forget_token if remember else None,
+            in_keyring=source == "keyring" or not remember,
+            how_to_keep=secrets.THREE_WAYS_EN if lang == "en" else secrets.THREE_WAYS_ZH,
+        )
 
     return connect
 
@@ -304,7 +366,7 @@ def _default_data_dir() -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
-    from zhumeng_tui.config import ConfigError, load_config
+    from zhumeng_tui.config import INSECURE_HTTP_REFUSED, ConfigError, insecure_http, load_config
     from zhumeng_tui.i18n import set_lang
 
     try:
@@ -314,13 +376,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
+
+    server = args.server or config.server_url
+    insecure_connection = bool(server and insecure_http(server))
+    if insecure_connection and not args.allow_insecure_http:
+        print(INSECURE_HTTP_REFUSED[1 if lang == "en" else 0].format(url=server), file=sys.stderr)
+        return 2
     if getattr(args, "run", None) is not None:
         return asyncio.run(run_headless(args, config, lang))
+    insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
+    if args.command == "logout":
+        username = args.user or config.username
+        if not server or not username:
+            print("logout 需要 --server 和 --user（或配置文件中的 server_url 和 username）" if lang != "en" else
+                  "logout needs --server and --user (or server_url and username in the config file)", file=sys.stderr)
+            return 2
+        return asyncio.run(logout(server.rstrip("/"), username, insecure, lang))
 
     from zhumeng_tui.app import LaunchOptions, ZhumengApp
 
-    server = args.server or config.server_url
-    insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)
     data_dir: Path | None = args.data_dir
     if data_dir is None and server is None:
         data_dir = _default_data_dir() / "demo"
@@ -331,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         keymap={k: ",".join(v) for k, v in config.keymap.items()},
         data_dir=data_dir,
         theme=config.theme,
+        insecure_connection=insecure_connection,
     )
     cache_keys: dict[str, str] = {}
     connector = make_connector(

@@ -62,6 +62,33 @@ class Config:
 KEYS = ("server_url", "username", "language", "theme", "keymap", "page_size", "insecure_token_file")
 
 
+def insecure_http(url: str) -> bool:
+    """Does ``url`` send the password and token unencrypted over a network
+    (``http://`` to a host other than this machine)?"""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+INSECURE_HTTP_REFUSED = (
+    "拒绝连接 {url}：http:// 会把密码和登录令牌以明文发送到网络上。请使用 https:// 地址；"
+    "确需在可信网络中使用 http 时，请加 --allow-insecure-http 参数（界面顶部将一直显示警告）。",
+    "Refusing {url}: http:// sends the password and the sign-in token unencrypted over the network. "
+    "Use an https:// address; if you must use http on a trusted network, pass --allow-insecure-http "
+    "(a warning then stays in the header).",
+)
+
+
 def default_config_path() -> Path:
     import platformdirs
 

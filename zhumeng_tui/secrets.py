@@ -116,16 +116,39 @@ def _with_timeout(fn: Callable[[], T], timeout: float) -> T:
     return value  # type: ignore[no-any-return]
 
 
+#: Backends that keep secrets in plain (or merely encoded) files, or nowhere:
+#: not a keyring.
+_NOT_KEYRINGS = ("keyrings.alt.file", "keyring.backends.null", "keyring.backends.fail")
+
+
+def writes_plain_files(kr: Any) -> bool:
+    """Is ``kr`` a backend that writes the secret to a file anyone with the
+    user's files can read (keyrings.alt's PlaintextKeyring and the like)?"""
+    module = type(kr).__module__
+    return module.startswith(_NOT_KEYRINGS) or "plaintext" in type(kr).__name__.lower()
+
+
+def _why_not(kr: Any) -> str:
+    name = f"{type(kr).__module__}.{type(kr).__name__}"
+    if type(kr).__module__.startswith(("keyring.backends.null", "keyring.backends.fail")):
+        return f"{name}: no keyring backend installed"
+    return f"{name} writes plain files"
+
+
 def keyring_backend(backend: Any = None) -> Any:
-    """The keyring backend to use, or raise :class:`NoKeyring`."""
+    """The keyring backend to use, or raise :class:`NoKeyring`. A backend
+    that writes plain files counts as none."""
     import keyring
-    from keyring.backends import chainer, fail
+    from keyring.backends import chainer
 
     kr = backend if backend is not None else keyring.get_keyring()
-    if isinstance(kr, fail.Keyring):
-        raise NoKeyring(type(kr).__name__)
-    if isinstance(kr, chainer.ChainerBackend) and not kr.backends:
-        raise NoKeyring("chainer without backends")
+    if isinstance(kr, chainer.ChainerBackend):
+        real = [b for b in kr.backends if not writes_plain_files(b)]
+        if not real:
+            raise NoKeyring(", ".join(type(b).__name__ for b in kr.backends) or "no backends")
+        return real[0]
+    if writes_plain_files(kr):
+        raise NoKeyring(_why_not(kr))
     return kr
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable
 
 import httpx
@@ -17,6 +18,7 @@ from zhumeng_tui.api_client.errors import (
     Offline,
     ServerError,
     Unauthorised,
+    UntrustedCertificate,
     ValidationFailed,
 )
 from zhumeng_tui.api_client.feed import FeedPage
@@ -151,6 +153,20 @@ async def test_offline_after_retries() -> None:
         await api.me()
     assert e.value.code == "offline"
     assert api.requests_sent == 3
+
+
+async def test_a_refused_certificate_says_so_and_how_to_trust_it() -> None:
+    def handler(r: httpx.Request) -> httpx.Response:
+        try:
+            raise ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate")
+        except ssl.SSLError as exc:
+            raise httpx.ConnectError(str(exc), request=r) from exc
+
+    api = client(handler, retries=2)
+    with pytest.raises(UntrustedCertificate) as e:
+        await api.me()
+    assert e.value.code == "untrusted_certificate" and "SSL_CERT_FILE" in e.value.message("zh")
+    assert api.requests_sent == 1  # not retried: it would fail the same way
 
 
 async def test_bad_answer_is_server_error() -> None:

@@ -95,8 +95,48 @@ def test_hanging_keyring_times_out_with_clear_message(tmp_path: Path) -> None:
     kr.release.set()
 
 
-def test_working_keyring_round_trip(tmp_path: Path) -> None:
+class MemoryKeyring(KeyringBackend):
+    """Stands for a real keyring (the secret is kept by another process)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.kept.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.kept.pop((service, username), None)
+
+
+def test_a_backend_that_writes_plain_files_is_no_keyring(tmp_path: Path) -> None:
     kr = file_keyring(tmp_path)
+    with pytest.raises(secrets.NoKeyring) as e:
+        secrets.save_token(URL, USER, "tok-123", backend=kr, config_dir=tmp_path)
+    assert "ZHUMENG_TOKEN" in e.value.message("zh") and "--insecure-token-file" in e.value.message("en")
+    assert not (tmp_path / "keyring.cfg").exists()  # the token is not written there
+
+    class Chain(chainer.ChainerBackend):
+        backends = [kr]  # type: ignore[assignment]  # noqa: RUF012
+
+    with pytest.raises(secrets.NoKeyring):
+        secrets.save_token(URL, USER, "tok-123", backend=Chain(), config_dir=tmp_path)
+    real = MemoryKeyring()
+
+    class Mixed(chainer.ChainerBackend):
+        backends = [kr, real]  # type: ignore[assignment]  # noqa: RUF012
+
+    assert secrets.save_token(URL, USER, "tok-123", backend=Mixed(), config_dir=tmp_path).source == "keyring"
+    assert list(real.kept.values()) == ["tok-123"] and not (tmp_path / "keyring.cfg").exists()
+
+
+def test_working_keyring_round_trip(tmp_path: Path) -> None:
+    kr = MemoryKeyring()
     saved = secrets.save_token(URL, USER, "tok-123", backend=kr, config_dir=tmp_path)
     assert saved.source == "keyring" and saved.warning() is None
     got = secrets.load_token(URL, USER, backend=kr, env={}, config_dir=tmp_path)
@@ -154,3 +194,26 @@ def test_bad_value_names_key_and_allowed(tmp_path: Path, text: str, key: str, al
         load_config(write(tmp_path, text))
     assert e.value.key == key
     assert key in e.value.message("en") and allowed in e.value.message("en")
+
+
+@pytest.mark.parametrize("url,insecure", [
+    ("http://127.0.0.1:8765", False), ("http://localhost:8765", False), ("http://[::1]:8765", False),
+    ("http://127.8.0.1", False), ("https://zhumeng.example.edu.cn", False),
+    ("http://zhumeng.example.edu.cn", True), ("http://10.0.0.5:8765", True), ("http://localhost.evil.cn", True),
+])
+def test_http_to_another_machine_is_insecure(url: str, insecure: bool) -> None:
+    from zhumeng_tui.config import insecure_http
+
+    assert insecure_http(url) is insecure
+
+
+@pytest.mark.parametrize("command", [[], ["export", "interns"], ["logout"]])
+def test_the_app_refuses_http_to_another_machine_without_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    from zhumeng_tui import cli
+
+    code = cli.main(["--config", str(tmp_path / "none.toml"), "--server", "http://zhumeng.example.edu.cn",
+                     "--data-dir", str(tmp_path), "--user", "alice", *command])
+    err = capsys.readouterr().err
+    assert code == 2 and "http://zhumeng.example.edu.cn" in err and "--allow-insecure-http" in err

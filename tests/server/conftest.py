@@ -16,9 +16,19 @@ from tests.support import Api, DemoServer, ServerFactory
 STUDENTS = 600
 
 
+#: The databases every server test runs on.
+DATABASES = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """The database the test's server runs on: each server test runs on both."""
+    return str(request.param)
+
+
 @pytest.fixture
-def server(make_server: ServerFactory) -> DemoServer:
-    return make_server(students=STUDENTS)
+def server(make_server: ServerFactory, database: str) -> DemoServer:
+    return make_server(students=STUDENTS, database=database)
 
 
 @pytest.fixture

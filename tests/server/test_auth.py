@@ -57,7 +57,7 @@ async def test_token_stored_only_as_hash(api: Api, app) -> None:  # type: ignore
         hashes = [r[0] for r in conn.execute(text("SELECT token_hash FROM auth_token"))]
         pw = conn.execute(text("SELECT password_hash FROM staff WHERE username='demo-univ'")).scalar()
     assert token not in hashes and len(hashes) == 1 and len(hashes[0]) == 64
-    assert pw.startswith("scrypt$") and "zhumeng-demo" not in pw
+    assert pw.startswith("$argon2id$") and "zhumeng-demo" not in pw
 
 
 async def test_logout_revokes_the_token(api: Api) -> None:

@@ -25,7 +25,7 @@ async def test_unknown_ids(api: Api, app: FastAPI) -> None:
     fp = fingerprint(app)
     for path in ("/applications/999999", "/withdrawals/999999", "/students/999999", "/followups/999999"):
         assert_error(await api.get("demo-univ", path), 404, "not_found")
-    assert_error(await api.get("demo-univ", "/applications/abc"), 422, "validation_error")
+    assert_error(await api.get("demo-univ", "/applications/abc"), 404, "not_found")
     assert_error(await api.get("demo-univ", "/applications/99999999999999999999999"), 422, "validation_error")
     assert_error(await api.get("demo-univ", "/nothing-here"), 404, "not_found")
     assert_error(await api.write("demo-univ", "POST", "/applications/999999/actions", {"action": "approve"},

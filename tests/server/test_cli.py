@@ -64,7 +64,7 @@ async def test_migrate_and_create_user_then_serve(tmp_path: Path, monkeypatch: p
     assert cli.main(["create-user", "--database-url", url, "--username", "d2", "--role", "department",
                      "--university", "四川某大学"]) == 2  # no department
     served: list[object] = []
-    monkeypatch.setattr(cli, "_run", lambda app, host, port: served.append(app) or 0)
+    monkeypatch.setattr(cli, "_run", lambda app, host, port, **_: served.append(app) or 0)
     monkeypatch.setenv("ZHUMENG_SECRET", "s3cret-s3cret")
     assert cli.main(["--database-url", url]) == 0
     assert served
@@ -82,7 +82,7 @@ async def test_migrate_and_create_user_then_serve(tmp_path: Path, monkeypatch: p
 
 def test_demo_mode_generates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[object] = []
-    monkeypatch.setattr(cli, "_run", lambda app, host, port: served.append((host, port)) or 0)
+    monkeypatch.setattr(cli, "_run", lambda app, host, port, **_: served.append((host, port)) or 0)
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     assert cli.main(["--demo", "--students", "30", "--seed", "3", "--port", "9999", "--database-url", url]) == 0
     assert served == [("127.0.0.1", 9999)]

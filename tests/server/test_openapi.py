@@ -87,3 +87,25 @@ def test_every_operation_with_its_id_and_write_headers(app: FastAPI) -> None:
 def test_the_description_cites_nothing_outside_the_repository(app: FastAPI) -> None:
     text = str(app.openapi())
     assert "DESIGN" not in text and "issue " not in text.lower()
+
+
+#: Headers an operation takes but needs only sometimes: If-Match when the year exists.
+SOMETIMES = {("PUT", "/api/v1/calendar/{year}"): ("If-Match",)}
+
+
+def test_write_headers_are_required_and_every_answer_is_documented(app: FastAPI) -> None:
+    """The server answers 428 without these headers, 413 for a large body and
+    400 for a body it cannot read: the document says so."""
+    doc = app.openapi()
+    for (method, path), (_, headers) in OPERATIONS.items():
+        op = doc["paths"][path][method.lower()]
+        params = {p["name"]: p for p in op.get("parameters", []) if p["in"] == "header"}
+        for name in headers:
+            required = name not in SOMETIMES.get((method, path), ())
+            assert params[name].get("required", False) is required, (method, path, name)
+        if method in ("POST", "PUT", "PATCH"):
+            assert {"400", "413", "422"} <= set(op["responses"]), (method, path)
+        if headers:
+            assert "428" in op["responses"], (method, path)
+    signin = doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "429" in signin and "Retry-After" in signin["429"].get("headers", {})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from zhumeng_server.auth import demo_password_hash
+from zhumeng_server.auth import hash_password
 from zhumeng_server.demo.gen import Gen, pick, rand_int
 from zhumeng_server.demo.vocab import (
     BRANDS,
@@ -51,8 +51,9 @@ def add_calendar(g: Gen) -> None:
 
 
 def add_staff(g: Gen) -> None:
-    """The demo accounts (README), one department account and one counsellor per department."""
-    pw = demo_password_hash(DEMO_PASSWORD)
+    """The demo accounts (README), one department account and one counsellor
+    per department; each marked ``demo`` (they sign in only on a demo
+    server) with a hash of the demo password of its own."""
     accounts: list[dict[str, Any]] = [
         dict(username="demo-univ", display_name="校团委 王老师", role="university", university_id=1,
              department_id=None),
@@ -80,7 +81,7 @@ def add_staff(g: Gen) -> None:
     for sid, a in enumerate(accounts, start=1):
         a.setdefault("bound_role", None)
         a.setdefault("city", None)
-        row = dict(id=sid, password_hash=pw, active=True, **a)
+        row = dict(id=sid, password_hash=hash_password(DEMO_PASSWORD), active=True, demo=True, **a)
         g.add("staff", row, a["university_id"], a["department_id"])
         if a["role"] == "department":
             g.staff_names.setdefault(a["department_id"], []).append(a["username"])

@@ -34,12 +34,12 @@ from zhumeng_tui.domain.status import Status
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/applications/{id}", response_model=s.Application, summary="One application")
+@router.get("/applications/{id:int}", response_model=s.Application, summary="One application")
 def get_application(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Application, id)
 
 
-@router.post("/applications/{id}/actions", response_model=s.Application,
+@router.post("/applications/{id:int}/actions", response_model=s.Application,
              summary="Review action on one application (confirm/approve/reject/return/...)")
 def application_action(id: Id, body: s.ActionRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
@@ -80,7 +80,8 @@ def application_batch(body: s.BatchRequest, write: Write) -> Response:
                     apply_action(tx, app, item.action, new, item.reason, item.acknowledge)
                     results.append(s.BatchResult(id=item.id, ok=True, record=tx.saved[("application", item.id)]))
                 except ApiError as e:
-                    results.append(s.BatchResult(id=item.id, ok=False, error=e.body))
+                    # the current record stays out of a batch answer (the client pulls it)
+                    results.append(s.BatchResult(id=item.id, ok=False, error=e.body.model_copy(update={"current": None})))
                 except DomainError as e:
                     results.append(s.BatchResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
         return 200, s.BatchResponse(results=results)
@@ -91,9 +92,9 @@ def application_batch(body: s.BatchRequest, write: Write) -> Response:
 class ApplicationCreate(s.Strict):
     """``POST /applications`` — platform side (province accounts): a student applies."""
 
-    student_id: int
-    position_id: int
-    report_form: s.ReportForm | None = None
+    student_id: s.WholeNumber
+    position_id: s.WholeNumber
+    report_form: s.ReportFormInput | None = None
 
 
 @router.post("/applications", response_model=s.Application, status_code=201,

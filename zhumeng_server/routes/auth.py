@@ -1,35 +1,72 @@
-"""Signing in and out, and who is signed in."""
+"""Signing in (throttled per account and per client address) and out, and
+who is signed in."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlmodel import Session
 
+from zhumeng_server import auth
 from zhumeng_server import models as m
-from zhumeng_server.auth import issue_token, token_hash, verify_password
+from zhumeng_server.core import lock_for_write
 from zhumeng_server.errors import ApiError
 from zhumeng_server.routes.common import ERROR, ERRORS, Credentials, State, User, current_user, json_response
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.status import Role
 
 router = APIRouter(prefix=s.API_PREFIX)
+log = logging.getLogger("zhumeng_server.auth")
+
+_THROTTLED = {
+    "model": s.ErrorResponse,
+    "description": "Too many failed sign-ins for this account or from this address",
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+}
+
+
+def too_many_attempts(wait: int) -> ApiError:
+    minutes = max(1, (wait + 59) // 60)
+    return ApiError(
+        429, "too_many_attempts",
+        f"登录失败次数过多，请 {minutes} 分钟后再试（忘记密码请联系管理员重置）",
+        f"Too many failed sign-ins; try again in {minutes} min (forgotten password: ask an administrator to reset it)",
+        headers={"Retry-After": str(wait)},
+    )
 
 
 @router.post(
-    "/auth/token", response_model=s.TokenResponse, responses={401: ERROR, 422: ERROR}, summary="Sign in"
+    "/auth/token", response_model=s.TokenResponse,
+    responses={400: ERROR, 401: ERROR, 413: ERROR, 422: ERROR, 429: _THROTTLED}, summary="Sign in",
 )
-def auth_token(body: s.TokenRequest, st: State) -> Response:
+def auth_token(body: s.TokenRequest, request: Request, st: State) -> Response:
+    address = request.client.host if request.client else "-"
+    keys = auth.throttle_keys(body.username, address)
     with Session(st.engine) as session:
-        staff = session.scalars(
-            select(m.StaffAccount).where(m.StaffAccount.username == body.username)  # type: ignore[arg-type]
-        ).first()
-        if staff is None or not staff.active or not verify_password(body.password, staff.password_hash):
-            raise ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
-        with st.write_lock:
-            token = issue_token(session, staff, st.secret, st.now())
+        wait = auth.throttle_wait(session, keys, st.now())
+    if wait:
+        log.warning("sign-in refused (throttled, %d s left): user %r from %s", wait, body.username, address)
+        raise too_many_attempts(wait)
+    with Session(st.engine) as session:
+        staff = auth.authenticate(session, body.username, body.password, demo=st.demo)
+    upgraded = auth.hash_password(body.password) if staff and auth.needs_rehash(staff.password_hash) else None
+    with st.write_lock, Session(st.engine) as session:
+        lock_for_write(session)
+        if staff is None:
+            auth.record_failure(session, keys, st.now(), st.settings)
             session.commit()
+            log.warning("sign-in failed: user %r from %s", body.username, address)
+            raise ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
+        auth.clear_failures(session, *keys[0])
+        staff = session.get(m.StaffAccount, staff.id)
+        assert staff is not None
+        if upgraded is not None:
+            staff.password_hash = upgraded
+            session.add(staff)
+        token = auth.issue_token(session, staff, st.secret, st.now(), st.settings)
+        session.commit()
         return json_response(s.TokenResponse(access_token=token, role=Role(staff.role)))
 
 
@@ -39,7 +76,7 @@ def auth_logout(st: State, cred: Credentials) -> Response:
     current_user(st, cred)
     assert cred is not None
     with st.write_lock, Session(st.engine) as session:
-        tok = session.get(m.AuthToken, token_hash(cred.credentials, st.secret))
+        tok = session.get(m.AuthToken, auth.token_hash(cred.credentials, st.secret))
         if tok is not None:
             session.delete(tok)
             session.commit()

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx
-from zhumeng_server.routes.common import ERRORS, State, User, WriteRecord
+from zhumeng_server.routes.common import ERRORS, State, User, WriteOrCreate
 from zhumeng_server.wire import to_jsonable, to_wire
 from zhumeng_server.withdrawals import refresh_deadlines
 from zhumeng_tui.api_client import schemas as s
@@ -32,7 +32,7 @@ def get_calendar(user: User, st: State) -> list[s.CalendarYear]:
 @router.put("/calendar/{year}", response_model=s.CalendarYear,
             summary="Import a year's holidays and make-up working days")
 def put_calendar(
-    year: Annotated[int, Path(ge=MIN_DATE.year, le=MAX_DATE.year)], body: s.CalendarYearImport, write: WriteRecord,
+    year: Annotated[int, Path(ge=MIN_DATE.year, le=MAX_DATE.year)], body: s.CalendarYearImport, write: WriteOrCreate,
 ) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.IMPORT_CALENDAR)

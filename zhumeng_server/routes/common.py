@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from zhumeng_server import models as m
-from zhumeng_server.auth import Principal, token_hash
+from zhumeng_server.auth import Principal, token_account
 from zhumeng_server.core import ServerState, Tx, check_if_match, request_hash, run_write
 from zhumeng_server.errors import ApiError, not_found
-from zhumeng_server.wire import TYPE_OF, aware, scope_of, to_wire
+from zhumeng_server.wire import TYPE_OF, scope_of, to_wire
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.status import Role
 
@@ -34,14 +34,24 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", description="Required on every write")]
-IfMatch = Annotated[
-    str | None, Header(alias="If-Match", description="The record version a write is based on")
-]
+IdemKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", pattern=r"^[\x21-\x7e]{1,200}$",
+    description="Required on every write (428 without it): 1-200 visible ASCII characters; a repeat "
+                "gets the first answer",
+)]
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", pattern=r'^(W/)?"?[0-9]{1,18}"?$',
+    description="Required (428 without it): the version of the record the change is based on, e.g. 3",
+)]
+IfMatchIfExists = Annotated[str | None, Header(
+    alias="If-Match", pattern=r'^(W/)?"?[0-9]{1,18}"?$',
+    description="Required (428 without it) when the record exists: the version the change is based on, e.g. 3",
+)]
 
 ERROR = {"model": s.ErrorResponse}
-#: The error answers of a route that needs a signed-in account.
-ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR for code in (401, 403, 404, 409, 422, 428)}
+#: The error answers of a route that needs a signed-in account (400: a body
+#: that cannot be read; 413: a body over the size limit).
+ERRORS: dict[int | str, dict[str, Any]] = {code: ERROR for code in (400, 401, 403, 404, 409, 413, 422, 428)}
 
 bearer = HTTPBearer(auto_error=False, description="The access token from POST /api/v1/auth/token")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -62,15 +72,13 @@ def _unauthorized() -> ApiError:
 
 
 def current_user(st: State, cred: Credentials) -> Principal:
-    """The account of the bearer token, or 401."""
+    """The account of the bearer token, or 401 (unknown, revoked, expired or
+    idle too long)."""
     if cred is None or not cred.credentials or len(cred.credentials) > 200:
         raise _unauthorized()
     with Session(st.engine) as session:
-        tok = session.get(m.AuthToken, token_hash(cred.credentials, st.secret))
-        if tok is None or aware(tok.expires_at) <= st.now():
-            raise _unauthorized()
-        staff = session.get(m.StaffAccount, tok.staff_id)
-        if staff is None or not staff.active:
+        staff = token_account(session, cred.credentials, st.secret, st.now(), st.settings, demo=st.demo)
+        if staff is None:
             raise _unauthorized()
         return Principal.of(staff, session)
 
@@ -164,10 +172,14 @@ class Writer:
     request: Request
     key: str | None
     if_match: str | None = None
+    #: The change is refused with 428 without If-Match, before anything else is looked at.
+    needs_if_match: bool = False
 
     def run(self, body: Any, work: Work) -> Response:
         """Run ``work`` in one transaction, at most once per key (a repeat gets
         the first answer; the key with another body is refused)."""
+        if self.needs_if_match and not (self.if_match or "").strip():
+            check_if_match(None, None)
         fingerprint = request_hash(self.request.method, self.request.url.path, body)
         return run_write(self.state, self.user, self.key, fingerprint, work)
 
@@ -184,6 +196,12 @@ def writer(request: Request, user: User, st: State, idempotency_key: IdemKey = N
 def record_writer(
     request: Request, user: User, st: State, idempotency_key: IdemKey = None, if_match: IfMatch = None
 ) -> Writer:
+    return Writer(st, user, request, idempotency_key, if_match, needs_if_match=True)
+
+
+def upsert_writer(
+    request: Request, user: User, st: State, idempotency_key: IdemKey = None, if_match: IfMatchIfExists = None
+) -> Writer:
     return Writer(st, user, request, idempotency_key, if_match)
 
 
@@ -191,6 +209,15 @@ def record_writer(
 Write = Annotated[Writer, Depends(writer)]
 #: A write that changes an existing record (If-Match).
 WriteRecord = Annotated[Writer, Depends(record_writer)]
+#: A write that creates a record or changes it (If-Match when it exists).
+WriteOrCreate = Annotated[Writer, Depends(upsert_writer)]
+
+#: The headers each kind of write needs (the OpenAPI document marks them required).
+REQUIRED_HEADERS: dict[Callable[..., Writer], tuple[str, ...]] = {
+    writer: ("Idempotency-Key",),
+    record_writer: ("Idempotency-Key", "If-Match"),
+    upsert_writer: ("Idempotency-Key",),
+}
 
 
 def delete_record(write: Writer, model: type[T], rid: int, action: str, check: Callable[[Tx, T], None]) -> Response:

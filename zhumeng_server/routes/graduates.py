@@ -46,7 +46,7 @@ from zhumeng_tui.domain.permissions import Change, check_role
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/graduates/{id}", response_model=s.Graduate, summary="One graduate")
+@router.get("/graduates/{id:int}", response_model=s.Graduate, summary="One graduate")
 def get_graduate(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Graduate, id)
 
@@ -80,7 +80,7 @@ def _needs(g: m.Graduate) -> list[NeedEntry]:
                       n["by"]) for n in g.needs or []]
 
 
-@router.patch("/graduates/{id}", response_model=s.Graduate,
+@router.patch("/graduates/{id:int}", response_model=s.Graduate,
               summary="A graduate's needs, intent to stay, preferred cities and skills")
 def update_graduate(id: Id, body: s.GraduateUpdate, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
@@ -111,7 +111,7 @@ def _set_employment(tx: Tx, g: m.Graduate, status: object, date: Any) -> None:
     tx.save(g, "graduate.employment")
 
 
-@router.post("/graduates/{id}/employment", response_model=s.Graduate, summary="A graduate's employment status")
+@router.post("/graduates/{id:int}/employment", response_model=s.Graduate, summary="A graduate's employment status")
 def set_employment(id: Id, body: s.EmploymentUpdate, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.SET_EMPLOYMENT)
@@ -128,8 +128,9 @@ def set_employment(id: Id, body: s.EmploymentUpdate, write: WriteRecord) -> Resp
 def employment_batch(body: s.EmploymentBatch, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.SET_EMPLOYMENT)
-        tx.prefetch(m.Graduate, [it.id for it in body.items if 0 < it.id <= MAX_ID])
-        tx.prefetch_log("graduate", [it.id for it in body.items])
+        ids = [it.id for it in body.items if 0 < it.id <= MAX_ID]  # others are not found, not a database error
+        tx.prefetch(m.Graduate, ids)
+        tx.prefetch_log("graduate", ids)
         results: list[s.RecordResult] = []
         for item in body.items:
             try:

@@ -49,7 +49,7 @@ from zhumeng_tui.domain.permissions import Change, check_role
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/hardship/{id}", response_model=s.HardshipCase, summary="One hardship case")
+@router.get("/hardship/{id:int}", response_model=s.HardshipCase, summary="One hardship case")
 def get_case(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.HardshipCase, id)
 
@@ -97,7 +97,7 @@ def _change_case(write: Writer, id: int, body: BaseModel, action: str,
     return write.run(body, work)
 
 
-@router.patch("/hardship/{id}", response_model=s.HardshipCase, summary="A case's categories and officer")
+@router.patch("/hardship/{id:int}", response_model=s.HardshipCase, summary="A case's categories and officer")
 def update_case(id: Id, body: s.CaseUpdate, write: WriteRecord) -> Response:
     def change(tx: Tx, c: m.HardshipCase) -> None:
         check_open_state(c.state)
@@ -113,7 +113,7 @@ def update_case(id: Id, body: s.CaseUpdate, write: WriteRecord) -> Response:
     return _change_case(write, id, body, "hardship.update", change)
 
 
-@router.put("/hardship/{id}/plan", response_model=s.HardshipCase, summary="The one-to-one plan of a case")
+@router.put("/hardship/{id:int}/plan", response_model=s.HardshipCase, summary="The one-to-one plan of a case")
 def set_plan(id: Id, body: s.PlanRequest, write: WriteRecord) -> Response:
     def change(tx: Tx, c: m.HardshipCase) -> None:
         check_open_state(c.state)
@@ -124,7 +124,7 @@ def set_plan(id: Id, body: s.PlanRequest, write: WriteRecord) -> Response:
     return _change_case(write, id, body, "hardship.plan", change)
 
 
-@router.post("/hardship/{id}/visits", response_model=s.HardshipCase, summary="Add a visit (回访) to a case")
+@router.post("/hardship/{id:int}/visits", response_model=s.HardshipCase, summary="Add a visit (回访) to a case")
 def add_visit(id: Id, body: s.VisitCreate, write: WriteRecord) -> Response:
     def change(tx: Tx, c: m.HardshipCase) -> None:
         check_open_state(c.state)
@@ -136,7 +136,7 @@ def add_visit(id: Id, body: s.VisitCreate, write: WriteRecord) -> Response:
     return _change_case(write, id, body, "hardship.visit", change)
 
 
-@router.post("/hardship/{id}/subsidy", response_model=s.HardshipCase,
+@router.post("/hardship/{id:int}/subsidy", response_model=s.HardshipCase,
              summary="The next step of a case's job-seeking subsidy (applied, approved, paid)")
 def subsidy_step(id: Id, body: s.SubsidyStepRequest, write: WriteRecord) -> Response:
     def change(tx: Tx, c: m.HardshipCase) -> None:
@@ -155,7 +155,7 @@ def subsidy_step(id: Id, body: s.SubsidyStepRequest, write: WriteRecord) -> Resp
     return _change_case(write, id, body, "hardship.subsidy", change)
 
 
-@router.post("/hardship/{id}/close", response_model=s.HardshipCase,
+@router.post("/hardship/{id:int}/close", response_model=s.HardshipCase,
              summary="Close a case: the graduate employed, studying, enlisted, in business, or a written reason")
 def close_case(id: Id, body: s.CaseClose, write: WriteRecord) -> Response:
     def change(tx: Tx, c: m.HardshipCase) -> None:

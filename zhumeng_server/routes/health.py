@@ -10,5 +10,6 @@ router = APIRouter(prefix=s.API_PREFIX)
 
 
 @router.get("/health", summary="Liveness")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
+    """Answers on the event loop: busy worker threads do not delay it."""
     return {"status": "ok"}

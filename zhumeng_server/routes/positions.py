@@ -33,7 +33,7 @@ from zhumeng_tui.domain.permissions import Change, check_role
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/positions/{id}", response_model=s.Position, summary="One position")
+@router.get("/positions/{id:int}", response_model=s.Position, summary="One position")
 def get_position(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Position, id)
 
@@ -41,9 +41,9 @@ def get_position(id: Id, user: User, st: State) -> Response:
 class PositionCreate(s.Strict):
     """``POST /positions`` — platform side (province accounts)."""
 
-    employer_id: int
+    employer_id: s.WholeNumber
     title: s.ShortText = Field(min_length=1)
-    quota: int = Field(default=1, ge=1, le=10000)
+    quota: int = Field(default=1, ge=1, le=10000, strict=True)
     start_date: dt.date
     end_date: dt.date
     majors: list[s.Name] = Field(default_factory=list, max_length=50)
@@ -65,7 +65,7 @@ def create_position(body: PositionCreate, write: Write) -> Response:
     return write.run(body, work)
 
 
-@router.delete("/positions/{id}", status_code=204, response_class=Response,
+@router.delete("/positions/{id:int}", status_code=204, response_class=Response,
                summary="Delete a position without applications (province role)")
 def delete_position(id: Id, write: WriteRecord) -> Response:
     def check(tx: Tx, p: m.Position) -> None:

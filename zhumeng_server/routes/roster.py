@@ -47,7 +47,7 @@ def set_roster(tx: Tx, student: m.Student, body: s.RosterUpdate) -> None:
             tx.save(app, "application.checks", bump_version=False)
 
 
-@router.patch("/students/{id}/roster", response_model=s.Student,
+@router.patch("/students/{id:int}/roster", response_model=s.Student,
               summary="A student's roster fields (university role)")
 def student_roster(id: Id, body: s.RosterUpdate, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:

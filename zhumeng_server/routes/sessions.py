@@ -23,12 +23,12 @@ from zhumeng_tui.domain.status import Role
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/sessions/{id}", response_model=s.ServiceSession, summary="One service session")
+@router.get("/sessions/{id:int}", response_model=s.ServiceSession, summary="One service session")
 def get_session(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.ServiceSession, id)
 
 
-@router.get("/attendance/{id}", response_model=s.Attendance, summary="One attendance record")
+@router.get("/attendance/{id:int}", response_model=s.Attendance, summary="One attendance record")
 def get_attendance(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Attendance, id)
 
@@ -82,7 +82,7 @@ def _graduates(tx: Tx, ids: list[int]) -> list[m.Graduate]:
     return out
 
 
-@router.post("/sessions/{id}/attendance", response_model=s.RecordResults,
+@router.post("/sessions/{id:int}/attendance", response_model=s.RecordResults,
              summary="Record who attended a session (all or nothing; one result per graduate, in order)")
 def record_attendance(id: Id, body: s.AttendanceCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:

@@ -12,6 +12,6 @@ from zhumeng_tui.api_client import schemas as s
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/students/{id}", response_model=s.Student, summary="One student")
+@router.get("/students/{id:int}", response_model=s.Student, summary="One student")
 def get_student(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Student, id)

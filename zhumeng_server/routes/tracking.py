@@ -52,7 +52,7 @@ def _intern(tx: Tx, application_id: int, change: Change) -> m.Application:
     return app
 
 
-@router.patch("/applications/{id}/tracking", response_model=s.Application,
+@router.patch("/applications/{id:int}/tracking", response_model=s.Application,
               summary="Internship tracking fields (approved/on duty/completed/appraised)")
 def application_tracking(id: Id, body: s.TrackingUpdate, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
@@ -115,7 +115,7 @@ def application_tracking_batch(body: s.TrackingBatchRequest, write: Write) -> Re
     return write.run(body, work)
 
 
-@router.post("/applications/{id}/excellent", response_model=s.Application,
+@router.post("/applications/{id:int}/excellent", response_model=s.Application,
              summary="Nominate a completed intern as excellent (writes an integrity entry)")
 def application_excellent(id: Id, body: s.ExcellentRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
@@ -133,7 +133,7 @@ def application_excellent(id: Id, body: s.ExcellentRequest, write: WriteRecord) 
     return write.run(body, work)
 
 
-@router.get("/followups/{id}", response_model=s.FollowUp, summary="One follow-up")
+@router.get("/followups/{id:int}", response_model=s.FollowUp, summary="One follow-up")
 def get_followup(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.FollowUp, id)
 
@@ -154,7 +154,7 @@ def create_followup(body: s.FollowUpCreate, write: Write) -> Response:
     return write.run(body, work)
 
 
-@router.delete("/followups/{id}", status_code=204, response_class=Response,
+@router.delete("/followups/{id:int}", status_code=204, response_class=Response,
                summary="Delete one's own follow-up (a tombstone in the change feed)")
 def delete_followup(id: Id, write: WriteRecord) -> Response:
     def check(tx: Tx, f: m.FollowUp) -> None:

@@ -27,7 +27,7 @@ from zhumeng_tui.api_client import schemas as s
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-@router.get("/withdrawals/{id}", response_model=s.Withdrawal, summary="One withdrawal request")
+@router.get("/withdrawals/{id:int}", response_model=s.Withdrawal, summary="One withdrawal request")
 def get_withdrawal(id: Id, user: User, st: State) -> Response:
     return read_scoped(st, user, m.Withdrawal, id)
 
@@ -42,7 +42,7 @@ def create_withdrawal(body: s.WithdrawalCreate, write: Write) -> Response:
     return write.run(body, work)
 
 
-@router.post("/withdrawals/{id}/steps", response_model=s.Withdrawal,
+@router.post("/withdrawals/{id:int}/steps", response_model=s.Withdrawal,
              summary="Record the next step of a withdrawal request (or cancel it)")
 def withdrawal_step(id: Id, body: s.WithdrawalStepRequest, write: WriteRecord) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import ssl
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ from zhumeng_tui.api_client.errors import (
     Offline,
     ServerError,
     Unauthorised,
+    UntrustedCertificate,
     ValidationFailed,
 )
 from zhumeng_tui.api_client.feed import FeedPage, PageInfo, decode_page
@@ -152,6 +154,8 @@ class ApiClient:
                 raise ServerError("bad_response", "服务器返回了无法识别的数据",
                                   f"The server sent an answer the client cannot decode ({exc})") from exc
             except (httpx.TransportError, OSError) as exc:
+                if _certificate_refused(exc):
+                    raise UntrustedCertificate() from exc
                 last = Offline(message_en=f"Cannot reach the server ({type(exc).__name__}: {exc})")
                 continue
             self.server_ms += server_time(resp)
@@ -215,6 +219,11 @@ class ApiClient:
         tok = self.parse(TokenResponse, resp)
         self.token = tok.access_token
         return tok
+
+    async def logout(self) -> None:
+        """Revoke this client's token on the server (``DELETE /auth/token``)."""
+        await self.request("DELETE", "/auth/token", retries=0)
+        self.token = None
 
     async def me(self) -> Me:
         return self.parse(Me, await self.request("GET", "/me"))
@@ -301,3 +310,13 @@ class ApiClient:
         except ValueError as exc:
             raise ServerError("bad_response", "服务器返回了无法识别的数据",
                               "The server sent an answer the client cannot read") from exc
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Did the TLS handshake fail on the server's certificate (somewhere in the exception's causes)?"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -46,6 +46,16 @@ class Offline(ApiError):
     retryable = True
 
 
+class UntrustedCertificate(ApiError):
+    """The server's TLS certificate was refused (self-signed, expired, another name)."""
+
+    default_code = "untrusted_certificate"
+    default_zh = ("服务器的 TLS 证书不受信任（自签名、已过期或与地址不符）。"
+                  "如管理员提供了证书文件，请这样启动：SSL_CERT_FILE=<证书文件> zhumeng-tui ...")
+    default_en = ("The server's TLS certificate is not trusted (self-signed, expired or for another name). "
+                  "If the administrator gave you its certificate file, start with SSL_CERT_FILE=<file> zhumeng-tui ...")
+
+
 class Unauthorised(ApiError):
     """401: wrong credentials, or the token expired / was revoked."""
 

@@ -9,25 +9,45 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain import interns, roster
 from zhumeng_tui.domain import posts as ps
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
+from zhumeng_tui.domain.inputs import (
+    PLAIN_TEXT_MULTILINE_PATTERN,
+    PLAIN_TEXT_PATTERN,
+    control_character_message,
+    find_control_character,
+)
 from zhumeng_tui.domain.integrity import IntegrityKind, IntegritySource
 from zhumeng_tui.domain.status import Action, Role, Status
 from zhumeng_tui.domain.withdrawal import Step, WithdrawalState
 
 API_PREFIX = "/api/v1"
+#: Items in one batch request at most.
+MAX_BATCH_ITEMS = 1000
 
 ShortText = Annotated[str, StringConstraints(max_length=200)]
 Reason = Annotated[str, StringConstraints(max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=2000)]
 Name = Annotated[str, StringConstraints(max_length=50)]
+#: A whole number in a request body: JSON numbers only (not true, not "3").
+WholeNumber = Annotated[int, Field(strict=True)]
 
 EMPLOYER_TYPES = ("机关", "企业", "金融机构", "科研院所", "社会服务机构", "基层")
 HARDSHIP_CATEGORIES = ("none", "脱贫家庭", "零就业家庭", "残疾", "特殊困难")
@@ -50,10 +70,40 @@ def ruled(check: Callable[[Any], object], kind: type = str) -> BeforeValidator:
     return BeforeValidator(run)
 
 
-class Strict(BaseModel):
-    """Request bodies: unknown fields are refused, not ignored."""
+def _plain_text_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    """Every string of a request body says, as a pattern, which characters it may not hold."""
+    multiline: frozenset[str] = getattr(model, "MULTILINE", frozenset())
 
-    model_config = ConfigDict(extra="forbid")
+    def mark(node: dict[str, Any], pattern: str) -> None:
+        if node.get("type") == "string" and "format" not in node and "enum" not in node:
+            node["pattern"] = pattern
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(key, ()):
+                mark(sub, pattern)
+        if isinstance(node.get("items"), dict):
+            mark(node["items"], pattern)
+
+    for name, prop in schema.get("properties", {}).items():
+        mark(prop, PLAIN_TEXT_MULTILINE_PATTERN if name in multiline else PLAIN_TEXT_PATTERN)
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, not ignored, and no text
+    holds a control character (``control_character``; the fields named in
+    ``MULTILINE`` may hold newlines and tabs)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_plain_text_schema)
+    MULTILINE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        multiline = info.field_name in cls.MULTILINE
+        for text in (value,) if isinstance(value, str) else value if isinstance(value, list) else ():
+            if isinstance(text, str) and (pos := find_control_character(text, multiline)) is not None:
+                zh, en = control_character_message(text, pos, multiline)
+                raise PydanticCustomError("control_character", en, {"message_zh": zh})
+        return value
 
 
 class Record(BaseModel):
@@ -165,6 +215,18 @@ class ReportForm(BaseModel):
     student_no: str | None = None
     employer_name: str | None = None
     position_title: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class ReportFormInput(Strict):
+    """A report form sent with a new application: the texts of
+    :class:`ReportForm`, each with its length limit."""
+
+    student_name: Name | None = None
+    student_no: Annotated[str, StringConstraints(max_length=32)] | None = None
+    employer_name: ShortText | None = None
+    position_title: ShortText | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
 
@@ -494,6 +556,8 @@ class ActionRequest(Strict):
     """``POST /applications/{id}/actions``; headers ``Idempotency-Key`` and
     ``If-Match: <version>`` are required."""
 
+    MULTILINE = frozenset({"reason"})
+
     action: Action
     reason: Reason | None = None
     #: Check ids whose warnings the reviewer acknowledges (recorded).
@@ -501,17 +565,20 @@ class ActionRequest(Strict):
 
 
 class BatchItem(Strict):
-    id: int
-    version: int
+    MULTILINE = frozenset({"reason"})
+    id: WholeNumber
+    version: WholeNumber
     action: Action
     reason: Reason | None = None
     acknowledge: list[CheckId] = Field(default_factory=list)
 
 
 class BatchRequest(Strict):
-    """``POST /applications/actions:batch`` (``Idempotency-Key`` header)."""
+    """``POST /applications/actions:batch`` (``Idempotency-Key`` header).
+    A version conflict in a batch answers without the current record (the
+    client pulls it with the change feed)."""
 
-    items: Annotated[list[BatchItem], Field(min_length=1, max_length=5000)]
+    items: Annotated[list[BatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
 class ErrorBody(BaseModel):
@@ -556,10 +623,10 @@ class TrackingUpdate(Strict):
     insurance_recorded: bool | None = None
     appraisal_copy_received: dt.date | None = None
     employer_score: Annotated[
-        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.EMPLOYER_SCORE), int)
+        int, Field(ge=0, le=100, strict=True), ruled(lambda v: interns.check_score(v, interns.EMPLOYER_SCORE), int)
     ] | None = None
     student_score: Annotated[
-        int, Field(ge=0, le=100), ruled(lambda v: interns.check_score(v, interns.STUDENT_SCORE), int)
+        int, Field(ge=0, le=100, strict=True), ruled(lambda v: interns.check_score(v, interns.STUDENT_SCORE), int)
     ] | None = None
     responsible_staff: Annotated[
         str, StringConstraints(max_length=interns.MAX_STAFF_USERNAME), ruled(interns.check_responsible_staff)
@@ -624,6 +691,8 @@ class StudentBatchResponse(BaseModel):
 class ExcellentRequest(Strict):
     """``POST /applications/{id}/excellent`` — nominate a completed intern."""
 
+    MULTILINE = frozenset({"note"})
+
     note: Annotated[
         str, StringConstraints(min_length=1, max_length=interns.MAX_NOMINATION_NOTE), ruled(interns.check_nomination_note)
     ]
@@ -632,11 +701,13 @@ class ExcellentRequest(Strict):
 class WithdrawalCreate(Strict):
     """``POST /withdrawals`` (Idempotency-Key)."""
 
-    application_id: int
+    application_id: WholeNumber
 
 
 class WithdrawalStepRequest(Strict):
     """``POST /withdrawals/{id}/steps`` (If-Match + Idempotency-Key)."""
+
+    MULTILINE = frozenset({"text"})
 
     step: Step
     date: dt.date | None = None
@@ -647,7 +718,9 @@ class WithdrawalStepRequest(Strict):
 class FollowUpCreate(Strict):
     """``POST /followups`` (Idempotency-Key)."""
 
-    application_id: int
+    MULTILINE = frozenset({"note"})
+
+    application_id: WholeNumber
     date: dt.date
     channel: Annotated[
         str,
@@ -661,8 +734,10 @@ class FollowUpCreate(Strict):
 class IntegrityCreate(Strict):
     """``POST /integrity`` (Idempotency-Key); staff entries only."""
 
-    student_id: int
-    application_id: int | None = None
+    MULTILINE = frozenset({"note"})
+
+    student_id: WholeNumber
+    application_id: WholeNumber | None = None
     kind: Annotated[IntegrityKind, ruled(interns.integrity_kind, object)]
     date: dt.date
     note: Annotated[str, StringConstraints(min_length=1, max_length=interns.MAX_NOTE), ruled(interns.check_integrity_note)]

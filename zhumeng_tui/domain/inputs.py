@@ -1,10 +1,11 @@
 """What people type: dates within the years the system knows (and not in the
-future when they say when something happened), texts that are filled in and
-not too long."""
+future when they say when something happened), texts that are filled in,
+not too long and free of control characters."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from zhumeng_tui.domain.errors import DomainError
 
@@ -48,3 +49,41 @@ def check_text(value: str, limit: int, what: What, missing: DomainError | None =
             f"{what[0]}超过{limit}个字符",
             f"The {what[1]} is longer than {limit} characters",
         )
+
+
+#: Never in a text: C0 and C1 control characters (NUL above all), DEL, lone
+#: surrogates, the Unicode line and paragraph separators and the bidi
+#: overrides that make a text read differently from what it holds.
+_REFUSED = "\\x00-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
+#: A multi-line text (a note, a reason) may hold newlines and tabs.
+_REFUSED_MULTILINE = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\\ud800-\\udfff\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
+_CONTROL = re.compile(f"[{_REFUSED}]")
+_CONTROL_MULTILINE = re.compile(f"[{_REFUSED_MULTILINE}]")
+#: The same as a pattern of the texts allowed (the OpenAPI document's strings).
+PLAIN_TEXT_PATTERN = f"^[^{_REFUSED}]*$"
+PLAIN_TEXT_MULTILINE_PATTERN = f"^[^{_REFUSED_MULTILINE}]*$"
+
+
+def find_control_character(value: str, multiline: bool = False) -> int | None:
+    """The position of the first character a text may not hold, or None."""
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    return found.start() if found else None
+
+
+def control_character_message(value: str, pos: int, multiline: bool = False) -> tuple[str, str]:
+    """What is wrong with ``value`` at ``pos`` and what to do: (Chinese, English)."""
+    code = f"U+{ord(value[pos]):04X}"
+    allowed_zh = "（换行和制表符可以）" if multiline else ""
+    allowed_en = " (newlines and tabs are fine)" if multiline else ""
+    return (
+        f"第 {pos + 1} 个字符是控制字符 {code}，请删除后重试{allowed_zh}",
+        f"character {pos + 1} is the control character {code}; remove it and try again{allowed_en}",
+    )
+
+
+def check_plain_text(value: str, what: What, multiline: bool = False) -> None:
+    """No control characters (see :func:`find_control_character`)."""
+    pos = find_control_character(value, multiline)
+    if pos is not None:
+        zh, en = control_character_message(value, pos, multiline)
+        raise DomainError("control_character", f"{what[0]}：{zh}", f"The {what[1]}: {en}")

@@ -188,11 +188,21 @@ class DashboardScreen(DataScreen[Dashboard]):
             ol.highlighted = 1
         empty = self.query_one("#d-empty", Static)
         status = self.zapp.last_sync_status
-        if status is not None and status.first_sync:
+        if status is not None and status.signed_out:
+            self.show_session_ended()
+        elif status is not None and status.first_sync:
             empty.update(tr("首次同步中，数据下载完成后显示…", "First sync: the numbers appear when it is done…"))
             empty.display = True
         else:
             empty.display = False
+
+    def show_session_ended(self, ended: bool = True) -> None:
+        """"登录已失效" above the lines until the user has signed in again."""
+        empty = self.query_one("#d-empty", Static)
+        if ended:
+            empty.update(tr("登录已失效：修改将在重新登录后发送（ctrl+r 重新登录）",
+                            "Session expired: changes are sent once you sign in again (ctrl+r to sign in)"))
+        empty.display = ended
 
     def _open(self, key: str | None) -> None:
         if key is None or key not in self._lines:

@@ -417,6 +417,9 @@ class SyncStatus:
     first_sync: bool = False  # the mirror is empty: show a progress bar
     #: Why the last sync/push did not complete (offline, server error), localised; None when fine.
     message: str | None = None
+    #: The server no longer accepts the session (expired or revoked): changes
+    #: wait until the user signs in again (:meth:`CoreServices.sign_in_again`).
+    signed_out: bool = False
     #: What the last sync did (None before the first one of this session).
     last_round: SyncRound | None = None
 
@@ -1121,6 +1124,20 @@ class CoreServices(Protocol):
 
     def sync_received(self) -> int:
         """Bytes received so far by the current (or last) pull, as on the wire."""
+        ...
+
+    @property
+    def token(self) -> str | None:
+        """The session's token (for ``ZHUMENG_TOKEN`` where there is no keyring)."""
+        ...
+
+    async def sign_in_again(self, password: str) -> str:
+        """A new session for the same account after the server ended the last
+        one; returns its token. A wrong password raises ``Unauthorised``."""
+        ...
+
+    async def sign_out(self) -> None:
+        """End the session on the server (the caller forgets the stored token)."""
         ...
 
     async def close(self) -> None: ...

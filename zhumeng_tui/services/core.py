@@ -21,6 +21,7 @@ their database work to threads, so the event loop never blocks on I/O.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import errno
 import sqlite3
@@ -109,9 +110,27 @@ class ServicesCore:
         self.reviewer = _reviewer(me)
         self.lists = ApplicationLists(cache, self.reviewer, today)
         self._last_message: str | None = None
+        self._signed_out = False
         self._last_round: SyncRound | None = None
 
     # ------------------------------------------------------------ account --
+
+    async def sign_in_again(self, password: str) -> str:
+        """A new session for this account (the outbox waits for it); a wrong
+        password raises ``Unauthorised`` and changes nothing."""
+        try:
+            token = await self.api.login(self.me.username, password)
+        except Unauthorised as err:
+            raise Unauthorised(err.code, "密码错误，请重试", "Wrong password; try again") from None
+        self._signed_out = False
+        self._last_message = None
+        return token.access_token
+
+    async def sign_out(self) -> None:
+        """Revoke the session on the server (already ended there: nothing to do)."""
+        with contextlib.suppress(Unauthorised):
+            await self.api.logout()
+        self._signed_out = True
 
     def today(self) -> dt.date:
         return self._today()
@@ -238,6 +257,7 @@ class ServicesCore:
             return
         self._last_message = report.stopped.message(self.lang)
         if isinstance(report.stopped, Unauthorised):
+            self._signed_out = True
             raise report.stopped
 
     def _outcome(self, seq: int) -> MutationOutcome:
@@ -271,6 +291,7 @@ class ServicesCore:
             last_synced=dt.datetime.fromisoformat(last) if last else None,
             first_sync=self.cache.cursor == 0 or self.cache.view_stale,
             message=self._last_message,
+            signed_out=self._signed_out,
             last_round=self._last_round,
         )
 
@@ -285,6 +306,7 @@ class ServicesCore:
             pushed, pulled = await eng.sync(progress)
             self._settle(pushed)
         except Unauthorised:
+            self._signed_out = True
             raise
         except ApiError as err:  # offline, a server error
             self._last_message = err.message(self.lang)

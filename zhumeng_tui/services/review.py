@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
-from zhumeng_tui.api_client.schemas import ActionRequest, BatchItem, BatchRequest
+from zhumeng_tui.api_client.schemas import MAX_BATCH_ITEMS, ActionRequest, BatchItem, BatchRequest
 from zhumeng_tui.cache import applications as sql
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.domain.eligibility import CHECK_MISSING, CheckId, gate_refusal, review_gate
@@ -42,7 +42,7 @@ from zhumeng_tui.services.core import ReadOnly, ServicesCore
 #: still missing what": the dashboard's blockers and ``missing()``).
 REVIEW_STATUSES = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED, Status.RETURNED})
 #: Applications per batch request.
-BATCH_MAX = 5000
+BATCH_MAX = MAX_BATCH_ITEMS
 
 _LOCAL_LINES = (
     (LocalState.CONFLICT, "同步冲突", "Sync conflicts", Severity.ERROR),

@@ -42,6 +42,9 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
         if status.total:
             return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
         return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
+    if status.signed_out:
+        return tr("登录已失效", "Session expired") + (
+            tr(f"·{status.pending}条待发送", f"·{status.pending} pending") if status.pending else ""), "offline"
     problems = status.conflicts + status.rejected
     parts_zh = [f"{n}条{zh}" for n, zh in ((status.conflicts, "冲突"), (status.rejected, "被拒绝")) if n]
     parts_en = [f"{n} {en}" for n, en in ((status.conflicts, "conflicts"), (status.rejected, "refused")) if n]
@@ -64,6 +67,8 @@ class StatusHeader(Horizontal):
     StatusHeader > #h-title { width: auto; padding: 0 1; text-style: bold; }
     StatusHeader > #h-who { width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusHeader > #h-sync { width: auto; padding: 0 1; }
+    StatusHeader > #h-insecure { width: auto; padding: 0 1; color: $error; text-style: bold; display: none; }
+    StatusHeader > #h-insecure.-show { display: block; }
     StatusHeader > ProgressBar { width: 20; display: none; }
     StatusHeader > ProgressBar.-show { display: block; }
     StatusHeader > ProgressBar Bar { width: 12; }
@@ -76,6 +81,7 @@ class StatusHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(tr("逐梦", "Zhumeng") + (f" · {self._title}" if self._title else ""), id="h-title")
         yield Static("", id="h-who")
+        yield Static(tr("⚠未加密", "⚠Unencrypted"), id="h-insecure")
         yield ProgressBar(total=None, show_eta=False, show_percentage=True, id="h-progress")
         yield Static("", id="h-sync")
 
@@ -87,6 +93,8 @@ class StatusHeader(Horizontal):
         status = getattr(app, "last_sync_status", None)
         if status is not None:
             self.show_sync(status)
+        options = getattr(app, "options", None)
+        self.query_one("#h-insecure", Static).set_class(bool(getattr(options, "insecure_connection", False)), "-show")
 
     def show_me(self, me: Me) -> None:
         self.query_one("#h-who", Static).update(who_text(me))

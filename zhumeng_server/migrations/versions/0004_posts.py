@@ -1,7 +1,7 @@
 """job posts and the posts pushed to graduates with their answers
 
-Revision ID: 0003_posts
-Revises: 0002_graduates
+Revision ID: 0004_posts
+Revises: 0003_accounts
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_posts"
-down_revision = "0002_graduates"
+revision = "0004_posts"
+down_revision = "0003_accounts"
 branch_labels = None
 depends_on = None
 
