@@ -1,6 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`. Both create .venv
 # and install the project (with its test extras) on first use.
-# `make test` runs everything: ruff, mypy, the import contracts and all tests.
+# `make test` runs everything: ruff, mypy, the import contracts and all tests
+# (the browser tests when Debian's Chromium is at /usr/bin/chromium; it says
+# when they are skipped).
 # `make test-fast` is the loop while developing (about a minute): ruff and the
 # tests not marked slow (no Pilot tests, snapshots, loopback servers,
 # fuzz, stateful or crash tests), stopping at the first failure.
@@ -29,7 +31,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+CHROMIUM := /usr/bin/chromium
+
 test: lint
+	@if [ -x $(CHROMIUM) ]; then echo "browser tests (tests/web): run with $(CHROMIUM)"; \
+	else echo "browser tests (tests/web): SKIPPED, no Chromium at $(CHROMIUM) (Debian: apt-get install chromium fonts-noto-cjk; .ci/run installs them)"; fi
 	$(BIN)/python -m pytest $(ARGS)
 
 test-fast: $(STAMP)

@@ -28,6 +28,7 @@ from zhumeng_tui.domain.withdrawal import (
     StepInput,
     WithdrawalFacts,
     WithdrawalState,
+    approved_on,
     check_filing,
     check_step,
 )
@@ -76,7 +77,7 @@ def withdrawal_step(tx: Tx, w: m.Withdrawal, req: s.WithdrawalStepRequest) -> No
     check_not_provincial(tx.user.role, student.out_of_province)
     facts = WithdrawalFacts(
         WithdrawalState(w.state), _step_date(w, Step.STATEMENT), _step_date(w, Step.COUNSELLOR),
-        _step_date(w, Step.STAMP),
+        _step_date(w, Step.STAMP), approved_on(app.history),
     )
     new_state = check_step(facts, req.step, StepInput(req.date, req.text, req.name), tx.user.role, tx.today)
     record = s.WithdrawalStepRecord(

@@ -43,7 +43,7 @@ from zhumeng_tui.screens.signin import LoadingScreen, SignInScreen
 from zhumeng_tui.services import Services, SyncStatus
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K, Localized
-from zhumeng_tui.widgets.palette import ActionsProvider
+from zhumeng_tui.widgets.palette import ActionsProvider, ZCommandPalette
 
 
 @dataclass
@@ -104,6 +104,9 @@ class LaunchOptions:
     sync_on_start: bool = True
     data_dir: Path | None = None
     theme: str | None = None
+    #: Always show the sign-in screen (a browser session): ``username`` and
+    #: ``password`` only fill its fields (the demo account in demo mode).
+    sign_in_shown: bool = False
     #: The server is reached over http:// through a network (allowed by the user): the header says so.
     insecure_connection: bool = False
 
@@ -153,7 +156,7 @@ class SyncFinished(Message):
 class ZhumengApp(Localized, App[None]):
     CSS_PATH = "theme/app.tcss"
     TITLE = "逐梦"
-    COMMANDS: ClassVar = App.COMMANDS | {ActionsProvider}
+    COMMANDS: ClassVar = {ActionsProvider}
 
     BINDINGS: ClassVar = [
         K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", show=False, priority=True),
@@ -213,7 +216,10 @@ class ZhumengApp(Localized, App[None]):
             self.theme = self.options.theme
         if self.options.keymap:
             self.set_keymap(self.options.keymap)
-        if self.options.server_url is None:
+        if self.options.sign_in_shown and self.options.server_url is not None:
+            self.push_screen(SignInScreen(self.options.server_url, self.options.username or "",
+                                          password=self.options.password or ""))
+        elif self.options.server_url is None:
             self.push_screen(LoadingScreen(tr("正在启动演示服务器…", "Starting the demo server…")))
             self.boot_demo()
         elif self.options.username and self.options.password:
@@ -453,6 +459,14 @@ class ZhumengApp(Localized, App[None]):
             self._reload_after_sync = False
             self._reload_screens()
 
+    def local_changed(self, origin: Screen[Any]) -> None:
+        """A change was made, sent or dismissed on ``origin``: the header counts
+        it now, and the other screens read their data again when back on top."""
+        self.refresh_sync_status()
+        for screen in self.screen_stack:
+            if screen is not origin and isinstance(screen, ZScreen):
+                screen.mark_stale()
+
     def refresh_sync_status(self) -> None:
         status = self._safe_sync_status()
         if status is not None:
@@ -508,6 +522,11 @@ class ZhumengApp(Localized, App[None]):
             return
         self.push_screen(HelpScreen(self.screen))
 
+    def action_command_palette(self) -> None:
+        """``ctrl+p``: the command palette, in the user's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ZCommandPalette())
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands, in the user's language (keys are in ActionsProvider)."""
         yield SystemCommand(tr("切换主题", "Change theme"), tr("更换配色主题", "Pick a colour theme"), self.action_change_theme)
@@ -531,6 +550,10 @@ class ZhumengApp(Localized, App[None]):
         except Exception as err:  # a section that fails to load must not crash the app
             self.notify(f"{module}.{name}: {err}", title=tr("无法打开", "Cannot open"), severity="error")
             return
+        # a section opens afresh: no filter, and no selection left over out of sight
+        queue = getattr(factory, "QUEUE_NAME", None)
+        if queue is not None:
+            self._selections.pop(queue, None)
         self.push_screen(factory())
 
     def _in_dialog(self) -> bool:
@@ -542,8 +565,10 @@ class ZhumengApp(Localized, App[None]):
         if action == "goto" and self.services is not None and self.services.me.role == Role.CITY:
             return parameters[0] in CITY_SECTIONS and not self._in_dialog()
         if action == "goto" and parameters == ("import",):
-            # a read-only account imports nothing: no key, no palette entry
-            return self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+            # a read-only account imports nothing: no key, no palette entry; nor
+            # does a browser session (it cannot hand the host a file to read)
+            return (self.services is not None and not self._in_dialog() and self.services.me.role != Role.VIEWER
+                    and not self.is_web)
         if action in ("sync", "goto"):
             return self.services is not None and not self._in_dialog()
         if action == "sign_out":

@@ -8,6 +8,7 @@
     zhumeng-tui export interns --format csv --output interns.csv
     zhumeng-tui import roster 学籍.xlsx --dry-run
     zhumeng-tui --server https://host --user alice logout
+    zhumeng-tui serve-web --port 8080         # the app in web browsers (zhumeng_tui.web)
 
 Settings come from the config file (``zhumeng_tui.config``) and are overridden
 by the options. Tokens are looked up and kept by ``zhumeng_tui.secrets``.
@@ -157,6 +158,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     im.add_argument("file", type=Path, metavar="FILE")
     im.add_argument("--dry-run", action="store_true", help="only analyse: send nothing")
     im.set_defaults(run=_run_import)
+    from zhumeng_tui.web.serve import add_command as add_serve_web
+
+    add_serve_web(sub)
 
 
 async def _run_sync(services: Services, args: argparse.Namespace, lang: str) -> int:
@@ -382,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     if insecure_connection and not args.allow_insecure_http:
         print(INSECURE_HTTP_REFUSED[1 if lang == "en" else 0].format(url=server), file=sys.stderr)
         return 2
+    if getattr(args, "serve", None) is not None:
+        return int(args.serve(args, config, lang))
     if getattr(args, "run", None) is not None:
         return asyncio.run(run_headless(args, config, lang))
     insecure = bool(args.insecure_token_file if args.insecure_token_file is not None else config.insecure_token_file)

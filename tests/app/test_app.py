@@ -284,8 +284,10 @@ async def test_help_lists_the_screen_keys(harness: Harness) -> None:
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         text = str(app.screen.query_one("#help-keys", Static).render())
-        for words in ("审核通过", "全选筛选", "搜索", "选择", "退出"):
+        for words in ("审核通过", "全选", "搜索", "选择", "退出"):
             assert words in text
+        # how to reach the filters is said too
+        assert "Tab" in str(app.screen.query_one("#help-filters", Static).render())
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
 
@@ -396,7 +398,7 @@ async def test_palette_lists_app_and_screen_actions(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         provider = ActionsProvider(screen)
         found = [hit.text async for hit in provider.discover()]
-        for text in ("确认", "全选筛选", "搜索", "立即同步", "退出", "实习跟踪"):
+        for text in ("确认", "全选", "搜索", "立即同步", "退出", "实习跟踪"):
             assert text in found
         hits = [hit.text async for hit in provider.search("qr")]  # pinyin initials of 确认
         assert "确认" in hits
@@ -423,11 +425,17 @@ async def test_selection_keys(harness: Harness) -> None:
         assert not screen.selected and app.screen is screen
         await pilot.press("escape")  # ... then goes back
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
-        # the selection is app state: it is still there when the queue is opened again
-        app.selection("review").add(ids[5])
-        await pilot.press("2")
+        # the selection is app state: it is still there after an application's detail
+        await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueueScreen))
-        assert app.screen.selected == {ids[5]}
+        queue = app.screen
+        assert isinstance(queue, ReviewQueueScreen)
+        await wait_for(pilot, lambda: queue.rows is not None and not queue._loading)
+        await pilot.press("space", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is queue)
+        assert queue.selected == {queue.rows.ids[0]}  # type: ignore[union-attr]
 
 
 async def test_department_filter(harness: Harness) -> None:
@@ -447,6 +455,7 @@ async def test_department_filter(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         assert not screen.query("#f-dept")
         assert len(set(screen.rows.table.column("department").to_pylist())) == 1
+        assert "department" not in screen.table.column_names  # one department: no 院系 column
 
 
 async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path: Path) -> None:
@@ -482,9 +491,31 @@ async def test_conflict_is_shown_and_can_be_discarded(harness: Harness, tmp_path
         await pilot.pause(0.1)
         assert detail.detail.local_state in ("conflict", "rejected")
         assert "D" in detail.active_bindings or "shift+d" in detail.active_bindings
+        # a return cannot apply to a rejected application: R is not offered, and the
+        # message says who did what meanwhile (not version numbers)
+        assert not ({"R", "shift+r"} & set(detail.active_bindings))
+        assert not detail.detail.may_retry
+        message = detail.detail.local_message or ""
+        assert "驳回：不符合条件" in message and "版本" not in message, message
         await pilot.press("D")
         await wait_for(pilot, lambda: detail.detail.local_state is None, what="dismissed")
         assert detail.detail.application.status == Status.REJECTED
+
+        def header() -> str:
+            return str(app.screen.query_one(StatusHeader).query_one("#h-sync", Static).render())
+
+        # the header and the queue's row forget it at once, without a sync
+        await wait_for(pilot, lambda: "冲突" not in header() and "拒绝" not in header(), what="header cleared")
+        await pilot.press("escape")
+
+        def row_state() -> object:
+            rows = screen.rows
+            assert rows is not None
+            return rows.rows_of([target])[target][rows.columns.index("local_state")]
+
+        await wait_for(pilot, lambda: app.screen is screen and not screen._loading and not row_state(),
+                       what="row cleared")
+        assert "冲突" not in header()
 
 
 async def test_demo_server_failure_is_a_message_not_a_crash() -> None:
@@ -513,6 +544,8 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
     leave the loading screen under the dashboard (escape would go back to it)."""
     import asyncio
 
+    from textual.command import CommandPalette
+
     from zhumeng_tui.app import ZhumengApp
     from zhumeng_tui.screens.base import ZScreen
 
@@ -528,7 +561,7 @@ async def test_palette_opened_during_start_up_leaves_no_loading_screen(harness: 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p")  # while still connecting
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "CommandPalette", what="palette")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
         release.set()
         await wait_for(pilot, lambda: any(isinstance(s, DashboardScreen) for s in app.screen_stack), what="dash")
         await pilot.press("escape")  # close the palette if it is still open

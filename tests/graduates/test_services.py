@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from tests.faults import FaultTransport
-from tests.support import DemoServer, open_services
+from tests.support import DemoServer, ServerFactory, open_services
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal
 from zhumeng_server.core import Tx
@@ -178,7 +178,16 @@ async def test_a_city_records_attendance_only_at_its_own_sessions(city: LocalSer
     assert e.value.code == "role_not_allowed"
 
 
-async def test_a_case_through_its_life(dept: LocalServices) -> None:
+async def test_a_case_through_its_life(make_server: ServerFactory, tmp_path: Path) -> None:
+    # enough students that the department has a graduate with no case yet
+    dept = await open_services(make_server(students=400), tmp_path / "dept", "demo-dept", sync=True)
+    try:
+        await _case_through_its_life(dept)
+    finally:
+        await dept.close()
+
+
+async def _case_through_its_life(dept: LocalServices) -> None:
     busy = {c.graduate_id for c in dept.query_cases(CaseFilter())}
     gid = next(g for g in dept.graduate_ids_matching(GraduateFilter()) if g not in busy)
     officer = dept.graduate_options().officers[0].username

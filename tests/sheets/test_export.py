@@ -12,7 +12,7 @@ import docx
 import openpyxl
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.sheets.conftest import read_csv, read_xlsx
 from tests.support import DemoServer, interns
@@ -83,11 +83,13 @@ async def test_csv_is_utf8_with_a_bom_and_matches_the_workbook(univ: LocalServic
 async def test_student_numbers_keep_their_leading_zeros(server: DemoServer, univ: LocalServices,
                                                         tmp_path: Path) -> None:
     with Session(server.app.state.server.engine) as session:  # a 学号 the demo data does not have
-        st = session.get(m.Student, 1)
+        applicant = session.exec(select(m.Application).order_by(m.Application.id)).first()  # type: ignore[arg-type]
+        assert applicant is not None
+        st = session.get(m.Student, applicant.student_id)
         assert st is not None
         session.execute(text("UPDATE change_log SET data_json = replace(data_json, :old, :new)"
-                             " WHERE type = 'student' AND record_id = 1"),
-                        {"old": f'"student_no":"{st.student_no}"', "new": '"student_no":"0012345"'})
+                             " WHERE type = 'student' AND record_id = :id"),
+                        {"old": f'"student_no":"{st.student_no}"', "new": '"student_no":"0012345"', "id": st.id})
         session.commit()
     univ.cache.reset_mirror()
     await univ.sync()

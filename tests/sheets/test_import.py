@@ -61,14 +61,14 @@ def _row(s: dict[str, Any], **change: Any) -> list[Any]:
 
 async def test_roster_import_analyses_then_applies_once(univ: LocalServices, server: DemoServer,
                                                         tmp_path: Path) -> None:
-    unverified = _blocked_only_by(univ, "realname")[:2]
+    unverified = _blocked_only_by(univ, "realname")[0]
+    part_time = _blocked_only_by(univ, "enrolled")[0]  # 非全日制
     clear = _clear(univ)[0]
-    same = next(s for s in univ.records("student") if s["id"] not in {x["id"] for x in [*unverified, clear]})
-    assert len(unverified) == 2
+    same = next(s for s in univ.records("student") if s["id"] not in {x["id"] for x in [unverified, part_time, clear]})
     path = xlsx(tmp_path / "学籍.xlsx", [
         [*HEADER, "备注"],
-        [*_row(unverified[0], realname_verified=True), "已核实"],
-        [*_row(unverified[1], realname_verified=True, phone="13900001111"), ""],
+        [*_row(unverified, realname_verified=True), "已核实"],
+        [*_row(part_time, full_time=True, phone="13900001111"), ""],
         [*_row(clear, enrollment_status="休学"), ""],
         [*_row(same), ""],
     ])
@@ -76,21 +76,22 @@ async def test_roster_import_analyses_then_applies_once(univ: LocalServices, ser
     analysis = univ.analyse_import("roster", path)
     assert analysis.rows_read == 4 and analysis.unchanged == 1 and not analysis.refused
     assert analysis.ignored_columns == ["备注"]
-    assert analysis.field_counts == {"实名认证": 2, "联系电话": 1, "学籍状态": 1}
-    first = next(c for c in analysis.changes if c.key == unverified[1]["student_no"])
+    assert analysis.field_counts == {"实名认证": 1, "学习形式": 1, "联系电话": 1, "学籍状态": 1}
+    first = next(c for c in analysis.changes if c.key == part_time["student_no"])
     assert {(f.column, f.before, f.after) for f in first.changes} == {
-        ("实名认证", "否", "是"), ("联系电话", unverified[1]["phone"], "13900001111")}
+        ("学习形式", "非全日制", "全日制"), ("联系电话", part_time["phone"], "13900001111")}
     assert analysis.effects == ["2 名学生由受阻变为可审核", "1 名学生由可审核变为受阻"]
     assert analysis.refused_file is None
-    assert univ.record("student", unverified[0]["id"])["realname_verified"] is False  # nothing sent yet
+    assert univ.record("student", unverified["id"])["realname_verified"] is False  # nothing sent yet
     assert before.engine is not None
 
     result = await univ.apply_import(analysis)
     assert (result.ok, result.queued, result.refused) == (3, 0, 0)
     await univ.sync()
-    assert univ.record("student", unverified[0]["id"])["realname_verified"] is True
+    assert univ.record("student", unverified["id"])["realname_verified"] is True
+    assert univ.record("student", part_time["id"])["full_time"] is True
     assert univ.record("student", clear["id"])["enrollment_status"] == "休学"
-    cleared = [a for a in univ.records("application") if a["student_id"] == unverified[0]["id"]]
+    cleared = [a for a in univ.records("application") if a["student_id"] == unverified["id"]]
     assert all(c["result"] == "pass" for a in cleared for c in a["checks"] if c["check"] == "realname")
 
     again = univ.analyse_import("roster", path)
@@ -218,7 +219,8 @@ async def test_formulas_are_read_for_their_value_or_refused_without_one(univ: Lo
                                                                         tmp_path: Path) -> None:
     import zipfile
 
-    a, b = _blocked_only_by(univ, "realname")[:2]
+    a = _blocked_only_by(univ, "realname")[0]
+    b = next(s for s in univ.records("student") if s["id"] != a["id"] and not s["out_of_province"])
     path = xlsx(tmp_path / "f.xlsx", [["学号", "实名认证"], [a["student_no"], '=IF(1=1,"是","否")'],
                                       [b["student_no"], '=IF(1=1,"是","否")']])
     # as Excel saves it: the first formula with its computed value
@@ -238,12 +240,12 @@ async def test_formulas_are_read_for_their_value_or_refused_without_one(univ: Lo
 
 
 def _approved_due(svc: LocalServices) -> list[tuple[int, dict[str, Any], dict[str, Any]]]:
-    """(application id, application, position) of approved in-province interns whose start has come."""
+    """(application id, application, position) of approved in-province interns whose position runs today."""
     out = []
     students = _students(svc)
     for a in svc.records("application"):
         p = svc.record("position", a["position_id"]) or {}
-        if (a["status"] == "approved" and p.get("start_date", "9") <= svc.today().isoformat()
+        if (a["status"] == "approved" and p.get("start_date", "9") <= svc.today().isoformat() <= p["end_date"]
                 and not students[a["student_id"]]["out_of_province"]):
             out.append((a["id"], a, p))
     return out

@@ -101,7 +101,7 @@ async def test_the_review_queue_exports_what_it_shows(harness: Harness, tmp_path
 
 async def test_a_record_list_exports_its_table(harness: Harness, tmp_path: Path) -> None:
     app = harness.app()
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(160, 30)) as pilot:  # wide enough for every column
         await wait_synced(pilot, app)
         await pilot.press("4")
         await wait_for(pilot, lambda: isinstance(app.screen, WithdrawalsScreen) and app.screen.table.row_count > 0)

@@ -73,6 +73,10 @@ async def test_client_and_server_refuse_alike(server: DemoServer, tmp_path: Path
             ("date_in_future",  # a follow-up dated tomorrow
              lambda: univ.add_followup(on_duty["id"], tomorrow, "电话", "王老师", "电话回访"),
              lambda: refused_by_server(api, "demo-univ", "POST", "/followups", followup(on_duty, date=tomorrow))),
+            ("date_too_early",  # a follow-up dated before the internship started
+             lambda: univ.add_followup(on_duty["id"], dt.date(2020, 1, 1), "电话", "王老师", "电话回访"),
+             lambda: refused_by_server(api, "demo-univ", "POST", "/followups",
+                                       followup(on_duty, date=dt.date(2020, 1, 1)))),
             ("provincial_review",  # a follow-up on an out-of-province intern
              lambda: univ.add_followup(provincial["id"], server.today, "电话", "王老师", "电话回访"),
              lambda: refused_by_server(api, "demo-univ", "POST", "/followups", followup(provincial))),

@@ -59,6 +59,10 @@ async def test_interns_list_in_every_sort_order(server: DemoServer, tmp_path: Pa
             if column in ("employer_type", "responsible_staff", "city", "status", "start_date"):
                 values = [rows.row(n)[INTERN_COLUMNS.index(column)] for n in range(len(rows.ids))]
                 assert values == sorted(values, reverse=descending), column
+            if column == "days":
+                days = [rows.row(n)[INTERN_COLUMNS.index(column)] for n in range(len(rows.ids))]
+                done_total = [tuple(int(x) for x in d.split("/")) for d in days if d]
+                assert done_total == sorted(done_total, reverse=descending)
     no, status = INTERN_COLUMNS.index("student_no"), INTERN_COLUMNS.index("status")
     for n in (0, len(everyone.ids) - 1):
         record = ts.record("application", everyone.ids[n])
@@ -233,9 +237,9 @@ async def test_interns_list_filters_selection_and_bulk_staff(harness: Harness) -
             pilot,
             lambda: (
                 screen.rows is not None
-                and set(screen.rows.table.column("responsible_staff").to_pylist()) == {"demo-univ"}
+                and set(screen.rows.table.column("responsible_staff").to_pylist()) == {app.services.me.display_name}
             ),
-        )
+        )  # the staff member's name, not the login
         # insurance in bulk clears the flag
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
@@ -343,7 +347,7 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: DemoServer,
         assert screen.info is not None and screen.info.flags == []
         assert "单位评价：95" in text_of(screen, "#id-tracking")
         timeline = screen.query_one("#id-timeline", DataTable)
-        assert "更新跟踪信息" in str(timeline.get_row_at(0)[1])
+        assert "更新跟踪信息" in str(timeline.get_row_at(0)[2])
 
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))

@@ -68,17 +68,21 @@ def add_applications(g: Gen) -> list[Row]:
         if k and sid % 41 == 3 and g.bad_positions:
             chosen[0] = pick(r, g.bad_positions)
         intern_taken = False
+        # the checks of the student that block an approval (enrolled full-time, real name)
+        eligible = (st_row["enrollment_status"] == "在读" and st_row["full_time"]
+                    and st_row["realname_verified"])
         for n_app, pos in enumerate(chosen):
             aid += 1
             if sid % 97 == 5:
                 status = (S_APPLIED, S_MATCHED, S_MATCHED, S_DEPT_CONFIRMED)[n_app]
             else:
                 status = pick_weighted(r, statuses, weights)
-                if intern_taken and status in (S_APPROVED, S_ON_DUTY, S_COMPLETED,
-                                               S_APPRAISED, S_WITHDRAWN):
-                    status = S_REJECTED if sid % 211 != 7 else S_APPROVED  # rare overlap
+                if (intern_taken or not eligible) and status in _APPROVED_OR_LATER:
+                    status = S_REJECTED  # an approval needs every check passed, one internship at a time
                 if status in (S_APPROVED, S_ON_DUTY, S_COMPLETED, S_APPRAISED):
                     intern_taken = True
+            if status == S_APPRAISED and st_row["out_of_province"]:
+                status = S_COMPLETED  # the campus appraises only its in-province interns
             if status in (S_ON_DUTY,) and pos["start_date"] > today:
                 status = S_APPROVED
             if status in (S_COMPLETED, S_APPRAISED) and pos["end_date"] > today:
@@ -109,21 +113,53 @@ def add_applications(g: Gen) -> list[Row]:
     return apps
 
 
+_APPROVED_OR_LATER = frozenset({S_APPROVED, S_ON_DUTY, S_COMPLETED, S_APPRAISED, S_WITHDRAWN})
+
+#: Moves made after the approval, each on the day its record says.
+_AFTER_APPROVAL = frozenset({"on_duty", "complete", "appraise", "withdraw"})
+
+
 def _make_app(g: Gen, aid: int, student: Row, pos: Row, status: str, staff: list[str]) -> Row:
-    """One application in ``status``, with the history of the moves that led there."""
+    """One application in ``status``, with the history of the moves that led
+    there, in time order: the review moves before the approval, the approval
+    before the on-duty date, the on-duty and completion events on their dates."""
     r, today = g.rnd, g.today
-    applied_days = rand_int(r, 20, 90) + max(0, (today - pos["start_date"]).days)
+    on_duty_date = completed_date = appraisal = None
+    if status in (S_ON_DUTY, S_COMPLETED, S_APPRAISED):
+        # never after today (an intern is on duty already)
+        on_duty_date = min(today, pos["start_date"] + dt.timedelta(days=pick(r, (0, 0, 0, 1, 2, 7))))
+    if status in (S_COMPLETED, S_APPRAISED):
+        completed_date = pos["end_date"]
+        if status == S_APPRAISED or r.random() < 0.4:
+            appraisal = min(today, pos["end_date"] + dt.timedelta(days=rand_int(r, 3, 20)))
+    # Days before today of the moves after the approval; the review moves end before them.
+    after: dict[str, float] = {}
+    if on_duty_date is not None:
+        after["on_duty"] = (today - on_duty_date).days
+    if completed_date is not None:
+        after["complete"] = (today - completed_date).days
+    if status == S_APPRAISED and appraisal is not None:
+        after["appraise"] = max((today - appraisal).days - 0.25, 0)
+    if status == S_WITHDRAWN:
+        # the withdrawal was filed up to 10 days before it was submitted (demo.tracking)
+        after["withdraw"] = rand_int(r, 1, 30) + 0.25
+    floor = max(after.values(), default=0) + (12 if status == S_WITHDRAWN else 0.5)
+    applied_days = max(rand_int(r, 20, 90) + max(0, (today - pos["start_date"]).days), floor + 10)
     applied_at = g.ts(applied_days + r.random())
     history = [_event(applied_at, "system", "apply", None, "applied", None, [])]
     t = applied_days
     reason = None
     dept_user = staff[0] if staff else "system"
-    on_duty_date = completed_date = appraisal = None
+    # out-of-province students are reviewed by the provincial committee
+    campus, univ = ("demo-province", "demo-province") if student["out_of_province"] else (dept_user, "demo-univ")
     acknowledged: list[str] = []
     for action, to in _PATH_STR[status]:
-        t = max(t - rand_int(r, 1, max(1, t // 4)), 0.5)
-        by = {"select": "system", "confirm": dept_user, "approve": "demo-univ", "return": dept_user,
-              "reject": pick(r, (dept_user, "demo-univ")), "on_duty": "system", "complete": "system",
+        if action in _AFTER_APPROVAL:
+            t = after[action]
+        else:
+            t = max(t - rand_int(r, 1, max(1, int(t - floor) // 4)), floor)
+        by = {"select": "system", "confirm": campus, "approve": univ, "return": campus,
+              "reject": pick(r, (campus, univ)), "on_duty": "system", "complete": "system",
               "appraise": "demo-univ", "withdraw": "demo-univ"}[action]
         rs = None
         if action == "reject":
@@ -137,13 +173,6 @@ def _make_app(g: Gen, aid: int, student: Row, pos: Row, status: str, staff: list
         history.append(_event(g.ts(t), by, action, history[-1]["to_status"], to, rs, acked))
         if rs:
             reason = rs
-    if status in (S_ON_DUTY, S_COMPLETED, S_APPRAISED):
-        # never after today (an intern is on duty already)
-        on_duty_date = min(today, pos["start_date"] + dt.timedelta(days=pick(r, (0, 0, 0, 1, 2, 7))))
-    if status in (S_COMPLETED, S_APPRAISED):
-        completed_date = pos["end_date"]
-        if status == S_APPRAISED or r.random() < 0.4:
-            appraisal = min(today, pos["end_date"] + dt.timedelta(days=rand_int(r, 3, 20)))
     form: dict[str, Any] | None = None
     if status != S_APPLIED:
         roll = r.random()
@@ -166,7 +195,7 @@ def _make_app(g: Gen, aid: int, student: Row, pos: Row, status: str, staff: list
         department_id=student["department_id"], status=status, applied_at=applied_at,
         report_form=form, checks=[], acknowledged=acknowledged, reason=reason,
         on_duty_date=on_duty_date, completed_date=completed_date,
-        insurance_recorded=intern and r.random() < 0.8, appraisal_copy_received=appraisal,
+        insurance_recorded=status in (S_ON_DUTY, S_COMPLETED, S_APPRAISED) and r.random() < 0.8, appraisal_copy_received=appraisal,
         employer_score=rand_int(r, 70, 100) if status == S_APPRAISED or (appraisal and r.random() < 0.5) else None,
         student_score=rand_int(r, 65, 100) if status == S_APPRAISED or (appraisal and r.random() < 0.5) else None,
         responsible_staff=pick(r, staff) if intern and staff and r.random() < 0.7 else None,

@@ -88,8 +88,7 @@ def add_staff(g: Gen) -> None:
 
 
 def add_employers_and_positions(g: Gen) -> None:
-    """Employers of every type across the regions, one to three positions each
-    (a few too short or too long for the rules)."""
+    """Employers of every type across the regions, one to three positions each."""
     r, today = g.rnd, g.today
     n_emp = max(66, g.n // 25)
     types = list(EMPLOYER_NAMES)
@@ -112,11 +111,7 @@ def add_employers_and_positions(g: Gen) -> None:
         for _ in range(pick(r, (1, 2, 2, 3))):
             pid += 1
             start = today + dt.timedelta(days=rand_int(r, -150, 45))
-            length = rand_int(r, 45, 175)
-            if pid % 29 == 0:
-                length = pick(r, (14, 20, 25))  # too short: the length check fails
-            elif pid % 31 == 0:
-                length = rand_int(r, 200, 240)  # too long
+            length = rand_int(r, 45, 175)  # within 30 days..6 months, as a position must be
             end = start + dt.timedelta(days=length - 1)
             dept_majors = pick(r, DEPARTMENTS)[1]
             row = dict(id=pid, employer_id=eid, title=pick(r, TITLES[typ]), region=region, type=typ,

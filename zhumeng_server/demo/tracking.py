@@ -20,6 +20,8 @@ from zhumeng_server.demo.gen import (
 )
 from zhumeng_server.demo.vocab import COUNSELLORS, NOTES
 from zhumeng_tui.api_client import schemas as s
+from zhumeng_tui.domain.interns import tracking_from
+from zhumeng_tui.domain.withdrawal import approved_on
 
 #: An integrity entry (without its ids) and the application it is about.
 Entry = tuple[Row, int]
@@ -48,8 +50,10 @@ def add_withdrawals(g: Gen, apps: list[Row]) -> list[Entry]:
         return d
 
     integrity: list[Entry] = []
+    # requests are filed after the approval: the interns approved three weeks ago or more
     approved_open = [a for a in apps if a["status"] == S_APPROVED
-                     and not students[a["student_id"]]["out_of_province"]]
+                     and not students[a["student_id"]]["out_of_province"]
+                     and (today - (approved_on(a["history"]) or today)).days >= 21]
     plan = ["overdue", "stamped", "counsellor", "statement", "filed", "cancelled"]
     n_open = max(len(plan), len(approved_open) // 8)
     for i, app in enumerate(approved_open[:n_open]):
@@ -126,9 +130,12 @@ def add_followups_and_integrity(g: Gen, apps: list[Row], integrity: list[Entry])
         if st not in (S_ON_DUTY, S_COMPLETED, S_APPRAISED) and not (
                 hard and st == S_APPROVED):
             continue
+        since = tracking_from(pos_by_id[app["position_id"]]["start_date"], app["on_duty_date"])
         for _ in range(pick(r, (0, 1, 1, 2))):
+            if since > today:
+                break  # not started: nothing to follow up yet
             fid += 1
-            d = today - dt.timedelta(days=rand_int(r, 0, 40))
+            d = today - dt.timedelta(days=rand_int(r, 0, min(40, (today - since).days)))
             by = app["responsible_staff"] or (g.staff_names.get(app["department_id"]) or ["demo-dept"])[0]
             g.add("followup", dict(
                 id=fid, application_id=app["id"], student_id=app["student_id"], department_id=app["department_id"],

@@ -92,5 +92,5 @@ def me(user: User, st: State) -> s.Me:
             username=user.username, display_name=user.display_name, role=user.role,
             university_id=user.university_id, university_name=univ.name if univ else None,
             department_id=user.department_id, department_name=dept.name if dept else None,
-            bound_role=user.bound_role, city=user.city,
+            bound_role=user.bound_role, city=user.city, today=st.today(),
         )

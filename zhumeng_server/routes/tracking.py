@@ -35,6 +35,7 @@ from zhumeng_tui.domain.interns import (
     check_nomination,
     check_tracking,
     on_duty_move,
+    tracking_from,
 )
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 from zhumeng_tui.domain.status import Action
@@ -68,15 +69,17 @@ def set_tracking(tx: Tx, app: m.Application, body: s.TrackingUpdate) -> None:
     """Set the tracking fields ``body`` gives on ``app`` (checked, saved, in its history)."""
     given = body.model_fields_set
     check_any_change(given)
+    position = tx.get(m.Position, app.position_id)
+    assert position is not None
     check_tracking(
         app.status, tx.today, on_duty_date=body.on_duty_date, insurance_recorded=body.insurance_recorded,
         appraisal_copy_received=body.appraisal_copy_received, employer_score=body.employer_score,
         student_score=body.student_score, responsible_staff=body.responsible_staff,
+        start_date=tracking_from(position.start_date, body.on_duty_date or app.on_duty_date),
+        cleared=[name for name in given if getattr(body, name) is None],
     )
     status: str = app.status
     if body.on_duty_date is not None:
-        position = tx.get(m.Position, app.position_id)
-        assert position is not None
         status = on_duty_move(app.status, tx.user.role, body.on_duty_date, position.start_date,
                               position.end_date).value
     if "responsible_staff" in given and body.responsible_staff:
@@ -142,7 +145,9 @@ def get_followup(id: Id, user: User, st: State) -> Response:
 def create_followup(body: s.FollowUpCreate, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         app = _intern(tx, body.application_id, Change.ADD_FOLLOWUP)
-        check_followup(app.status, body.date, body.channel, body.staff, body.note, tx.today)
+        position = tx.session.get(m.Position, app.position_id)
+        check_followup(app.status, body.date, body.channel, body.staff, body.note, tx.today,
+                       tracking_from(position.start_date, app.on_duty_date) if position else None)
         f = m.FollowUp(
             application_id=int(app.id or 0), student_id=app.student_id, department_id=app.department_id,
             university_id=app.university_id, date=body.date, channel=body.channel, staff=body.staff.strip(),

@@ -141,6 +141,9 @@ class Me(BaseModel):
     bound_role: Role | None = None
     #: For a city account (市州): its city; it sees the universities there.
     city: str | None = None
+    #: The server's date when it answered: deadlines are decided on it, so
+    #: the client counts days from it too.
+    today: dt.date | None = None
 
 
 # ------------------------------------------------------------- records ----

@@ -70,10 +70,11 @@ def flag_conditions(today: dt.date) -> dict[InternFlag, str]:
             "(v.status = 'completed' AND (v.employer_score IS NULL OR v.student_score IS NULL))"
         ),
         InternFlag.NO_FOLLOWUP: (
-            f"(v.status = 'on_duty' AND julianday({d})"
-            f" - julianday(COALESCE({LAST_FOLLOWUP}, v.on_duty_date, NULLIF(v.start_date, '')))"
+            f"(v.status = 'on_duty' AND v.end_date != '' AND v.end_date >= {d} AND julianday({d})"
+            f" - julianday(MAX(COALESCE({LAST_FOLLOWUP}, ''), COALESCE(v.on_duty_date, NULLIF(v.start_date, ''))))"
             f" >= {FOLLOWUP_EVERY_DAYS})"
         ),
+        InternFlag.PAST_END: f"(v.status = 'on_duty' AND v.end_date != '' AND v.end_date < {d})",
     }
 
 
@@ -91,18 +92,29 @@ def _flags_column(today: dt.date) -> str:
     return "TRIM(" + " || ".join(parts) + ", ',')"
 
 
-def _days_column(today: dt.date) -> str:
-    """'done/total' days, as :func:`zhumeng_tui.domain.interns.days_done`."""
-    total = "MAX(CAST(julianday(v.end_date) - julianday(v.start_date) AS INTEGER) + 1, 0)"
-    done = (
+_DAYS_TOTAL = "MAX(CAST(julianday(v.end_date) - julianday(v.start_date) AS INTEGER) + 1, 0)"
+
+
+def _days_done(today: dt.date) -> str:
+    """Days done of the internship, as :func:`zhumeng_tui.domain.interns.days_done`."""
+    return (
         "MAX(MIN(CASE"
         " WHEN v.status IN ('completed', 'appraised') THEN CAST(julianday(MIN(COALESCE(v.completed_date,"
         " v.end_date), v.end_date)) - julianday(v.start_date) AS INTEGER) + 1"
         f" WHEN v.status = 'on_duty' THEN CAST(julianday(MIN({_day(today)}, v.end_date))"
         " - julianday(MAX(COALESCE(v.on_duty_date, v.start_date), v.start_date)) AS INTEGER) + 1"
-        f" ELSE 0 END, {total}), 0)"
+        f" ELSE 0 END, {_DAYS_TOTAL}), 0)"
     )
-    return f"CASE WHEN v.start_date = '' OR v.end_date = '' THEN '' ELSE {done} || '/' || {total} END"
+
+
+def _days_column(today: dt.date) -> str:
+    """'done/total' days, as :func:`zhumeng_tui.domain.interns.days_done`."""
+    return f"CASE WHEN v.start_date = '' OR v.end_date = '' THEN '' ELSE {_days_done(today)} || '/' || {_DAYS_TOTAL} END"
+
+
+def _days_sort(today: dt.date) -> str:
+    """The 天数 order: days done, then days in total (a number, not the text)."""
+    return f"CASE WHEN v.start_date = '' OR v.end_date = '' THEN -1 ELSE {_days_done(today)} * 1000 + {_DAYS_TOTAL} END"
 
 
 # ----------------------------------------------------------------- columns --
@@ -134,7 +146,11 @@ _COLUMNS: dict[str, str] = {
     **{k: f"(SELECT json_extract(s.data, '$.{k}') FROM m_student s WHERE s.id = v.student_id)"
        for k in ("gender", "major", "grade", "degree")},
     "version": "v.version",
-    "responsible_staff": "COALESCE(v.responsible_staff, '')",
+    # the display name of the responsible staff member where it is cached, else the username
+    "responsible_staff": (
+        "COALESCE((SELECT json_extract(s.data, '$.display_name') FROM m_staff s"
+        " WHERE s.username = v.responsible_staff), v.responsible_staff, '')"
+    ),
     **{f"c_{c.value}": f"v.c_{c.value}" for c in CheckId},
 }
 #: Columns whose value counts from today.
@@ -143,8 +159,9 @@ _DATED_COLUMNS = {"intern_flag": _flags_column, "days": _days_column}
 _SORT_SQL = {
     "name": "v.py_full",
     "worst": "CASE v.worst WHEN 'fail' THEN 2 WHEN 'warn' THEN 1 ELSE 0 END",
-    "days": "v.start_date",
 }
+#: Sort keys that count from today.
+_DATED_SORT = {"days": _days_sort}
 #: Every row column.
 COLUMN_NAMES = frozenset(_COLUMNS) | frozenset(_DATED_COLUMNS)
 
@@ -164,6 +181,9 @@ def sort_sql(sort: SortSpec, today: dt.date) -> str:
     """The expression a list sorts by (without direction)."""
     if sorts_by_student_no(sort):
         return "v.student_no"
+    dated = _DATED_SORT.get(sort.column)
+    if dated is not None:
+        return dated(today)
     return _SORT_SQL.get(sort.column) or column_sql(sort.column, today)
 
 
@@ -372,16 +392,23 @@ class ReviewFacts:
     department_id: int | None
     version: int
     checks: dict[CheckId, str]
+    #: The student and the post: two approvals of one student whose posts
+    #: overlap in time cannot both stand.
+    student_id: int = 0
+    position: str = ""
+    start_date: str = ""
+    end_date: str = ""
 
 
 def review_facts(cache: Cache, app_ids: Sequence[int]) -> dict[int, ReviewFacts]:
     checks = ", ".join(f"c_{c.value}" for c in CheckId)
     found = cache.conn().execute(
-        f"SELECT id, status, out_of_province, department_id, version, {checks}"
-        " FROM app_view WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT id, status, out_of_province, department_id, version, student_id, position, start_date, end_date,"
+        f" {checks} FROM app_view WHERE id IN (SELECT value FROM json_each(?))",
         ("[" + ",".join(str(int(i)) for i in app_ids) + "]",),
     ).fetchall()
     return {
-        r[0]: ReviewFacts(r[1], bool(r[2]), r[3], r[4], dict(zip(CheckId, r[5:], strict=True)))
+        r[0]: ReviewFacts(r[1], bool(r[2]), r[3], r[4], dict(zip(CheckId, r[9:], strict=True)),
+                          r[5], r[6], r[7], r[8])
         for r in found
     }

@@ -62,6 +62,14 @@ CHECK_MISSING: dict[CheckId, tuple[str, str]] = {
 }
 
 
+def return_reason(failed: Iterable[CheckId]) -> str | None:
+    """The reason to return an application for: what its failing checks say
+    the student must supply or correct (None: nothing of theirs fails; the
+    out-of-province rule is not the student's to fix)."""
+    labels = [CHECK_MISSING[c][0] for c in failed if c != CheckId.IN_PROVINCE]
+    return "请补充或更正：" + "、".join(labels) if labels else None
+
+
 #: What each check result is called in lists and exports.
 RESULT_LABELS: dict[CheckResult, tuple[str, str]] = {
     CheckResult.PASS: ("通过", "pass"),
@@ -320,9 +328,14 @@ def _check_position_length(p: PositionFacts) -> CheckOutcome:
     return _ok(CheckId.POSITION_LENGTH)
 
 
+def periods_overlap(start: dt.date, end: dt.date, other_start: dt.date, other_end: dt.date) -> bool:
+    """Whether two internships share a day (both dates inclusive)."""
+    return other_start <= end and start <= other_end
+
+
 def _check_overlap(p: PositionFacts, others: Iterable[OtherApplication]) -> CheckOutcome:
     for o in others:
-        if o.status in INTERNSHIP_STATUSES and o.start_date <= p.end_date and p.start_date <= o.end_date:
+        if o.status in INTERNSHIP_STATUSES and periods_overlap(p.start_date, p.end_date, o.start_date, o.end_date):
             return CheckOutcome(
                 CheckId.NO_OVERLAP,
                 CheckResult.FAIL,

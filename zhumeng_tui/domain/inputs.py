@@ -1,6 +1,7 @@
-"""What people type: dates within the years the system knows (and not in the
-future when they say when something happened), texts that are filled in,
-not too long and free of control characters."""
+"""What people type: dates within the years the system knows (not in the
+future when they say when something happened, and not before the thing they
+record could happen), texts that are filled in, not too long and free of
+control characters."""
 
 from __future__ import annotations
 
@@ -35,6 +36,17 @@ def check_not_future(d: dt.date, today: dt.date, what: What) -> None:
             "date_in_future",
             f"{what[0]}（{d}）不能晚于今天（{today}）",
             f"The {what[1]} ({d}) cannot be after today ({today})",
+        )
+
+
+def check_not_before(d: dt.date, earliest: dt.date | None, what: What, earliest_what: What) -> None:
+    """``d`` is not before ``earliest`` (the date the thing it records can first
+    have happened; ``None``: no such bound)."""
+    if earliest is not None and d < earliest:
+        raise DomainError(
+            "date_too_early",
+            f"{what[0]}（{d}）不能早于{earliest_what[0]}（{earliest}）",
+            f"The {what[1]} ({d}) cannot be before the {earliest_what[1]} ({earliest})",
         )
 
 

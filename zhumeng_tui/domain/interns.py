@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from zhumeng_tui.domain.calendar import WorkCalendar
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.inputs import check_not_future, check_text
+from zhumeng_tui.domain.inputs import check_not_before, check_not_future, check_text
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.status import (
     COMPLETED_STATUSES,
@@ -54,6 +54,7 @@ class InternFlag(StrEnum):
     APPRAISAL_MISSING = "appraisal_missing"  # completed, appraisal copy not received
     EVALUATION_MISSING = "evaluation_missing"  # completed, a score is missing
     NO_FOLLOWUP = "no_followup"  # on duty, no follow-up for 30 days
+    PAST_END = "past_end"  # on duty after the end date: to be marked complete
 
 
 #: Display order of the flags (most urgent first).
@@ -66,6 +67,7 @@ FLAG_LABELS: dict[InternFlag, tuple[str, str]] = {
     InternFlag.APPRAISAL_MISSING: ("未收鉴定表", "No appraisal copy"),
     InternFlag.EVALUATION_MISSING: ("评价缺失", "Evaluation missing"),
     InternFlag.NO_FOLLOWUP: ("超30天未跟踪", "No follow-up 30d"),
+    InternFlag.PAST_END: ("已过结束日期", "Past end date"),
 }
 
 #: Longer explanations (detail screen, help).
@@ -91,6 +93,10 @@ FLAG_HELP: dict[InternFlag, tuple[str, str]] = {
         f"超过{FOLLOWUP_EVERY_DAYS}天没有跟踪记录",
         f"No follow-up for {FOLLOWUP_EVERY_DAYS} days",
     ),
+    InternFlag.PAST_END: (
+        "实习结束日期已过，仍为已上岗：请登记实习完成",
+        "Still on duty after the end date: mark the internship complete",
+    ),
 }
 
 
@@ -110,6 +116,13 @@ class InternFacts:
     last_followup: dt.date | None = None
 
 
+def _followup_since(f: InternFacts) -> dt.date:
+    """The day the 30 days without a follow-up count from: the last follow-up,
+    but never before the intern went on duty."""
+    start = f.on_duty_date or f.start_date
+    return max(f.last_followup, start) if f.last_followup is not None else start
+
+
 def intern_flags(f: InternFacts, today: dt.date) -> list[InternFlag]:
     """The flags of one intern on ``today``, in ``FLAG_ORDER``."""
     flags: set[InternFlag] = set()
@@ -120,11 +133,13 @@ def intern_flags(f: InternFacts, today: dt.date) -> list[InternFlag]:
     if status == Status.ON_DUTY:
         if not f.insurance_recorded:
             flags.add(InternFlag.NO_INSURANCE)
-        if 0 <= (f.end_date - today).days <= ENDING_WITHIN_DAYS:
-            flags.add(InternFlag.ENDING_SOON)
-        since = f.last_followup or f.on_duty_date or f.start_date
-        if (today - since).days >= FOLLOWUP_EVERY_DAYS:
-            flags.add(InternFlag.NO_FOLLOWUP)
+        if today > f.end_date:
+            flags.add(InternFlag.PAST_END)
+        else:
+            if (f.end_date - today).days <= ENDING_WITHIN_DAYS:
+                flags.add(InternFlag.ENDING_SOON)
+            if (today - _followup_since(f)).days >= FOLLOWUP_EVERY_DAYS:
+                flags.add(InternFlag.NO_FOLLOWUP)
     if status == Status.COMPLETED:
         if f.appraisal_copy_received is None:
             flags.add(InternFlag.APPRAISAL_MISSING)
@@ -134,11 +149,11 @@ def intern_flags(f: InternFacts, today: dt.date) -> list[InternFlag]:
 
 
 def followup_due(f: InternFacts) -> dt.date | None:
-    """When the next follow-up is due (on-duty interns only)."""
+    """When the next follow-up is due (on-duty interns before their end date only)."""
     if Status(f.status) != Status.ON_DUTY:
         return None
-    since = f.last_followup or f.on_duty_date or f.start_date
-    return since + dt.timedelta(days=FOLLOWUP_EVERY_DAYS)
+    due = _followup_since(f) + dt.timedelta(days=FOLLOWUP_EVERY_DAYS)
+    return due if due <= f.end_date else None
 
 
 def days_done(f: InternFacts, today: dt.date) -> tuple[int, int]:
@@ -288,14 +303,27 @@ def check_followup_note(note: str) -> None:
                _err("note_required", "请填写跟踪情况", "Enter a note on the follow-up"))
 
 
+#: The lower bound of tracking dates (follow-ups, the appraisal copy).
+START_DATE = ("实习开始日期", "start date of the internship")
+
+
+def tracking_from(start_date: dt.date, on_duty_date: dt.date | None) -> dt.date:
+    """The first day tracking dates may fall on: the start date, or the
+    on-duty date when the intern went on duty earlier."""
+    return min(start_date, on_duty_date) if on_duty_date is not None else start_date
+
+
 def check_followup(
-    status: Status | str, date: dt.date | None, channel: str, staff: str, note: str, today: dt.date
+    status: Status | str, date: dt.date | None, channel: str, staff: str, note: str, today: dt.date,
+    start_date: dt.date | None = None,
 ) -> None:
-    """A follow-up (跟踪记录) for an intern."""
+    """A follow-up (跟踪记录) for an intern: dated from the internship's start
+    date (``start_date``) to today."""
     _check_intern(status, "只能为已审核通过的实习生添加跟踪记录", "Follow-ups can only be added for approved interns")
     if date is None:
         raise _err("date_required", "请填写跟踪日期", "Enter the date of the follow-up")
     check_not_future(date, today, ("跟踪日期", "follow-up date"))
+    check_not_before(date, start_date, ("跟踪日期", "follow-up date"), START_DATE)
     check_followup_channel(channel)
     check_followup_staff(staff)
     check_followup_note(note)
@@ -324,6 +352,9 @@ def parse_score(text: str, who: tuple[str, str]) -> int | None:
     check_score(value, who)
     return value
 
+
+#: The tracking fields appraisal (鉴定) needs.
+APPRAISAL_FIELDS = frozenset({"appraisal_copy_received", "employer_score", "student_score"})
 
 EMPLOYER_SCORE = ("单位评价", "employer's evaluation")
 STUDENT_SCORE = ("学生评价", "student's evaluation")
@@ -372,11 +403,22 @@ def check_tracking(
     employer_score: int | None = None,
     student_score: int | None = None,
     responsible_staff: str | None = None,
+    start_date: dt.date | None = None,
+    cleared: Collection[str] = (),
 ) -> None:
-    """Tracking fields being set on one intern (only the given ones)."""
+    """Tracking fields being set on one intern (only the given ones); the
+    appraisal copy is received from the internship's ``start_date`` on.
+    ``cleared``: the fields being emptied (an appraised intern keeps the
+    appraisal copy and both evaluations)."""
     st = _check_intern(
         status, "只能为已审核通过的实习生记录跟踪信息", "Tracking fields can only be set for approved interns"
     )
+    if st == Status.APPRAISED and set(cleared) & APPRAISAL_FIELDS:
+        raise _err(
+            "appraised",
+            "已鉴定的实习生不能清除鉴定表或评价",
+            "An appraised intern keeps the appraisal copy and both evaluations",
+        )
     if on_duty_date is not None:
         check_not_future(on_duty_date, today, ON_DUTY_DATE)
         if st == Status.APPROVED:
@@ -394,7 +436,9 @@ def check_tracking(
                 "实习完成后才能登记鉴定表",
                 "The appraisal copy can only be recorded after the internship is completed",
             )
-        check_not_future(appraisal_copy_received, today, ("鉴定表收到日期", "appraisal copy date"))
+        what = ("鉴定表收到日期", "appraisal copy date")
+        check_not_future(appraisal_copy_received, today, what)
+        check_not_before(appraisal_copy_received, start_date, what, START_DATE)
     if employer_score is not None or student_score is not None:
         if st not in COMPLETED_STATUSES:
             raise _err(

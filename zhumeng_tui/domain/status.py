@@ -152,6 +152,27 @@ def find_transition(status: Status, action: Action) -> Transition | None:
     return None
 
 
+#: Events of an application's history that are not moves: (Chinese, English).
+HISTORY_EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "apply": ("投递申请", "Applied"),
+    "tracking": ("更新跟踪信息", "Tracking updated"),
+    "excellent": ("推荐优秀实习生", "Nominated excellent"),
+    "withdrawn": ("放弃岗位", "Withdrawn"),
+}
+
+
+def history_label(action: str) -> tuple[str, str]:
+    """What an event of an application's history is, in words (a move or another event)."""
+    try:
+        return ACTION_LABELS[Action(action)]
+    except ValueError:
+        return HISTORY_EVENT_LABELS.get(action, (action, action))
+
+
+#: Who "system" is in a record's history: the platform itself.
+SYSTEM_ACTOR = ("平台", "Platform")
+
+
 def check_transition(
     status: Status | str,
     action: Action | str,

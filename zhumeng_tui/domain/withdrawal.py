@@ -8,11 +8,13 @@ function that validates a step; server and client both call it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.inputs import check_in_range, check_not_future, check_text
+from zhumeng_tui.domain.inputs import check_in_range, check_not_before, check_not_future, check_text
 from zhumeng_tui.domain.status import Role, Status
 
 MAX_TEXT = 2000
@@ -100,6 +102,8 @@ class WithdrawalFacts:
     statement_date: dt.date | None = None
     counsellor_date: dt.date | None = None
     stamp_date: dt.date | None = None
+    #: The day the internship was approved: no step happens before it.
+    approved_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,16 @@ class StepInput:
 
 def _err(code: str, zh: str, en: str) -> DomainError:
     return DomainError(code, zh, en)
+
+
+def approved_on(history: Iterable[Mapping[str, Any]]) -> dt.date | None:
+    """The day of the last move to approved in an application's history
+    (events as on the wire: ``to_status`` and ``at``)."""
+    for event in reversed(list(history)):
+        if event.get("to_status") == Status.APPROVED.value:
+            at = event.get("at")
+            return at.date() if isinstance(at, dt.datetime) else dt.datetime.fromisoformat(str(at)).date()
+    return None
 
 
 def check_filing(app_status: Status | str, has_open_request: bool) -> None:
@@ -184,6 +198,7 @@ def check_step(
     if data.date is None:
         raise _err("date_required", f"请填写“{zh}”的日期", f"Enter the date of '{en}'")
     check_not_future(data.date, today, date_what)
+    check_not_before(data.date, facts.approved_date, date_what, ("实习审核通过日期", "date the internship was approved"))
     previous = {
         Step.COUNSELLOR: (facts.statement_date, STEP_LABELS[Step.STATEMENT]),
         Step.STAMP: (facts.counsellor_date, STEP_LABELS[Step.COUNSELLOR]),

@@ -35,6 +35,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from zhumeng_tui.domain import permissions
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import get_lang, tr
@@ -108,10 +109,14 @@ class ZScreen(Localized, Screen[Any]):
     #: Read the data again each time the screen comes back to the top (its
     #: records may have changed on the screens opened from it).
     RELOAD_ON_RESUME: ClassVar[bool] = False
+    #: Actions that change data -> the kind of change (``domain.permissions``).
+    #: An account that may not make it is offered no key, help line or palette
+    #: entry for it. A class lists its own actions; the lists of its bases apply too.
+    ACTION_CHANGES: ClassVar[dict[str, permissions.Change]] = {}
 
     BINDINGS: ClassVar = [
         K("question_mark", "app.help", "帮助", "Help", id="app.help", key_display="?"),
-        K("escape", "back", "返回", "Back", id="screen.back", show=True, key_display="esc"),
+        K("escape", "back", "返回", "Back", id="screen.back", show=False, key_display="esc"),
     ]
 
     _stale = False
@@ -138,10 +143,18 @@ class ZScreen(Localized, Screen[Any]):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
+    def may_act(self, action: str) -> bool:
+        """Whether this account may make the change behind ``action`` (see ``ACTION_CHANGES``)."""
+        for cls in type(self).__mro__:
+            change = vars(cls).get("ACTION_CHANGES", {}).get(action)
+            if change is not None:
+                return permissions.may(self.role, change)
+        return True
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
             return len(self.app.screen_stack) > 2
-        return True
+        return self.may_act(action)
 
     # ---------------------------------------------------------- reload ----
 
@@ -175,6 +188,7 @@ class ZScreen(Localized, Screen[Any]):
         message, severity = change_summary(event.results)
         self.notify(message, severity=severity)
         self.reload()
+        self.zapp.local_changed(self)
 
     # ---------------------------------------------------------- errors ----
 

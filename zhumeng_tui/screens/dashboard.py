@@ -17,13 +17,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.domain.status import Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import CaseFilter, Dashboard, DashboardLine, GraduateFilter, WithdrawalListState
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -72,6 +73,15 @@ DASHBOARD_OPENERS: dict[str, Callable[[DashboardLine], Screen[Any] | None]] = {
 }
 
 
+#: The sections of the lines other features add (``Dashboard.extra``), by key
+#: prefix, in the order shown: (Chinese, English) heading.
+DASHBOARD_SECTIONS: dict[str, tuple[str, str]] = {
+    "provincial:": ("省级审核（本校只读）", "Provincial review (read-only here)"),
+    "tracking:": ("跟踪", "Tracking"),
+    "local:": ("我的修改（未被服务器接受）", "My changes not accepted"),
+}
+
+
 def pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal cells (CJK characters are two cells wide)."""
     return text + " " * max(0, width - cell_len(text))
@@ -115,14 +125,14 @@ class DashboardScreen(DataScreen[Dashboard]):
             yield OptionList(id="d-lines")
         yield Static(
             tr(
-                "1待办 2审核 3实习 4放弃岗位 5诚信 6优秀 7毕业生服务 8困难帮扶 9统计 J岗位 L台账",
-                "1 to-do 2 review 3 interns 4 withdraw 5 integrity 6 excellent 7 graduates 8 hardship 9 charts"
-                " J posts L ledger",
+                "1待办 2审核 3实习 4放弃岗位 5诚信 6优秀 7毕业生服务 8困难帮扶 J岗位 L台账",
+                "1 to-do 2 review 3 interns 4 withdraw 5 integrity 6 excellent 7 graduates 8 hardship J posts"
+                " L ledger",
             ) if self.role != Role.CITY else tr("1待办 7毕业生服务 8困难帮扶 J岗位信息 L汇总台账",
                                                 "1 to-do 7 graduates 8 hardship J posts L ledger"),
             id="d-sections",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -159,17 +169,22 @@ class DashboardScreen(DataScreen[Dashboard]):
             head("需要处理", "Needs action")
             add(d.waiting)
             add(d.returned)
-            head("缺少材料（阻止审核）", "Blockers (block approval)")
+            head("缺少材料（被阻止的申请）", "Blockers (applications held up)")
             if d.blockers:
                 for line in d.blockers:
                     add(line, "  ")
             else:
                 options.append(Option("  " + tr("无", "None"), disabled=True))
-            # --- lines added by other features (interns, withdrawals, ...) go here ---
-            if d.extra:
-                head("跟踪", "Tracking")
-                for line in d.extra:
-                    add(line, "  ")
+            # lines added by other features, under their section's heading
+            for prefix, (zh, en) in DASHBOARD_SECTIONS.items():
+                lines = [x for x in d.extra if x.key.startswith(prefix)]
+                if lines:
+                    head(zh, en)
+                    for line in lines:
+                        add(line, "  ")
+            if any(line_label(x).endswith("*") for x in d.extra):
+                options.append(Option(tr("  * 缺少节假日数据，截止日期按周一至周五计算",
+                                         "  * No holiday data: deadlines count Monday-Friday"), disabled=True))
         if d.graduates:
             head("毕业生服务", "Graduate services")
             for line in d.graduates:

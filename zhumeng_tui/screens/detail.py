@@ -12,16 +12,18 @@ from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.message import Message
+from textual.widgets import Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS
-from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action, Role, Status, allowed_actions
+from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, allowed_actions, history_label
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.data_screen import DataScreen, Loaded
 from zhumeng_tui.screens.review_flow import REVIEW_BINDINGS, ReviewActionsMixin, ReviewDone
 from zhumeng_tui.services import ApplicationDetail, ReviewPreview
 from zhumeng_tui.widgets.columns import LOCAL_STATE_LABELS
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import yes_no
@@ -51,13 +53,6 @@ def _status(value: str | Status | None) -> str:
         return str(value)
 
 
-def _action(value: str) -> str:
-    try:
-        return tr_pair(ACTION_LABELS[Action(value)])
-    except ValueError:
-        return value
-
-
 def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     """(section id, title, markup body) for each section."""
     a, s, p, e = d.application, d.student, d.position, d.employer
@@ -75,8 +70,11 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
         label = tr_pair(LOCAL_STATE_LABELS.get(d.local_state, (d.local_state, d.local_state)))
         msg = escape(d.local_message or "")
         hint = ""
-        if d.local_state in ("conflict", "rejected"):
+        if d.local_state in ("conflict", "rejected") and d.may_retry:
             hint = "\n" + tr("R 基于服务器当前记录重新发送 · D 放弃本地修改", "R send again on the current record · D discard my change")
+        elif d.local_state in ("conflict", "rejected"):
+            hint = "\n" + tr("该修改在服务器当前的记录上已不能执行 · D 放弃本地修改",
+                              "That change no longer applies to the server's record · D discard it")
         sections.append(("local", tr("本地状态", "Local state"), f"[b]{label}[/b] {msg}{hint}"))
     sections.append(
         (
@@ -154,8 +152,10 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     sections.append(("checks", tr("资格审核", "Eligibility checks"), "\n".join(lines) or tr("无", "none")))
     hist = []
     for h in a.history:
-        move = f"{_status(h.from_status)}→{_status(h.to_status)}" if h.to_status else ""
-        text = f"{h.at:%Y-%m-%d %H:%M} {h.by} {_action(h.action)} {move}"
+        move = ""
+        if h.to_status:
+            move = (f"{_status(h.from_status)}→" if h.from_status else "") + _status(h.to_status)
+        text = f"{h.at:%Y-%m-%d %H:%M} {d.actors.get(h.by, h.by)} {tr_pair(history_label(h.action))} {move}".rstrip()
         if h.reason:
             text += f" · {h.reason}"
         if h.acknowledged:
@@ -164,7 +164,7 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
     sections.append(("history", tr("历史", "History"), "\n".join(hist) or tr("无", "none")))
     integ = [
         escape(
-            f"{i.date} {tr_pair(INTEGRITY_LABELS[i.kind])} · {i.note} · {tr_pair(SOURCE_LABELS[i.source])} {i.created_by}"
+            f"{i.date} {tr_pair(INTEGRITY_LABELS[i.kind])} · {i.note} · {tr_pair(SOURCE_LABELS[i.source])} {d.actors.get(i.created_by, i.created_by)}"
         )
         for i in d.integrity
     ]
@@ -183,6 +183,10 @@ def render_detail(d: ApplicationDetail) -> list[tuple[str, str, str]]:
             wd.append(escape(text))
         sections.append(("withdrawals", tr("放弃岗位申请", "Withdrawals"), "\n".join(wd)))
     return sections
+
+
+class LocalDismissed(Message):
+    """The user discarded the application's refused or conflicting change."""
 
 
 class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
@@ -213,7 +217,7 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
         yield StatusHeader(self.title_text())
         with VerticalScroll(id="detail"):
             yield Static(tr("加载中…", "Loading…"), id="detail-loading")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail").focus()
@@ -242,7 +246,7 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
         return self.detail is not None and self.detail.local_state in ("conflict", "rejected")
 
     def action_retry_local(self) -> None:
-        if self._has_local_problem() and self.services.me.role != Role.VIEWER:
+        if self.detail is not None and self.detail.may_retry and self.services.me.role != Role.VIEWER:
             self.retry_local()
 
     @work(exclusive=True, exit_on_error=False, group="review")
@@ -263,10 +267,17 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     @work(thread=True, exclusive=True, exit_on_error=False, group=DataScreen.LOAD_GROUP)
     def dismiss_local(self) -> None:
         self.services.dismiss_local(self.application_id)
+        self.post_message(LocalDismissed())
         self.post_message(Loaded(self.fetch()))
 
+    @on(LocalDismissed)
+    def _dismissed(self) -> None:
+        self.zapp.local_changed(self)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("retry_local", "dismiss_local"):
+        if action == "retry_local":
+            return self.detail is not None and self.detail.may_retry and self.role != Role.VIEWER
+        if action == "dismiss_local":
             return self._has_local_problem() and self.role != Role.VIEWER
         allowed = super().check_action(action, parameters)
         if action == "review" and allowed and self.detail is not None:
@@ -284,4 +295,4 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     @on(ReviewDone)
     def _review_done(self, event: ReviewDone) -> None:
         self.reload()
-        self.zapp.refresh_sync_status()
+        self.zapp.local_changed(self)

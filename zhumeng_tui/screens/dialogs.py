@@ -49,7 +49,16 @@ CODE_LABELS: dict[str, tuple[str, str]] = {
     "version_conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
     "conflict": ("记录已被他人修改（冲突）", "Changed by someone else (conflict)"),
     "pending": ("已有待发送的修改", "Already has a pending change"),
+    "batch_overlap": ("同批时间重叠", "Overlaps another in this batch"),
+    "nothing_failing": ("无未通过的审核项", "No failing check"),
 }
+
+
+#: The confirmation's line for the approvals held back as overlapping in the batch.
+BATCH_OVERLAP_SUMMARY = (
+    "同一学生时间重叠的申请只能通过其一，均未发送：请在详情中选定后单独审核",
+    "One student's overlapping applications: none sent; approve the chosen one from its detail",
+)
 
 
 def code_label(code: str | None) -> str:
@@ -75,6 +84,20 @@ def refusal_lines(groups: dict[tuple[str, str], int], limit: int) -> list[tuple[
         if (key, n) not in chosen:
             chosen.append((key, n))
     return sorted(chosen[: max(limit, len(codes))], key=lambda kv: -kv[1])
+
+
+def reason_lines(reasons: dict[int, str], limit: int = 4) -> str:
+    """What each student will be told, the most common first, with counts."""
+    counts: dict[str, int] = defaultdict(int)
+    for text in reasons.values():
+        counts[text] += 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    lines = [tr("原因（各学生分别）：", "Reasons (each student's own):")]
+    lines += [f"  · ×{n}  {text}" for text, n in ranked[:limit]]
+    if len(ranked) > limit:
+        rest = sum(n for _t, n in ranked[limit:])
+        lines.append(tr(f"  · ×{rest}  其他组合", f"  · ×{rest}  other combinations"))
+    return "\n".join(lines)
 
 
 class AckBox(Checkbox):
@@ -117,8 +140,17 @@ class _InfoDialog(_Dialog[None]):
         self.dismiss(None)
 
 
-class ReasonDialog(_Dialog[str | None]):
-    """Pick a common reason or type one. Returns the reason or None (cancel)."""
+class OwnChecks:
+    """The reason picked for a return: each student's own failing checks."""
+
+
+#: The one ``OwnChecks`` (what ``ReasonDialog`` returns for that choice).
+OWN_CHECKS = OwnChecks()
+
+
+class ReasonDialog(_Dialog[str | OwnChecks | None]):
+    """Pick a common reason or type one. Returns the reason, ``OWN_CHECKS``
+    (a return: each student's own failing checks) or None (cancel)."""
 
     BINDINGS: ClassVar = [K("escape", "cancel", "取消", "Cancel", id="reason.cancel", key_display="esc")]
 
@@ -136,7 +168,12 @@ class ReasonDialog(_Dialog[str | None]):
                 ),
                 classes="title",
             )
+            own = []
+            if self.action == Action.RETURN:
+                own = [Option(tr("各学生未通过的审核项（每人各自的原因）",
+                                 "Each student's own failing checks (a reason per student)"), id="own")]
             yield OptionList(
+                *own,
                 *[Option(tr(zh, en), id=str(i)) for i, (zh, en) in enumerate(COMMON_REASONS.get(self.action, []))],
                 id="reasons",
             )
@@ -150,6 +187,9 @@ class ReasonDialog(_Dialog[str | None]):
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id == "own":
+            self.dismiss(OWN_CHECKS)
+            return
         self.query_one("#reason", Input).value = str(event.option.prompt)
         self.query_one("#reason", Input).focus()
 
@@ -190,7 +230,9 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
         action = tr_pair(ACTION_LABELS[p.action])
         groups: dict[tuple[str, str], int] = defaultdict(int)
         for r in p.refused:
-            groups[(r.code, r.message)] += 1
+            # each overlap names the other post (the result lists them): here one line for all
+            message = BATCH_OVERLAP_SUMMARY if r.code == "batch_overlap" else r.message
+            groups[(r.code, tr(*message) if isinstance(message, tuple) else message)] += 1
         with Vertical():
             with VerticalScroll(id="confirm-body"):
                 yield Static(tr(f"{action}：共选 {p.total} 条", f"{action}: {p.total} selected"), classes="title")
@@ -200,6 +242,8 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
                 )
                 if self.reason:
                     yield Static(tr("原因：", "Reason: ") + self.reason, markup=False)
+                if p.reasons:
+                    yield Static(reason_lines(p.reasons), id="own-reasons", markup=False)
                 if p.refused:
                     lines = [tr(f"不会发送 {len(p.refused)} 条：", f"{len(p.refused)} will not be sent:")]
                     shown = refusal_lines(groups, self.MAX_GROUPS)
@@ -287,7 +331,15 @@ class ReviewConfirmDialog(_Dialog[list[CheckId] | None]):
 class ReviewResultDialog(_InfoDialog):
     """Per item: what succeeded, what was queued (offline), what did not."""
 
-    BINDINGS: ClassVar = [K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc")]
+    BINDINGS: ClassVar = [
+        K("escape,enter", "close", "关闭", "Close", id="result.close", key_display="esc"),
+        K("down", "scroll_lines(1)", "向下", "Down", id="result.down", show=False),
+        K("up", "scroll_lines(-1)", "向上", "Up", id="result.up", show=False),
+        K("pagedown", "scroll_lines(10)", "下一页", "Page down", id="result.page_down", show=False),
+        K("pageup", "scroll_lines(-10)", "上一页", "Page up", id="result.page_up", show=False),
+    ]
+    #: Lines of results shown at once (the list scrolls past them).
+    SHOWN_LINES = 12
 
     def __init__(
         self,
@@ -333,10 +385,16 @@ class ReviewResultDialog(_InfoDialog):
                     tr("离线：已保存在本地，联网后自动发送。", "Offline: saved locally, sent when back online."),
                     classes="warn",
                 )
-            with VerticalScroll():
+            with VerticalScroll(id="result-scroll"):
                 yield Static("\n".join(lines), id="result-lines", markup=False)
+            if len(lines) > self.SHOWN_LINES:
+                yield Static(tr(f"共 {len(lines)} 行 · ↑/↓ PgUp/PgDn 翻看", f"{len(lines)} lines · up/down, PgUp/PgDn scroll"),
+                             classes="hint", id="result-more")
             with Horizontal(classes="buttons"):
                 yield Button(tr("关闭", "Close"), id="close", variant="primary", compact=True)
+
+    def action_scroll_lines(self, lines: int) -> None:
+        self.query_one("#result-scroll", VerticalScroll).scroll_relative(y=lines, animate=False)
 
 
 class MessageDialog(_InfoDialog):
@@ -355,3 +413,38 @@ class MessageDialog(_InfoDialog):
             yield Static(self._message, markup=False)
             with Horizontal(classes="buttons"):
                 yield Button(tr("确定", "OK"), id="close", variant="primary", compact=True)
+
+
+class ConfirmDialog(_Dialog[bool]):
+    """A question before a change that cannot be taken back: ``True`` when
+    confirmed (ctrl+s or the button), ``False`` on escape."""
+
+    BINDINGS: ClassVar = [
+        K("ctrl+s", "confirm", "确认", "Confirm", id="confirm.ok", key_display="^s"),
+        K("escape", "cancel", "取消", "Cancel", id="confirm.cancel", key_display="esc"),
+    ]
+
+    def __init__(self, title: str, message: str, confirm_label: str) -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+        self._confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="title", id="confirm-title", markup=False)
+            yield Static(self._message, id="confirm-message", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(tr("取消", "Cancel"), id="cancel", compact=True)
+                yield Button(self._confirm_label, id="ok", variant="primary", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed, "#ok")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Select
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import ExcellentRow
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import local_text
 
@@ -55,7 +55,7 @@ class ExcellentScreen(RecordListScreen[int | None, ExcellentRow]):
 
     def compose_filters(self) -> ComposeResult:
         year = self.services.today().year
-        yield Select[str](
+        yield Choice(
             [(str(y), str(y)) for y in range(year, year - 4, -1)],
             prompt=tr("全部年度", "All years"),
             id="x-year",

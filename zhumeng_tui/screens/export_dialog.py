@@ -70,11 +70,14 @@ class ExportDialog(Localized, ModalScreen[ExportChoice | None]):
     ]
 
     def __init__(self, offers: list[ExportOffer], title: str | None = None, *, start: int = 0,
-                 start_format: FileFormat | None = None, path: Path | None = None, exists: bool = False) -> None:
+                 start_format: FileFormat | None = None, path: Path | None = None, exists: bool = False,
+                 download: bool = False) -> None:
         """``start`` / ``start_format``: the list and format chosen at first;
         ``path``: the file shown (default: the proposed one); ``exists``: it
-        exists (say so: ``ctrl+s`` replaces it)."""
+        exists (say so: ``ctrl+s`` replaces it); ``download``: the file goes
+        to the browser (a browser session), so no folder is asked for."""
         super().__init__()
+        self.download = download
         self.offers = offers
         self._title = title or tr("导出", "Export")
         self._offer = offers[start]
@@ -94,9 +97,14 @@ class ExportDialog(Localized, ModalScreen[ExportChoice | None]):
                     self._offer), allow_blank=False, id="x-list", compact=True)
             yield Label(tr("格式", "Format"))
             yield self._format_select()
-            yield Label(tr("文件夹", "Folder"))
-            yield Input(str(path.parent), id="x-folder", compact=True)
-            yield Label(tr("文件名", "File name"))
+            folder_label = Label(tr("文件夹", "Folder"))
+            folder = Input(str(path.parent), id="x-folder", compact=True)
+            if self.download:
+                folder_label.display = folder.display = False
+            yield folder_label
+            yield folder
+            yield Label(tr("文件名（浏览器下载）", "File name (downloaded by the browser)") if self.download
+                        else tr("文件名", "File name"))
             yield Input(path.name, id="x-name", compact=True)
             yield Static("", id="x-error")
             yield Static(tr("ctrl+s 导出 · esc 取消", "ctrl+s export · esc cancel"), id="x-hint")

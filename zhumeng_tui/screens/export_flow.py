@@ -7,10 +7,17 @@ files; the :class:`~zhumeng_tui.screens.export_dialog.ExportDialog` lets the
 user pick the list, format, folder and name; a worker writes the file while
 a progress dialog counts the rows; the app says where it wrote it. A file
 that exists is replaced only after the user says so.
+
+In a browser session (``App.is_web``) the dialog asks for no folder: the
+services hand back the file's bytes (:meth:`~zhumeng_tui.services.SheetServices.download`)
+and the app delivers them to the browser as a download; nothing is kept on
+the host.
 """
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import on, work
@@ -21,7 +28,7 @@ from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.export_dialog import ExportChoice, ExportDialog, ExportOffer
 from zhumeng_tui.screens.progress import ProgressDialog, WorkProgress
-from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress
+from zhumeng_tui.services import ExportedFile, ExportRequest, ExportResult, FileFormat, Progress
 from zhumeng_tui.widgets.keys import K
 
 EXPORT_BINDING = K("o", "export", "导出表格", "Export", id="list.export")
@@ -35,16 +42,26 @@ class ExportProposed(Message):
         self.start_format = start_format
 
 
+#: What a browser is told each format is.
+MIME_TYPES: dict[FileFormat, str] = {
+    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    FileFormat.CSV: "text/csv",
+    FileFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
 class ExportFinished(Message):
-    """The file was written (``result``), or not (``error``; ``exists``: it was there already)."""
+    """The file was written (``result``), or made for the browser to download
+    (``download``), or not (``error``; ``exists``: it was there already)."""
 
     def __init__(self, choice: ExportChoice, result: ExportResult | None, error: BaseException | None = None,
-                 exists: bool = False) -> None:
+                 exists: bool = False, download: ExportedFile | None = None) -> None:
         super().__init__()
         self.choice = choice
         self.result = result
         self.error = error
         self.exists = exists
+        self.download = download
 
 
 class ExportFlow(ZScreen):
@@ -89,8 +106,8 @@ class ExportFlow(ZScreen):
     @on(ExportProposed)
     def _ask(self, event: ExportProposed) -> None:
         self._offers = event.offers
-        self.app.push_screen(ExportDialog(event.offers, start=event.start, start_format=event.start_format),
-                             self._chosen)
+        self.app.push_screen(ExportDialog(event.offers, start=event.start, start_format=event.start_format,
+                                          download=self.app.is_web), self._chosen)
 
     def _chosen(self, choice: ExportChoice | None) -> None:
         if choice is None:
@@ -102,6 +119,11 @@ class ExportFlow(ZScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def _write(self, choice: ExportChoice) -> None:
         try:
+            if self.app.is_web:
+                download = self.services.download(
+                    choice.path.name, lambda path: self.write_export(replace(choice, path=path), self._report_progress))
+                self.post_message(ExportFinished(choice, None, download=download))
+                return
             result = self.write_export(choice, self._report_progress)
         except DomainError as e:
             self.post_message(ExportFinished(choice, None, e, exists=e.code == "file_exists"))
@@ -134,6 +156,9 @@ class ExportFlow(ZScreen):
             self.app.push_screen(ExportDialog(self._offers, start=start, start_format=choice.format,
                                               path=choice.path, exists=True), self._chosen)
             return
+        if event.download is not None:
+            self._deliver(event.download)
+            return
         if event.result is None:
             self.notify(error_text(event.error), title=tr("导出失败", "Export failed"), severity="error", timeout=10)
             return
@@ -144,6 +169,13 @@ class ExportFlow(ZScreen):
         else:
             text = tr(f"已导出 {r.rows} 行到\n{r.path}", f"Exported {r.rows} rows to\n{r.path}")
         self.notify(text, title=tr("导出完成", "Exported"), timeout=15)
+
+    def _deliver(self, file: ExportedFile) -> None:
+        """Hand the file to the browser, which saves it as a download."""
+        self.app.deliver_binary(io.BytesIO(file.data), save_filename=file.name, mime_type=MIME_TYPES[file.format])
+        self.notify(tr(f"已交给浏览器下载（{file.rows} 行）：\n{file.name}",
+                       f"Handed to the browser as a download ({file.rows} rows):\n{file.name}"),
+                    title=tr("导出完成", "Exported"), timeout=15)
 
 
 class ExportsList(ExportFlow):

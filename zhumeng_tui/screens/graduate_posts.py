@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zhumeng_tui.domain.permissions import Change, may
 from zhumeng_tui.domain.posts import Answer
@@ -25,6 +25,7 @@ from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.post_forms import answer_form
 from zhumeng_tui.services import GraduatePosts
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.posts_common import answer_text, post_line
@@ -64,7 +65,7 @@ class GraduatePostsScreen(DataScreen[GraduatePosts]):
             yield Static(tr("计算推荐中…", "Recommending…"), id="gp-picks")
             pushes: DataTable[str | Text] = DataTable(id="gp-pushes", cursor_type="row")
             yield pushes
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#gp-pushes", DataTable)

@@ -31,6 +31,7 @@ class HelpScreen(Localized, ModalScreen[None]):
         border: round $accent; padding: 0 1; background: $panel; }
     HelpScreen #help-title { text-style: bold; }
     HelpScreen #help-intro { color: $text-muted; margin-bottom: 1; }
+    HelpScreen #help-filters { margin-bottom: 1; }
     HelpScreen VerticalScroll { height: 1fr; }
     """
 
@@ -45,6 +46,9 @@ class HelpScreen(Localized, ModalScreen[None]):
             yield Static(tr("帮助 · ", "Help · ") + (title() if callable(title) else ""), id="help-title")
             if intro and intro[0]:
                 yield Static(tr(*intro), id="help-intro")
+            filters = getattr(self._for, "FILTER_HELP", None)
+            if filters:
+                yield Static(tr(*filters), id="help-filters")
             lines = help_lines(self._for)
             width = max((len(k) for k, _ in lines), default=4) + 2
             body = "\n".join(f"{k:<{width}}{d}" for k, d in lines)

@@ -20,7 +20,6 @@ from textual.message import Message
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
-    Footer,
     Input,
     OptionList,
     Select,
@@ -35,6 +34,7 @@ from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.screens.progress import ProgressDialog, WorkProgress
 from zhumeng_tui.services import ImportAnalysis, ImportKindInfo, ImportResult
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -147,7 +147,7 @@ class ImportScreen(ZScreen):
                         yield DataTable(id="im-changes", cursor_type="row", zebra_stripes=True)
                     with TabPane(tr("被拒绝的行", "Refused rows"), id="im-refused-tab"):
                         yield DataTable(id="im-refused", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         changes = self.query_one("#im-changes", DataTable)

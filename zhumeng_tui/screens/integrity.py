@@ -14,14 +14,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Select
 
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, IntegrityKind, IntegritySource
+from zhumeng_tui.domain.permissions import Change
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.screens.base import ZScreen
 from zhumeng_tui.screens.intern_forms import IntegrityInput, integrity_form
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.services import IntegrityFilter, IntegrityRow
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import kind_text, local_text, source_text
 
@@ -55,6 +56,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         K("a", "add", "添加记录", "Add entry", id="integrity.add"),
         K("enter", "open", "该生档案", "This student", id="integrity.student", show=False),
     ]
+    ACTION_CHANGES: ClassVar = {"add": Change.ADD_INTEGRITY}
     ID = "g"
     EXPORT_LIST = "integrity"
     COLUMNS = (
@@ -83,7 +85,7 @@ class IntegrityScreen(RecordListScreen[IntegrityFilter, IntegrityRow]):
         search = self.search_box()
         search.display = self.student_id is None
         yield search
-        yield Select[str](
+        yield Choice(
             [(tr_pair(INTEGRITY_LABELS[k]), k.value) for k in IntegrityKind],
             prompt=tr("全部类型", "All kinds"),
             id="g-kind",

@@ -9,29 +9,48 @@ integrity archive.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import FLAG_HELP, FOLLOWUP_CHANNEL_LABELS
-from zhumeng_tui.domain.status import STATUS_LABELS, Status
+from zhumeng_tui.domain.interns import (
+    FLAG_HELP,
+    FOLLOWUP_CHANNEL_LABELS,
+    check_appraisal_ready,
+    tracking_from,
+)
+from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.status import STATUS_LABELS, Action, Status, allowed_actions
 from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import error_text
 from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.integrity import IntegrityScreen, add_integrity_entry
 from zhumeng_tui.screens.intern_forms import appraisal_form
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
-from zhumeng_tui.services import InternDetail
+from zhumeng_tui.services import InternDetail, MutationResult
+from zhumeng_tui.widgets.columns import fit
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import fmt_date, local_text, yes_no
+
+#: The moves of an internship the university records (the employer reports
+#: them on the platform): (Chinese, English) of the confirmation.
+ADVANCE_MOVES: dict[Action, tuple[str, str]] = {
+    Action.ON_DUTY: ("登记上岗", "Mark on duty"),
+    Action.COMPLETE: ("登记实习完成", "Mark complete"),
+    Action.APPRAISE: ("登记已鉴定", "Mark appraised"),
+}
 
 
 class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
@@ -44,11 +63,12 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         " evaluations, responsible staff.",
     )
     BINDINGS: ClassVar = [
+        K("u", "advance", "推进状态", "Next status", id="intern.advance"),
         K("f", "followup", "跟踪", "Follow-up", id="intern.followup"),
         K("a", "appraisal", "鉴定/评价", "Appraisal", id="intern.appraisal"),
-        K("b", "insurance", "保险", "Insurance", id="intern.insurance"),
-        K("t", "assign_staff", "负责人", "Staff", id="intern.staff"),
-        K("d", "withdraw", "放弃岗位", "Withdraw", id="intern.withdraw"),
+        K("b", "insurance", "保险", "Insurance", id="intern.insurance", show=False),
+        K("t", "assign_staff", "负责人", "Staff", id="intern.staff", show=False),
+        K("d", "withdraw", "放弃", "Withdraw", id="intern.withdraw"),
         K("w", "open_withdrawal", "放弃申请", "Withdrawal", id="intern.open_withdrawal", show=False),
         K("e", "nominate", "推荐优秀", "Nominate", id="intern.nominate", show=False),
         K("g", "integrity", "诚信档案", "Integrity", id="intern.integrity"),
@@ -68,6 +88,8 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     InternDetailScreen #id-flags { color: $warning; }
     InternDetailScreen DataTable { height: auto; max-height: 12; }
     """
+
+    ACTION_CHANGES: ClassVar = {"appraisal": Change.SET_TRACKING, "integrity_entry": Change.ADD_INTEGRITY}
 
     RELOAD_ON_RESUME = True
 
@@ -90,15 +112,11 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             yield Static(tr("时间线", "Timeline"), classes="section")
             tl: DataTable[str] = DataTable(id="id-timeline", cursor_type="row", show_cursor=False)
             yield tl
-        yield Footer()
+        yield KeyFooter()
 
-    def on_mount(self) -> None:
-        fu = self.query_one("#id-followups", DataTable)
-        for label in (tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")):
-            fu.add_column(label)
-        tl = self.query_one("#id-timeline", DataTable)
-        for label in (tr("时间", "When"), tr("事件", "Event"), tr("操作人", "By")):
-            tl.add_column(label)
+    def on_resize(self) -> None:
+        if self.info is not None:
+            self.call_after_refresh(self._fill_tables, self.info)  # the notes wrap in the new width
 
     def fetch(self) -> InternDetail:
         return self.services.intern_detail(self.application_id)
@@ -110,14 +128,15 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         self.query_one("#id-head", Static).update(
             f"{s.name}  {s.student_no}  ·  {d.department_name}  ·  {tr_pair(STATUS_LABELS[a.status])}"
         )
+        # one fact a line: a date never breaks across lines at 80 columns
         self.query_one("#id-facts", Static).update(
             tr(
-                f"用人单位：{e.name}（{e.type}，{p.region}）  岗位：{p.title}\n"
-                f"实习期：{p.start_date} 至 {p.end_date}  已实习 {info.days_done}/{info.days_total} 天"
-                f"  上岗日期：{fmt_date(a.on_duty_date)}",
-                f"Employer: {e.name} ({e.type}, {p.region})  Position: {p.title}\n"
-                f"Internship: {p.start_date} to {p.end_date}  {info.days_done}/{info.days_total} days done"
-                f"  On duty: {fmt_date(a.on_duty_date)}",
+                f"用人单位：{e.name}（{e.type}，{p.region}）\n岗位：{p.title}\n"
+                f"实习期：{p.start_date} 至 {p.end_date} · 已实习 {info.days_done}/{info.days_total} 天\n"
+                f"上岗日期：{fmt_date(a.on_duty_date)}",
+                f"Employer: {e.name} ({e.type}, {p.region})\nPosition: {p.title}\n"
+                f"Internship: {p.start_date} to {p.end_date} · {info.days_done}/{info.days_total} days done\n"
+                f"On duty: {fmt_date(a.on_duty_date)}",
             )
         )
         if info.flags:
@@ -129,7 +148,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         else:
             flags = Text(tr("提示：无", "Flags: none"), style="dim")
         self.query_one("#id-flags", Static).update(flags)
-        due = f"  {tr('下次跟踪', 'Next follow-up')}: {info.followup_due}" if info.followup_due else ""
+        due = "  " + tr(f"下次跟踪：{info.followup_due}", f"Next follow-up: {info.followup_due}") if info.followup_due else ""
         local = ""
         if d.local_state:
             local = "\n" + tr("本地：", "Local: ") + str(local_text(d.local_state))
@@ -145,12 +164,13 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
                 f"已推荐为优秀实习生：{a.excellent_note or ''}",
                 f"Nominated excellent: {a.excellent_note or ''}",
             )
+        staff = d.actors.get(a.responsible_staff, a.responsible_staff) if a.responsible_staff else "—"
         self.query_one("#id-tracking", Static).update(
             tr(
-                f"负责人：{a.responsible_staff or '—'}  保险：{yes_no(a.insurance_recorded)}"
+                f"负责人：{staff}  保险：{yes_no(a.insurance_recorded)}"
                 f"  鉴定表：{fmt_date(a.appraisal_copy_received)}\n"
                 f"单位评价：{_score(a.employer_score)}  学生评价：{_score(a.student_score)}{due}",
-                f"Staff: {a.responsible_staff or '—'}  Insurance: {yes_no(a.insurance_recorded)}"
+                f"Staff: {staff}  Insurance: {yes_no(a.insurance_recorded)}"
                 f"  Appraisal copy: {fmt_date(a.appraisal_copy_received)}\n"
                 f"Employer's evaluation: {_score(a.employer_score)}  Student's: {_score(a.student_score)}{due}",
             )
@@ -158,22 +178,28 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             + wline
             + local
         )
-        fu = self.query_one("#id-followups", DataTable)
-        fu.clear()
-        for f in reversed(d.followups):
-            fu.add_row(
-                f.date.isoformat(),
-                tr_pair(FOLLOWUP_CHANNEL_LABELS.get(f.channel, (f.channel, f.channel))),
-                f.staff,
-                f.note,
-            )
-        if not d.followups:
-            fu.add_row("—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)"))
-        tl = self.query_one("#id-timeline", DataTable)
-        tl.clear()
+        self._fill_tables(info)
+        self.refresh_bindings()
+
+    def _fill_tables(self, info: InternDetail) -> None:
+        """The follow-ups and the timeline; the note and the event last, wrapping
+        at the edge, never who or when."""
+        d = info.detail
+        followups: list[list[str]] = [
+            [f.date.isoformat(), tr_pair(FOLLOWUP_CHANNEL_LABELS.get(f.channel, (f.channel, f.channel))), f.staff,
+             f.note]
+            for f in reversed(d.followups)
+        ] or [["—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)")]]
+        fill_table(self.query_one("#id-followups", DataTable),
+                   [tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")], followups)
         lang = get_lang()
-        for ev in reversed(info.timeline):
-            tl.add_row(fmt_date(ev.at), ev.text_en if lang == "en" else ev.text_zh, ev.by)
+        # a long name ends with … so that the event keeps its room at 80 columns
+        timeline: list[list[str]] = [
+            [fmt_date(ev.at), fit(ev.by, ACTOR_WIDTH).rstrip(), ev.text_en if lang == "en" else ev.text_zh]
+            for ev in reversed(info.timeline)
+        ]
+        fill_table(self.query_one("#id-timeline", DataTable),
+                   [tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")], timeline)
 
     # -------------------------------------------------------- actions --
 
@@ -185,6 +211,58 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
 
     def nominated(self) -> bool:
         return self.info is not None and self.info.detail.application.excellent_nominated
+
+    def target_label(self, application_id: int) -> str:
+        if self.info is None:
+            return f"#{application_id}"
+        s = self.info.detail.student
+        return f"{s.student_no} {s.name}"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "advance":
+            return self._next_move() is not None
+        return super().check_action(action, parameters)
+
+    def _next_move(self) -> Action | None:
+        """The move this account may make next on the intern (上岗, 实习完成, 鉴定), if any."""
+        if self.info is None:
+            return None
+        a = self.info.detail.application
+        moves = [m for m in allowed_actions(a.status, self.role) if m in ADVANCE_MOVES]
+        return moves[0] if moves else None
+
+    def action_advance(self) -> None:
+        move = self._next_move()
+        if move is None or self.info is None:
+            return
+        a = self.info.detail.application
+        if move == Action.APPRAISE and self._refused_now(
+            lambda: check_appraisal_ready(a.appraisal_copy_received, a.employer_score, a.student_score)
+        ):
+            return
+        today = self.services.today()
+        zh, en = ADVANCE_MOVES[move]
+        label = self.target_label(self.application_id)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.send_change(partial(self._advance, move))
+
+        self.app.push_screen(
+            ConfirmDialog(tr(zh, en), tr(f"{label}：{zh}（{today}）？", f"{label}: {en.lower()} ({today})?"),
+                          tr("确认", "Confirm")),
+            answered,
+        )
+
+    async def _advance(self, move: Action) -> MutationResult:
+        result = (await self.services.review([self.application_id], move, None, [])).results[0]
+        return MutationResult(ok=result.ok, record_id=result.application_id, queued=result.queued,
+                              code=result.code, message=result.message)
+
+    def intern_start(self) -> dt.date | None:
+        if self.info is None:
+            return None
+        return tracking_from(self.info.detail.position.start_date, self.info.detail.application.on_duty_date)
 
     def action_withdraw(self) -> None:
         if self.info is not None:
@@ -208,7 +286,9 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
     def action_appraisal(self) -> None:
         if self.info is None:
             return
-        form = appraisal_form(self.info.detail.application, self.services.today())
+        d = self.info.detail
+        start = tracking_from(d.position.start_date, d.application.on_duty_date)
+        form = appraisal_form(d.application, start, self.services.today())
         self.app.push_screen(form, partial(self._send_tracking, [self.application_id]))
 
     def action_integrity(self) -> None:

@@ -20,6 +20,7 @@ from zhumeng_tui.domain.interns import (
     FOLLOWUP_CHANNEL_LABELS,
     FOLLOWUP_CHANNELS,
     STUDENT_SCORE,
+    check_any_change,
     check_followup,
     check_integrity_entry,
     check_nomination,
@@ -83,8 +84,9 @@ def insurance_form(count: int) -> FormScreen[TrackingUpdate]:
     )
 
 
-def appraisal_form(application: Application, today: dt.date) -> FormScreen[TrackingUpdate]:
-    """The appraisal copy and both evaluations of one intern."""
+def appraisal_form(application: Application, start_date: dt.date, today: dt.date) -> FormScreen[TrackingUpdate]:
+    """The appraisal copy and both evaluations of one intern: returns the
+    fields that changed (an emptied one clears it)."""
     a = application
     fields = [
         Field(
@@ -98,20 +100,26 @@ def appraisal_form(application: Application, today: dt.date) -> FormScreen[Track
     ]
 
     def parse(values: FormValues) -> TrackingUpdate:
+        copy = values.date("copy")
         es = parse_score(values.text("employer_score"), EMPLOYER_SCORE)
         ss = parse_score(values.text("student_score"), STUDENT_SCORE)
-        copy = values.date("copy")
-        check_tracking(a.status, today, appraisal_copy_received=copy, employer_score=es, student_score=ss)
-        update = TrackingUpdate(appraisal_copy_received=copy, employer_score=es, student_score=ss)
-        if not update.model_dump(exclude_none=True):
-            raise DomainError("nothing_to_change", "没有要修改的内容", "Nothing to change")
-        return update
+        entered = {"appraisal_copy_received": copy, "employer_score": es, "student_score": ss}
+        changed = {name: value for name, value in entered.items() if value != getattr(a, name)}
+        check_any_change(changed)
+        check_tracking(
+            a.status, today, appraisal_copy_received=copy, employer_score=es, student_score=ss,
+            start_date=start_date, cleared=[name for name, value in changed.items() if value is None],
+        )
+        return TrackingUpdate(**changed)
 
     return FormScreen(tr("鉴定表与评价", "Appraisal and evaluations"), fields, parse)
 
 
-def followup_form(status: Status | None, today: dt.date, staff_name: str) -> FormScreen[FollowUpInput]:
-    """A follow-up for one intern; ``status`` None: not known here (the services check it)."""
+def followup_form(
+    status: Status | None, today: dt.date, staff_name: str, start_date: dt.date | None = None
+) -> FormScreen[FollowUpInput]:
+    """A follow-up for one intern; ``status`` and ``start_date`` None: not
+    known here (the services check them)."""
     fields = [
         Field("date", tr("跟踪日期", "Date"), FieldKind.DATE, today),
         Field(
@@ -128,7 +136,7 @@ def followup_form(status: Status | None, today: dt.date, staff_name: str) -> For
     def parse(values: FormValues) -> FollowUpInput:
         date = values.date("date")
         channel, staff, note = values.choice("channel") or "", values.text("staff"), values.text("note")
-        check_followup(status or Status.ON_DUTY, date, channel, staff, note, today)
+        check_followup(status or Status.ON_DUTY, date, channel, staff, note, today, start_date)
         assert date is not None  # check_followup requires it
         return FollowUpInput(date, channel, staff, note)
 

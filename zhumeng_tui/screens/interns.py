@@ -26,6 +26,7 @@ from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.services import AppFilter, InternFilterOptions, SortSpec
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K
 
 INTERN_STATUS_ORDER = (Status.APPROVED, Status.ON_DUTY, Status.COMPLETED, Status.APPRAISED)
@@ -59,7 +60,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         K("f", "followup", "跟踪", "Follow-up", id="interns.followup"),
         K("t", "assign_staff", "负责人", "Staff", id="interns.staff"),
         K("b", "insurance", "保险", "Insurance", id="interns.insurance"),
-        K("d", "withdraw", "放弃岗位", "Withdraw", id="interns.withdraw"),
+        K("d", "withdraw", "放弃", "Withdraw", id="interns.withdraw"),
         K("e", "nominate", "推荐优秀", "Nominate", id="interns.nominate", show=False),
         K("p", "export('final-list', 'docx')", "打印最终名单", "Print the final list", id="interns.print",
           show=False),
@@ -74,7 +75,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     def compose_extra(self) -> ComposeResult:
         with Horizontal(id="i-filters"):
-            yield Select[str](
+            yield Choice(
                 [(tr("任一提示", "Any flag"), "any")]
                 + [(tr_pair(FLAG_LABELS[f]), f.value) for f in InternFlag],
                 prompt=tr("全部提示", "All flags"),
@@ -82,8 +83,8 @@ class InternsScreen(QueueScreenBase, TrackingActions):
                 id="i-flag",
                 compact=True,
             )
-            yield Select[str]([], prompt=tr("全部单位", "All employers"), id="i-employer", compact=True)
-            yield Select[str]([], prompt=tr("全部地区", "All cities"), id="i-city", compact=True)
+            yield Choice([], prompt=tr("全部单位", "All employers"), id="i-employer", compact=True)
+            yield Choice([], prompt=tr("全部地区", "All cities"), id="i-city", compact=True)
 
     def on_mount(self) -> None:
         # QueueScreenBase.on_mount runs as well: Textual calls the handler of every class.
@@ -140,3 +141,19 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     def tracking_targets(self) -> list[int]:
         return self.targets()
+
+    def _row_value(self, column: str) -> object:
+        """``column`` of the one intern the actions apply to (None: several, or not shown)."""
+        ids = self.targets()
+        rows = self.rows
+        if len(ids) != 1 or rows is None or column not in rows.columns:
+            return None
+        values = rows.rows_of(ids).get(ids[0])
+        return None if values is None else values[rows.columns.index(column)]
+
+    def intern_status(self) -> Status | None:
+        value = self._row_value("status")
+        return Status(str(value)) if value else None
+
+    def target_label(self, application_id: int) -> str:
+        return self.describe_applications([application_id]).get(application_id, f"#{application_id}")

@@ -12,12 +12,13 @@ from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
 
 from zhumeng_tui.i18n import get_lang, tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.export_flow import ExportsList
 from zhumeng_tui.services import ExportRequest, Ledger
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -57,7 +58,7 @@ class LedgerScreen(DataScreen[Ledger], ExportsList):
             yield Select[int]([(t, i) for i, t in enumerate(Ledger.titles(get_lang()))], value=0, allow_blank=False,
                               id="lg-table-choice", compact=True)
         yield DataTable(id="lg-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lg-table", DataTable).focus()

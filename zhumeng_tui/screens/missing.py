@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.markup import escape
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.export_flow import ExportsList
-from zhumeng_tui.services import ExportRequest, MissingGroup
+from zhumeng_tui.services import ExportRequest, MissingGroup, MissingStudent
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 
@@ -33,6 +36,17 @@ def missing_tsv(groups: list[MissingGroup]) -> str:
             cells = [s.student_no, s.name, s.department_name, s.phone, f"{g.label}：{s.reason}" if s.reason else g.label]
             lines.append("\t".join(c.replace("\t", " ").replace("\n", " ") for c in cells))
     return "\n".join(lines) + "\n"
+
+
+def _student_lines(s: MissingStudent) -> Group:
+    """A student to chase: who (one line, cut with … when too long), then the
+    reason indented under it, wrapped and whole."""
+    who = Text(f"  {s.student_no}  {s.name}  {s.phone}  {s.department_name}", no_wrap=True, overflow="ellipsis")
+    reason = Table.grid(padding=0)
+    reason.add_column(width=4)
+    reason.add_column(ratio=1)
+    reason.add_row("", Text(s.reason, style="dim"))
+    return Group(who, reason)
 
 
 class MissingScreen(DataScreen[list[MissingGroup]], ExportsList):
@@ -60,7 +74,7 @@ class MissingScreen(DataScreen[list[MissingGroup]], ExportsList):
         yield StatusHeader(self.title_text())
         yield Static(tr("加载中…", "Loading…"), id="m-summary")
         yield OptionList(id="m-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -81,11 +95,11 @@ class MissingScreen(DataScreen[list[MissingGroup]], ExportsList):
         )
         options: list[Option] = []
         for g in groups:
-            options.append(Option(f"[b]✗ {escape(g.label)}（{len(g.students)}）[/b]", disabled=True))
+            count = tr(f"{len(g.students)} 名学生 · {g.applications} 条申请",
+                       f"{len(g.students)} students · {g.applications} applications")
+            options.append(Option(Text.assemble(("✗ " + g.label, "bold"), f"  {count}"), disabled=True))
             for s in g.students:
-                options.append(
-                    Option(escape(f"  {s.student_no}  {s.name}  {s.department_name}  {s.phone}  {s.reason}"), id=f"a{s.application_id}-{g.check}")
-                )
+                options.append(Option(_student_lines(s), id=f"a{s.application_id}-{g.check}"))
         if not options:
             options.append(Option(tr("没有被阻止的学生", "Nobody is blocked"), disabled=True))
         ol.add_options(options)

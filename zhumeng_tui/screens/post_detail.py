@@ -11,12 +11,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from zhumeng_tui.domain.posts import ANSWER_LABELS, Answer
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.services import PostDetail
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.graduates_common import sep
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -51,7 +52,7 @@ class PostDetailScreen(DataScreen[PostDetail]):
             yield Static("", id="pd-info")
             yield Static("", id="pd-answers")
             yield Static("", id="pd-local")
-        yield Footer()
+        yield KeyFooter()
 
     def fetch(self) -> PostDetail:
         return self.services.post_detail(self.post_id)

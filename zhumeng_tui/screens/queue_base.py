@@ -44,7 +44,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Select, Static
 
 from zhumeng_tui.domain.eligibility import CheckResult
 from zhumeng_tui.domain.status import Role, Status
@@ -54,6 +54,7 @@ from zhumeng_tui.services import AppFilter, ApplicationRows, ExportRequest, Sort
 from zhumeng_tui.widgets.app_table import ApplicationTable
 from zhumeng_tui.widgets.columns import column_label
 from zhumeng_tui.widgets.filter_bar import FilterBar
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.selection_line import SelectionLine
@@ -88,17 +89,25 @@ class QueueScreenBase(ExportsList):
     STATUSES: ClassVar[Sequence[Status]] = tuple(Status)
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = None
     SHOW_CHECK_FILTER: ClassVar[bool] = True
+    #: How to reach the filters (the help screen shows it).
+    FILTER_HELP: ClassVar[tuple[str, str]] = (
+        "筛选：/ 进入搜索框，Tab / shift+Tab 依次到院系、状态等筛选，回车展开选项，esc 回到列表；0 清除全部筛选。",
+        "Filters: / goes to the search box, Tab / shift+Tab to the department, status and other filters,"
+        " enter opens one, esc goes back to the list; 0 clears every filter.",
+    )
 
     BINDINGS: ClassVar = [
         K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space"),
-        K("ctrl+a", "select_all", "全选筛选", "Select all matching", id="queue.select_all"),
-        K("slash", "search", "搜索", "Search", id="queue.search", key_display="/"),
+        # priority: also from the search box (whose own ctrl+a moves to the start of the text)
+        K("ctrl+a", "select_all", "全选", "Select all matching", id="queue.select_all", priority=True),
+        # the search box's placeholder shows "/ 搜索": the footer keeps its room for the actions
+        K("slash", "search", "搜索", "Search", id="queue.search", key_display="/", show=False),
         K("v,shift+space", "select_range", "连选", "Select range", id="queue.range", show=False),
         K("ctrl+d", "clear_selection", "清除选择", "Clear selection", id="queue.clear", show=False),
         K("s", "sort", "排序", "Sort", id="queue.sort", show=False),
         K("S", "sort_reverse", "倒序", "Reverse sort", id="queue.sort_reverse", show=False),
         K("0", "clear_filters", "清除筛选", "Clear filters", id="queue.clear_filters", show=False),
-        K("escape", "escape", "返回", "Back", id="screen.back", key_display="esc"),
+        K("escape", "escape", "返回", "Back", id="screen.back", show=False, key_display="esc"),
     ]
 
     DEFAULT_CSS = """
@@ -133,6 +142,14 @@ class QueueScreenBase(ExportsList):
         """Widgets shown between the filter bar and the table."""
         yield from ()
 
+    def visible_columns(self) -> list[str] | None:
+        """The columns to show, most important first (a department account
+        sees only its own department: no 院系 column)."""
+        names = self.VISIBLE_COLUMNS
+        if names is None or self.role != Role.DEPARTMENT:
+            return names
+        return [c for c in names if c != "department"]
+
     def on_rows(self, rows: ApplicationRows) -> None:
         """Called after new rows are shown."""
 
@@ -154,7 +171,8 @@ class QueueScreenBase(ExportsList):
         rows = self.rows
         if rows is None:
             return {}
-        at = [rows.columns.index(c) for c in ("student_no", "name", "student_name") if c in rows.columns]
+        # who, and which post (one student may have several applications in a batch)
+        at = [rows.columns.index(c) for c in ("student_no", "name", "student_name", "position") if c in rows.columns]
         out = {}
         for app_id, values in rows.rows_of(ids).items():
             text = " ".join(str(values[i]) for i in at if values[i] is not None)
@@ -189,7 +207,7 @@ class QueueScreenBase(ExportsList):
         yield from self.compose_extra()
         yield ApplicationTable(self.selected, id="q-table")
         yield SelectionLine(id="q-selection")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if not self.SHOW_CHECK_FILTER:
@@ -270,7 +288,7 @@ class QueueScreenBase(ExportsList):
             return
         self._loading = False
         self.rows = event.rows
-        self.table.show_rows(event.rows, self.VISIBLE_COLUMNS, self.sort)
+        self.table.show_rows(event.rows, self.visible_columns(), self.sort)
         self._update_line()
         self.on_rows(event.rows)
 
@@ -325,7 +343,7 @@ class QueueScreenBase(ExportsList):
         self.refresh_selection()
 
     def action_select_all(self) -> None:
-        self.select_all_matching(self.current_filter)
+        self.select_all_matching(self.build_filter())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="select-all")
     def select_all_matching(self, f: AppFilter) -> None:
@@ -381,11 +399,9 @@ class QueueScreenBase(ExportsList):
         self.preset_label = None
         for w in self.query("#q-preset"):
             w.remove()
-        bar = self.query_one(FilterBar)
-        bar.search.value = ""
-        from textual.widgets import Select
-
-        for sel in bar.query(Select):
+        self.query_one(FilterBar).search.value = ""
+        # the filter bar's selects and those a subclass adds (compose_extra)
+        for sel in self.query(Select):
             sel.clear()
         self.reload()
 

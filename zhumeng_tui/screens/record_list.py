@@ -25,17 +25,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.export_flow import ExportsList
 from zhumeng_tui.services import ExportRequest
+from zhumeng_tui.widgets.columns import fit, fitting_widths
 from zhumeng_tui.widgets.filter_bar import search_placeholder
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 
 FilterT = TypeVar("FilterT")
@@ -53,10 +56,31 @@ class RecordsLoaded(Message, Generic[RowT]):
         self.generation = generation
 
 
+def _plain(cell: Cell) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
+
+
+def _cut(cell: Cell, width: int) -> Cell:
+    """``cell`` in ``width`` cells, ending with … when longer."""
+    if cell_len(_plain(cell)) <= width:
+        return cell
+    if isinstance(cell, Text):
+        cut = cell.copy()
+        cut.truncate(width, overflow="ellipsis")
+        return cut
+    return fit(cell, width).rstrip()
+
+
 class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     """Header, filter row, table, count line, footer; see the module docstring."""
 
     ID: ClassVar[str] = "r"
+    #: How to reach the filters (the help screen shows it).
+    FILTER_HELP: ClassVar[tuple[str, str]] = (
+        "筛选：/ 进入搜索框，Tab / shift+Tab 移到其他筛选，回车展开选项，esc 回到列表。",
+        "Filters: / goes to the search box, Tab / shift+Tab to the other filters, enter opens one,"
+        " esc goes back to the list.",
+    )
     #: The list ``o`` writes (``services.export``) with the screen's filter.
     EXPORT_LIST: ClassVar[str] = ""
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
@@ -132,15 +156,34 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
         yield table
         yield Static("", id=f"{self.ID}-count", classes="count")
         yield from self.compose_below()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        table = self.table
-        for (zh, en), key in self.COLUMNS:
-            table.add_column(tr(zh, en), key=key)
-        table.focus()
+        self._fill()
+        self.table.focus()
         if not self.RELOAD_ON_RESUME:  # otherwise the first load is when the screen is shown
             self.reload()
+
+    def _fill(self) -> None:
+        """The rows in the columns that fit the table's width (``fitting_widths``):
+        the last one shown cut with …, the rest left out (the detail shows them);
+        no sideways scrolling."""
+        table = self.table
+        labels = [tr(zh, en) for (zh, en), _ in self.COLUMNS]
+        rows = [list(self.cells(r)) for r in self._rows]
+        natural = [max([cell_len(label), *(cell_len(_plain(r[i])) for r in rows)]) for i, label in enumerate(labels)]
+        widths = fitting_widths(natural, table.size.width - table.styles.scrollbar_size_vertical)
+        current = table.cursor_row
+        table.clear(columns=True)
+        for ((_, key), label, width, whole) in zip(self.COLUMNS, labels, widths, natural, strict=False):
+            table.add_column(fit(label, width).rstrip() if width < whole else label, key=key, width=width)
+        for r, row in zip(self._rows, rows, strict=True):
+            table.add_row(*(_cut(c, w) for c, w in zip(row, widths, strict=False)), key=self.row_key(r))
+        if rows:
+            table.move_cursor(row=min(max(current, 0), len(rows) - 1))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fill)  # once the table has its new size
 
     # ------------------------------------------------------------ load ----
 
@@ -158,13 +201,7 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
         if event.generation != self._generation:
             return  # an earlier filter's answer, come late
         rows = self._rows = event.rows
-        table = self.table
-        current = table.cursor_row
-        table.clear()
-        for r in rows:
-            table.add_row(*self.cells(r), key=self.row_key(r))
-        if rows:
-            table.move_cursor(row=min(max(current, 0), len(rows) - 1))
+        self._fill()
         self.query_one(f"#{self.ID}-count", Static).update(self.count_text(rows))
         self.after_show(rows)
 

@@ -24,14 +24,16 @@ class ReviewQueueScreen(QueueScreenBase, ReviewActionsMixin):
         "must be acknowledged. esc leaves the search box, then clears the selection, then goes back.",
     )
 
+    #: In the order they are given room: what fits the width is shown, the
+    #: detail (enter) shows the rest.
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = [
         "local_state",
         "student_no",
         "name",
         "status",
-        "worst",
         "failed_checks",
         "department",
+        "worst",
         "employer",
         "position",
         "city",
@@ -57,4 +59,4 @@ class ReviewQueueScreen(QueueScreenBase, ReviewActionsMixin):
                 self.selected.discard(r.application_id)
         self.refresh_selection()
         self.reload()
-        self.zapp.refresh_sync_status()
+        self.zapp.local_changed(self)

@@ -10,6 +10,7 @@ the outbox and the result says so.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from textual import work
 from textual.message import Message
@@ -17,7 +18,7 @@ from textual.message import Message
 from zhumeng_tui.domain.status import TRANSITIONS, Action, Role
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen
-from zhumeng_tui.screens.dialogs import ReasonDialog, ReviewConfirmDialog, ReviewResultDialog
+from zhumeng_tui.screens.dialogs import OwnChecks, ReasonDialog, ReviewConfirmDialog, ReviewResultDialog
 from zhumeng_tui.services import ReviewPreview, ReviewResult
 from zhumeng_tui.widgets.keys import K
 
@@ -81,16 +82,19 @@ class ReviewActionsMixin(ZScreen):
     async def run_review(self, ids: list[int], action: Action) -> None:
         services = self.services
         reason: str | None = None
+        own_checks = False
         if needs_reason(action):
-            reason = await self.app.push_screen_wait(ReasonDialog(action, len(ids)))
-            if reason is None:
+            picked = await self.app.push_screen_wait(ReasonDialog(action, len(ids)))
+            if picked is None:
                 return
-        preview = await asyncio.to_thread(services.preview_review, ids, action)
+            own_checks = isinstance(picked, OwnChecks)
+            reason = None if isinstance(picked, OwnChecks) else picked
+        preview = await asyncio.to_thread(partial(services.preview_review, ids, action, own_checks=own_checks))
         acknowledge = await self.app.push_screen_wait(ReviewConfirmDialog(preview, reason))
         if acknowledge is None:
             return
         self.notify(tr(f"正在发送 {len(preview.will_send)} 条…", f"Sending {len(preview.will_send)}…"))
-        result = await services.review(list(preview.will_send), action, reason, acknowledge)
+        result = await services.review(list(preview.will_send), action, reason, acknowledge, own_checks=own_checks)
         self.post_message(ReviewDone(action, result, preview))
         names: dict[int, str] = {}
         describe_all = getattr(self, "describe_applications", None)

@@ -8,10 +8,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.keys import K
 
 
@@ -34,7 +35,7 @@ class LoadingScreen(ZScreen):
         with Vertical(id="loading-box"):
             yield Static(self._text, id="loading-text")
             yield LoadingIndicator()
-        yield Footer()
+        yield KeyFooter()
 
     def set_text(self, text: str) -> None:
         self.query_one("#loading-text", Static).update(text)
@@ -65,11 +66,14 @@ class SignInScreen(ZScreen):
             self.username = username
             self.password = password
 
-    def __init__(self, server_url: str, username: str = "", message: str = "") -> None:
+    def __init__(self, server_url: str, username: str = "", message: str = "", *, password: str = "") -> None:
+        """``username`` / ``password``: what the fields are filled with (the
+        demo account in a browser session of the demo)."""
         super().__init__()
         self.server_url = server_url
         self.username = username
         self.message = message
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical(id="signin-box"):
@@ -78,11 +82,11 @@ class SignInScreen(ZScreen):
             yield Input(value=self.username, placeholder=tr("用户名", "User name"), id="username")
             yield Static("", id="username-error", classes="error")
             yield Label(tr("密码", "Password"))
-            yield Input(placeholder=tr("密码", "Password"), password=True, id="password")
+            yield Input(self.password, placeholder=tr("密码", "Password"), password=True, id="password")
             yield Static(self.message, id="password-error", classes="error")
             with Center():
                 yield Button(tr("登录", "Sign in"), id="signin", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         (self.query_one("#password") if self.username else self.query_one("#username")).focus()

@@ -12,18 +12,25 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.data_screen import DataScreen
 from zhumeng_tui.screens.export_flow import ExportsList
 from zhumeng_tui.services import Chart, ExportRequest
+from zhumeng_tui.widgets.columns import MIN_CUT_WIDTH, fit
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
+
+#: The table's space either side of a cell, and the room kept for its scrollbar.
+CELL_PADDING = 1
+SCROLLBAR = 2
 
 #: The series' colours: on the chart (plotext names) and in the table (Rich styles).
 SERIES_COLOURS = (("blue+", "bright_blue"), ("green+", "bright_green"), ("orange+", "dark_orange"),
@@ -65,7 +72,7 @@ class StatisticsScreen(DataScreen[list[Chart]], ExportsList):
         yield StatusHeader(self.title_text())
         yield Static(tr("加载中…", "Loading…"), id="st-loading")
         yield TabbedContent(id="st-tabs")
-        yield Footer()
+        yield KeyFooter()
 
     def fetch(self) -> list[Chart]:
         return self.services.statistics()
@@ -101,24 +108,39 @@ class StatisticsScreen(DataScreen[list[Chart]], ExportsList):
             step = max(1, -(-top // 5))
             plt.yticks(list(range(0, top + step, step)))  # counts: whole numbers
         plot.refresh()
+        self._fill_table(chart, labels != list(chart.categories))
+
+    def _fill_table(self, chart: Chart, numbered: bool) -> None:
+        """The chart's numbers; the category names are cut with … where the
+        counts would otherwise run past the screen's right edge."""
         table = self.query_one(f"#table-{chart.key}", DataTable)
         table.clear(columns=True)
-        numbered = labels != list(chart.categories)
+        totals = len(chart.series) > 1
+        counts = [(s.label, [str(v) for v in s.values]) for s in chart.series]
+        if totals:
+            counts.append((tr("合计", "Total"), [str(chart.total(i)) for i in range(len(chart.categories))]))
+        taken = sum(max([cell_len(label), *map(len, values)]) + 2 * CELL_PADDING for label, values in counts)
+        if numbered:
+            taken += len(str(len(chart.categories))) + 2 * CELL_PADDING
+        room = max(MIN_CUT_WIDTH, self.size.width - SCROLLBAR - taken - 2 * CELL_PADDING)
         if numbered:
             table.add_column("#")
         table.add_column(chart.category_label)
         for i, s in enumerate(chart.series):
             table.add_column(Text(s.label, style=SERIES_COLOURS[i % len(SERIES_COLOURS)][1] + " bold"))
-        totals = len(chart.series) > 1
         if totals:
-            table.add_column(tr("合计", "Total"))
+            table.add_column(counts[-1][0])
         for i, category in enumerate(chart.categories):
             cells: list[str | Text] = [str(i + 1)] if numbered else []
-            cells += [category, *(str(s.values[i]) for s in chart.series)]
+            cells += [fit(category, room).rstrip(), *(str(s.values[i]) for s in chart.series)]
             table.add_row(*cells, *([Text(str(chart.total(i)), style="bold")] if totals else []))
         if not chart.categories:
             table.add_row(*([""] if numbered else []), tr("（没有数据）", "(no data)"),
                           *("" for _ in chart.series), *(["0"] if totals else []))
+
+    def on_resize(self) -> None:
+        for chart in self.charts:
+            self._fill_table(chart, axis_labels(chart) != list(chart.categories))
 
     def shown_chart(self) -> str | None:
         active = self.query_one(TabbedContent).active

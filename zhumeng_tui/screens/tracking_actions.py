@@ -14,14 +14,22 @@ forms refuse what that status does not allow before anything is sent.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from functools import partial
+from typing import ClassVar
 
 from textual import on, work
 from textual.message import Message
 
 from zhumeng_tui.api_client.schemas import TrackingUpdate
+from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.interns import check_nomination
+from zhumeng_tui.domain.permissions import Change
 from zhumeng_tui.domain.status import Status
+from zhumeng_tui.domain.withdrawal import check_filing
 from zhumeng_tui.i18n import tr
+from zhumeng_tui.screens.base import error_text
 from zhumeng_tui.screens.intern_forms import (
     FollowUpInput,
     followup_form,
@@ -45,6 +53,13 @@ class StaffLoaded(Message):
 class TrackingActions(FilesWithdrawals):
     """Tracking actions on ``tracking_targets()``; see the module docstring."""
 
+    ACTION_CHANGES: ClassVar = {
+        "followup": Change.ADD_FOLLOWUP,
+        "assign_staff": Change.SET_TRACKING,
+        "insurance": Change.SET_TRACKING,
+        "nominate": Change.NOMINATE_EXCELLENT,
+    }
+
     def tracking_targets(self) -> list[int]:
         """The application ids the actions apply to."""
         return []
@@ -55,6 +70,24 @@ class TrackingActions(FilesWithdrawals):
 
     def nominated(self) -> bool:
         """Whether the one intern shown is already nominated, when the screen knows it."""
+        return False
+
+    def intern_start(self) -> dt.date | None:
+        """The start date of the one intern shown, when the screen knows it."""
+        return None
+
+    def target_label(self, application_id: int) -> str:
+        """学号 and name of an intern, for a question about them."""
+        return f"#{application_id}"
+
+    def _refused_now(self, check: Callable[[], None]) -> bool:
+        """Run a domain check whose refusal is known before any typing: say
+        it (and return True) instead of opening a form that would fail."""
+        try:
+            check()
+        except DomainError as e:
+            self.notify(error_text(e), severity="error")
+            return True
         return False
 
     def _one_target(self) -> int | None:
@@ -96,7 +129,9 @@ class TrackingActions(FilesWithdrawals):
         app_id = self._one_target()
         if app_id is None:
             return
-        form = followup_form(self.intern_status(), self.services.today(), self.services.me.display_name)
+        form = followup_form(
+            self.intern_status(), self.services.today(), self.services.me.display_name, self.intern_start()
+        )
 
         def send(entry: FollowUpInput | None) -> None:
             if entry is not None:
@@ -110,13 +145,21 @@ class TrackingActions(FilesWithdrawals):
         if app_id is None:
             return
 
+        status, already = self.intern_status(), self.nominated()
+        if status is not None and self._refused_now(lambda: check_nomination(status, already, "-")):
+            return
+
         def send(note: str | None) -> None:
             if note is not None:
                 self.send_change(partial(self.services.nominate_excellent, app_id, note))
 
-        self.app.push_screen(nomination_form(self.intern_status(), self.nominated()), send)
+        self.app.push_screen(nomination_form(status, already), send)
 
     def action_withdraw(self) -> None:
         app_id = self._one_target()
-        if app_id is not None:
-            self.file_withdrawal(app_id)
+        if app_id is None:
+            return
+        status = self.intern_status()
+        if status is not None and self._refused_now(lambda: check_filing(status, False)):
+            return
+        self.file_withdrawal(app_id, self.target_label(app_id))

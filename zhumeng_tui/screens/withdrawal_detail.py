@@ -21,17 +21,22 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import STATUS_LABELS
-from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step, StepInput
+from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.status import STATUS_LABELS, Role
+from zhumeng_tui.domain.withdrawal import STEP_LABELS, STEP_RULES, Step, StepInput
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.base import ChangeApplied, ZScreen, error_text
 from zhumeng_tui.screens.data_screen import DataScreen
+from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.export_dialog import ExportChoice, ExportOffer
 from zhumeng_tui.screens.export_flow import ExportFlow
 from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress, WithdrawalDetail
+from zhumeng_tui.widgets.columns import fit
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
+from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -94,9 +99,33 @@ class WithdrawalFiled(ChangeApplied):
 class FilesWithdrawals(ZScreen):
     """A screen that files withdrawal requests and then opens the new one."""
 
-    def file_withdrawal(self, application_id: int) -> None:
-        """File a request for ``application_id`` (checked locally first)."""
-        self.send_change(partial(self.services.file_withdrawal, application_id), WithdrawalFiled)
+    ACTION_CHANGES: ClassVar = {"withdraw": Change.FILE_WITHDRAWAL, "new": Change.FILE_WITHDRAWAL}
+
+    def file_withdrawal(self, application_id: int, label: str | None = None) -> None:
+        """File a request for ``application_id`` (checked locally first); with
+        ``label`` (who it is for), after the user confirms."""
+        if label is None:
+            self.send_change(partial(self.services.file_withdrawal, application_id), WithdrawalFiled)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.file_withdrawal(application_id)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                tr("提交放弃岗位申请", "File a withdrawal request"),
+                tr(
+                    f"为 {label} 提交放弃岗位申请？\n提交后依次记录书面说明、辅导员签字、高校盖章，"
+                    "盖章后3个工作日内提交用人单位；提交前可撤销。",
+                    f"File a withdrawal request for {label}?\nThen record the statement, the counsellor's"
+                    " signature and the stamp, and submit to the employer within 3 working days of the"
+                    " stamp; it can be cancelled before that.",
+                ),
+                tr("提交申请", "File request"),
+            ),
+            answered,
+        )
 
     @on(WithdrawalFiled)
     def _withdrawal_filed(self, event: WithdrawalFiled) -> None:
@@ -149,18 +178,21 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
             yield Static("", id="wd-note")
             yield Static("", id="wd-next")
             yield Static("", id="wd-local")
-        yield Footer()
+        yield KeyFooter()
 
-    def on_mount(self) -> None:
-        table = self.query_one("#wd-steps", DataTable)
-        for label in (
-            tr("步骤", "Step"),
-            tr("日期", "Date"),
-            tr("内容/签字人", "Text / name"),
-            tr("记录人", "By"),
-            tr("记录时间", "Recorded"),
-        ):
-            table.add_column(label)
+    def step_labels(self) -> list[str]:
+        # the free text last: it wraps at the edge, never who or when
+        return [tr("步骤", "Step"), tr("日期", "Date"), tr("记录人", "By"), tr("记录时间", "Recorded"),
+                tr("内容/签字人", "Text / name")]
+
+    def _actor(self, username: str) -> str:
+        """Who recorded a step, by name, cut with … to keep the steps' room."""
+        name = self.detail.actors.get(username, username) if self.detail else username
+        return fit(name, ACTOR_WIDTH).rstrip()
+
+    def on_resize(self) -> None:
+        if self.detail is not None:
+            self.call_after_refresh(self.show, self.detail)  # the steps wrap in the new width
 
     def fetch(self) -> WithdrawalDetail:
         return self.services.withdrawal_detail(self.withdrawal_id)
@@ -185,41 +217,38 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         )
         self.query_one("#wd-info", Static).update(
             tr(
-                f"用人单位：{d.employer.name}（{d.employer.type}）  岗位：{d.position.title}\n"
-                f"实习期：{d.position.start_date} 至 {d.position.end_date}  "
+                f"用人单位：{d.employer.name}（{d.employer.type}）\n岗位：{d.position.title}\n"
+                f"实习期：{d.position.start_date} 至 {d.position.end_date} · "
                 f"申请状态：{tr_pair(STATUS_LABELS[d.application.status])}\n"
-                f"提出：{w.filed_by}  {fmt_date(w.filed_at)}",
-                f"Employer: {d.employer.name} ({d.employer.type})  Position: {d.position.title}\n"
-                f"Internship: {d.position.start_date} to {d.position.end_date}  "
+                f"提出：{d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
+                f"Employer: {d.employer.name} ({d.employer.type})\nPosition: {d.position.title}\n"
+                f"Internship: {d.position.start_date} to {d.position.end_date} · "
                 f"Application: {tr_pair(STATUS_LABELS[d.application.status])}\n"
-                f"Filed by {w.filed_by}  {fmt_date(w.filed_at)}",
+                f"Filed by {d.actors.get(w.filed_by, w.filed_by)}  {fmt_date(w.filed_at)}",
             )
         )
-        table = self.query_one("#wd-steps", DataTable)
-        table.clear()
+        rows: list[list[str | Text]] = []
         done = {rec.step: rec for rec in w.steps}
         for step in STEP_ORDER:
             rec = done.get(step)
             label = tr_pair(STEP_LABELS[step])
             if rec is None:
                 marker = "→ " if step == d.next_step else "  "
-                table.add_row(
-                    Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""
-                )
+                rows.append([Text(marker + label, style="bold" if marker.strip() else "dim"), "—", "", "", ""])
                 continue
             what = rec.text if step == Step.STATEMENT else rec.name or ""
-            table.add_row("✓ " + label, fmt_date(rec.date), _short(what or ""), rec.by, fmt_date(rec.at))
+            rows.append(["✓ " + label, fmt_date(rec.date), self._actor(rec.by), fmt_date(rec.at),
+                         _short(what or "")])
         cancel = done.get(Step.CANCEL)
         if cancel is not None:
-            table.add_row(
-                Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"),
-                fmt_date(cancel.date),
-                _short(cancel.text or ""),
-                cancel.by,
-                fmt_date(cancel.at),
-            )
+            rows.append([Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"), fmt_date(cancel.date),
+                         self._actor(cancel.by), fmt_date(cancel.at), _short(cancel.text or "")])
+        fill_table(self.query_one("#wd-steps", DataTable), self.step_labels(), rows)
         lang = get_lang()
-        if d.deadline is None:
+        if d.deadline is None and d.next_step is None:
+            self.query_one("#wd-deadline", Static).update("")
+            self.query_one("#wd-note", Static).update("")
+        elif d.deadline is None:
             dl = tr(
                 "截止日期：盖章后计算（盖章后3个工作日内提交用人单位）",
                 "Deadline: set by the stamp (3 working days after it)",
@@ -250,6 +279,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
             if d.local_message:
                 local += f" — {d.local_message}"
         self.query_one("#wd-local", Static).update(local)
+        self.refresh_bindings()
 
     # ------------------------------------------------------------ actions --
 
@@ -263,6 +293,16 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
                 self.send_change(partial(ts.record_withdrawal_step, self.withdrawal_id, step, data))
 
         self.app.push_screen(step_form(step, today, self.services.me.display_name, self._check), send)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("record", "cancel_request"):
+            d = self.detail
+            if d is None or d.next_step is None:
+                return False  # loading, or closed: nothing to record or cancel
+            if action == "record":
+                return d.may_record
+            return Role(self.role) in STEP_RULES[Step.CANCEL][2]
+        return super().check_action(action, parameters)
 
     def action_record(self) -> None:
         d = self.detail

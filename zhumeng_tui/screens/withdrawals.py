@@ -24,6 +24,7 @@ from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.record_list import Cell, RecordListScreen
 from zhumeng_tui.screens.withdrawal_detail import FilesWithdrawals, WithdrawalDetailScreen
 from zhumeng_tui.services import AppFilter, SortSpec, WithdrawalFilter, WithdrawalListState, WithdrawalRow
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.form import Field, FormScreen, FormValues
 from zhumeng_tui.widgets.keys import K
 from zhumeng_tui.widgets.tracking_common import (
@@ -81,7 +82,7 @@ class WithdrawalsScreen(RecordListScreen[WithdrawalFilter, WithdrawalRow], Files
 
     def compose_filters(self) -> ComposeResult:
         yield self.search_box()
-        yield Select[str](
+        yield Choice(
             [(tr_pair(label), value) for label, value in STATE_FILTERS],
             prompt=tr("全部", "All"),
             value=self._state if self._state else Select.NULL,

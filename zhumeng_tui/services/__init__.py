@@ -66,7 +66,7 @@ from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
 from zhumeng_tui.domain.posts import Answer
 from zhumeng_tui.domain.status import Action, Status
-from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState
+from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState, approved_on
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -123,8 +123,8 @@ APPLICATION_COLUMNS: list[str] = [
 ]
 #: The row columns of the interns list, in display order (``intern_flag``: the flags' labels).
 INTERN_COLUMNS: list[str] = [
-    "student_no", "name", "intern_flag", "status", "days", "employer", "employer_type", "city", "start_date",
-    "end_date", "responsible_staff", "department", "local_state",
+    "student_no", "name", "intern_flag", "status", "days", "end_date", "responsible_staff", "employer",
+    "start_date", "employer_type", "city", "department", "local_state",
 ]
 
 #: Column name -> (中文, English) header label, in the tables and in the exports.
@@ -313,6 +313,11 @@ class ApplicationDetail:
     #: for a conflict or a refusal.
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the records are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
+    #: A refused or conflicting review decision can be sent again: its move is
+    #: still one this account may make on the server's current record.
+    may_retry: bool = False
 
 
 # ---------------------------------------------------------------- dashboard ----
@@ -358,7 +363,11 @@ class MissingStudent:
 class MissingGroup:
     check: CheckId
     label: str
+    #: One line per student and reason (a student blocked the same way on
+    #: several applications is chased once).
     students: list[MissingStudent]
+    #: The applications held up (what the dashboard counts).
+    applications: int = 0
 
 
 # ------------------------------------------------------------------- review ----
@@ -381,6 +390,8 @@ class ReviewPreview:
     refused: list[Refusal]
     #: Warnings that need an explicit acknowledgement: check -> app ids.
     warnings: dict[CheckId, list[int]]
+    #: Each application's own reason (a return for each student's failing checks).
+    reasons: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -492,16 +503,22 @@ class WithdrawalDetail:
     may_record: bool
     local_state: LocalState | None = None
     local_message: str | None = None
+    #: Who the usernames in the request are (username -> display name).
+    actors: dict[str, str] = field(default_factory=dict)
 
 
-def withdrawal_facts(w: Withdrawal) -> WithdrawalFacts:
-    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a request."""
+def withdrawal_facts(w: Withdrawal, application: Application | None = None) -> WithdrawalFacts:
+    """What the withdrawal rules (``domain.withdrawal.check_step``) read of a
+    request (and of its application, when given: the day it was approved)."""
     dates = {rec.step: rec.date for rec in w.steps}
     return WithdrawalFacts(
         state=w.state,
         statement_date=dates.get(Step.STATEMENT),
         counsellor_date=dates.get(Step.COUNSELLOR),
         stamp_date=dates.get(Step.STAMP),
+        approved_date=approved_on(
+            e.model_dump(mode="json") for e in application.history
+        ) if application is not None else None,
     )
 
 
@@ -989,6 +1006,17 @@ class ExportResult:
 
 
 @dataclass(frozen=True)
+class ExportedFile:
+    """A written file held in memory, for a browser session to download:
+    its name, its bytes and what was written."""
+
+    name: str
+    data: bytes
+    rows: int
+    format: FileFormat
+
+
+@dataclass(frozen=True)
 class ImportKindInfo:
     """A kind of import (``zhumeng-tui import NAME FILE``): its title, the
     columns it reads (the key column first) and whether this account may run it."""
@@ -1151,10 +1179,14 @@ class ReviewServices(Protocol):
     def count(self, f: AppFilter) -> int: ...
     def dashboard(self) -> Dashboard: ...
     def missing(self, department_id: int | None = None) -> list[MissingGroup]: ...
-    def preview_review(self, ids: list[int], action: Action) -> ReviewPreview: ...
+    def preview_review(self, ids: list[int], action: Action, *, own_checks: bool = False) -> ReviewPreview:
+        """``own_checks`` (a return): each application's reason is what its own
+        failing checks say is missing."""
+        ...
 
     async def review(
-        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
+        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId],
+        *, own_checks: bool = False,
     ) -> ReviewResult: ...
 
     async def retry_review(self, application_id: int) -> ReviewResult:
@@ -1275,6 +1307,13 @@ class SheetServices(Protocol):
         """Write the list as shown to ``path`` (thread worker); a bad request,
         an unwritable path or (without ``overwrite``) an existing file raises
         ``DomainError`` (``file_exists`` for the last)."""
+        ...
+
+    def download(self, name: str, write: Callable[[Path], ExportResult]) -> ExportedFile:
+        """A file for a browser session, which gets bytes rather than a path on
+        the host: ``write`` writes it (as :meth:`export` or
+        :meth:`print_withdrawal`) to a path named ``name`` in a private
+        temporary folder; its bytes are returned and the folder is removed."""
         ...
 
     def import_kinds(self) -> list[ImportKindInfo]: ...

@@ -47,7 +47,7 @@ from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.status import Role
+from zhumeng_tui.domain.status import SYSTEM_ACTOR, Role, history_label
 from zhumeng_tui.services import (
     ApplicationDetail,
     CacheFull,
@@ -90,6 +90,10 @@ def _reviewer(me: Me) -> Reviewer:
     return Reviewer(role, me.department_id)
 
 
+#: Cache meta key: days the server's date was ahead of this machine's at sign-in.
+SERVER_DAY_OFFSET = "server_day_offset"
+
+
 class ServicesCore:
     def __init__(
         self,
@@ -106,9 +110,11 @@ class ServicesCore:
         self.me = me
         self.lang = lang
         self._today = today
+        #: Days the server's date is ahead of this machine's (set at sign-in).
+        self._server_offset = dt.timedelta(days=int(cache.get_meta(SERVER_DAY_OFFSET) or 0))
         self.engine = SyncEngine(cache, api, page_size=page_size or PAGE_SIZE)
         self.reviewer = _reviewer(me)
-        self.lists = ApplicationLists(cache, self.reviewer, today)
+        self.lists = ApplicationLists(cache, self.reviewer, self.today)
         self._last_message: str | None = None
         self._signed_out = False
         self._last_round: SyncRound | None = None
@@ -133,7 +139,9 @@ class ServicesCore:
         self._signed_out = True
 
     def today(self) -> dt.date:
-        return self._today()
+        """Today on the server's calendar (the server decides deadlines on its
+        date): this machine's date moved by the offset seen at sign-in."""
+        return self._today() + self._server_offset
 
     @property
     def token(self) -> str | None:
@@ -203,7 +211,7 @@ class ServicesCore:
             local, message = self.local_state("application", application_id)
         followups.sort(key=lambda x: (x.date, x.id), reverse=True)
         integrity.sort(key=lambda x: (x.date, x.id), reverse=True)
-        return ApplicationDetail(
+        detail = ApplicationDetail(
             application=app,
             student=Student.model_validate(st),
             position=Position.model_validate(pos),
@@ -214,7 +222,32 @@ class ServicesCore:
             withdrawals=withdrawals,
             local_state=local,
             local_message=message if local != LocalState.PENDING else None,
+            actors=self.actor_names(),
         )
+        self._describe_conflict(detail)
+        return detail
+
+    def _describe_conflict(self, detail: ApplicationDetail) -> None:
+        """A conflict says who changed the record meanwhile and how (the last
+        event of its history), not version numbers."""
+        history = detail.application.history
+        if detail.local_state != LocalState.CONFLICT or not history:
+            return
+        last = history[-1]
+        who = detail.actors.get(last.by, last.by)
+        what = self.t(*history_label(last.action))
+        reason = f"：{last.reason}" if last.reason and self.lang != "en" else (f": {last.reason}" if last.reason else "")
+        detail.local_message = self.t(
+            f"在你的修改之前，{who} 已{what}{reason}（{last.at:%Y-%m-%d %H:%M}）",
+            f"Before your change, {who}: {what}{reason} ({last.at:%Y-%m-%d %H:%M})",
+        )
+
+    def actor_names(self) -> dict[str, str]:
+        """username -> display name of the staff accounts this account sees, and
+        the platform (``system``)."""
+        names = {str(d["username"]): str(d.get("display_name") or d["username"]) for d in self.cache.records("staff")}
+        names["system"] = self.t(*SYSTEM_ACTOR)
+        return names
 
     # -------------------------------------------------------- local state --
 

@@ -27,7 +27,7 @@ from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, student_checks
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move
+from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move, tracking_from
 from zhumeng_tui.domain.permissions import Change, check_not_provincial
 from zhumeng_tui.domain.status import INTERN_STATUSES, Role, Status
 from zhumeng_tui.services.exports import TRACKING_HEADERS
@@ -257,12 +257,15 @@ def _check_tracking(ctx: Context, target: sql.InternRecord, values: dict[str, An
     check_not_provincial(ctx.role, target.out_of_province)
     status = target.status
     typed = {k: dt.date.fromisoformat(v) if k in _DATES and v else v for k, v in values.items()}
+    on_duty = typed.get("on_duty_date") or target.fields.get("on_duty_date")
+    since = tracking_from(dt.date.fromisoformat(target.start_date),
+                          dt.date.fromisoformat(on_duty) if isinstance(on_duty, str) else on_duty)
     for name, value in typed.items():
         try:
             if name == "on_duty_date":
                 status = on_duty_move(status, ctx.role, value, dt.date.fromisoformat(target.start_date),
                                       dt.date.fromisoformat(target.end_date)).value
-            check_tracking(status, ctx.today, **{name: value})  # type: ignore[arg-type]
+            check_tracking(status, ctx.today, start_date=since, **{name: value})  # type: ignore[arg-type]
         except DomainError as e:
             raise ColumnError(name, e) from None
 

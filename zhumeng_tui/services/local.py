@@ -32,6 +32,7 @@ from zhumeng_tui.api_client.errors import ApiError, NotFound, Offline, Unauthori
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
+from zhumeng_tui.services.core import SERVER_DAY_OFFSET
 from zhumeng_tui.services.graduates import GraduatePart
 from zhumeng_tui.services.posts import PostPart
 from zhumeng_tui.services.review import ReviewPart
@@ -59,8 +60,12 @@ class LocalServices(ReviewPart, TrackingPart, GraduatePart, PostPart, SheetsPart
 # ------------------------------------------------------------ opening --
 
 
-def _store_me(cache: Cache, me: Me) -> None:
+def _store_me(cache: Cache, me: Me, today: dt.date) -> None:
+    """Remember the account, and how many days the server's date is ahead of
+    this machine's (``today``) when it answered."""
     cache.set_meta("me", me.model_dump_json())
+    offset = (me.today - today).days if me.today is not None else 0
+    cache.set_meta(SERVER_DAY_OFFSET, str(offset))
 
 
 async def connect(
@@ -125,7 +130,7 @@ async def connect(
                           message_en="Cannot reach the server and there is no local cache for this account")
         me = Me.model_validate_json(raw)
     else:
-        await asyncio.to_thread(_store_me, cache, me)
+        await asyncio.to_thread(_store_me, cache, me, today())
     svc = LocalServices(cache=cache, api=api, me=me, lang=lang, today=today, page_size=page_size)
     svc.engine.online = online
     return svc

@@ -12,17 +12,29 @@ an explicit acknowledgement. What passes becomes one outbox entry per request
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
+from collections.abc import Iterable
 
 from zhumeng_tui.api_client.schemas import MAX_BATCH_ITEMS, ActionRequest, BatchItem, BatchRequest
 from zhumeng_tui.cache import applications as sql
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
-from zhumeng_tui.domain.eligibility import CHECK_MISSING, CheckId, gate_refusal, review_gate
+from zhumeng_tui.domain.eligibility import (
+    CHECK_MISSING,
+    CheckId,
+    CheckResult,
+    gate_refusal,
+    periods_overlap,
+    return_reason,
+    review_gate,
+)
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.permissions import check_not_provincial
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, check_transition
 from zhumeng_tui.services import (
     APPLICATION_COLUMNS,
     AppFilter,
+    ApplicationDetail,
     ApplicationRows,
     Dashboard,
     DashboardLine,
@@ -41,6 +53,11 @@ from zhumeng_tui.services.core import ReadOnly, ServicesCore
 #: Statuses in which failing checks block the campus's decision ("who is
 #: still missing what": the dashboard's blockers and ``missing()``).
 REVIEW_STATUSES = frozenset({Status.MATCHED, Status.DEPT_CONFIRMED, Status.RETURNED})
+#: Failing checks that are not material a student is missing: the
+#: provincial committee reviews out-of-province students.
+NOT_MISSING = frozenset({CheckId.IN_PROVINCE})
+#: Moves that record their day on the application, and the field.
+DATED_MOVES = {Action.ON_DUTY: "on_duty_date", Action.COMPLETE: "completed_date"}
 #: Applications per batch request.
 BATCH_MAX = MAX_BATCH_ITEMS
 
@@ -49,6 +66,14 @@ _LOCAL_LINES = (
     (LocalState.REJECTED, "被服务器拒绝", "Refused by the server", Severity.ERROR),
     (LocalState.PENDING, "待发送", "Waiting to be sent", Severity.NORMAL),
 )
+
+
+def _overlap(a: sql.ReviewFacts, b: sql.ReviewFacts) -> bool:
+    """Whether the posts of two applications overlap in time (``periods_overlap``)."""
+    if not (a.start_date and a.end_date and b.start_date and b.end_date):
+        return False
+    d = dt.date.fromisoformat
+    return periods_overlap(d(a.start_date), d(a.end_date), d(b.start_date), d(b.end_date))
 
 
 class ReviewPart(ServicesCore):
@@ -90,8 +115,10 @@ class ReviewPart(ServicesCore):
         blockers = [
             DashboardLine(f"check:{ch.value}", *CHECK_MISSING[ch], count,
                           AppFilter(check=ch, statuses=REVIEW_STATUSES), Severity.ERROR)
-            for ch, count in n.failing.items() if count
+            for ch, count in n.failing.items() if count and ch not in NOT_MISSING
         ]
+        # out-of-province students miss nothing: the provincial committee reviews them
+        provincial = n.failing.get(CheckId.IN_PROVINCE, 0)
         lines = [
             DashboardLine(f"status:{s.value}", *STATUS_LABELS[s], n.by_status.get(s.value, 0),
                           AppFilter(statuses=frozenset({s})))
@@ -101,6 +128,10 @@ class ReviewPart(ServicesCore):
             DashboardLine(f"local:{state.value}", zh, en, n.local[state.value], AppFilter(local_state=state), sev)
             for state, zh, en, sev in _LOCAL_LINES if n.local.get(state.value)
         ]
+        if provincial:
+            extra.append(DashboardLine(
+                "provincial:in_province", "省外高校学生（省级审核）", "Out-of-province students (province reviews)",
+                provincial, AppFilter(check=CheckId.IN_PROVINCE, statuses=REVIEW_STATUSES)))
         return Dashboard(waiting, returned, blockers, lines, extra)
 
     def missing(self, department_id: int | None = None) -> list[MissingGroup]:
@@ -109,6 +140,8 @@ class ReviewPart(ServicesCore):
         chased once)."""
         groups = []
         for ch, found in sql.missing(self.cache, REVIEW_STATUSES, department_id, self.lang).items():
+            if ch in NOT_MISSING:
+                continue
             seen: set[tuple[str, str]] = set()
             students = []
             for r in found:
@@ -117,7 +150,7 @@ class ReviewPart(ServicesCore):
                     students.append(MissingStudent(r.application_id, r.student_no, r.name, r.department,
                                                    r.phone, r.reason))
             if students:
-                groups.append(MissingGroup(ch, self.t(*CHECK_MISSING[ch]), students))
+                groups.append(MissingGroup(ch, self.t(*CHECK_MISSING[ch]), students, len(found)))
         return groups
 
     # --------------------------------------------------------- decisions --
@@ -145,26 +178,68 @@ class ReviewPart(ServicesCore):
             return Refusal(aid, refusal.code, refusal.message(self.lang))
         return list(warns)
 
-    def preview_review(self, ids: list[int], action: Action, reason: str | None = None) -> ReviewPreview:
+    def preview_review(
+        self, ids: list[int], action: Action, reason: str | None = None, *, own_checks: bool = False
+    ) -> ReviewPreview:
         """What ``review`` would do, computed locally: what would be sent, what
-        is refused and why, and the warnings that need an acknowledgement."""
+        is refused and why, and the warnings that need an acknowledgement.
+        ``own_checks``: each application's reason is its failing checks
+        (``return_reason``); one with none is not sent."""
         action = Action(action)
         facts = sql.review_facts(self.cache, ids)
         will_send: list[int] = []
         refused: list[Refusal] = []
         warnings: dict[CheckId, list[int]] = {}
+        judged_ok: dict[int, list[CheckId]] = {}
+        reasons: dict[int, str] = {}
         for aid in ids:
-            judged = self._judge(aid, facts.get(aid), action, reason)
+            f = facts.get(aid)
+            if own_checks and f is not None:
+                own = return_reason(c for c, r in f.checks.items() if r == CheckResult.FAIL.value)
+                if own is None:
+                    refused.append(Refusal(aid, "nothing_failing", self.t(
+                        "没有未通过的审核项，不能按审核项退回", "No failing check to return it for")))
+                    continue
+                reasons[aid] = own
+            judged = self._judge(aid, f, action, reasons.get(aid, reason))
             if isinstance(judged, Refusal):
                 refused.append(judged)
-                continue
-            for c in judged:
-                warnings.setdefault(c, []).append(aid)
-            will_send.append(aid)
-        return ReviewPreview(action, len(ids), will_send, refused, warnings)
+            else:
+                judged_ok[aid] = judged
+        if action == Action.APPROVE:
+            refused += self._overlapping_in_batch(judged_ok, facts)
+        refused_ids = {r.application_id for r in refused}
+        for aid in ids:
+            if aid in judged_ok and aid not in refused_ids:
+                for c in judged_ok[aid]:
+                    warnings.setdefault(c, []).append(aid)
+                will_send.append(aid)
+        return ReviewPreview(action, len(ids), will_send, refused, warnings,
+                             {aid: r for aid, r in reasons.items() if aid in will_send})
+
+    def _overlapping_in_batch(self, ids: Iterable[int], facts: dict[int, sql.ReviewFacts]) -> list[Refusal]:
+        """Approvals of one student whose posts overlap in time: only one can
+        stand, and which one is the reviewer's choice, not the order of the
+        rows. None of them is sent; each refusal names the other post."""
+        by_student: dict[int, list[int]] = {}
+        for aid in ids:
+            by_student.setdefault(facts[aid].student_id, []).append(aid)
+        out = []
+        for group in by_student.values():
+            for aid in group:
+                me = facts[aid]
+                others = [facts[o] for o in group if o != aid and _overlap(me, facts[o])]
+                if others:
+                    posts = "、".join(o.position for o in others)
+                    out.append(Refusal(aid, "batch_overlap", self.t(
+                        f"与同批的“{posts}”时间重叠，同一学生只能通过其一：请在详情中选定后单独审核",
+                        f"Overlaps '{posts}' in the same batch; only one can be approved: approve the chosen"
+                        " one on its own from its detail")))
+        return out
 
     async def review(
-        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId]
+        self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId],
+        *, own_checks: bool = False,
     ) -> ReviewResult:
         """Send a review decision for ``ids``: refused and unacknowledged items
         come back ``ok=False`` at once; the rest go out as one outbox entry
@@ -172,7 +247,8 @@ class ReviewPart(ServicesCore):
         or ``queued`` when offline."""
         self.require_writable()
         action = Action(action)
-        preview = await asyncio.to_thread(self.preview_review, ids, action, reason)
+        preview = await asyncio.to_thread(
+            functools.partial(self.preview_review, ids, action, reason, own_checks=own_checks))
         results: dict[int, ItemResult] = {
             r.application_id: ItemResult(r.application_id, False, code=r.code, message=r.message)
             for r in preview.refused
@@ -190,16 +266,17 @@ class ReviewPart(ServicesCore):
         send = [i for i in preview.will_send if i not in not_acked]
         if send:
             ack_list = sorted(acked, key=list(CheckId).index)
-            for outcome in await self.queue(lambda: self._decisions(send, action, reason, ack_list)):
+            reasons = preview.reasons
+            for outcome in await self.queue(lambda: self._decisions(send, action, reason, ack_list, reasons)):
                 for r in outcome.results:
                     assert r.record_id is not None
                     results[r.record_id] = ItemResult(r.record_id, r.ok, r.queued, r.code, r.message)
         return ReviewResult([results[i] for i in ids if i in results])
 
     def _decisions(self, ids: list[int], action: Action, reason: str | None,
-                   acknowledge: list[CheckId]) -> list[Mutation]:
+                   acknowledge: list[CheckId], reasons: dict[int, str] | None = None) -> list[Mutation]:
         """The outbox entries of a decision (one per ``BATCH_MAX`` applications),
-        based on the cached records."""
+        based on the cached records; ``reasons``: an application's own reason."""
         recs = self.cache.records_by_id("application", ids)
         out = []
         for start in range(0, len(ids), BATCH_MAX):
@@ -207,17 +284,20 @@ class ReviewPart(ServicesCore):
             batch: list[BatchItem] = []
             for aid in ids[start : start + BATCH_MAX]:
                 rec = recs[aid]
-                target = check_transition(rec["status"], action, self.role, reason or "-")
+                why = (reasons or {}).get(aid, reason)
+                target = check_transition(rec["status"], action, self.role, why or "-")
                 local = dict(rec)
                 local["status"] = target.value
                 if action in (Action.REJECT, Action.RETURN):
-                    local["reason"] = reason
+                    local["reason"] = why
+                if action in DATED_MOVES:  # the server records the day of the move
+                    local[DATED_MOVES[action]] = self.today().isoformat()
                 items.append(MutationItem("application", aid, local))
-                batch.append(BatchItem(id=aid, version=int(rec["version"]), action=action, reason=reason,
+                batch.append(BatchItem(id=aid, version=int(rec["version"]), action=action, reason=why,
                                        acknowledge=list(acknowledge)))
             if len(items) == 1:
                 b = batch[0]
-                body = ActionRequest(action=action, reason=reason, acknowledge=list(acknowledge))
+                body = ActionRequest(action=action, reason=b.reason, acknowledge=list(acknowledge))
                 out.append(Mutation("record", "POST", f"/applications/{b.id}/actions", body.model_dump(mode="json"),
                                     items, if_match=b.version))
             else:
@@ -225,23 +305,48 @@ class ReviewPart(ServicesCore):
                                     BatchRequest(items=batch).model_dump(mode="json"), items))
         return out
 
+    def application_detail(self, application_id: int) -> ApplicationDetail:
+        detail = super().application_detail(application_id)
+        if detail.local_state in (LocalState.CONFLICT, LocalState.REJECTED):
+            detail.may_retry = self._retry_plan(application_id) is not None
+        return detail
+
+    def _retry_plan(self, application_id: int) -> tuple[Action, str | None, list[CheckId]] | None:
+        """The refused or conflicting review decision of an application, when it
+        could be sent again: its move is still valid on the record the server
+        holds now for this account (None otherwise)."""
+        st = self.cache.outbox.local_state("application", application_id)
+        if st is None or st.state not in (LocalState.CONFLICT, LocalState.REJECTED):
+            return None
+        entry = self.cache.outbox.entry(st.seq)
+        if entry is None:
+            return None
+        body = entry.body if isinstance(entry.body, dict) else {}
+        item = next((x for x in body.get("items") or () if x.get("id") == application_id), body)
+        if "action" not in item:
+            return None
+        action, reason = Action(item["action"]), item.get("reason")
+        facts = sql.review_facts(self.cache, [application_id]).get(application_id)
+        if isinstance(self._judge(application_id, facts, action, reason), Refusal):
+            return None
+        return action, reason, [CheckId(c) for c in item.get("acknowledge") or ()]
+
     async def retry_review(self, application_id: int) -> ReviewResult:
         """Send a conflicted/refused review decision again, now based on the
         server's current record (the user has looked at both versions). The
-        old entry is dismissed; the decision goes through ``review`` (local
-        checks first) as a new outbox entry."""
+        old entry is dismissed and the decision goes through ``review`` (local
+        checks first) as a new outbox entry — only when its move is still
+        valid on that record; otherwise nothing changes and the result says why."""
         self.require_writable()
         st = await asyncio.to_thread(self.cache.outbox.local_state, "application", application_id)
         if st is None or st.state not in (LocalState.CONFLICT, LocalState.REJECTED):
             return ReviewResult([ItemResult(application_id, False, code="nothing_to_retry", message=self.t(
                 "该申请没有冲突或被拒绝的修改", "This application has no conflicting or refused change"))])
-        entry = await asyncio.to_thread(self.cache.outbox.entry, st.seq)
-        assert entry is not None
-        body = entry.body if isinstance(entry.body, dict) else {}
-        item = next((x for x in body.get("items") or () if x.get("id") == application_id), body)
-        if "action" not in item:
-            return ReviewResult([ItemResult(application_id, False, code="not_a_review", message=self.t(
-                "该修改不是审核操作", "That change is not a review decision"))])
+        plan = await asyncio.to_thread(self._retry_plan, application_id)
+        if plan is None:
+            return ReviewResult([ItemResult(application_id, False, code="cannot_retry", message=self.t(
+                "该修改在服务器当前的记录上已不能执行：按 D 放弃本地修改",
+                "That change no longer applies to the server's record: press D to discard it"))])
         await asyncio.to_thread(self.cache.outbox.dismiss, "application", application_id)
-        return await self.review([application_id], Action(item["action"]), item.get("reason"),
-                                 [CheckId(c) for c in item.get("acknowledge") or ()])
+        action, reason, acknowledge = plan
+        return await self.review([application_id], action, reason, acknowledge)

@@ -17,6 +17,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -25,6 +27,7 @@ from zhumeng_tui.domain.permissions import may
 from zhumeng_tui.domain.status import Role
 from zhumeng_tui.services import (
     Chart,
+    ExportedFile,
     ExportRequest,
     ExportResult,
     FileFormat,
@@ -158,6 +161,15 @@ class SheetsPart(ServicesCore):
         if progress:
             progress(n, n)
         return ExportResult(path, n, fmt)
+
+    def download(self, name: str, write: Callable[[Path], ExportResult]) -> ExportedFile:
+        file_name = Path(name).name
+        if not file_name or file_name in (".", ".."):
+            raise DomainError("bad_name", "请填写文件名", "Enter a file name")
+        with tempfile.TemporaryDirectory(prefix="zhumeng-download-") as folder:
+            result = write(Path(folder) / file_name)
+            data = result.path.read_bytes()
+        return ExportedFile(result.path.name, data, result.rows, result.format)
 
     # ------------------------------------------------------------- import --
 

@@ -6,17 +6,10 @@ import datetime as dt
 
 from zhumeng_tui.api_client.schemas import Application, FollowUp, IntegrityEntry, Withdrawal
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS
-from zhumeng_tui.domain.status import ACTION_LABELS, STATUS_LABELS, Action
+from zhumeng_tui.domain.status import STATUS_LABELS, history_label
 from zhumeng_tui.domain.withdrawal import STEP_LABELS, Step
 from zhumeng_tui.services import TimelineEvent, TimelineKind
 
-#: History actions that are not review actions.
-OTHER_ACTIONS: dict[str, tuple[str, str]] = {
-    "tracking": ("更新跟踪信息", "Tracking updated"),
-    "excellent": ("推荐优秀实习生", "Nominated excellent"),
-    "withdrawn": ("放弃岗位", "Withdrawn"),
-    "apply": ("投递申请", "Applied"),
-}
 #: The fields a tracking update names in the history.
 TRACKING_FIELD_LABELS: dict[str, tuple[str, str]] = {
     "insurance_recorded": ("保险", "insurance"),
@@ -40,14 +33,13 @@ def _history(app: Application) -> list[TimelineEvent]:
     if not any(h.action == "apply" for h in app.history):
         ev.append(TimelineEvent(app.applied_at, TimelineKind.STATUS, "投递申请", "Applied", ""))
     for h in app.history:
-        try:
-            zh, en = ACTION_LABELS[Action(h.action)]
-        except ValueError:
-            zh, en = OTHER_ACTIONS.get(h.action, (h.action, h.action))
+        zh, en = history_label(h.action)
         if h.to_status is not None:
             s_zh, s_en = STATUS_LABELS[h.to_status]
-            zh += f" → {s_zh}"
-            en += f" -> {s_en}"
+            if s_zh != zh:  # "院系确认" leads to "院系确认": said once
+                zh += f" → {s_zh}"
+            if s_en != en:
+                en += f" -> {s_en}"
         if h.reason and h.action == "tracking":
             fields = [TRACKING_FIELD_LABELS.get(x.strip(), (x, x)) for x in h.reason.split(",")]
             zh += "：" + "、".join(z for z, _ in fields)
@@ -74,10 +66,12 @@ def _withdrawal(w: Withdrawal) -> list[TimelineEvent]:
 
 
 def intern_timeline(
-    app: Application, followups: list[FollowUp], withdrawals: list[Withdrawal], integrity: list[IntegrityEntry]
+    app: Application, followups: list[FollowUp], withdrawals: list[Withdrawal], integrity: list[IntegrityEntry],
+    actors: dict[str, str] | None = None,
 ) -> list[TimelineEvent]:
     """The application's history, its follow-ups, withdrawal steps and the
-    student's integrity entries about it (or about no application)."""
+    student's integrity entries about it (or about no application); who did
+    each is named by ``actors`` (username -> display name) where known."""
     ev = _history(app)
     for f in followups:
         at = f.created_at if f.date == f.created_at.date() else _at(f.date)
@@ -92,4 +86,7 @@ def intern_timeline(
         ev.append(TimelineEvent(g.created_at, TimelineKind.INTEGRITY, f"诚信档案：{k_zh}（{g.note}）",
                                 f"Integrity: {k_en} ({g.note})", g.created_by))
     ev.sort(key=lambda e: _aware(e.at))
+    if actors:
+        for e in ev:
+            e.by = actors.get(e.by, e.by)
     return ev

@@ -47,6 +47,7 @@ from zhumeng_tui.domain.interns import (
     deadline_view,
     followup_due,
     intern_flags,
+    tracking_from,
 )
 from zhumeng_tui.domain.permissions import Change, check_not_provincial, check_role
 from zhumeng_tui.domain.status import INTERN_STATUSES, Role, Status
@@ -171,7 +172,7 @@ class TrackingPart(ServicesCore):
             days_done=done,
             days_total=total,
             followup_due=followup_due(facts),
-            timeline=intern_timeline(app, detail.followups, detail.withdrawals, detail.integrity),
+            timeline=intern_timeline(app, detail.followups, detail.withdrawals, detail.integrity, detail.actors),
         )
 
     # ----------------------------------------------------- withdrawals --
@@ -229,6 +230,7 @@ class TrackingPart(ServicesCore):
             may_record=step is not None and self.role in STEP_RULES[step][2],
             local_state=local,
             local_message=message,
+            actors=self.actor_names(),
         )
 
     # ------------------------------------------------------- integrity --
@@ -298,6 +300,13 @@ class TrackingPart(ServicesCore):
     def _application(self, application_id: int) -> Application:
         return Application.model_validate(self.require_record("application", application_id))
 
+    def _start_date(self, app: Application) -> dt.date | None:
+        """The first day the intern's tracking dates may fall on (``tracking_from``)."""
+        pos = self.cache.get_record("position", app.position_id)
+        if not pos or not pos.get("start_date"):
+            return None
+        return tracking_from(dt.date.fromisoformat(str(pos["start_date"])), app.on_duty_date)
+
     def _check_student(self, student_id: int) -> None:
         """Refuse a change about an out-of-province student (the province's)."""
         student = self.cache.get_record("student", student_id) or {}
@@ -313,7 +322,7 @@ class TrackingPart(ServicesCore):
 
     def check_withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> None:
         w = Withdrawal.model_validate(self.require_record("withdrawal", withdrawal_id))
-        check_step(withdrawal_facts(w), step, data, self.role, self.today())
+        check_step(withdrawal_facts(w, self._application(w.application_id)), step, data, self.role, self.today())
 
     # --------------------------------------------------------- changes --
 
@@ -330,8 +339,9 @@ class TrackingPart(ServicesCore):
     ) -> MutationResult:
         app = await asyncio.to_thread(self._application, application_id)
         check_role(self.role, Change.ADD_FOLLOWUP)
-        check_followup(app.status, date, channel, staff, note, self.today())
         await asyncio.to_thread(self._check_student, app.student_id)
+        start = await asyncio.to_thread(self._start_date, app)
+        check_followup(app.status, date, channel, staff, note, self.today(), start)
         body = {
             "application_id": application_id,
             "date": date.isoformat(),
@@ -347,7 +357,10 @@ class TrackingPart(ServicesCore):
     async def set_tracking(self, ids: list[int], update: TrackingUpdate) -> list[MutationResult]:
         """The same tracking fields for several interns: every one is checked
         first and the refused ones are never queued (one of one raises)."""
-        fields = update.model_dump(exclude_none=True, mode="json")
+        # the fields given, an emptied one (None) included
+        fields = update.model_dump(exclude_unset=True, mode="json")
+        given = update.model_dump(exclude_unset=True)
+        cleared = [name for name, value in given.items() if value is None]
         check_any_change(fields)
         check_role(self.role, Change.SET_TRACKING)
         today = self.today()
@@ -361,7 +374,8 @@ class TrackingPart(ServicesCore):
                 app = self._application(app_id)
                 try:
                     self._check_student(app.student_id)
-                    check_tracking(app.status, today, **update.model_dump(exclude_none=True))
+                    check_tracking(app.status, today, start_date=self._start_date(app), cleared=cleared,
+                                   **{k: v for k, v in given.items() if v is not None})
                 except DomainError as e:
                     if len(ids) == 1:
                         raise
@@ -401,7 +415,8 @@ class TrackingPart(ServicesCore):
     def _withdrawal_step(self, withdrawal_id: int, step: Step, data: StepInput) -> Mutation:
         """The change that records ``step`` on the cached request, checked against it."""
         w = Withdrawal.model_validate(self.require_record("withdrawal", withdrawal_id))
-        target = check_step(withdrawal_facts(w), step, data, self.role, self.today())
+        facts = withdrawal_facts(w, self._application(w.application_id))
+        target = check_step(facts, step, data, self.role, self.today())
         self._check_student(w.student_id)
         body: dict[str, Any] = {"step": step.value}
         if data.date is not None and step != Step.CANCEL:

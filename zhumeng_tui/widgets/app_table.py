@@ -13,8 +13,9 @@ The header line stays at the top while the rows scroll under it and shows the
 sort column with ↑/↓. A leading ``✓`` column is computed from a *selection
 set* (a ``set[int]`` of application ids owned by the screen): after changing
 it, call :meth:`ApplicationTable.refresh_marks`. The row cursor moves with
-up/down/pgup/pgdn/home/end and a mouse click; left/right scroll a column at a
-time. ``enter`` (or a click on the cursor row) posts
+up/down/pgup/pgdn/home/end and a mouse click. The columns that fit the width
+are shown, in the order the screen gives them (the first that does not fit is
+cut to the room left; the detail shows the rest). ``enter`` (or a click on the cursor row) posts
 :class:`ApplicationTable.Opened`; a cursor move posts
 :class:`ApplicationTable.Highlighted`; a click on a header label posts
 :class:`ApplicationTable.HeaderSelected`.
@@ -44,7 +45,7 @@ from textual.strip import Strip
 
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.services import ApplicationRows, SortSpec
-from zhumeng_tui.widgets.columns import MARK_COLUMN, column_label, column_width, fit, formatter
+from zhumeng_tui.widgets.columns import MARK_COLUMN, MIN_CUT_WIDTH, column_label, column_width, fit, formatter
 from zhumeng_tui.widgets.keys import K, Localized
 
 
@@ -77,8 +78,6 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         K("pagedown", "page_down", "下一页", "Page down", id="table.page_down", show=False),
         K("home", "first_row", "第一行", "First row", id="table.first", show=False),
         K("end", "last_row", "最后一行", "Last row", id="table.last", show=False),
-        K("left", "scroll_columns(-1)", "左移一列", "Column left", id="table.left", show=False),
-        K("right", "scroll_columns(1)", "右移一列", "Column right", id="table.right", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -134,6 +133,7 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         self.ids: Sequence[int] = []
         #: The data columns shown, in order (the ✓ column not included).
         self.column_names: list[str] = []
+        self._wanted: list[str] = []
         self.cursor_row = 0
         self._rows: ApplicationRows | None = None
         self._columns: list[_Column] = []
@@ -155,15 +155,10 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         names = [c for c in (visible or rows.columns) if c in rows.columns] or list(rows.columns)
         self._rows = rows
         self.ids = rows.ids
-        self.column_names = names
-        self._columns = [_Column(MARK_COLUMN, column_width(MARK_COLUMN), -1, str)] + [
-            _Column(n, column_width(n), rows.columns.index(n), formatter(n)) for n in names
-        ]
+        self._wanted = names
         self._sort = sort
-        self._header = None
-        self._lines.clear()
         self._hover_row = None
-        self._set_virtual_size(Size(sum(c.width + 2 for c in self._columns), 1 + max(len(self.ids), 1)))
+        self._layout_columns()
         row = 0
         if current is not None:
             with suppress(ValueError):
@@ -172,6 +167,37 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         self._scroll_to_cursor()
         self.post_message(self.Highlighted(self.current_id, row))
         self.refresh()
+
+    def _layout_columns(self) -> None:
+        """The columns that fit the width, in the order given: each whole, and
+        the first one that does not fit cut to the room left (when there is
+        enough of it for a few characters); the rest are left out (the detail
+        shows them). Before the first layout, every column."""
+        rows = self._rows
+        if rows is None:
+            return
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        columns = [_Column(MARK_COLUMN, column_width(MARK_COLUMN), -1, str)]
+        used = columns[0].width + 2
+        for name in self._wanted:
+            width = column_width(name)
+            if room > 0 and used + width + 2 > room:
+                left = room - used - 2
+                if left >= MIN_CUT_WIDTH and len(columns) > 1:
+                    columns.append(_Column(name, left, rows.columns.index(name), formatter(name)))
+                break
+            columns.append(_Column(name, width, rows.columns.index(name), formatter(name)))
+            used += width + 2
+        self._columns = columns
+        self.column_names = [c.name for c in columns[1:]]
+        self._header = None
+        self._lines.clear()
+        self._set_virtual_size(Size(sum(c.width + 2 for c in self._columns), 1 + max(len(self.ids), 1)))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._rows is not None:
+            self._layout_columns()
+            self.refresh()
 
     def _set_virtual_size(self, size: Size) -> None:
         """The scrollable size: the header plus a line per row. When only the
@@ -273,16 +299,6 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
     def action_last_row(self) -> None:
         self._keyboard()
         self.move_cursor(len(self.ids) - 1)
-
-    def action_scroll_columns(self, step: int) -> None:
-        """Scroll left or right to the start of the previous / next column."""
-        starts = self._column_starts()
-        x = round(self.scroll_x)
-        if step > 0:
-            target = next((s for s in starts if s > x), x)
-        else:
-            target = next((s for s in reversed(starts) if s < x), 0)
-        self.scroll_to(x=target, animate=False)
 
     def action_open(self) -> None:
         app_id = self.current_id
@@ -397,7 +413,8 @@ class ApplicationTable(Localized, ScrollView, inherit_bindings=False):
         row = scroll_y + y - 1
         if row >= len(self.ids):
             if row == 0 and self._rows is not None:
-                text = " " + tr("没有符合条件的记录", "No rows match")
+                text = " " + tr("没有符合条件的记录：按 0 清除筛选，或 / 修改搜索",
+                                "No rows match: 0 clears the filters, / changes the search")
                 return Strip([Segment(text, styles.empty)]).crop_extend(scroll_x, x2, styles.base)
             return Strip.blank(width, styles.base)
         variant, style = self._row_style(row)

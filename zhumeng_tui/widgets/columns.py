@@ -10,7 +10,7 @@ strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -39,7 +39,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "name": 8,
     "student_name": 8,
     "gender": 4,
-    "department": 18,
+    "department": 20,
     "department_name": 14,
     "major": 12,
     "grade": 6,
@@ -65,7 +65,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "on_duty_date": 10,
     "days": 7,
     "phone": 11,
-    "intern_flag": 20,
+    "intern_flag": 14,
     "responsible_staff": 10,
     "needs": 12,
     "served": 6,
@@ -129,6 +129,10 @@ def column_width(name: str) -> int:
     return max(width, cell_len(column_label(name)))
 
 
+#: A column cut to the room left at the right edge is shown only this wide or wider.
+MIN_CUT_WIDTH = 8
+
+
 def fit(value: Any, width: int) -> str:
     """``value`` as text exactly ``width`` cells wide: padded, or cut with ``…``."""
     if width <= 0:
@@ -138,6 +142,24 @@ def fit(value: Any, width: int) -> str:
         # a wide character that does not fit leaves a pad space: "…" goes right after the text
         return set_cell_size(set_cell_size(text, width - 1).rstrip() + "…", width)
     return set_cell_size(text, width)
+
+
+def fitting_widths(widths: Sequence[int], room: int, padding: int = 2) -> list[int]:
+    """The widths of the leading columns that fit ``room`` cells, each with
+    ``padding`` around it: whole, then the first that does not fit cut to the
+    room left (when that is ``MIN_CUT_WIDTH`` or more and it is not the first
+    column); the rest are left out. ``room`` 0 or less (not laid out yet): all."""
+    out: list[int] = []
+    used = 0
+    for width in widths:
+        if room > 0 and used + width + padding > room:
+            left = room - used - padding
+            if left >= MIN_CUT_WIDTH and out:
+                out.append(left)
+            break
+        out.append(width)
+        used += width + padding
+    return out
 
 
 def _fmt_status(value: Any) -> Any:

@@ -19,6 +19,7 @@ from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.widgets.app_table import ApplicationTable
+from zhumeng_tui.widgets.choice import Choice
 
 
 def search_placeholder() -> str:
@@ -81,15 +82,15 @@ class FilterBar(Horizontal):
         )
         if self._show_departments:
             # options arrive later (set_departments); the preset is applied then
-            yield Select[str]([], prompt=tr("全部院系", "All departments"), id="f-dept", compact=True)
-        yield Select[str](
+            yield Choice([], prompt=tr("全部院系", "All departments"), id="f-dept", compact=True)
+        yield Choice(
             [(tr_pair(STATUS_LABELS[s]), s.value) for s in self._statuses],
             prompt=tr("全部状态", "All statuses"),
             id="f-status",
             compact=True,
             value=status.value if status is not None else Select.NULL,
         )
-        yield Select[str](
+        yield Choice(
             [(tr("缺：", "Fails: ") + tr_pair(CHECK_LABELS[c]), c.value) for c in CheckId],
             prompt=tr("全部审核", "All checks"),
             id="f-check",

@@ -29,6 +29,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import parse_date
 from zhumeng_tui.i18n import get_lang, tr
+from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K, Localized
 
 T = TypeVar("T")
@@ -140,7 +141,7 @@ class FormScreen(Localized, ModalScreen[T | None], Generic[T]):
                         continue
                     yield Label(f.label)
                     if f.kind == FieldKind.SELECT:
-                        yield Select[str](
+                        yield Choice(
                             list(f.options),
                             id=f"fld-{f.key}",
                             allow_blank=f.value is None,

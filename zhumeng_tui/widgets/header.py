@@ -40,8 +40,10 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
     """(text, css class) for a sync status."""
     if status.syncing:
         if status.total:
-            return tr(f"同步中 {status.done}/{status.total}", f"Syncing {status.done}/{status.total}"), "busy"
-        return tr(f"同步中 {status.done}", f"Syncing {status.done}"), "busy"
+            return tr(f"同步中 {status.done:,}/{status.total:,}", f"Syncing {status.done:,}/{status.total:,}"), "busy"
+        if status.done:
+            return tr(f"同步中·已收 {status.done:,} 条", f"Syncing·{status.done:,} received"), "busy"
+        return tr("同步中…", "Syncing…"), "busy"
     if status.signed_out:
         return tr("登录已失效", "Session expired") + (
             tr(f"·{status.pending}条待发送", f"·{status.pending} pending") if status.pending else ""), "offline"
@@ -105,7 +107,8 @@ class StatusHeader(Horizontal):
         sync.update(text)
         sync.set_classes(cls)
         bar = self.query_one(ProgressBar)
-        show = status.syncing and status.first_sync
+        # a bar only when the total is known (an unknown one would read "--%")
+        show = status.syncing and status.first_sync and bool(status.total)
         bar.set_class(show, "-show")
         if show:
             bar.update(total=status.total, progress=status.done)

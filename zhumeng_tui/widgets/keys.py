@@ -88,6 +88,17 @@ def localize_bindings(node: DOMNode) -> None:
     bindings_map.key_to_bindings.update(items)
 
 
+def describe_bindings(node: DOMNode, descriptions: dict[str, str]) -> None:
+    """Give bindings of a widget we do not define (Textual's own) a description
+    in the user's language: action -> description."""
+    bindings_map = node._bindings
+    for key, bindings in list(bindings_map.key_to_bindings.items()):
+        bindings_map.key_to_bindings[key] = [
+            dataclasses.replace(b, description=descriptions[b.action]) if b.action in descriptions else b
+            for b in bindings
+        ]
+
+
 class Localized:
     """Mixin for App / Screen / Widget subclasses: localized binding descriptions."""
 

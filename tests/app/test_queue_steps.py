@@ -1,0 +1,59 @@
+"""The review queue at 80x24: ``ctrl+a`` from the search box, a section key
+that opens the queue afresh, and what an empty result says."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from textual.widgets import Input
+
+from tests.app.test_app import open_queue
+from tests.support import Harness, text_of, wait_for
+from zhumeng_tui.screens.review import ReviewQueueScreen
+
+pytestmark = pytest.mark.slow
+
+SIZE = (80, 24)
+
+
+async def test_select_all_from_the_search_box(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("slash", *"2022")
+        assert isinstance(app.focused, Input)
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: bool(screen.selected), what="selection")
+        assert screen.rows is not None
+        f = screen.build_filter()
+        ids = app.services.ids_matching(f)  # type: ignore[union-attr]
+        everyone = app.services.ids_matching(dataclasses.replace(f, text=""))  # type: ignore[union-attr]
+        assert screen.selected == set(ids) and len(ids) < len(everyone)  # only the matches
+
+
+async def test_a_section_key_opens_the_queue_without_a_hidden_selection(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: bool(screen.selected), what="selection")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueueScreen) and app.screen is not screen)
+        fresh = app.screen
+        assert isinstance(fresh, ReviewQueueScreen)
+        await wait_for(pilot, lambda: fresh.rows is not None and not fresh._loading)
+        assert not fresh.selected
+        assert "已选 0" in text_of(fresh, "#q-selection")
+
+
+async def test_an_empty_result_says_so(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot, app)
+        await pilot.press("slash", *"zzzzqqq")
+        await wait_for(pilot, lambda: screen.rows is not None and not screen.rows.ids and not screen._loading)
+        line = screen.table.render_line(1).text
+        assert "没有符合条件的记录" in line and "0 清除筛选" in line
+        await pilot.press("escape", "0")
+        await wait_for(pilot, lambda: screen.rows is not None and bool(screen.rows.ids))
