@@ -95,9 +95,9 @@ class GraduatesScreen(QueueScreenBase):
     BINDINGS: ClassVar = [
         K("a", "attendance", "签到", "Attendance", id="graduates.attendance"),
         K("e", "employment", "就业状态", "Employment", id="graduates.employment"),
-        K("p", "push", "推送岗位", "Push posts", id="graduates.push"),
+        K("p", "push", "推送岗位", "Push posts", id="graduates.push", show=False),
         K("l", "sessions", "服务活动", "Sessions", id="graduates.sessions"),
-        K("c", "coverage", "覆盖率", "Coverage", id="graduates.coverage"),
+        K("c", "coverage", "覆盖率", "Coverage", id="graduates.coverage", show=False),
     ]
     DEFAULT_CSS = """
     GraduatesScreen #g-filters { height: 1; width: 100%; }
