@@ -43,7 +43,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -x $(ARGS)
 
 snapshots: $(STAMP)
-	$(BIN)/python -m pytest tests/app tests/tracking/test_snapshots.py tests/sheets/test_snapshots.py tests/graduates/test_snapshots.py --snapshot-update $(ARGS)
+	$(BIN)/python -m pytest tests/app tests/tracking/test_snapshots.py tests/sheets/test_snapshots.py tests/graduates/test_snapshots.py tests/graduates/test_posts_snapshots.py --snapshot-update $(ARGS)
 
 bench: $(STAMP)
 	@$(BIN)/python -m bench $(ARGS)

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.data import DEPARTMENTS, GIVEN, SURNAMES, RawChange
+from bench.data import DEPARTMENTS, GIVEN, SURNAMES
 from bench.registry import Context, Figure, bench
 from zhumeng_tui.api_client.client import ApiClient
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain.graduates import GraduateFlag, NeedKind, SessionKind
@@ -27,12 +28,12 @@ KINDS = list(NeedKind)
 SHARE = {"guidance": 0.34, "training": 0.2, "entrepreneurship": 0.1, "policy": 0.12, "subsidy": 0.05}
 
 
-def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> RawChange:
+def _ch(rtype: str, rid: int, seq: int, data: dict[str, Any]) -> FeedChange:
     data["id"], data["version"], data["seq"] = rid, 1, seq
-    return RawChange(rtype, rid, seq, data)
+    return FeedChange.of(rtype, rid, seq, data)
 
 
-def changes(n: int, seed: int = 1) -> Iterator[RawChange]:
+def changes(n: int, seed: int = 1) -> Iterator[FeedChange]:
     r = random.Random(seed)
     seq = 0
 
@@ -100,7 +101,7 @@ def build(path: Path, n: int) -> Cache:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     cache = Cache(path)
-    batch: list[RawChange] = []
+    batch: list[FeedChange] = []
     for c in changes(n):
         batch.append(c)
         if len(batch) >= 20000:

@@ -34,10 +34,11 @@ TOUCH_EVERY = dt.timedelta(minutes=1)
 MIN_PASSWORD = 8
 #: What a city account (市州人社/教育) sees of the universities in its city: the
 #: organisation, the graduate services and the students who are graduates (the
-#: shared records, positions and the calendar, too); no internship records.
+#: shared records, positions and the calendar, too), job posts and pushes; no
+#: internship records.
 CITY_TYPES: frozenset[str] = frozenset({
     "university", "department", "staff", "student", "employer", "position", "calendar_year",
-    "graduate", "service_session", "attendance", "hardship_case",
+    "graduate", "service_session", "attendance", "hardship_case", "job_post", "post_push",
 })
 
 

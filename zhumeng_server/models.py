@@ -296,6 +296,55 @@ class HardshipCase(SQLModel, table=True):
     seq: int = Field(default=0, sa_type=BigInteger)
 
 
+class JobPost(SQLModel, table=True):
+    """A job post (岗位信息). ``university_id`` / ``owner_city``: added by a
+    university (for its graduates) or a city account (for the universities of
+    its city); neither: province-wide."""
+
+    __tablename__ = "job_post"
+    id: int | None = Field(default=None, primary_key=True)
+    university_id: int | None = Field(default=None, index=True, foreign_key="university.id")
+    owner_city: str | None = Field(default=None, max_length=20)
+    employer: str = Field(max_length=100)
+    title: str = Field(max_length=100)
+    category: str = Field(max_length=20)
+    city: str = Field(max_length=20)
+    salary_min: int | None = None
+    salary_max: int | None = None
+    majors: list[str] = Field(default_factory=list, sa_type=JSON)
+    skills: list[str] = Field(default_factory=list, sa_type=JSON)
+    education: str = Field(default="any", max_length=20)
+    openings: int = 1
+    valid_until: dt.date
+    source: str = Field(max_length=20)
+    verified_by: str | None = Field(default=None, max_length=64)
+    verified_on: dt.date | None = None
+    created_by: str = Field(max_length=64)
+    created_at: dt.datetime = _ts(nullable=False)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class PostPush(SQLModel, table=True):
+    """A post pushed to a graduate (推送) and the graduate's answer."""
+
+    __tablename__ = "post_push"
+    __table_args__ = (Index("ix_post_push_graduate_post", "graduate_id", "post_id", unique=True),)
+    id: int | None = Field(default=None, primary_key=True)
+    graduate_id: int = Field(foreign_key="graduate.id")
+    post_id: int = Field(index=True, foreign_key="job_post.id")
+    university_id: int = Field(foreign_key="university.id")
+    department_id: int = Field(foreign_key="department.id")
+    reasons: str = Field(default="", max_length=300)
+    pushed_on: dt.date
+    pushed_by: str = Field(max_length=64)
+    answer: str | None = Field(default=None, max_length=20)
+    answered_on: dt.date | None = None
+    answered_by: str | None = Field(default=None, max_length=64)
+    version: int = 1
+    seq: int = Field(default=0, sa_type=BigInteger)
+
+
 class CalendarYearRow(SQLModel, table=True):
     __tablename__ = "calendar_year"
     year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})

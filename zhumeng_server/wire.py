@@ -35,6 +35,8 @@ TYPE_OF: dict[type[SQLModel], str] = {
     m.ServiceSession: "service_session",
     m.Attendance: "attendance",
     m.HardshipCase: "hardship_case",
+    m.JobPost: "job_post",
+    m.PostPush: "post_push",
 }
 
 
@@ -51,8 +53,10 @@ def scope_of(row: Any) -> tuple[int | None, int | None]:
     if isinstance(row, m.StaffAccount):
         return row.university_id, row.department_id
     if isinstance(row, m.Student | m.Application | m.Withdrawal | m.FollowUp | m.IntegrityEntry | m.Graduate
-                  | m.ServiceSession | m.Attendance | m.HardshipCase):
+                  | m.ServiceSession | m.Attendance | m.HardshipCase | m.PostPush):
         return row.university_id, row.department_id
+    if isinstance(row, m.JobPost):
+        return row.university_id, None
     return None, None
 
 
@@ -131,6 +135,18 @@ def wire_dict(row: Any) -> dict[str, Any]:
                  categories=list(row.categories or []), officer=row.officer, officer_kind=row.officer_kind,
                  plan=row.plan, visits=list(row.visits or []), subsidy=row.subsidy, closed_on=row.closed_on,
                  close_reason=row.close_reason, close_note=row.close_note)
+    elif isinstance(row, m.JobPost):
+        d.update(university_id=row.university_id, owner_city=row.owner_city, employer=row.employer, title=row.title,
+                 category=row.category, city=row.city, salary_min=row.salary_min, salary_max=row.salary_max,
+                 majors=list(row.majors or []), skills=list(row.skills or []), education=row.education,
+                 openings=row.openings, valid_until=row.valid_until, source=row.source,
+                 verified_by=row.verified_by, verified_on=row.verified_on, created_by=row.created_by,
+                 created_at=aware(row.created_at))
+    elif isinstance(row, m.PostPush):
+        d.update(graduate_id=row.graduate_id, post_id=row.post_id, university_id=row.university_id,
+                 department_id=row.department_id, reasons=row.reasons, pushed_on=row.pushed_on,
+                 pushed_by=row.pushed_by, answer=row.answer, answered_on=row.answered_on,
+                 answered_by=row.answered_by)
     elif isinstance(row, m.CalendarYearRow):
         d.update(year=row.year, holidays=sorted(row.holidays or []), workdays=sorted(row.workdays or []))
     else:  # pragma: no cover - programming error

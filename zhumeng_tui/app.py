@@ -79,9 +79,11 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "hardship": ("zhumeng_tui.screens.hardship", "HardshipScreen"),
     "statistics": ("zhumeng_tui.screens.statistics", "StatisticsScreen"),
     "import": ("zhumeng_tui.screens.import_screen", "ImportScreen"),
+    "posts": ("zhumeng_tui.screens.posts", "PostsScreen"),
+    "ledger": ("zhumeng_tui.screens.ledger", "LedgerScreen"),
 }
 #: The sections a city account (市州) has: it sees no internship records.
-CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship"})
+CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship", "posts", "ledger"})
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer", "demo-city")
 #: The error code that means the server ended the session (expired or revoked).
@@ -170,6 +172,8 @@ class ZhumengApp(Localized, App[None]):
         K("8", "goto('hardship')", "困难帮扶台账", "Hardship ledger", id="app.go_hardship", show=False),
         K("9", "goto('statistics')", "统计图表", "Statistics", id="app.go_statistics", show=False),
         K("i", "goto('import')", "导入表格", "Import a spreadsheet", id="app.go_import", show=False),
+        K("J", "goto('posts')", "岗位信息", "Job posts", id="app.go_posts", show=False),
+        K("L", "goto('ledger')", "汇总台账", "Summary ledger", id="app.go_ledger", show=False),
         K("f10", "sign_out", "退出登录", "Sign out", id="app.sign_out", show=False),
         K("f9", "show_token", "显示登录令牌", "Show the sign-in token", id="app.show_token", show=False),
     ]
@@ -532,7 +536,8 @@ class ZhumengApp(Localized, App[None]):
         )
 
     def action_goto(self, section: str) -> None:
-        """Top-level sections (keys 1-8, 9 statistics, i import): back to the dashboard, then open the section."""
+        """Top-level sections (keys 1-8, 9 statistics, i import, J job posts, L the summary ledger): back to
+        the dashboard, then open the section."""
         if self.services is None or section not in SECTIONS:
             return
         while len(self.screen_stack) > 2 and not isinstance(self.screen, DashboardScreen):

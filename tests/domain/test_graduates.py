@@ -127,9 +127,10 @@ def test_graduate_flags(asked: set[NeedKind], attended: set[NeedKind], status: E
 
 
 @given(st.sampled_from(list(Role)), st.sampled_from(list(Change)))
-def test_a_city_account_records_sessions_and_nothing_else(role: Role, change: Change) -> None:
+def test_a_city_account_records_sessions_and_posts_and_nothing_else(role: Role, change: Change) -> None:
     if role == Role.CITY:
-        assert may(role, change) == (change in (Change.CREATE_SESSION, Change.RECORD_ATTENDANCE))
+        assert may(role, change) == (change in (Change.CREATE_SESSION, Change.RECORD_ATTENDANCE,
+                                                Change.CREATE_POST, Change.VERIFY_POST))
     if role == Role.VIEWER:
         assert not may(role, change)
         with pytest.raises(DomainError) as e:

@@ -60,6 +60,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("POST", "/api/v1/hardship/{id}/visits"): ("add_visit_api_v1_hardship__id__visits_post", CHANGE),
     ("POST", "/api/v1/hardship/{id}/subsidy"): ("subsidy_step_api_v1_hardship__id__subsidy_post", CHANGE),
     ("POST", "/api/v1/hardship/{id}/close"): ("close_case_api_v1_hardship__id__close_post", CHANGE),
+    ("GET", "/api/v1/posts/{id}"): ("get_post_api_v1_posts__id__get", ()),
+    ("POST", "/api/v1/posts"): ("create_post_api_v1_posts_post", WRITE),
+    ("POST", "/api/v1/posts/{id}/verify"): ("verify_post_api_v1_posts__id__verify_post", CHANGE),
+    ("GET", "/api/v1/graduates/{student_id}/recommendations"): (
+        "recommendations_api_v1_graduates__student_id__recommendations_get", ()),
+    ("GET", "/api/v1/pushes/{id}"): ("get_push_api_v1_pushes__id__get", ()),
+    ("POST", "/api/v1/pushes"): ("create_pushes_api_v1_pushes_post", WRITE),
+    ("POST", "/api/v1/pushes/{id}/answer"): ("answer_push_api_v1_pushes__id__answer_post", CHANGE),
 }
 
 

@@ -18,12 +18,16 @@ from tests.sheets.conftest import read_csv, read_xlsx
 from tests.support import DemoServer, interns
 from zhumeng_server import models as m
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.services import (
     AppFilter,
+    CaseFilter,
     ExportRequest,
     FileFormat,
+    GraduateFilter,
     IntegrityFilter,
+    PostFilter,
     SortSpec,
     WithdrawalFilter,
 )
@@ -108,9 +112,12 @@ async def test_every_list_writes_the_rows_it_shows(univ: LocalServices, tmp_path
         "withdrawals": len(univ.query_withdrawals(WithdrawalFilter())),
         "integrity": len(univ.query_integrity(IntegrityFilter())),
         "excellent": len(univ.query_excellent()),
+        "posts": len(univ.query_posts(PostFilter())),
+        "graduates": len(univ.graduate_ids_matching(GraduateFilter())),
+        "hardship": len(univ.query_cases(CaseFilter())),
     }
     for info in univ.export_lists():
-        if info.name == "statistics":
+        if info.name in ("statistics", "ledger"):  # a chart's table, a report of tables: tests of their own
             continue
         for fmt in info.formats:
             result = univ.export(ExportRequest(info.name), tmp_path / f"{info.name}.{fmt.value}", fmt)
@@ -186,3 +193,53 @@ async def test_the_proposed_file_names_the_list_and_the_date(univ: LocalServices
     assert path.parent == univ.export_folder()
     path.write_text("taken")
     assert univ.export_path(ExportRequest("final-list"), FileFormat.XLSX).stem.endswith("-2")
+
+
+async def test_the_ledger_for_the_provincial_report(univ: LocalServices, tmp_path: Path) -> None:
+    ledger = univ.ledger()
+    tables = ledger.tables("zh")
+    result = univ.export(ExportRequest("ledger"), tmp_path / "台账.xlsx", FileFormat.XLSX)
+    assert result.rows == sum(len(t.rows) for t in tables)
+    wb = openpyxl.load_workbook(result.path)
+    assert wb.sheetnames == [t.title for t in tables]
+    for t in tables:
+        ws = wb[t.title]
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+        assert rows[0][0] == f"四川逐梦大学 汇总台账 {univ.today()}"
+        assert rows[1] == t.columns
+        assert rows[2:] == t.rows  # numbers as numbers, the total last
+        assert rows[-1][0] == "合计"
+    assert wb[tables[0].title].cell(row=3 + len(tables[0].rows) - 1, column=2).value == ledger.rows[-1].graduates
+    csv_result = univ.export(ExportRequest("ledger"), tmp_path / "台账.csv", FileFormat.CSV)
+    lines = read_csv(csv_result.path)
+    assert lines[0] == [f"四川逐梦大学 汇总台账 {univ.today()}"]
+    for t in tables:
+        at = lines.index([t.title])
+        assert lines[at + 1] == t.columns
+        assert lines[at + 2 + len(t.rows) - 1][0] == "合计"
+
+
+async def test_the_posts_list_reads_back(univ: LocalServices, tmp_path: Path) -> None:
+    want = univ.query_posts(PostFilter(city="成都市"))
+    result = univ.export(ExportRequest("posts", PostFilter(city="成都市")), tmp_path / "岗位.xlsx", FileFormat.XLSX)
+    rows = read_xlsx(result.path)
+    assert rows[0][:4] == ["岗位名称", "用人单位", "岗位类别", "工作城市"]
+    assert [r[1] for r in rows[1:]] == [x.post.employer for x in want]
+    assert all(r[3] == "成都市" for r in rows[1:])
+
+
+async def test_graduates_and_hardship_read_back_as_shown(univ: LocalServices, tmp_path: Path) -> None:
+    f = GraduateFilter(need=NeedKind.GUIDANCE)
+    ids = univ.graduate_ids_matching(f)
+    result = univ.export(ExportRequest("graduates", f), tmp_path / "毕业生.xlsx", FileFormat.XLSX)
+    rows = read_xlsx(result.path)
+    assert rows[0][:3] == ["学号", "姓名", "院系"] and len(rows) == len(ids) + 1
+    assert all("就业指导" in (r[3] or "") for r in rows[1:])
+    chosen = frozenset(ids[:3])
+    some = univ.export(ExportRequest("graduates", f, ids=chosen), tmp_path / "选中.csv", FileFormat.CSV)
+    assert some.rows == 3
+    cases = univ.query_cases(CaseFilter())
+    result = univ.export(ExportRequest("hardship", CaseFilter()), tmp_path / "困难.xlsx", FileFormat.XLSX)
+    rows = read_xlsx(result.path)
+    assert [r[0] for r in rows[1:]] == [c.student_no for c in cases]
+    assert rows[0][3] == "困难类别" and all(r[3] for r in rows[1:])

@@ -280,7 +280,7 @@ async def test_a_viewer_exports_but_is_offered_no_import(harness: Harness, tmp_p
         assert path.exists()
 
 
-async def test_a_department_is_offered_the_tracking_import_only(harness: Harness) -> None:
+async def test_a_department_is_offered_the_imports_of_its_role_only(harness: Harness) -> None:
     app = harness.app("demo-dept")
     async with app.run_test(size=SIZE) as pilot:
         await wait_synced(pilot, app)
@@ -288,4 +288,4 @@ async def test_a_department_is_offered_the_tracking_import_only(harness: Harness
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
         kind = app.screen.query_one("#im-kind", Select)
         await wait_for(pilot, lambda: kind.value == "tracking", "the tracking import offered")
-        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking"]
+        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking", "needs", "hardship"]

@@ -21,11 +21,12 @@ from zhumeng_server.demo.organisation import (
     add_staff,
     add_university,
 )
+from zhumeng_server.demo.posts import add_posts, add_pushes
 from zhumeng_server.demo.students import add_students
 from zhumeng_server.demo.tracking import add_followups_and_integrity, add_withdrawals
 
 #: Bump when the generator's output changes: embedded demo databases are regenerated.
-GENERATOR_VERSION = "7"
+GENERATOR_VERSION = "8"
 
 
 def _run(g: Gen) -> None:
@@ -39,6 +40,7 @@ def _run(g: Gen) -> None:
     integrity = add_withdrawals(g, apps)
     add_followups_and_integrity(g, apps, integrity)
     add_graduate_services(g)
+    add_pushes(g, add_posts(g))
 
 
 _TABLES: Row = {
@@ -47,6 +49,8 @@ _TABLES: Row = {
     "application": m.Application, "withdrawal": m.Withdrawal, "followup": m.FollowUp, "integrity": m.IntegrityEntry,
     "graduate": m.Graduate, "service_session": m.ServiceSession, "attendance": m.Attendance,
     "hardship_case": m.HardshipCase,
+    "job_post": m.JobPost,
+    "post_push": m.PostPush,
 }
 
 

@@ -19,6 +19,7 @@ from zhumeng_server.routes import (
     hardship,
     health,
     positions,
+    posts,
     roster,
     sessions,
     students,
@@ -41,5 +42,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     graduates.router,
     sessions.router,
     hardship.router,
+    posts.router,
     admin.router,
 )

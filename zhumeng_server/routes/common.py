@@ -106,6 +106,8 @@ _WHAT: dict[type, tuple[str, str]] = {
     m.ServiceSession: ("服务活动", "service session"),
     m.Attendance: ("签到记录", "attendance record"),
     m.HardshipCase: ("困难帮扶档案", "hardship case"),
+    m.JobPost: ("岗位信息", "job post"),
+    m.PostPush: ("岗位推送", "pushed post"),
 }
 
 

@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain import interns, roster
+from zhumeng_tui.domain import posts as ps
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.inputs import (
     PLAIN_TEXT_MULTILINE_PATTERN,
@@ -446,6 +447,46 @@ class HardshipCase(Record):
     close_note: str | None = None
 
 
+class JobPost(Record):
+    """A job post (岗位信息). ``university_id`` / ``owner_city``: who added it
+    and whose graduates it is for (a university, a city's universities);
+    neither: the whole province. Only verified posts are recommended."""
+
+    university_id: int | None = None
+    owner_city: str | None = None
+    employer: str
+    title: str
+    category: str
+    city: str  # where the job is
+    salary_min: int | None = None  # 元 per month
+    salary_max: int | None = None
+    majors: list[str] = Field(default_factory=list)  # none: any major
+    skills: list[str] = Field(default_factory=list)
+    education: ps.Education = ps.Education.ANY
+    openings: int = 1
+    valid_until: dt.date
+    source: ps.PostSource
+    verified_by: str | None = None
+    verified_on: dt.date | None = None
+    created_by: str
+    created_at: dt.datetime
+
+
+class PostPush(Record):
+    """A post pushed to a graduate (推送), with the reasons it was picked and the answer."""
+
+    graduate_id: int
+    post_id: int
+    university_id: int
+    department_id: int
+    reasons: str = ""
+    pushed_on: dt.date
+    pushed_by: str
+    answer: ps.Answer | None = None
+    answered_on: dt.date | None = None
+    answered_by: str | None = None
+
+
 RecordType = Literal[
     "university",
     "department",
@@ -462,6 +503,8 @@ RecordType = Literal[
     "service_session",
     "attendance",
     "hardship_case",
+    "job_post",
+    "post_push",
 ]
 
 RECORD_MODELS: dict[str, type[Record]] = {
@@ -480,6 +523,8 @@ RECORD_MODELS: dict[str, type[Record]] = {
     "service_session": ServiceSession,
     "attendance": Attendance,
     "hardship_case": HardshipCase,
+    "job_post": JobPost,
+    "post_push": PostPush,
 }
 
 
@@ -846,6 +891,76 @@ class CaseClose(Strict):
 
     reason: Annotated[hs.CloseReason, ruled(hs.close_reason, object)]
     note: Annotated[str, StringConstraints(max_length=hs.MAX_NOTE)] = ""
+
+
+# --------------------------------------------------- job posts: requests ----
+
+PostSkill = Annotated[str, StringConstraints(max_length=30)]
+PostMajor = Annotated[str, StringConstraints(max_length=ps.MAX_MAJOR)]
+
+
+class PostCreate(Strict):
+    """``POST /posts``: a university's post is for its graduates, a city
+    account's for the universities of its city, the province's for all."""
+
+    employer: Annotated[str, StringConstraints(max_length=ps.MAX_EMPLOYER), ruled(ps.check_employer)]
+    title: Annotated[str, StringConstraints(max_length=ps.MAX_POST_TITLE), ruled(ps.check_post_title)]
+    category: Annotated[str, StringConstraints(max_length=ps.MAX_CATEGORY), ruled(ps.check_category)]
+    city: Annotated[str, StringConstraints(max_length=ps.MAX_POST_CITY), ruled(ps.check_post_city)]
+    salary_min: Annotated[int, Field(ge=1, le=ps.MAX_SALARY)] | None = None
+    salary_max: Annotated[int, Field(ge=1, le=ps.MAX_SALARY)] | None = None
+    majors: Annotated[list[PostMajor], Field(max_length=ps.MAX_MAJORS)] = Field(default_factory=list)
+    skills: Annotated[list[PostSkill], Field(max_length=ps.MAX_POST_SKILLS)] = Field(default_factory=list)
+    education: Annotated[ps.Education, ruled(ps.parse_education, object)] = ps.Education.ANY
+    openings: Annotated[int, Field(ge=1, le=ps.MAX_OPENINGS)] = 1
+    valid_until: dt.date
+    source: Annotated[ps.PostSource, ruled(ps.parse_source, object)]
+
+
+class PostVerify(Strict):
+    """``POST /posts/{id}/verify`` (If-Match): the caller verifies the post today."""
+
+
+class PushItem(Strict):
+    graduate_id: int
+    post_id: int
+    reasons: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class PushCreate(Strict):
+    """``POST /pushes``: posts pushed to graduates (all or nothing; a post
+    already pushed to a graduate keeps its record)."""
+
+    items: Annotated[list[PushItem], Field(min_length=1, max_length=ps.MAX_PUSH * ps.PICKS)]
+
+
+class PushAnswer(Strict):
+    """``POST /pushes/{id}/answer`` (If-Match): 已录用 also sets an unemployed
+    graduate's employment status."""
+
+    answer: Annotated[ps.Answer, ruled(ps.parse_answer, object)]
+    date: dt.date
+
+
+class ReasonText(BaseModel):
+    zh: str
+    en: str
+
+
+class RecommendedPost(BaseModel):
+    post: JobPost
+    score: int
+    reasons: list[ReasonText]
+
+
+class Recommendations(BaseModel):
+    """``GET /graduates/{student_id}/recommendations``: up to three posts, best
+    first, each with its reasons; none: ``reason`` says why."""
+
+    graduate_id: int
+    student_id: int
+    picks: list[RecommendedPost]
+    reason: ReasonText | None = None
 
 
 ErrorBody.model_rebuild()

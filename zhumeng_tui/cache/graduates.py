@@ -143,6 +143,15 @@ def _codes(parts: list[tuple[str, str]]) -> str:
     return "rtrim(" + " || ".join(f"CASE WHEN {cond} THEN '{code},' ELSE '' END" for cond, code in parts) + ", ',')"
 
 
+#: What was pushed to ``g`` and the furthest answer: ``3,hired`` (``3,`` none yet; '' nothing pushed).
+PUSHES_SQL = (
+    "(SELECT CASE WHEN COUNT(*) = 0 THEN '' ELSE COUNT(*) || ',' || COALESCE(CASE MAX(CASE x.answer"
+    " WHEN 'hired' THEN 4 WHEN 'applied' THEN 3 WHEN 'interested' THEN 2 WHEN 'unsuitable' THEN 1 END)"
+    " WHEN 4 THEN 'hired' WHEN 3 THEN 'applied' WHEN 2 THEN 'interested' WHEN 1 THEN 'unsuitable' END, '') END"
+    " FROM m_post_push x WHERE x.graduate_id = g.id)"
+)
+
+
 def graduate_rows(cache: Cache, ids: list[int], today: dt.date) -> dict[int, tuple[Any, ...]]:
     """The rows (``GRADUATE_COLUMNS``) of these graduates, by id."""
     if not ids:
@@ -157,7 +166,7 @@ def graduate_rows(cache: Cache, ids: list[int], today: dt.date) -> dict[int, tup
         f"SELECT g.id, COALESCE(s.student_no, ''), COALESCE(s.name, ''), COALESCE(d.name, ''), {needs},"
         f" CASE WHEN ({NEEDED_SQL}) > 0 THEN ({SERVED_SQL}) || '/' || ({NEEDED_SQL}) ELSE '' END,"
         " (SELECT COUNT(*) FROM m_attendance a WHERE a.graduate_id = g.id),"
-        f" g.employment_status, COALESCE({case}, ''), {flags}, {local_state_sql('graduate', 'g.id')}"
+        f" g.employment_status, COALESCE({case}, ''), {flags}, {PUSHES_SQL}, {local_state_sql('graduate', 'g.id')}"
         f"{_FROM} WHERE g.id IN (SELECT value FROM json_each(?))",
         [*near, f"[{','.join(str(int(i)) for i in ids)}]"],
     )

@@ -24,7 +24,7 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.students import mask_id_number
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 Data = dict[str, Any]
 
@@ -112,6 +112,12 @@ def _case_derived(v: Any) -> Data:
     }
 
 
+def _post_derived(v: Any) -> Data:
+    """The majors a post wants as ``,软件工程,会计学,`` (what the major filter matches)."""
+    majors = [str(x) for x in v.majors or () if isinstance(x, str)]
+    return {"majors_list": "," + ",".join(majors) + "," if majors else ""}
+
+
 #: Per-type values computed once per record (a column named in ``gives`` is one of them).
 DERIVED: dict[str, Derived] = {
     "application": Derived(("checks",), ("worst", *(f"c_{c.value}" for c in CheckId)), _app_derived),
@@ -123,6 +129,7 @@ DERIVED: dict[str, Derived] = {
          "categories"),
         _case_derived,
     ),
+    "job_post": Derived(("majors",), ("majors_list",), _post_derived),
 }
 
 
@@ -145,7 +152,7 @@ CLEANUP: dict[str, Cleanup] = {
 
 
 MIRROR: dict[str, list[Col]] = {
-    "university": [Col("name", "TEXT"), Col("in_province", "INTEGER")],
+    "university": [Col("name", "TEXT"), Col("in_province", "INTEGER"), Col("city", "TEXT")],
     "department": [Col("university_id", "INTEGER", index=True), Col("name", "TEXT")],
     "staff": [
         Col("username", "TEXT", index=True),
@@ -161,6 +168,8 @@ MIRROR: dict[str, list[Col]] = {
         Col("py_initials", "TEXT"),
         Col("phone", "TEXT"),
         Col("out_of_province", "INTEGER"),
+        Col("major", "TEXT"),
+        Col("degree", "TEXT"),
     ],
     "employer": [Col("name", "TEXT"), Col("type", "TEXT"), Col("region", "TEXT")],
     "position": [
@@ -209,6 +218,7 @@ MIRROR: dict[str, list[Col]] = {
     "graduate": [
         Col("student_id", "INTEGER", index=True),
         Col("department_id", "INTEGER"),  # ix_graduate_needs
+        Col("university_id", "INTEGER"),
         Col("employment_status", "TEXT"),
         Col("graduation_date", "TEXT"),
         *[Col(f"n_{k.value}", "INTEGER") for k in NeedKind],
@@ -236,6 +246,24 @@ MIRROR: dict[str, list[Col]] = {
         Col("subsidy_approved", "TEXT"),
         Col("subsidy_paid", "TEXT"),
         Col("categories", "TEXT"),
+    ],
+    "job_post": [
+        Col("university_id", "INTEGER"),
+        Col("owner_city", "TEXT"),
+        Col("employer", "TEXT"),
+        Col("title", "TEXT"),
+        Col("category", "TEXT"),
+        Col("city", "TEXT"),
+        Col("valid_until", "TEXT"),
+        Col("verified_on", "TEXT"),
+        Col("majors_list", "TEXT"),
+    ],
+    "post_push": [
+        Col("graduate_id", "INTEGER", index=True),
+        Col("post_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
+        Col("answer", "TEXT"),
+        Col("pushed_on", "TEXT"),
     ],
 }
 

@@ -115,3 +115,72 @@ def applications_by_department_and_status(cache: Cache) -> list[tuple[str, str, 
             "SELECT department, status, count(*) FROM app_view GROUP BY department, status ORDER BY department"
         )
     ]
+
+
+@dataclass(frozen=True)
+class GraduateTarget:
+    """A cached graduate as the needs import sees it: the fields a survey sets."""
+
+    id: int
+    version: int
+    name: str
+    out_of_province: bool
+    #: needs (kinds, in their fixed order), stay_intent, preferred_cities, skills.
+    fields: dict[str, Any]
+
+
+def graduates_by_no(cache: Cache, student_nos: Collection[str]) -> dict[str, list[GraduateTarget]]:
+    """The cached graduates whose students have these 学号, by 学号."""
+    out: dict[str, list[GraduateTarget]] = {}
+    rows = cache.conn().execute(
+        "SELECT s.student_no, g.id, g.version, s.name, s.out_of_province, g.data FROM m_graduate g"
+        " JOIN m_student s ON s.id = g.student_id WHERE s.student_no IN (SELECT value FROM json_each(?))",
+        (_json_list(student_nos),),
+    )
+    for no, gid, version, name, oop, data in rows:
+        record = from_json(data)
+        fields = {"needs": [n.get("kind") for n in record.get("needs") or () if isinstance(n, dict)],
+                  "stay_intent": record.get("stay_intent"), "preferred_cities": list(record.get("preferred_cities") or []),
+                  "skills": list(record.get("skills") or [])}
+        out.setdefault(str(no), []).append(GraduateTarget(int(gid), int(version), str(name or ""), bool(oop), fields))
+    return out
+
+
+@dataclass(frozen=True)
+class CaseTarget:
+    """A cached graduate as the hardship import sees it: its open case's
+    categories, officer and officer kind (empty without an open case)."""
+
+    id: int  # the graduate
+    version: int
+    name: str
+    out_of_province: bool
+    university_id: int
+    case_id: int | None
+    fields: dict[str, Any]
+
+
+def hardship_targets(cache: Cache, student_nos: Collection[str]) -> dict[str, list[CaseTarget]]:
+    """The cached graduates with these 学号 and their open case, by 学号."""
+    out: dict[str, list[CaseTarget]] = {}
+    rows = cache.conn().execute(
+        "SELECT s.student_no, g.id, g.version, s.name, s.out_of_province, COALESCE(g.university_id, 0),"
+        " (SELECT c.data FROM m_hardship_case c WHERE c.graduate_id = g.id AND c.state = 'open' LIMIT 1)"
+        " FROM m_graduate g JOIN m_student s ON s.id = g.student_id"
+        " WHERE s.student_no IN (SELECT value FROM json_each(?))",
+        (_json_list(student_nos),),
+    )
+    for no, gid, version, name, oop, univ, case in rows:
+        c = from_json(case) if case else {}
+        fields = {"categories": [{"category": x.get("category"), "note": x.get("note") or ""}
+                                 for x in c.get("categories") or ()] if c else None,
+                  "officer": c.get("officer"), "officer_kind": c.get("officer_kind")}
+        out.setdefault(str(no), []).append(CaseTarget(int(gid), int(version), str(name or ""), bool(oop), int(univ),
+                                                      int(c["id"]) if c else None, fields))
+    return out
+
+
+def staff_at(cache: Cache, university_id: int) -> set[str]:
+    """The usernames of the staff accounts of a university."""
+    rows = cache.conn().execute("SELECT data FROM m_staff")
+    return {str(d.get("username")) for d in (from_json(r[0]) for r in rows) if d.get("university_id") == university_id}

@@ -34,6 +34,10 @@ class Change(StrEnum):
     RECORD_ATTENDANCE = "record_attendance"
     OPEN_CASE = "open_case"
     CHANGE_CASE = "change_case"
+    CREATE_POST = "create_post"
+    VERIFY_POST = "verify_post"
+    PUSH_POSTS = "push_posts"
+    ANSWER_PUSH = "answer_push"
 
 
 #: Accounts of one campus (a university or one of its departments).
@@ -45,6 +49,8 @@ _UNIVERSITY = frozenset({Role.UNIVERSITY, Role.PROVINCE})
 _PROVINCE = frozenset({Role.PROVINCE})
 #: Service sessions are run by the campus and by the city (市州人社) on campus.
 _SESSIONS = frozenset({Role.UNIVERSITY, Role.DEPARTMENT, Role.CITY, Role.PROVINCE})
+#: Job posts are added and verified by a university, a city account and the province.
+_POSTS = frozenset({Role.UNIVERSITY, Role.CITY, Role.PROVINCE})
 
 #: change -> (roles that may make it, what it is: Chinese, English)
 CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
@@ -66,6 +72,10 @@ CHANGE_RULES: dict[Change, tuple[frozenset[Role], tuple[str, str]]] = {
     Change.RECORD_ATTENDANCE: (_SESSIONS, ("登记活动签到", "record attendance")),
     Change.OPEN_CASE: (_STAFF, ("建立困难帮扶档案", "open hardship cases")),
     Change.CHANGE_CASE: (_STAFF, ("修改困难帮扶档案", "change hardship cases")),
+    Change.CREATE_POST: (_POSTS, ("发布岗位信息", "add job posts")),
+    Change.VERIFY_POST: (_POSTS, ("审核岗位信息", "verify job posts")),
+    Change.PUSH_POSTS: (_STAFF, ("推送岗位", "push posts to graduates")),
+    Change.ANSWER_PUSH: (_STAFF, ("登记推送反馈", "record graduates' answers")),
 }
 
 

@@ -125,9 +125,11 @@ class DashboardScreen(DataScreen[Dashboard]):
             yield OptionList(id="d-lines")
         yield Static(
             tr(
-                "1待办 2审核 3实习 4放弃岗位 5诚信 6优秀 7毕业生服务 8困难帮扶",
-                "1 to-do 2 review 3 interns 4 withdraw 5 integrity 6 excellent 7 graduates 8 hardship",
-            ) if self.role != Role.CITY else tr("1待办 7毕业生服务 8困难帮扶", "1 to-do 7 graduates 8 hardship"),
+                "1待办 2审核 3实习 4放弃岗位 5诚信 6优秀 7毕业生服务 8困难帮扶 J岗位 L台账",
+                "1 to-do 2 review 3 interns 4 withdraw 5 integrity 6 excellent 7 graduates 8 hardship J posts"
+                " L ledger",
+            ) if self.role != Role.CITY else tr("1待办 7毕业生服务 8困难帮扶 J岗位信息 L汇总台账",
+                                                "1 to-do 7 graduates 8 hardship J posts L ledger"),
             id="d-sections",
         )
         yield KeyFooter()

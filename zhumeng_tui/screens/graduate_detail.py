@@ -3,7 +3,8 @@ each need with whether it is served and by which session, the sessions
 attended, the hardship case and the flags.
 
 Keys: ``n`` needs and intentions, ``e`` employment status, ``a`` attendance
-at a session, ``h`` the hardship case (opens it, or opens a new one).
+at a session, ``h`` the hardship case (opens it, or opens a new one), ``r``
+the recommended posts (and those pushed, with their answers).
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ class GraduateDetailScreen(DataScreen[GraduateDetail]):
     TITLE_TEXT = ("毕业生", "Graduate")
     HELP_TEXT = (
         "毕业生的服务需求与是否已服务（参加过服务该需求的活动即为已服务）、参加的活动、就业状态、困难帮扶。"
-        "n 修改需求与意向，e 登记就业状态，a 登记签到，h 困难帮扶档案。",
+        "n 修改需求与意向，e 登记就业状态，a 登记签到，h 困难帮扶档案，r 推荐岗位。",
         "A graduate's needs and whether each is served (by attending a session serving it), the sessions"
         " attended, employment status, hardship case. n needs and intentions, e employment status,"
-        " a attendance, h the hardship case.",
+        " a attendance, h the hardship case, r the recommended posts.",
     )
     DEFAULT_CSS = """
     GraduateDetailScreen #gd-body { height: 1fr; padding: 0 1; }
@@ -70,6 +71,7 @@ class GraduateDetailScreen(DataScreen[GraduateDetail]):
         K("e", "employment", "就业状态", "Employment", id="graduate.employment"),
         K("a", "attendance", "签到", "Attendance", id="graduate.attendance"),
         K("h", "hardship", "困难帮扶", "Hardship case", id="graduate.hardship"),
+        K("r", "posts", "推荐岗位", "Recommended posts", id="graduate.posts"),
     ]
     RELOAD_ON_RESUME = True
 
@@ -209,6 +211,15 @@ class GraduateDetailScreen(DataScreen[GraduateDetail]):
                 self.send_change(partial(self.services.open_case, data), CaseOpened)
 
         self.app.push_screen(open_case_form(self.graduate_id, self.options.officers), send)
+
+    def action_posts(self) -> None:
+        d = self.detail
+        if d is None:
+            return
+        from zhumeng_tui.screens.graduate_posts import GraduatePostsScreen
+
+        self.app.push_screen(GraduatePostsScreen(self.graduate_id,
+                                                 f"{d.student.name}  {d.student.student_no}  ·  {d.student.major}"))
 
     @on(CaseOpened)
     def _case_opened(self, event: CaseOpened) -> None:

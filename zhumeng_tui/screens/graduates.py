@@ -7,19 +7,23 @@ department, the table that draws only the rows in view, ``space`` /
 ``ctrl+a`` selection kept as a set of ids) with its own filters: need,
 served or not, employment status, flag. Bulk keys apply to the selection (or
 the row under the cursor): ``a`` records attendance at a session, ``e`` sets
-the employment status. ``l`` opens the sessions, ``c`` the coverage,
+the employment status, ``p`` pushes each graduate's recommended posts
+(hardship graduates first). ``l`` opens the sessions, ``c`` the coverage,
 ``enter`` a graduate.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import Select
 
+from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.graduates import (
     EMPLOYMENT_LABELS,
     GRADUATE_FLAG_LABELS,
@@ -30,6 +34,7 @@ from zhumeng_tui.domain.graduates import (
 )
 from zhumeng_tui.domain.permissions import Change, may
 from zhumeng_tui.i18n import tr, tr_pair
+from zhumeng_tui.screens.base import error_text
 from zhumeng_tui.screens.graduate_actions import (
     GraduateOptionsLoaded,
     record_attendance,
@@ -37,12 +42,15 @@ from zhumeng_tui.screens.graduate_actions import (
     set_employment,
 )
 from zhumeng_tui.screens.graduate_detail import GraduateDetailScreen
+from zhumeng_tui.screens.post_forms import push_confirm
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.services import (
     AppFilter,
     EmploymentFilter,
+    ExportRequest,
     GraduateFilter,
     GraduateOptions,
+    PushSummary,
     ServedFilter,
     SortSpec,
 )
@@ -53,33 +61,43 @@ from zhumeng_tui.widgets.keys import K
 HARDSHIP = "hardship"
 
 
+class PushPreviewed(Message):
+    """What a push of the recommendations for ``ids`` would send."""
+
+    def __init__(self, ids: list[int], summary: PushSummary) -> None:
+        super().__init__()
+        self.ids = ids
+        self.summary = summary
+
+
 class GraduatesScreen(QueueScreenBase):
     """Every graduate in scope; filters, bulk attendance and employment status."""
 
     QUEUE_NAME = "graduates"
-    EXPORT_LISTS = ()
+    EXPORT_LISTS = ("graduates",)
     TITLE_TEXT = ("毕业生服务", "Graduate services")
     HELP_TEXT = (
         "本届毕业生：服务需求（就业指导、创业指导、职业技能培训、求职创业补贴、政策咨询）、已服务数（参加过相应活动即为已服务）、"
         "参加活动次数、就业状态、困难帮扶与提示（需求未服务、临近毕业60天仍未就业）。"
-        "空格选择、ctrl+a 全选筛选结果，a 登记签到，e 登记就业状态。",
+        "空格选择、ctrl+a 全选筛选结果，a 登记签到，e 登记就业状态，p 推送推荐岗位（困难毕业生优先）。",
         "The graduating cohort: needs (career guidance, entrepreneurship, skills training, job-seeking subsidy,"
         " policy advice), how many are served (a need is served once the graduate attended a session serving"
         " it), sessions attended, employment status, hardship case and flags (a need not served, not employed"
         " 60 days before graduation). space selects, ctrl+a selects all matching; a records attendance,"
-        " e the employment status.",
+        " e the employment status, p pushes the recommended posts (hardship graduates first).",
     )
     STATUSES = ()
     SHOW_CHECK_FILTER = False
     #: The flags and the employment status within 80 columns; the department last.
     VISIBLE_COLUMNS: ClassVar[list[str] | None] = ["student_no", "name", "needs", "served", "employment", "graduate_flags", "hardship",
-                       "sessions", "department", "local_state"]
+                       "pushes", "sessions", "department", "local_state"]
     RELOAD_ON_RESUME = True
     BINDINGS: ClassVar = [
         K("a", "attendance", "签到", "Attendance", id="graduates.attendance"),
         K("e", "employment", "就业状态", "Employment", id="graduates.employment"),
+        K("p", "push", "推送岗位", "Push posts", id="graduates.push", show=False),
         K("l", "sessions", "服务活动", "Sessions", id="graduates.sessions"),
-        K("c", "coverage", "覆盖率", "Coverage", id="graduates.coverage"),
+        K("c", "coverage", "覆盖率", "Coverage", id="graduates.coverage", show=False),
     ]
     DEFAULT_CSS = """
     GraduatesScreen #g-filters { height: 1; width: 100%; }
@@ -193,6 +211,8 @@ class GraduatesScreen(QueueScreenBase):
             return may(self.role, Change.RECORD_ATTENDANCE)
         if action == "employment":
             return may(self.role, Change.SET_EMPLOYMENT)
+        if action == "push":
+            return may(self.role, Change.PUSH_POSTS)
         return super().check_action(action, parameters)
 
     def action_attendance(self) -> None:
@@ -208,6 +228,37 @@ class GraduatesScreen(QueueScreenBase):
         ids = self.targets()
         if ids:
             set_employment(self, ids)
+
+    def export_requests(self) -> list[ExportRequest]:
+        """The graduates as shown: their filter, sort and selection."""
+        return [ExportRequest("graduates", self.graduate_filter(), self.sort, frozenset(self.selected) or None)]
+
+    def action_push(self) -> None:
+        ids = self.targets()
+        if ids:
+            self._preview_push(ids)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="push-preview")
+    def _preview_push(self, ids: list[int]) -> None:
+        try:
+            summary = self.services.preview_push(ids)
+        except DomainError as e:
+            self.app.call_from_thread(self.notify, error_text(e), severity="error")
+            return
+        self.post_message(PushPreviewed(ids, summary))
+
+    @on(PushPreviewed)
+    def _confirm_push(self, event: PushPreviewed) -> None:
+        if not event.summary.posts:
+            self.notify(tr("所选毕业生没有可推送的新岗位", "The graduates chosen have no new post to push"),
+                        severity="warning")
+            return
+
+        def send(ok: bool | None) -> None:
+            if ok:
+                self.send_change(partial(self.services.push_recommendations, event.ids))
+
+        self.app.push_screen(push_confirm(event.summary), send)
 
     def action_sessions(self) -> None:
         from zhumeng_tui.screens.sessions import SessionsScreen

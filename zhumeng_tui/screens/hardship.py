@@ -42,6 +42,7 @@ ALL = "all"
 
 
 class HardshipScreen(RecordListScreen[CaseFilter, CaseRow]):
+    EXPORT_LIST = "hardship"
     TITLE_TEXT = ("困难帮扶台账", "Hardship ledger")
     HELP_TEXT = (
         "脱贫家庭、零就业家庭、残疾及特殊困难家庭毕业生的帮扶台账：帮扶专员、一对一帮扶计划、回访、求职创业补贴。"

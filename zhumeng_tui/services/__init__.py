@@ -17,8 +17,8 @@ written; an expired sign-in raises ``Unauthorised`` once the change is queued.
 
 :class:`Services` is composed of one protocol per part (:class:`CoreServices`,
 :class:`ReviewServices`, :class:`TrackingServices`, :class:`GraduateServices`,
-:class:`SheetServices`); a new part adds its protocol to the bases of
-:class:`Services` (see ``docs/client-core.md``).
+:class:`PostServices`, :class:`SheetServices`); a new part adds its protocol to the
+bases of :class:`Services` (see ``docs/client-core.md``).
 """
 
 from __future__ import annotations
@@ -42,10 +42,13 @@ from zhumeng_tui.api_client.schemas import (
     GraduateUpdate,
     HardshipCase,
     IntegrityEntry,
+    JobPost,
     Me,
     NeedRecord,
     PlanRequest,
     Position,
+    PostCreate,
+    PostPush,
     ServiceSession,
     SessionCreate,
     Staff,
@@ -61,6 +64,7 @@ from zhumeng_tui.domain.graduates import EmploymentStatus, GraduateFlag, NeedKin
 from zhumeng_tui.domain.hardship import CaseFlag, CaseState, Category, SubsidyStep
 from zhumeng_tui.domain.integrity import IntegrityKind
 from zhumeng_tui.domain.interns import DeadlineView, InternFlag
+from zhumeng_tui.domain.posts import Answer
 from zhumeng_tui.domain.status import Action, Status
 from zhumeng_tui.domain.withdrawal import Step, StepInput, WithdrawalFacts, WithdrawalState, approved_on
 
@@ -165,6 +169,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "employment": ("就业状态", "Employment"),
     "hardship": ("困难帮扶", "Hardship"),
     "graduate_flags": ("提示", "Flag"),
+    "pushes": ("岗位推送", "Posts pushed"),
 }
 
 # ------------------------------------------------------------------ filters ----
@@ -599,7 +604,7 @@ class MutationResult:
 #: the flags' codes).
 GRADUATE_COLUMNS: list[str] = [
     "student_no", "name", "department", "needs", "served", "sessions", "employment", "hardship",
-    "graduate_flags", "local_state",
+    "graduate_flags", "pushes", "local_state",
 ]
 
 
@@ -762,6 +767,200 @@ class GraduateOptions:
     sessions: list[ServiceSession]
     #: The universities a session may be recorded at (a city account: those of its city).
     universities: list[tuple[int, str]]
+
+@dataclass(frozen=True)
+class PostFilter:
+    """What the posts list shows. All parts are ANDed; ``verified`` /
+    ``expired`` None: either."""
+
+    text: str = ""  # part of the employer or the title
+    city: str | None = None
+    category: str | None = None
+    major: str | None = None  # posts wanting this major (or any major)
+    verified: bool | None = None
+    expired: bool | None = False
+
+
+@dataclass
+class PostRow:
+    post: JobPost
+    expired: bool
+    pushed: int  # how many graduates it was pushed to
+    local_state: LocalState | None = None
+
+
+@dataclass
+class PostDetail:
+    post: JobPost
+    expired: bool
+    #: Pushes of the post by answer ("pending": not answered yet).
+    answers: dict[str, int]
+    #: This account may verify it (its role and scope, not yet verified, not expired).
+    may_verify: bool
+    local_state: LocalState | None = None
+    local_message: str | None = None
+
+
+@dataclass
+class PostOptions:
+    """The choices of the posts filters and form."""
+
+    cities: list[str]
+    categories: list[str]
+    majors: list[str]
+
+
+@dataclass
+class RecommendedPick:
+    """One recommended post and why, in words (``专业对口：… · 技能：… · 意向城市：…``)."""
+
+    post: JobPost
+    score: int
+    reasons: str
+    #: Already pushed to this graduate.
+    pushed: bool = False
+
+
+@dataclass
+class PushLine:
+    """A post pushed to a graduate and the answer."""
+
+    push: PostPush
+    post: JobPost | None
+    local_state: LocalState | None = None
+
+
+@dataclass
+class GraduatePosts:
+    """A graduate's three recommendations (or why none) and what was pushed."""
+
+    graduate_id: int
+    picks: list[RecommendedPick]
+    reason: str | None
+    pushes: list[PushLine]
+
+
+@dataclass
+class PushSummary:
+    """What a bulk push sends: graduates with picks (hardship graduates first),
+    those without a fitting post, and the posts already pushed (not sent again)."""
+
+    graduate_ids: list[int]
+    posts: int
+    without: int
+    already: int
+
+
+@dataclass
+class LedgerRow:
+    """One line of the summary ledger: a department or a university (None: the total)."""
+
+    key: int | None
+    name: str
+    graduates: int
+    needed: dict[NeedKind, int]
+    served: dict[NeedKind, int]
+    employment: dict[EmploymentStatus, int]
+    cases: int
+    by_category: dict[Category, int]
+    with_plan: int
+    visited: int  # within 30 days
+    cases_employed: int
+    subsidy_applied: int
+    subsidy_approved: int
+    subsidy_paid: int
+    subsidy_amount: int  # 元 paid
+    pushed: int  # posts pushed
+    pushed_graduates: int
+    answers: dict[str, int]  # "pending" and each Answer's value
+
+
+@dataclass
+class Ledger:
+    """The summary ledger (汇总台账): per department (a campus account) or per
+    university (a city or province account), then the total."""
+
+    by: Literal["department", "university"]
+    title: str  # the university or city it is for
+    date: dt.date
+    rows: list[LedgerRow]
+
+    @staticmethod
+    def titles(lang: str) -> list[str]:
+        """The titles of the ledger's tables, in order."""
+        return [_pick(lang, t) for t in _LEDGER_TITLES]
+
+    def tables(self, lang: str) -> list[LedgerTable]:
+        """Every table of the ledger, as the screen shows it and an export writes it:
+        its title, column labels and rows (the first column the department or university)."""
+        group = _pick(lang, ("院系", "Department") if self.by == "department" else ("高校", "University"))
+        out = []
+        for title, (columns, cells) in zip(self.titles(lang), _ledger_specs(lang), strict=True):
+            out.append(LedgerTable(title, [group, *columns], [[r.name, *cells(r)] for r in self.rows]))
+        return out
+
+
+@dataclass
+class LedgerTable:
+    title: str
+    columns: list[str]
+    rows: list[list[str | int]]
+
+
+def _pick(lang: str, pair: tuple[str, str]) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+_LEDGER_TITLES = [("毕业生与服务需求", "Graduates and needs"), ("就业状态", "Employment"),
+                  ("困难帮扶", "Hardship cases"), ("求职创业补贴", "Job-seeking subsidies"),
+                  ("岗位推送与反馈", "Posts pushed and answers")]
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "—"
+
+
+def _ledger_specs(lang: str) -> list[tuple[list[str], Callable[[LedgerRow], list[str | int]]]]:
+    """Each table's columns (after the group) and its cells of a row."""
+    from zhumeng_tui.domain.graduates import EMPLOYED, EMPLOYMENT_LABELS, NEED_LABELS
+    from zhumeng_tui.domain.hardship import CATEGORY_LABELS
+    from zhumeng_tui.domain.posts import ANSWER_LABELS
+
+    def t(zh: str, en: str) -> str:
+        return _pick(lang, (zh, en))
+
+    def needs(r: LedgerRow) -> list[str | int]:
+        out: list[str | int] = [r.graduates]
+        for k in NeedKind:
+            out += [r.needed[k], r.served[k], _pct(r.served[k], r.needed[k])]
+        return out
+
+    def employment(r: LedgerRow) -> list[str | int]:
+        employed = sum(r.employment[s] for s in EMPLOYED)
+        return [r.graduates, *(r.employment[s] for s in EmploymentStatus), _pct(employed, r.graduates)]
+
+    def hardship(r: LedgerRow) -> list[str | int]:
+        return [r.cases, *(r.by_category[c] for c in Category), r.with_plan, r.visited, r.cases_employed]
+
+    def subsidy(r: LedgerRow) -> list[str | int]:
+        return [r.subsidy_applied, r.subsidy_approved, r.subsidy_paid, r.subsidy_amount]
+
+    def pushes(r: LedgerRow) -> list[str | int]:
+        return [r.pushed, r.pushed_graduates, r.answers.get("pending", 0), *(r.answers.get(a.value, 0) for a in Answer)]
+
+    return [
+        ([t("毕业生", "Graduates")] + [x for k in NeedKind for x in (
+            _pick(lang, NEED_LABELS[k]), t("已服务", "served"), t("覆盖率", "coverage"))], needs),
+        ([t("毕业生", "Graduates")] + [_pick(lang, EMPLOYMENT_LABELS[s]) for s in EmploymentStatus]
+         + [t("就业率", "Employed")], employment),
+        ([t("档案", "Cases")] + [_pick(lang, CATEGORY_LABELS[c]) for c in Category]
+         + [t("有帮扶计划", "With a plan"), t("30天内回访", "Visited in 30 days"), t("已就业", "Employed")], hardship),
+        ([t("已申请", "Applied"), t("已审批", "Approved"), t("已发放", "Paid"), t("发放金额（元）", "Paid (yuan)")],
+         subsidy),
+        ([t("推送岗位", "Posts pushed"), t("推送人数", "Graduates"), t("待反馈", "No answer")]
+         + [_pick(lang, ANSWER_LABELS[a]) for a in Answer], pushes),
+    ]
+
 
 
 # ------------------------------------------------------------ spreadsheets ----
@@ -1063,6 +1262,33 @@ class GraduateServices(Protocol):
     async def close_case(self, case_id: int, close: CaseClose) -> MutationResult: ...
 
 
+class PostServices(Protocol):
+    """Job posts, three explained recommendations per graduate, pushes and
+    answers, and the summary ledger."""
+
+    def query_posts(self, f: PostFilter) -> list[PostRow]: ...
+    def post_detail(self, post_id: int) -> PostDetail: ...
+    def post_options(self) -> PostOptions: ...
+    def graduate_posts(self, graduate_id: int) -> GraduatePosts:
+        """The graduate's recommendations, computed from the cache (offline too)."""
+        ...
+
+    def recommend_many(self, graduate_ids: list[int]) -> dict[int, list[RecommendedPick]]:
+        """Recommendations of many graduates at once (one pass over the posts)."""
+        ...
+
+    def preview_push(self, graduate_ids: list[int]) -> PushSummary: ...
+    def ledger(self) -> Ledger: ...
+
+    async def add_post(self, data: PostCreate) -> MutationResult: ...
+    async def verify_post(self, post_id: int) -> MutationResult: ...
+    async def push_recommendations(self, graduate_ids: list[int]) -> list[MutationResult]:
+        """Push each graduate's recommendations (hardship graduates first); one result per post sent."""
+        ...
+
+    async def answer_push(self, push_id: int, answer: Answer, date: dt.date) -> MutationResult: ...
+
+
 class SheetServices(Protocol):
     """Spreadsheets in and out, printable documents, statistics. Files are
     read and written here: the UI only proposes paths and shows results."""
@@ -1120,5 +1346,6 @@ class SheetServices(Protocol):
         ...
 
 
-class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, SheetServices, Protocol):
+class Services(CoreServices, ReviewServices, TrackingServices, GraduateServices, PostServices, SheetServices,
+               Protocol):
     """The one object the UI talks to."""

@@ -19,21 +19,32 @@ from typing import Any, Protocol
 from zhumeng_tui.api_client.schemas import Me
 from zhumeng_tui.domain.eligibility import RESULT_LABELS, check_list_text
 from zhumeng_tui.domain.errors import DomainError
+from zhumeng_tui.domain.graduates import EMPLOYMENT_LABELS, GRADUATE_FLAG_LABELS, NEED_LABELS
+from zhumeng_tui.domain.hardship import CASE_FLAG_LABELS, CASE_STATE_LABELS, CATEGORY_LABELS, SUBSIDY_LABELS
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS, IntegrityKind, IntegritySource
 from zhumeng_tui.domain.interns import ON_DUTY_DATE
+from zhumeng_tui.domain.posts import ANSWER_LABELS, EDUCATION_LABELS
+from zhumeng_tui.domain.posts import SOURCE_LABELS as POST_SOURCE_LABELS
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.domain.withdrawal import STATE_LABELS, WithdrawalState
 from zhumeng_tui.services import (
     COLUMN_LABELS,
+    GRADUATE_COLUMNS,
     AppFilter,
     ApplicationRows,
+    CaseFilter,
+    CaseRow,
     Chart,
     ExcellentRow,
     ExportRequest,
     FileFormat,
+    GraduateFilter,
     IntegrityFilter,
     IntegrityRow,
+    Ledger,
     MissingGroup,
+    PostFilter,
+    PostRow,
     SortSpec,
     WithdrawalFilter,
     WithdrawalRow,
@@ -70,6 +81,10 @@ class Source(Protocol):
     def query_integrity(self, f: IntegrityFilter) -> list[IntegrityRow]: ...
     def query_excellent(self, year: int | None = None) -> list[ExcellentRow]: ...
     def statistics(self) -> list[Chart]: ...
+    def query_posts(self, f: PostFilter) -> list[PostRow]: ...
+    def query_graduates(self, f: GraduateFilter, sort: SortSpec) -> ApplicationRows: ...
+    def query_cases(self, f: CaseFilter) -> list[CaseRow]: ...
+    def ledger(self) -> Ledger: ...
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,9 @@ class ListExport:
     #: A printed document's title (the list's title when None) and the lines to sign.
     document_title: Callable[[Source], str] | None = None
     signatures: tuple[Pair, ...] = field(default=())
+    #: A report of several tables (``.xlsx``: a sheet each under a title row;
+    #: ``.csv``: one after another): its title and its tables.
+    report: Callable[[Source], tuple[str, list[tuple[str, list[str], Sequence[Row]]]]] | None = None
 
     def columns_for(self, src: Source, request: ExportRequest) -> Sequence[ExportColumn]:
         return self.columns(src, request) if callable(self.columns) else self.columns
@@ -360,9 +378,129 @@ def _chart_rows(src: Source, request: ExportRequest, columns: Sequence[ExportCol
 
 STATISTICS = ListExport("statistics", ("统计", "Statistics"), _chart_columns, _chart_rows)
 
+
+def _post_cells(r: PostRow, lang: str) -> Row:
+    p = r.post
+    return (p.title, p.employer, p.category, p.city, p.salary_min, p.salary_max, "、".join(p.majors),
+            "、".join(p.skills), pick(lang, EDUCATION_LABELS[p.education]), p.openings, p.valid_until,
+            pick(lang, POST_SOURCE_LABELS[p.source]), p.verified_on, r.pushed)
+
+
+#: The columns of the posts export; the posts import reads the same headers.
+POST_COLUMNS = [
+    column("title", label=("岗位名称", "Title")), column("employer"), column("category", label=("岗位类别", "Category")),
+    column("city", label=("工作城市", "City")), column("salary_min", _NUM, ("月薪下限", "Salary from")),
+    column("salary_max", _NUM, ("月薪上限", "Salary to")), column("majors", label=("专业要求", "Majors")),
+    column("skills", label=("技能要求", "Skills")), column("education", label=("学历要求", "Education")),
+    column("openings", _NUM, ("招聘人数", "Openings")), column("valid_until", _DATE, ("有效期至", "Valid until")),
+    column("source", label=("来源", "Source")), column("verified_on", _DATE, ("审核日期", "Verified")),
+    column("pushed", _NUM, ("推送人数", "Pushed to")),
+]
+
+POSTS = ListExport(
+    "posts", ("岗位信息", "Job posts"), POST_COLUMNS,
+    _records(lambda src, r: src.query_posts(_query(r, PostFilter, PostFilter())), _post_cells),
+)
+
+
+def _ledger_report(src: Source) -> tuple[str, list[tuple[str, list[str], Sequence[Row]]]]:
+    ledger = src.ledger()
+    title = pick(src.lang, (f"{ledger.title} 汇总台账 {ledger.date}", f"{ledger.title} summary ledger {ledger.date}"))
+    return title, [(t.title, t.columns, t.rows) for t in ledger.tables(src.lang)]
+
+
+def _ledger_columns(src: Source, request: ExportRequest) -> Sequence[ExportColumn]:
+    first = src.ledger().tables(src.lang)[0]
+    return [ExportColumn(f"c{i}", (c, c), _NUM if i else ColumnKind.TEXT) for i, c in enumerate(first.columns)]
+
+
+def _ledger_rows(src: Source, request: ExportRequest, columns: Sequence[ExportColumn]) -> ListRows:
+    rows = src.ledger().tables(src.lang)[0].rows
+    return ListRows(len(rows), rows)
+
+
+def _codes(table: dict[Any, Pair]) -> Callable[[str], Callable[[Any], Any]]:
+    """``code,code`` as their labels joined with 、 (unknown codes as they are)."""
+    by_code = {str(k): v for k, v in table.items()}
+
+    def make(lang: str) -> Callable[[Any], Any]:
+        return lambda value: "、".join(pick(lang, by_code[c]) if c in by_code else c
+                                      for c in str(value or "").split(",") if c)
+
+    return make
+
+
+def _pushes(lang: str) -> Callable[[Any], Any]:
+    """``3,applied`` -> ``3 已投递`` (``3,`` -> ``3 待反馈``)."""
+    answers = {str(k): v for k, v in ANSWER_LABELS.items()}
+
+    def text(value: Any) -> Any:
+        if not value:
+            return ""
+        count, _, answer = str(value).partition(",")
+        return f"{count} {pick(lang, answers.get(answer, ('待反馈', 'no answer')))}"
+
+    return text
+
+
+#: How the graduates list's raw values read.
+GRADUATE_TEXT: dict[str, Callable[[str], Callable[[Any], Any]]] = {
+    "needs": _codes(NEED_LABELS), "employment": _codes(EMPLOYMENT_LABELS), "hardship": _codes(CASE_STATE_LABELS),
+    "graduate_flags": _codes(GRADUATE_FLAG_LABELS), "pushes": _pushes,
+}
+
+
+def _graduate_rows(src: Source, request: ExportRequest, columns: Sequence[ExportColumn]) -> ListRows:
+    """The graduates list as shown (filter, sort, selection), a page at a time."""
+    found = src.query_graduates(_query(request, GraduateFilter, GraduateFilter()), request.sort or SortSpec())
+    at = {k: i for i, k in enumerate(found.columns)}
+    ids = list(found.ids) if request.ids is None else [i for i in found.ids if i in request.ids]
+    plan = [(at[c.key], GRADUATE_TEXT[c.key](src.lang) if c.key in GRADUATE_TEXT else None) for c in columns]
+
+    def gen() -> Iterator[Row]:
+        for start in range(0, len(ids), 512):
+            page = ids[start : start + 512]
+            values = found.rows_of(page)
+            for gid in page:
+                row = values.get(gid)
+                if row is not None:
+                    yield [row[i] if fmt is None else fmt(row[i]) for i, fmt in plan]
+
+    return ListRows(len(ids), gen())
+
+
+GRADUATES = ListExport(
+    "graduates", ("毕业生服务", "Graduate services"),
+    [column(k) for k in GRADUATE_COLUMNS if k != "local_state"], _graduate_rows,
+)
+
+
+def _case_cells(r: CaseRow, lang: str) -> Row:
+    def labels(table: dict[Any, Pair], codes: Sequence[Any]) -> str:
+        return "、".join(pick(lang, table[c]) for c in codes)
+
+    return (r.student_no, r.name, r.department_name, labels(CATEGORY_LABELS, r.categories), r.officer,
+            pick(lang, CASE_STATE_LABELS[r.state]), r.plan_target, r.last_visit, r.days_since_visit,
+            pick(lang, SUBSIDY_LABELS[r.subsidy]) if r.subsidy else "", labels(CASE_FLAG_LABELS, r.flags))
+
+
+HARDSHIP = ListExport(
+    "hardship", ("困难帮扶台账", "Hardship ledger"),
+    [column("student_no"), column("name"), column("department"), column("categories", label=("困难类别", "Categories")),
+     column("officer", label=("帮扶专员", "Officer")), column("state", label=("状态", "State")),
+     column("plan_target", _DATE, ("计划目标日期", "Plan target")), column("last_visit", _DATE, ("最近回访", "Last visit")),
+     column("days", _NUM, ("距今天数", "Days since")), column("subsidy", label=("求职创业补贴", "Subsidy")),
+     column("flags", label=("提示", "Flags"))],
+    _records(lambda src, r: src.query_cases(_query(r, CaseFilter, CaseFilter())), _case_cells),
+)
+
+
+LEDGER = ListExport("ledger", ("汇总台账", "Summary ledger"), _ledger_columns, _ledger_rows, report=_ledger_report)
+
 #: Every exportable list by name. The graduate-services lists join here.
 LISTS: dict[str, ListExport] = {
-    x.name: x for x in (APPLICATIONS, FINAL_LIST, MISSING, INTERNS, WITHDRAWALS, INTEGRITY, EXCELLENT, STATISTICS)
+    x.name: x for x in (APPLICATIONS, FINAL_LIST, MISSING, INTERNS, WITHDRAWALS, INTEGRITY, EXCELLENT, STATISTICS,
+                        GRADUATES, HARDSHIP, POSTS, LEDGER)
 }
 
 

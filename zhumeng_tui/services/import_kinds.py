@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from zhumeng_tui.cache import sheets as sql
-from zhumeng_tui.cache.outbox import Mutation, MutationItem
+from zhumeng_tui.cache.outbox import NEW_RECORD, Mutation, MutationItem
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain import cells, roster
+from zhumeng_tui.domain import graduates as gd
+from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, student_checks
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move, tracking_from
@@ -320,8 +322,173 @@ TRACKING = ImportKind(
     ("未知学号（不是本账号可见的实习生）", "Unknown student number (not an intern this account sees)"),
 )
 
-#: Every kind of import by name. The graduate-services imports join here.
-KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING)}
+# ----------------------------------------------------------------- needs --
+
+
+def _needs(value: Any) -> list[str]:
+    """A survey's needs cell (``就业指导、创业指导``; blank or 无: none), in their fixed order."""
+    text = cells.cell_text(value)
+    if text.strip() in ("无", "没有", "none", "-"):
+        return []
+    return [k.value for k in gd.check_needs(gd.split_list(text))]
+
+
+def _list(check: Callable[[Sequence[str]], list[str]]) -> Callable[[Any], list[str]]:
+    return lambda value: check(gd.split_list(cells.cell_text(value)))
+
+
+def _joined(value: Any, lang: str) -> str:
+    return "、".join(str(v) for v in value or ())
+
+
+def _needs_text(value: Any, lang: str) -> str:
+    return "、".join((gd.NEED_LABELS[gd.NeedKind(v)][1 if lang == "en" else 0]) for v in value or ())
+
+
+def _check_needs(ctx: Context, target: sql.GraduateTarget, values: dict[str, Any]) -> None:
+    """The graduate-update rules, field by field (the parse step ran the checks of each value)."""
+    if "stay_intent" in values:
+        try:
+            gd.parse_stay_intent(values["stay_intent"])
+        except DomainError as e:
+            raise ColumnError("stay_intent", e) from None
+
+
+def _needs_mutations(
+    ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
+) -> list[Mutation]:
+    """One ``PATCH /graduates/{id}`` per graduate (needs recorded as from a survey)."""
+    out = []
+    for p in planned:
+        record = current("graduate", p.target.id)
+        if record is None:
+            continue
+        now = {"needs": [n.get("kind") for n in record.get("needs") or ()], "stay_intent": record.get("stay_intent"),
+               "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
+        values = _changed(now, p.values)
+        if not values:
+            continue
+        local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
+        if "needs" in values:
+            kept = {n.get("kind"): n for n in record.get("needs") or ()}
+            local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
+                                              "by": ""} for k in values["needs"]]
+        body = {**values, "need_source": gd.NeedSource.SURVEY.value}
+        out.append(Mutation("record", "PATCH", f"/graduates/{p.target.id}", body,
+                            [MutationItem("graduate", p.target.id, local)], if_match=int(record["version"])))
+    return out
+
+
+NEEDS = ImportKind(
+    "needs", ("毕业生服务需求（问卷）", "Graduates' needs (survey)"), Change.UPDATE_GRADUATE,
+    (KEY, NAME,
+     ImportColumn("needs", ("服务需求", "Needs"), ("需求", "就业服务需求", "需要的服务"), _needs, _needs_text),
+     ImportColumn("stay_intent", ("留省意愿", "Stays in the province"), ("是否留川", "是否留省", "留川意愿"),
+                  lambda v: gd.parse_stay_intent(cells.cell_text(v)).value),
+     ImportColumn("preferred_cities", ("意向城市", "Preferred cities"), ("就业意向城市", "期望城市"),
+                  _list(gd.check_cities), _joined),
+     ImportColumn("skills", ("技能", "Skills"), ("技能特长", "专业技能"), _list(gd.check_skills), _joined)),
+    lambda ctx, keys: sql.graduates_by_no(ctx.cache, keys),
+    _check_needs,
+    _needs_mutations,
+    unknown=("未知学号（不是本账号可见的毕业生）", "Unknown student number (not a graduate this account sees)"),
+)
+
+# -------------------------------------------------------------- hardship --
+
+_NOTE = re.compile(r"^(.*?)\s*[（(：:]\s*(.*?)\s*[）)]?\s*$")
+
+
+def _categories(value: Any) -> list[dict[str, str]]:
+    """``脱贫家庭、特殊困难（父亲重病）``: the categories, a note in brackets
+    (or after a colon); in their fixed order (``hardship.check_categories``)."""
+    entries = []
+    for part in re.split(r"[、,，;；/|\n]+", cells.cell_text(value)):
+        part = part.strip()
+        if not part:
+            continue
+        m = _NOTE.match(part)
+        name, note = (m.group(1), m.group(2)) if m and m.group(2) else (part, "")
+        entries.append(hs.CategoryEntry(hs.parse_category(name), note))
+    return [{"category": e.category.value, "note": e.note} for e in hs.check_categories(entries)]
+
+
+def _categories_text(value: Any, lang: str) -> str:
+    out = []
+    for c in value or ():
+        label = hs.CATEGORY_LABELS[hs.Category(c["category"])][1 if lang == "en" else 0]
+        out.append(f"{label}（{c['note']}）" if c.get("note") else label)
+    return "、".join(out)
+
+
+def _officer(value: Any) -> str:
+    text = cells.cell_text(value).strip()
+    hs.check_officer(text)
+    return text
+
+
+def _check_case(ctx: Context, target: sql.CaseTarget, values: dict[str, Any]) -> None:
+    """A new case needs its categories and officer; the officer is a staff
+    account of the graduate's university."""
+    if target.case_id is None:
+        for name in ("categories", "officer"):
+            if name not in values:
+                raise ColumnError(name, DomainError(
+                    f"{name}_required", "该毕业生没有进行中的帮扶档案：新建档案须填写困难类别和帮扶专员",
+                    "This graduate has no open case: a new case needs its categories and officer"))
+    officer = values.get("officer")
+    if officer is not None and officer not in sql.staff_at(ctx.cache, target.university_id):
+        raise ColumnError("officer", DomainError("unknown_staff", f"本校没有用户名为 {officer} 的工作人员",
+                                                 f"No staff account named {officer} at this university"))
+
+
+def _case_mutations(
+    ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
+) -> list[Mutation]:
+    """A new case (``POST /hardship``) or the open one's change (``PATCH``), one request each."""
+    out = []
+    for p in planned:
+        t: sql.CaseTarget = p.target
+        if t.case_id is None:
+            graduate = current("graduate", t.id)
+            if graduate is None:
+                continue
+            body = {"graduate_id": t.id, "categories": p.values["categories"], "officer": p.values["officer"],
+                    "officer_kind": p.values.get("officer_kind") or hs.OfficerKind.EMPLOYMENT.value}
+            local = {**body, "id": NEW_RECORD, "version": 1, "seq": 0, "university_id": graduate["university_id"],
+                     "department_id": graduate["department_id"], "state": hs.CaseState.OPEN.value,
+                     "opened_on": ctx.today.isoformat(), "opened_by": "", "visits": []}
+            out.append(Mutation("record", "POST", "/hardship", body, [MutationItem("hardship_case", NEW_RECORD, local)]))
+            continue
+        case = current("hardship_case", t.case_id)
+        if case is None:
+            continue
+        now = {"categories": [{"category": c.get("category"), "note": c.get("note") or ""}
+                              for c in case.get("categories") or ()],
+               "officer": case.get("officer"), "officer_kind": case.get("officer_kind")}
+        values = _changed(now, p.values)
+        if values:
+            out.append(Mutation("record", "PATCH", f"/hardship/{t.case_id}", values,
+                                [MutationItem("hardship_case", t.case_id, {**case, **values})],
+                                if_match=int(case["version"])))
+    return out
+
+
+HARDSHIP = ImportKind(
+    "hardship", ("困难毕业生台账", "Hardship ledger"), Change.OPEN_CASE,
+    (KEY, NAME,
+     ImportColumn("categories", ("困难类别", "Categories"), ("困难类型", "帮扶类别"), _categories, _categories_text),
+     ImportColumn("officer", ("帮扶专员", "Officer"), ("负责人", "专员", "就业服务专员"), _officer),
+     ImportColumn("officer_kind", ("专员类型", "Officer kind"), ("专员类别",),
+                  lambda v: hs.officer_kind(cells.cell_text(v)).value)),
+    lambda ctx, keys: sql.hardship_targets(ctx.cache, keys),
+    _check_case,
+    _case_mutations,
+    unknown=("未知学号（不是本账号可见的毕业生）", "Unknown student number (not a graduate this account sees)"),
+)
+
+#: Every kind of import by name.
+KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING, NEEDS, HARDSHIP)}
 
 
 def import_kind(name: str) -> ImportKind:

@@ -6,7 +6,8 @@ combining the parts, each a subclass of
 clock, the one way to queue a change and the one push policy):
 :class:`~zhumeng_tui.services.review.ReviewPart`,
 :class:`~zhumeng_tui.services.tracking.TrackingPart`,
-:class:`~zhumeng_tui.services.graduates.GraduatePart` and
+:class:`~zhumeng_tui.services.graduates.GraduatePart`,
+:class:`~zhumeng_tui.services.posts.PostPart` (job posts, recommendations, the summary ledger) and
 :class:`~zhumeng_tui.services.sheets.SheetsPart` (spreadsheets, documents, statistics). A new part is one more
 base class here (and its protocol among the bases of ``Services``); where
 parts meet (the dashboard) this class says how.
@@ -33,12 +34,13 @@ from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import Dashboard
 from zhumeng_tui.services.core import SERVER_DAY_OFFSET
 from zhumeng_tui.services.graduates import GraduatePart
+from zhumeng_tui.services.posts import PostPart
 from zhumeng_tui.services.review import ReviewPart
 from zhumeng_tui.services.sheets import SheetsPart
 from zhumeng_tui.services.tracking import TrackingPart
 
 
-class LocalServices(ReviewPart, TrackingPart, GraduatePart, SheetsPart):
+class LocalServices(ReviewPart, TrackingPart, GraduatePart, PostPart, SheetsPart):
     """The services over the local cache, the API client and sync."""
 
     def dashboard(self) -> Dashboard:

@@ -132,6 +132,14 @@ class SheetsPart(ServicesCore):
                               f"This list can be written as: {', '.join(f.value for f in decl.formats)}")
         path = _new_file(_with_suffix(Path(path).expanduser(), fmt), overwrite)
         src = self._source
+        if decl.report is not None:
+            from zhumeng_tui.sheets.write import write_report
+
+            report_title, tables = decl.report(src)
+            n = write_report(path, fmt.value, report_title, tables)
+            if progress:
+                progress(n, n)
+            return ExportResult(path, n, fmt)
         columns = decl.columns_for(src, request)
         found = decl.rows(src, request, columns)
         headers = [pick(self.lang, c.label) for c in columns]

@@ -191,3 +191,52 @@ def write_table(path: Path, fmt: str, columns: Sequence[Column], rows: Iterable[
     if fmt == "csv":
         return write_csv(path, columns, rows, progress)
     return write_xlsx(path, columns, rows, sheet=sheet, progress=progress)
+
+
+Section = tuple[str, Sequence[str], Sequence[Sequence[Any]]]
+
+
+def write_report(path: Path, fmt: str, title: str, sections: Sequence[Section]) -> int:
+    """A report of several tables (title, headers, rows): in ``.xlsx`` one sheet
+    per table, each under a bold title row (``title``) and the table's header;
+    in ``.csv`` the title row, then each table under a row with its name.
+    Numbers stay numbers. Returns the rows written (all tables)."""
+    n = 0
+    if fmt == "csv":
+        with _replacing(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as f:
+            out = csv.writer(f)
+            out.writerow([title])
+            for name, headers, rows in sections:
+                out.writerow([])
+                out.writerow([name])
+                out.writerow(list(headers))
+                for row in rows:
+                    out.writerow(list(row))
+                    n += 1
+        return n
+    import xlsxwriter
+
+    with _replacing(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                            "strings_to_urls": False})
+        bold = wb.add_format({"bold": True, "font_size": 13})
+        head = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True})
+        for name, headers, rows in sections:
+            ws = wb.add_worksheet(_sheet_name(name))
+            ws.write_string(0, 0, title, bold)
+            widths = [text_width(h) for h in headers]
+            for i, h in enumerate(headers):
+                ws.write_string(1, i, h, head)
+            for r, row in enumerate(rows, start=2):
+                for i, value in enumerate(row):
+                    if type(value) in (int, float):
+                        ws.write_number(r, i, value)
+                    else:
+                        ws.write_string(r, i, str(value))
+                    widths[i] = max(widths[i], text_width(str(value)))
+                n += 1
+            for i, w in enumerate(widths):
+                ws.set_column(i, i, min(w, MAX_WIDTH) + 2)
+            ws.freeze_panes(2, 1)
+        wb.close()
+    return n

@@ -23,8 +23,9 @@ from zhumeng_tui.domain.graduates import (
     NeedKind,
 )
 from zhumeng_tui.domain.hardship import CASE_STATE_LABELS, CaseState
+from zhumeng_tui.domain.posts import ANSWER_LABELS, Answer
 from zhumeng_tui.domain.status import STATUS_LABELS, Status
-from zhumeng_tui.i18n import get_lang, tr_pair
+from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.services import COLUMN_LABELS
 
 #: The leading column: ``✓`` on a row whose application is in the selection.
@@ -72,6 +73,7 @@ COLUMN_WIDTHS: dict[str, int] = {
     "employment": 8,
     "hardship": 6,
     "graduate_flags": 16,
+    "pushes": 10,
 }
 
 #: Short labels of the employment statuses in a list cell (the three kinds of
@@ -219,7 +221,20 @@ def _label(labels: dict[Any, tuple[str, str]], convert: Callable[[str], Any]) ->
     return fmt
 
 
+def _fmt_pushes(value: Any) -> Any:
+    """``3,hired`` -> ``3 已录用`` (``3,`` -> ``3 待反馈``)."""
+    if not value:
+        return ""
+    count, _, answer = str(value).partition(",")
+    try:
+        words = tr_pair(ANSWER_LABELS[Answer(answer)]) if answer else tr("待反馈", "no answer")
+    except ValueError:
+        words = answer
+    return f"{count} {words}"
+
+
 _FORMATTERS: dict[str, Callable[[Any], Any]] = {
+    "pushes": _fmt_pushes,
     "needs": _codes(NEED_SHORT, NeedKind),
     "graduate_flags": _codes(GRADUATE_FLAG_LABELS, GraduateFlag),
     "employment": _label(EMPLOYMENT_SHORT, EmploymentStatus),
