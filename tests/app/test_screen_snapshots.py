@@ -5,7 +5,8 @@ the read-only demo-viewer), an intern, the withdrawals, a withdrawal request,
 the integrity archive, the excellent interns, help, the command palette, the
 review confirmation and reason dialogs, the appraisal and follow-up forms and
 the question before filing a withdrawal, the statistics as a department and
-as the read-only account, an import's analysis and the print dialog. The
+as the read-only account and an import's analysis (the print dialog is
+covered by a Pilot test in ``tests/sheets/test_screens.py``). The
 dashboard, queue and detail are in ``test_snapshots.py``; the statistics as
 the university and the export dialog in ``tests/sheets/test_snapshots.py``. Regenerate after an intended change with
 ``make snapshots`` and look at the SVGs."""
@@ -26,7 +27,6 @@ from zhumeng_tui.domain.status import Status
 from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.dialogs import ConfirmDialog, ReasonDialog, ReviewConfirmDialog
 from zhumeng_tui.screens.excellent import ExcellentScreen
-from zhumeng_tui.screens.export_dialog import ExportDialog
 from zhumeng_tui.screens.help import HelpScreen
 from zhumeng_tui.screens.import_screen import ImportScreen
 from zhumeng_tui.screens.integrity import IntegrityScreen
@@ -235,14 +235,6 @@ async def import_analysis(pilot: Any) -> None:
     await _settle(pilot)
 
 
-async def print_final_list(pilot: Any) -> None:
-    await interns_list(pilot)
-    await pilot.press("p")
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportDialog))
-    pilot.app.screen.query_one("#x-folder", Input).value = "/home/staff/Documents"  # differs per machine
-    await _settle(pilot)
-
-
 SCENES: dict[str, tuple[str, Scene]] = {
     "missing": ("demo-univ", missing),
     "interns": ("demo-univ", interns_list),
@@ -264,18 +256,11 @@ SCENES: dict[str, tuple[str, Scene]] = {
     "statistics-dept": ("demo-dept", statistics),
     "statistics-viewer": ("demo-viewer", statistics),
     "import-analysis": ("demo-univ", import_analysis),
-    "print-final-list": ("demo-univ", print_final_list),
 }
 
 
-#: Scenes drawn at 80x24 only: the print dialog over the interns list at
-#: 120x40 is drawn with the list's styles of a moment (it varies from run to run).
-ONLY_80 = {"print-final-list"}
-
-
-@pytest.mark.parametrize(("scene", "size"), [(scene, size) for scene in SCENES for size in SIZES
-                                             if scene not in ONLY_80 or size == SIZES[0]],
-                         ids=lambda v: f"{v[0]}x{v[1]}" if isinstance(v, tuple) else v)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("scene", list(SCENES))
 def test_screen_snapshot(snap_compare: Any, harness: Harness, scene: str, size: tuple[int, int]) -> None:
     user, run = SCENES[scene]
     assert snap_compare(harness.app(user), terminal_size=size, run_before=run)
