@@ -262,6 +262,14 @@ class ServicesCore:
 
     # ------------------------------------------------------------ changes --
 
+    async def _change(self, build: Callable[[], Mutation]) -> MutationResult:
+        """Queue the one change ``build`` makes. It runs inside the outbox's
+        write transaction: the record it reads, and the version it sends as
+        ``If-Match``, are those the change is based on, even while an earlier
+        change of the same record is still being sent."""
+        (outcome,) = await self.queue(lambda: [build()])
+        return outcome.results[0]
+
     async def queue(self, build: Callable[[], Sequence[Mutation]]) -> list[MutationOutcome]:
         """The one way to make a change. ``build`` (run in a thread, inside the
         write transaction: the records it reads are those it is based on)

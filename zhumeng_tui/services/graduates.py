@@ -372,10 +372,6 @@ class GraduatePart(ServicesCore):
 
     # ---------------------------------------------------------- changes --
 
-    async def _change(self, build: Callable[[], Mutation]) -> MutationResult:
-        (outcome,) = await self.queue(lambda: [build()])
-        return outcome.results[0]
-
     async def update_graduate(self, graduate_id: int, update: GraduateUpdate) -> MutationResult:
         check_role(self.role, Change.UPDATE_GRADUATE)
         body = update.model_dump(mode="json", exclude_none=True)

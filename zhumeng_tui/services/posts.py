@@ -226,10 +226,6 @@ class PostPart(ServicesCore):
 
     # ----------------------------------------------------------- changes --
 
-    async def _one(self, build: Any) -> MutationResult:
-        (outcome,) = await self.queue(lambda: [build()])
-        return outcome.results[0]
-
     async def add_post(self, data: PostCreate) -> MutationResult:
         check_role(self.role, Change.CREATE_POST)
         check_salary(data.salary_min, data.salary_max)
@@ -243,7 +239,7 @@ class PostPart(ServicesCore):
                  "university_id": self.me.university_id if self.role == Role.UNIVERSITY else None,
                  "owner_city": self.me.city if self.role == Role.CITY else None,
                  "created_by": self.me.username, "created_at": _now()}
-        return await self._one(lambda: Mutation("record", "POST", "/posts", body,
+        return await self._change(lambda: Mutation("record", "POST", "/posts", body,
                                                 [MutationItem("job_post", NEW_RECORD, local)]))
 
     async def verify_post(self, post_id: int) -> MutationResult:
@@ -262,7 +258,7 @@ class PostPart(ServicesCore):
             return Mutation("record", "POST", f"/posts/{post_id}/verify", {},
                             [MutationItem("job_post", post_id, local)], if_match=p.version)
 
-        return await self._one(build)
+        return await self._change(build)
 
     async def push_recommendations(self, graduate_ids: list[int]) -> list[MutationResult]:
         check_role(self.role, Change.PUSH_POSTS)
@@ -307,7 +303,7 @@ class PostPart(ServicesCore):
                                                                              "date": date.isoformat()},
                             items, if_match=x.version)
 
-        return await self._one(build)
+        return await self._change(build)
 
 
 def _total(rows: list[LedgerRow], name: str) -> LedgerRow:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from zhumeng_tui.api_client.schemas import (
@@ -325,14 +325,6 @@ class TrackingPart(ServicesCore):
         check_step(withdrawal_facts(w, self._application(w.application_id)), step, data, self.role, self.today())
 
     # --------------------------------------------------------- changes --
-
-    async def _change(self, build: Callable[[], Mutation]) -> MutationResult:
-        """Queue the one change ``build`` makes. It runs inside the outbox's
-        write transaction: the record it reads, and the version it sends as
-        ``If-Match``, are those the change is based on, even while an earlier
-        change of the same record is still being sent."""
-        (outcome,) = await self.queue(lambda: [build()])
-        return outcome.results[0]
 
     async def add_followup(
         self, application_id: int, date: dt.date, channel: str, staff: str, note: str
