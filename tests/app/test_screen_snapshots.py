@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 
 from tests.support import Harness, interns, wait_for, wait_synced
 from zhumeng_tui.domain.status import Status
@@ -37,6 +37,7 @@ from zhumeng_tui.screens.review import ReviewQueueScreen
 from zhumeng_tui.screens.statistics import StatisticsScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
+from zhumeng_tui.widgets.detail_table import DetailTable
 from zhumeng_tui.widgets.form import FormScreen
 
 pytestmark = pytest.mark.slow
@@ -79,8 +80,7 @@ async def interns_list(pilot: Any) -> None:
 
 async def _tables_laid_out(pilot: Any) -> None:
     """Until the detail's tables wrap their last column in the room left."""
-    await wait_for(pilot, lambda: all(not t.columns or not list(t.columns.values())[-1].auto_width
-                                      for t in pilot.app.screen.query(DataTable)))
+    await wait_for(pilot, lambda: all(t.laid_out for t in pilot.app.screen.query(DetailTable)))
 
 
 async def intern(pilot: Any) -> None:

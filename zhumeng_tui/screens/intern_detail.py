@@ -16,7 +16,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import (
@@ -38,7 +38,7 @@ from zhumeng_tui.screens.tracking_actions import TrackingActions
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.services import InternDetail, MutationResult
 from zhumeng_tui.widgets.columns import fit
-from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, DetailTable
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
 from zhumeng_tui.widgets.keys import K
@@ -82,11 +82,11 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         ),
     ]
     DEFAULT_CSS = """
-    InternDetailScreen #id-body { height: 1fr; padding: 0 1; }
+    InternDetailScreen #id-body { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     InternDetailScreen #id-head { text-style: bold; }
     InternDetailScreen .section { text-style: bold; margin-top: 1; color: $accent; }
     InternDetailScreen #id-flags { color: $warning; }
-    InternDetailScreen DataTable { height: auto; max-height: 12; }
+    InternDetailScreen DetailTable { max-height: 12; }
     """
 
     ACTION_CHANGES: ClassVar = {"appraisal": Change.SET_TRACKING, "integrity_entry": Change.ADD_INTEGRITY}
@@ -107,16 +107,10 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
             yield Static(tr("跟踪信息", "Tracking"), classes="section")
             yield Static("", id="id-tracking")
             yield Static(tr("跟踪记录", "Follow-ups"), classes="section")
-            fu: DataTable[str] = DataTable(id="id-followups", cursor_type="row", show_cursor=False)
-            yield fu
+            yield DetailTable(id="id-followups")
             yield Static(tr("时间线", "Timeline"), classes="section")
-            tl: DataTable[str] = DataTable(id="id-timeline", cursor_type="row", show_cursor=False)
-            yield tl
+            yield DetailTable(id="id-timeline")
         yield KeyFooter()
-
-    def on_resize(self) -> None:
-        if self.info is not None:
-            self.call_after_refresh(self._fill_tables, self.info)  # the notes wrap in the new width
 
     def fetch(self) -> InternDetail:
         return self.services.intern_detail(self.application_id)
@@ -190,16 +184,16 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
              f.note]
             for f in reversed(d.followups)
         ] or [["—", "", "", tr("暂无跟踪记录（f 添加）", "No follow-ups yet (f adds one)")]]
-        fill_table(self.query_one("#id-followups", DataTable),
-                   [tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")], followups)
+        self.query_one("#id-followups", DetailTable).fill(
+            [tr("日期", "Date"), tr("方式", "Channel"), tr("人员", "Staff"), tr("情况", "Note")], followups)
         lang = get_lang()
         # a long name ends with … so that the event keeps its room at 80 columns
         timeline: list[list[str]] = [
             [fmt_date(ev.at), fit(ev.by, ACTOR_WIDTH).rstrip(), ev.text_en if lang == "en" else ev.text_zh]
             for ev in reversed(info.timeline)
         ]
-        fill_table(self.query_one("#id-timeline", DataTable),
-                   [tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")], timeline)
+        self.query_one("#id-timeline", DetailTable).fill(
+            [tr("时间", "When"), tr("操作人", "By"), tr("事件", "Event")], timeline)
 
     # -------------------------------------------------------- actions --
 

@@ -21,7 +21,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.permissions import Change
@@ -35,7 +35,7 @@ from zhumeng_tui.screens.export_dialog import ExportChoice, ExportOffer
 from zhumeng_tui.screens.export_flow import ExportFlow
 from zhumeng_tui.services import ExportRequest, ExportResult, FileFormat, Progress, WithdrawalDetail
 from zhumeng_tui.widgets.columns import fit
-from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, fill_table
+from zhumeng_tui.widgets.detail_table import ACTOR_WIDTH, DetailTable
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.form import Field, FieldKind, FormScreen, FormValues
 from zhumeng_tui.widgets.header import StatusHeader
@@ -147,9 +147,9 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         " writes an integrity entry. Before submission a request can be cancelled with a reason.",
     )
     DEFAULT_CSS = """
-    WithdrawalDetailScreen #wd-body { height: 1fr; padding: 0 1; }
+    WithdrawalDetailScreen #wd-body { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     WithdrawalDetailScreen #wd-head { text-style: bold; }
-    WithdrawalDetailScreen #wd-steps { height: auto; max-height: 8; margin: 1 0 0 0; }
+    WithdrawalDetailScreen #wd-steps { max-height: 8; margin: 1 0 0 0; }
     WithdrawalDetailScreen #wd-deadline { margin-top: 1; }
     WithdrawalDetailScreen #wd-note { color: $warning; }
     WithdrawalDetailScreen #wd-local { color: $warning; }
@@ -172,8 +172,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         with VerticalScroll(id="wd-body"):
             yield Static(tr("加载中…", "Loading…"), id="wd-head")
             yield Static("", id="wd-info")
-            table: DataTable[str | Text] = DataTable(id="wd-steps", cursor_type="row", show_cursor=False)
-            yield table
+            yield DetailTable(id="wd-steps")
             yield Static("", id="wd-deadline")
             yield Static("", id="wd-note")
             yield Static("", id="wd-next")
@@ -189,10 +188,6 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         """Who recorded a step, by name, cut with … to keep the steps' room."""
         name = self.detail.actors.get(username, username) if self.detail else username
         return fit(name, ACTOR_WIDTH).rstrip()
-
-    def on_resize(self) -> None:
-        if self.detail is not None:
-            self.call_after_refresh(self.show, self.detail)  # the steps wrap in the new width
 
     def fetch(self) -> WithdrawalDetail:
         return self.services.withdrawal_detail(self.withdrawal_id)
@@ -243,7 +238,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
         if cancel is not None:
             rows.append([Text("✗ " + tr_pair(STEP_LABELS[Step.CANCEL]), style="bold"), fmt_date(cancel.date),
                          self._actor(cancel.by), fmt_date(cancel.at), _short(cancel.text or "")])
-        fill_table(self.query_one("#wd-steps", DataTable), self.step_labels(), rows)
+        self.query_one("#wd-steps", DetailTable).fill(self.step_labels(), rows)
         lang = get_lang()
         if d.deadline is None and d.next_step is None:
             self.query_one("#wd-deadline", Static).update("")

@@ -1,6 +1,9 @@
-"""``fill_table``: a detail screen's small table (steps, follow-ups, the
+"""``DetailTable``: a detail screen's small table (steps, follow-ups, the
 timeline) whose last column, the free text, wraps in the room the other
-columns leave: nothing runs past the right edge, nothing scrolls sideways."""
+columns leave: nothing runs past the right edge, nothing scrolls sideways.
+The table lays itself out again whenever its own width changes (the screen
+resized, a scrollbar came or went), so the wrap never depends on which came
+first, the rows or the layout."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import DataTable
 
 from zhumeng_tui.widgets.columns import MIN_CUT_WIDTH, fit
@@ -21,27 +25,51 @@ ACTOR_WIDTH = 16
 PADDING = 2
 
 
-def fill_table(
-    table: DataTable[Cell], labels: Sequence[str], rows: Sequence[Sequence[Cell]], *, again: bool = True
-) -> None:
-    """Put ``rows`` under ``labels`` in ``table``: each column as wide as its
-    widest cell, the last one wrapping within the table's width (before the
-    table has a width: as wide as its text, and once more after the next
-    layout; call again on resize)."""
-    widths = [
-        max([cell_len(label), *(cell_len(c.plain if isinstance(c, Text) else c) for c in (r[i] for r in rows))])
-        for i, label in enumerate(labels[:-1])
-    ]
-    room = table.size.width - table.styles.scrollbar_size_vertical - sum(w + PADDING for w in widths) - PADDING
-    table.clear(columns=True)
-    for label in labels[:-1]:
-        table.add_column(label)
-    if table.size.width:
-        last = max(room, MIN_CUT_WIDTH)
-        table.add_column(fit(labels[-1], last).rstrip(), width=last)
-    else:
-        table.add_column(labels[-1])
-    for row in rows:
-        table.add_row(*row, height=None)
-    if not table.size.width and again:
-        table.call_after_refresh(fill_table, table, labels, rows, again=False)
+class DetailTable(DataTable[Cell]):
+    """A read-only table of a detail screen; ``fill`` gives it its rows."""
+
+    DEFAULT_CSS = """
+    DetailTable { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", show_cursor=False)
+        self._labels: list[str] = []
+        self._rows: list[list[Cell]] = []
+        self._laid_width = -1
+
+    def fill(self, labels: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+        """Put ``rows`` under ``labels``: each column as wide as its widest
+        cell, the last one wrapping within the table's width."""
+        self._labels = list(labels)
+        self._rows = [list(r) for r in rows]
+        self._lay_out()
+
+    @property
+    def laid_out(self) -> bool:
+        """Whether the rows are wrapped for the width the table has now."""
+        return self._laid_width == self.size.width > 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._labels and event.size.width != self._laid_width:
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        labels, rows = self._labels, self._rows
+        width = self.size.width
+        self._laid_width = width
+        widths = [
+            max([cell_len(label), *(cell_len(c.plain if isinstance(c, Text) else c) for c in (r[i] for r in rows))])
+            for i, label in enumerate(labels[:-1])
+        ]
+        self.clear(columns=True)
+        for label in labels[:-1]:
+            self.add_column(label)
+        if width:
+            room = width - self.styles.scrollbar_size_vertical - sum(w + PADDING for w in widths) - PADDING
+            last = max(room, MIN_CUT_WIDTH)
+            self.add_column(fit(labels[-1], last).rstrip(), width=last)
+        else:  # not laid out yet: as wide as its text until the first resize
+            self.add_column(labels[-1])
+        for row in rows:
+            self.add_row(*row, height=None)
