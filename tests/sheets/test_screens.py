@@ -288,4 +288,4 @@ async def test_a_department_is_offered_the_imports_of_its_role_only(harness: Har
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
         kind = app.screen.query_one("#im-kind", Select)
         await wait_for(pilot, lambda: kind.value == "tracking", "the tracking import offered")
-        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking", "needs", "hardship"]
+        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking", "needs", "hardship", "attendance"]
