@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from tests.sheets.conftest import read_xlsx, xlsx
+from tests.sheets.conftest import csv_file, read_csv, read_xlsx, xlsx
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.posts import EDUCATION_LABELS, SOURCE_LABELS, Education, PostSource, salary_text
+from zhumeng_tui.services import ExportRequest, FileFormat, PostFilter
 from zhumeng_tui.services.local import LocalServices
 
 
@@ -181,6 +182,22 @@ async def test_a_job_board_export_adds_unverified_posts(univ: LocalServices, tmp
     assert (b["salary_min"], b["salary_max"], b["majors"], b["education"], b["openings"]) == (None, None, [], "any", 1)
     again = univ.analyse_import("posts", path)
     assert not again.changes and again.unchanged == 3
+
+
+async def test_the_posts_export_is_the_template_of_the_import(univ: LocalServices, tmp_path: Path) -> None:
+    request = ExportRequest("posts", PostFilter(text="成都"))
+    exported = univ.export(request, tmp_path / "posts.csv", FileFormat.CSV)
+    assert exported.rows > 0
+    analysis = univ.analyse_import("posts", exported.path)
+    assert (analysis.unchanged, len(analysis.changes), len(analysis.refused)) == (exported.rows, 0, 0)
+    assert set(analysis.ignored_columns) == {"审核日期", "推送人数"}
+    rows = read_csv(exported.path)
+    added = dict(zip(rows[0], rows[1], strict=True))
+    added.update({"用人单位": "蜀道测试科技有限公司", "月薪下限": "9000", "月薪上限": "7000"})
+    csv_file(exported.path, [*rows, list(added.values())])
+    analysis = univ.analyse_import("posts", exported.path)
+    assert [(r.row, r.column) for r in analysis.refused] == [(len(rows) + 1, "月薪上限")]
+    assert "不能高于上限" in analysis.refused[0].reason
 
 
 async def test_only_accounts_that_add_posts_import_them(dept: LocalServices, tmp_path: Path) -> None:

@@ -226,6 +226,15 @@ def _salary(value: Any) -> list[int | None]:
     return list(ps.parse_salary(cells.cell_text(value)))
 
 
+def _amount(what: Pair) -> Any:
+    def parse(value: Any) -> int:
+        n = cells.parse_whole_number(value, what)
+        ps.check_salary(n, None)
+        return n
+
+    return parse
+
+
 def _label(labels: dict[Any, Pair]) -> Any:
     return lambda value, lang: labels[value][1 if lang == "en" else 0] if value else ""
 
@@ -240,6 +249,8 @@ POST_COLUMNS = (
     ImportColumn("category", ("岗位类别", "Category"), ("职位类别", "岗位类型", "类别"), _text(ps.check_category)),
     ImportColumn("salary", ("薪资范围", "Salary"), ("月薪", "薪资", "薪酬", "工资", "Salary range"), _salary,
                  lambda v, lang: ps.salary_text(*v) if v else ""),
+    ImportColumn("salary_min", ("月薪下限", "Salary from"), ("最低月薪", "薪资下限"), _amount(("月薪下限", "salary from"))),
+    ImportColumn("salary_max", ("月薪上限", "Salary to"), ("最高月薪", "薪资上限"), _amount(("月薪上限", "salary to"))),
     ImportColumn("majors", ("专业要求", "Majors"), ("专业", "所需专业", "招聘专业"), _majors,
                  lambda v, lang: "、".join(v) if v else ("不限" if v == [] else "")),
     ImportColumn("skills", ("技能要求", "Skills"), ("技能", "岗位技能"),
@@ -270,6 +281,7 @@ class PostTarget:
 
 def _post_fields(p: dict[str, Any]) -> dict[str, Any]:
     return {"category": p.get("category"), "salary": [p.get("salary_min"), p.get("salary_max")],
+            "salary_min": p.get("salary_min"), "salary_max": p.get("salary_max"),
             "majors": list(p.get("majors") or []), "skills": list(p.get("skills") or []),
             "education": p.get("education"), "openings": p.get("openings"), "valid_until": p.get("valid_until"),
             "source": p.get("source")}
@@ -307,6 +319,18 @@ def _check_post(ctx: Context, target: PostTarget, values: dict[str, Any]) -> Non
         ps.check_valid_until(dt.date.fromisoformat(values["valid_until"]), ctx.today)
     except DomainError as e:
         raise ColumnError("valid_until", e) from None
+    try:
+        ps.check_salary(*_salary_range(values))
+    except DomainError as e:
+        raise ColumnError("salary_max", e) from None
+
+
+def _salary_range(values: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The salary a row gives: its range column, else its from and to columns."""
+    if "salary" in values:
+        low, high = values["salary"]
+        return low, high
+    return values.get("salary_min"), values.get("salary_max")
 
 
 def _post_mutations(ctx: Context, planned: list[Planned], current: CurrentRecord) -> list[Mutation]:
@@ -316,7 +340,7 @@ def _post_mutations(ctx: Context, planned: list[Planned], current: CurrentRecord
     for p in planned:
         t: PostTarget = p.target
         v = p.values
-        low, high = v.get("salary") or (None, None)
+        low, high = _salary_range(v)
         data = PostCreate.model_validate({
             "employer": t.key[0], "title": t.key[1], "city": t.key[2], "category": v["category"],
             "salary_min": low, "salary_max": high, "majors": v.get("majors", []), "skills": v.get("skills", []),
