@@ -86,6 +86,18 @@ async def test_a_sign_in_sheet_records_who_attended_once(univ: LocalServices, tm
     assert not again.changes and again.unchanged == 4
 
 
+async def test_the_graduates_export_with_a_session_column_is_a_sign_in_sheet(univ: LocalServices,
+                                                                             tmp_path: Path) -> None:
+    exported = univ.export(ExportRequest("graduates"), tmp_path / "graduates.csv", FileFormat.CSV)
+    sessions = univ.records("service_session")
+    titles = [s["title"] for s in sessions]
+    session = next(s for s in sessions if s["date"] <= univ.today().isoformat() and titles.count(s["title"]) == 1)
+    header, *rows = read_csv(exported.path)
+    csv_file(exported.path, [[*header, "活动"], *([*r, session["title"]] for r in rows[:3])])
+    analysis = univ.analyse_import("attendance", exported.path)
+    assert not analysis.refused and analysis.new_rows + analysis.unchanged == 3
+
+
 async def test_attendance_outside_the_scope_is_refused(dept: LocalServices, univ: LocalServices,
                                                        tmp_path: Path) -> None:
     today = dept.today().isoformat()
