@@ -249,25 +249,30 @@ def _check_needs(ctx: Context, target: sql.GraduateTarget, values: dict[str, Any
 def _needs_mutations(
     ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
 ) -> list[Mutation]:
-    """One ``PATCH /graduates/{id}`` per graduate (needs recorded as from a survey)."""
+    """A ``POST /graduates/needs:batch`` per 1,000 graduates (needs recorded as from a survey)."""
     out = []
-    for p in planned:
-        record = current("graduate", p.target.id)
-        if record is None:
-            continue
-        now = {"needs": [n.get("kind") for n in record.get("needs") or ()], "stay_intent": record.get("stay_intent"),
-               "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
-        values = changed_values(now, p.values)
-        if not values:
-            continue
-        local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
-        if "needs" in values:
-            kept = {n.get("kind"): n for n in record.get("needs") or ()}
-            local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
-                                              "by": ""} for k in values["needs"]]
-        body = {**values, "need_source": gd.NeedSource.SURVEY.value}
-        out.append(Mutation("record", "PATCH", f"/graduates/{p.target.id}", body,
-                            [MutationItem("graduate", p.target.id, local)], if_match=int(record["version"])))
+    for chunk in in_batches(planned):
+        items, body = [], []
+        for p in chunk:
+            record = current("graduate", p.target.id)
+            if record is None:
+                continue
+            now = {"needs": [n.get("kind") for n in record.get("needs") or ()],
+                   "stay_intent": record.get("stay_intent"),
+                   "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
+            values = changed_values(now, p.values)
+            if not values:
+                continue
+            local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
+            if "needs" in values:
+                kept = {n.get("kind"): n for n in record.get("needs") or ()}
+                local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
+                                                  "by": ""} for k in values["needs"]]
+            body.append({"id": p.target.id, "version": int(record["version"]),
+                         "update": {**values, "need_source": gd.NeedSource.SURVEY.value}})
+            items.append(MutationItem("graduate", p.target.id, local))
+        if items:
+            out.append(Mutation("batch", "POST", "/graduates/needs:batch", {"items": body}, items))
     return out
 
 

@@ -1,10 +1,10 @@
 """The analysis of an import, whatever its kind (``services.import_kinds``):
 read the file, find its columns by header (Chinese or English, or another
 name the kind knows; unknown columns are ignored and listed), and sort every
-row into a change (field by field), an unchanged row, or a refused row with
-its row number, column and reason (an empty or unknown 学号, the same 学号
-twice, a name that does not match, a bad date, a value not allowed, a formula
-without a value, a change the record's state refuses).
+row into a new record, a change (field by field), an unchanged row, or a
+refused row with its row number, column and reason (an empty or unknown key,
+the same key twice, a name that does not match the 学号, a bad date, a value
+not allowed, a formula without a value, a change the record's state refuses).
 
 Nothing is sent here: :func:`analyse` only reads. The refused rows are
 written beside the input, in its format, with an error column, so they can
