@@ -73,6 +73,20 @@ async def test_a_sign_in_sheet_records_who_attended_once(univ: LocalServices, tm
     assert "请在主题前写上活动日期" in refused[(9, "活动")]
     assert "尚未举行" in refused[(10, "活动")]
     assert "出现了不止一次" in refused[(11, "学号")]
+    serves = {s["id"]: s["serves"] for s in sessions}
+    first_served: dict[str, set[int]] = {}
+    for g, session in ((g1, a), (g2, a), (g1, b)):
+        had = {serves[sid] for gid, sid in attended if gid == g["id"]} | {
+            k for k, gs in first_served.items() if g["id"] in gs}
+        kind = session["serves"]
+        if kind in {n["kind"] for n in g["needs"]} and kind not in had:
+            first_served.setdefault(kind, set()).add(g["id"])
+    labels = {"guidance": "就业指导", "entrepreneurship": "创业指导", "training": "职业技能培训",
+              "subsidy": "求职创业补贴", "policy": "政策咨询"}
+    assert first_served, "the sheet serves a need for the first time"
+    assert analysis.effects == ["3 条新签到，涉及 2 个活动", *(
+        f"{len(gs)} 名毕业生的“{labels[k]}”需求将由此得到服务" for k, gs in sorted(
+            first_served.items(), key=lambda kv: list(labels).index(kv[0])))]
     assert analysis.refused_file is not None
     written = read_xlsx(analysis.refused_file)
     assert written[0] == ["学号", "姓名", "活动", "错误原因"] and len(written) == 8

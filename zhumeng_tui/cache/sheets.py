@@ -188,7 +188,8 @@ def staff_at(cache: Cache, university_id: int) -> set[str]:
 
 @dataclass(frozen=True)
 class AttendeeTarget:
-    """A cached graduate as the attendance import sees it: scope and the sessions attended."""
+    """A cached graduate as the attendance import sees it: scope, needs, the
+    sessions attended and the needs those sessions serve."""
 
     id: int
     version: int
@@ -197,6 +198,8 @@ class AttendeeTarget:
     university_id: int
     department_id: int | None
     sessions: frozenset[int]
+    needs: frozenset[str]
+    attended_serves: frozenset[str]
 
 
 def attendees_by_no(cache: Cache, student_nos: Collection[str]) -> dict[str, list[AttendeeTarget]]:
@@ -204,15 +207,18 @@ def attendees_by_no(cache: Cache, student_nos: Collection[str]) -> dict[str, lis
     out: dict[str, list[AttendeeTarget]] = {}
     rows = cache.conn().execute(
         "SELECT s.student_no, g.id, g.version, s.name, s.out_of_province, COALESCE(g.university_id, 0),"
-        " g.department_id, (SELECT json_group_array(a.session_id) FROM m_attendance a WHERE a.graduate_id = g.id)"
+        " g.department_id, g.data, (SELECT json_group_array(json_array(a.session_id, ss.serves)) FROM m_attendance a"
+        " LEFT JOIN m_service_session ss ON ss.id = a.session_id WHERE a.graduate_id = g.id)"
         " FROM m_graduate g JOIN m_student s ON s.id = g.student_id"
         " WHERE s.student_no IN (SELECT value FROM json_each(?))",
         (_json_list(student_nos),),
     )
-    for no, gid, version, name, oop, univ, dept, attended in rows:
+    for no, gid, version, name, oop, univ, dept, data, attended in rows:
+        pairs = from_json(attended or "[]")
+        needs = frozenset(str(n.get("kind")) for n in from_json(data).get("needs") or () if isinstance(n, dict))
         out.setdefault(str(no), []).append(AttendeeTarget(
             int(gid), int(version), str(name or ""), bool(oop), int(univ), None if dept is None else int(dept),
-            frozenset(int(x) for x in from_json(attended or "[]"))))
+            frozenset(int(x[0]) for x in pairs), needs, frozenset(str(x[1]) for x in pairs if x[1])))
     return out
 
 

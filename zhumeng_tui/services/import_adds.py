@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -173,9 +174,24 @@ def _attendance_mutations(ctx: Context, planned: list[Planned], current: Current
 
 
 def _attendance_effects(ctx: Context, planned: list[Planned]) -> list[str]:
+    """How many attendances at how many sessions, and the needs they serve
+    for the first time (``graduates.served_needs``), by kind."""
     sessions = {int(p.target.session["id"]) for p in planned}
-    return [ctx.t((f"{len(planned)} 条新签到，涉及 {len(sessions)} 个活动",
-                   f"{len(planned)} new attendances at {len(sessions)} sessions"))]
+    lines = [ctx.t((f"{len(planned)} 条新签到，涉及 {len(sessions)} 个活动",
+                    f"{len(planned)} new attendances at {len(sessions)} sessions"))]
+    served: dict[int, set[str]] = {}
+    newly: Counter[str] = Counter()
+    for p in planned:
+        g: sql.AttendeeTarget = p.target.graduate
+        kind = str(p.target.session.get("serves"))
+        before = served.setdefault(g.id, {str(n) for n in gd.served_needs(g.needs, g.attended_serves)})
+        if kind in g.needs and kind not in before:
+            newly[kind] += 1
+            before.add(kind)
+    for kind, n in sorted(newly.items(), key=lambda kv: list(gd.NeedKind).index(gd.NeedKind(kv[0]))):
+        zh, en = gd.NEED_LABELS[gd.NeedKind(kind)]
+        lines.append(ctx.t((f"{n} 名毕业生的“{zh}”需求将由此得到服务", f"{n} graduates' need for {en.lower()} will be served")))
+    return lines
 
 
 SESSION = ImportColumn("session", ("活动", "Session"), ("服务活动", "活动名称", "活动主题", "签到活动", "Service session"),
