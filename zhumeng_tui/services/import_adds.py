@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,9 +188,11 @@ def _attendance_effects(ctx: Context, planned: list[Planned]) -> list[str]:
         if kind in g.needs and kind not in before:
             newly[kind] += 1
             before.add(kind)
-    for kind, n in sorted(newly.items(), key=lambda kv: list(gd.NeedKind).index(gd.NeedKind(kv[0]))):
-        zh, en = gd.NEED_LABELS[gd.NeedKind(kind)]
-        lines.append(ctx.t((f"{n} 名毕业生的“{zh}”需求将由此得到服务", f"{n} graduates' need for {en.lower()} will be served")))
+    for need in gd.NeedKind:
+        if n := newly[need.value]:
+            zh, en = gd.NEED_LABELS[need]
+            lines.append(ctx.t((f"{n} 名毕业生的“{zh}”需求将由此得到服务",
+                                f"{n} graduates' need for {en.lower()} will be served")))
     return lines
 
 
@@ -214,7 +216,7 @@ ATTENDANCE = ImportKind(
 # ----------------------------------------------------------------- posts --
 
 
-def _text(check: Any) -> Any:
+def _text(check: Callable[[str], None]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = cells.cell_text(value)
         check(text)
@@ -242,7 +244,7 @@ def _salary(value: Any) -> list[int | None]:
     return list(ps.parse_salary(cells.cell_text(value)))
 
 
-def _amount(what: Pair) -> Any:
+def _amount(what: Pair) -> Callable[[Any], int]:
     def parse(value: Any) -> int:
         n = cells.parse_whole_number(value, what)
         ps.check_salary(n, None)
@@ -251,7 +253,7 @@ def _amount(what: Pair) -> Any:
     return parse
 
 
-def _label(labels: dict[Any, Pair]) -> Any:
+def _label(labels: dict[Any, Pair]) -> Callable[[Any, str], str]:
     return lambda value, lang: labels[value][1 if lang == "en" else 0] if value else ""
 
 
