@@ -17,7 +17,6 @@ from zhumeng_tui.cache.outbox import Mutation
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain import cells
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import check_score
 from zhumeng_tui.domain.permissions import Change
 from zhumeng_tui.domain.status import Role
 
@@ -28,8 +27,10 @@ RowKey = tuple[Any, ...]
 CurrentRecord = Callable[[str, int], dict[str, Any] | None]
 #: Records per outbox entry (one batch request each).
 BATCH = 1000
+
+
 class Target(Protocol):
-    """A record a row's 学号 names."""
+    """A record a row's key names."""
 
     @property
     def id(self) -> int: ...
@@ -140,15 +141,6 @@ def iso_date(what: Pair) -> Callable[[Any], str]:
 
 def yes_no_cell(what: Pair) -> Callable[[Any], bool]:
     return lambda v: cells.parse_bool(v, what)
-
-
-def score_cell(what: Pair) -> Callable[[Any], int]:
-    def parse(v: Any) -> int:
-        n = cells.parse_whole_number(v, what)
-        check_score(n, what)
-        return n
-
-    return parse
 
 
 # ------------------------------------------------------------------ keys --

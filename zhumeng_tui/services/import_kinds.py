@@ -27,7 +27,7 @@ from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
 from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, student_checks
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.interns import check_tracking, on_duty_move, tracking_from
+from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move, tracking_from
 from zhumeng_tui.domain.permissions import Change, check_not_provincial
 from zhumeng_tui.domain.status import INTERN_STATUSES, Status
 from zhumeng_tui.services.exports import TRACKING_HEADERS
@@ -39,18 +39,27 @@ from zhumeng_tui.services.import_base import (
     Context,
     ImportColumn,
     ImportKind,
+    Pair,
     Planned,
     by_student_no,
     changed_values,
     in_batches,
     iso_date,
-    score_cell,
     yes_no,
     yes_no_cell,
 )
 
 #: Statuses in which a failing check blocks the campus's decision.
 _REVIEW = frozenset({Status.MATCHED.value, Status.DEPT_CONFIRMED.value, Status.RETURNED.value})
+
+
+def _score(what: Pair) -> Callable[[Any], int]:
+    def parse(v: Any) -> int:
+        n = cells.parse_whole_number(v, what)
+        check_score(n, what)
+        return n
+
+    return parse
 
 
 # ---------------------------------------------------------------- roster --
@@ -204,9 +213,9 @@ TRACKING = ImportKind(
      ImportColumn("appraisal_copy_received", TRACKING_HEADERS["appraisal_copy_received"],
                   ("鉴定表", "鉴定表日期", "收到鉴定表日期"), iso_date(TRACKING_HEADERS["appraisal_copy_received"])),
      ImportColumn("employer_score", TRACKING_HEADERS["employer_score"], ("单位评价", "用人单位评分", "employer score"),
-                  score_cell(TRACKING_HEADERS["employer_score"])),
+                  _score(TRACKING_HEADERS["employer_score"])),
      ImportColumn("student_score", TRACKING_HEADERS["student_score"], ("学生评分", "student score"),
-                  score_cell(TRACKING_HEADERS["student_score"]))),
+                  _score(TRACKING_HEADERS["student_score"]))),
     by_student_no(lambda cache, nos: sql.interns_by_no(cache, sorted(s.value for s in INTERN_STATUSES), nos)),
     _check_tracking,
     _tracking_mutations,
