@@ -133,10 +133,16 @@ async def test_an_id_beyond_64_bits_in_a_batch_is_not_found(api: Api, path: str,
     assert not result["ok"] and result["error"]["code"] == "not_found"
 
 
-async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI) -> None:
+@pytest.mark.parametrize("user,path,item", [
+    ("demo-dept", "/applications/actions:batch", {"version": 1, "action": "confirm"}),
+    ("demo-univ", "/applications/tracking:batch", {"version": 1, "update": {"insurance_recorded": True}}),
+    ("demo-univ", "/students/roster:batch", {"version": 1, "update": {"full_time": True}}),
+    ("demo-univ", "/graduates/employment:batch", {"version": 1, "status": "signed", "date": "2026-03-01"}),
+])
+async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI, user: str, path: str, item: dict[str, object]) -> None:
     fp = fingerprint(app)
-    items = [{"id": i + 1, "version": 1, "action": "confirm"} for i in range(MAX_BATCH_ITEMS + 1)]
-    err = assert_error(await api.write("demo-dept", "POST", "/applications/actions:batch", {"items": items}), 422)
+    items = [{"id": i + 1, **item} for i in range(MAX_BATCH_ITEMS + 1)]
+    err = assert_error(await api.write(user, "POST", path, {"items": items}), 422)
     assert [f["field"] for f in err["fields"]] == ["items"]
     assert str(MAX_BATCH_ITEMS) in err["fields"][0]["message_zh"]
     assert fingerprint(app) == fp
