@@ -183,3 +183,19 @@ async def test_health_answers_while_every_worker_thread_is_busy(api: Api) -> Non
         for b in borrowers:
             limiter.release_on_behalf_of(b)
     assert r.status_code == 200
+
+
+async def test_a_session_attendance_and_a_push_have_a_cap(api: Api, app: FastAPI) -> None:
+    from tests.server.test_graduates import new_session
+    from zhumeng_tui.domain.graduates import MAX_ATTENDEES
+    from zhumeng_tui.domain.posts import MAX_PUSH, PICKS
+
+    session = await new_session(api, "demo-univ")
+    fp = fingerprint(app)
+    err = assert_error(await api.write("demo-univ", "POST", f"/sessions/{session['id']}/attendance",
+                                       {"graduate_ids": list(range(1, MAX_ATTENDEES + 2))}), 422)
+    assert [f["field"] for f in err["fields"]] == ["graduate_ids"]
+    items = [{"graduate_id": g, "post_id": p} for g in range(1, MAX_PUSH + 2) for p in range(1, PICKS + 1)]
+    err = assert_error(await api.write("demo-univ", "POST", "/pushes", {"items": items}), 422)
+    assert [f["field"] for f in err["fields"]] == ["items"]
+    assert fingerprint(app) == fp
