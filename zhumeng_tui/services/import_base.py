@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from zhumeng_tui.api_client.schemas import Me
+from zhumeng_tui.api_client.schemas import MAX_BATCH_ITEMS, Me
 from zhumeng_tui.cache.outbox import Mutation
 from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain import cells
@@ -25,8 +25,8 @@ Pair = tuple[str, str]
 RowKey = tuple[Any, ...]
 #: Reads a record as it is when the outbox entries are built: (type, id) -> record or None.
 CurrentRecord = Callable[[str, int], dict[str, Any] | None]
-#: Records per outbox entry (one batch request each).
-BATCH = 1000
+#: Records per outbox entry (one batch request each: the server's cap).
+BATCH = MAX_BATCH_ITEMS
 
 
 class Target(Protocol):
