@@ -125,6 +125,7 @@ async def test_write_headers_are_checked(api: Api, app: FastAPI) -> None:
 @pytest.mark.parametrize("path,item", [
     ("/applications/actions:batch", {"version": 1, "action": "approve"}),
     ("/graduates/employment:batch", {"version": 1, "status": "signed", "date": "2026-03-01"}),
+    ("/graduates/needs:batch", {"version": 1, "update": {"stay_intent": "yes"}}),
 ])
 async def test_an_id_beyond_64_bits_in_a_batch_is_not_found(api: Api, path: str, item: dict[str, object]) -> None:
     r = await api.write("demo-univ", "POST", path, {"items": [{"id": 2**80, **item}]})
@@ -138,6 +139,7 @@ async def test_an_id_beyond_64_bits_in_a_batch_is_not_found(api: Api, path: str,
     ("demo-univ", "/applications/tracking:batch", {"version": 1, "update": {"insurance_recorded": True}}),
     ("demo-univ", "/students/roster:batch", {"version": 1, "update": {"full_time": True}}),
     ("demo-univ", "/graduates/employment:batch", {"version": 1, "status": "signed", "date": "2026-03-01"}),
+    ("demo-univ", "/graduates/needs:batch", {"version": 1, "update": {"stay_intent": "yes"}}),
 ])
 async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI, user: str, path: str, item: dict[str, object]) -> None:
     fp = fingerprint(app)

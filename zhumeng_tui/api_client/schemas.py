@@ -772,6 +772,20 @@ class GraduateUpdate(Strict):
     need_source: Annotated[gd.NeedSource, ruled(gd.need_source, object)] = gd.NeedSource.STAFF
 
 
+class GraduateBatchItem(Strict):
+    id: int
+    version: int
+    update: GraduateUpdate
+
+
+class GraduateBatch(Strict):
+    """``POST /graduates/needs:batch`` (Idempotency-Key): the needs, intent,
+    cities and skills of many graduates (a survey import), each item as
+    ``PATCH /graduates/{id}`` sets it; items succeed or fail one by one."""
+
+    items: Annotated[list[GraduateBatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+
 class GraduateCreate(Strict):
     """``POST /graduates``: a student joins the graduating cohort of their graduation year."""
 

@@ -122,6 +122,19 @@ def _not_synced() -> DomainError:
                        "This record has not reached the server yet; sync before changing it")
 
 
+def attendance_mutation(session_id: int, university_id: int, graduates: list[tuple[int, int | None]],
+                        username: str) -> Mutation:
+    """The outbox entry recording that these graduates (id, department)
+    attended a session (``POST /sessions/{id}/attendance``, all or nothing),
+    with the attendance records as the server will store them."""
+    items = [MutationItem("attendance", NEW_RECORD, {
+        "id": NEW_RECORD, "version": 1, "seq": 0, "session_id": session_id, "graduate_id": gid,
+        "university_id": university_id, "department_id": dept, "recorded_by": username,
+        "recorded_at": _now()}) for gid, dept in graduates]
+    return Mutation("batch", "POST", f"/sessions/{session_id}/attendance",
+                    {"graduate_ids": [gid for gid, _ in graduates]}, items)
+
+
 def case_facts(case: HardshipCase, graduate: Graduate) -> CaseFacts:
     """What the case flags (``hardship.case_flags``) read of a case and its graduate."""
     return CaseFacts(
@@ -480,12 +493,8 @@ class GraduatePart(ServicesCore):
         results = {gid: MutationResult(True, record_id=already[gid]) for gid in wanted if gid in already}
         if new:
             def build() -> Mutation:
-                items = [MutationItem("attendance", NEW_RECORD, {
-                    "id": NEW_RECORD, "version": 1, "seq": 0, "session_id": session_id, "graduate_id": gid,
-                    "university_id": session.university_id,
-                    "department_id": self._graduate(gid).department_id, "recorded_by": self.me.username,
-                    "recorded_at": _now()}) for gid in new]
-                return Mutation("batch", "POST", f"/sessions/{session_id}/attendance", {"graduate_ids": new}, items)
+                return attendance_mutation(session_id, session.university_id,
+                                           [(gid, self._graduate(gid).department_id) for gid in new], self.me.username)
 
             (outcome,) = await self.queue(lambda: [build()])
             results.update(zip(new, outcome.results, strict=True))
