@@ -24,12 +24,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
 from zhumeng_tui.domain.status import Role
@@ -204,6 +205,12 @@ class ZhumengApp(Localized, App[None]):
     def selection(self, name: str) -> set[int]:
         """The selection set (application ids) of a list, kept across screens."""
         return self._selections.setdefault(name, set())
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A steady text cursor: nothing is redrawn twice a second over SSH, and
+        # the screen looks the same whenever it is looked at.
+        if isinstance(event.widget, Input | TextArea):
+            event.widget.cursor_blink = False
 
     # ---------------------------------------------------------- startup ----
 

@@ -135,9 +135,13 @@ async def queue_help(pilot: Any) -> None:
 
 async def palette(pilot: Any) -> None:
     await _ready(pilot)
-    await pilot.press("ctrl+p", *"sh")
+    await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
     palette = pilot.app.screen
+    search = palette.query_one(Input)
+    await wait_for(pilot, lambda: search.has_focus)
+    await pilot.press(*"sh")
+    await wait_for(pilot, lambda: search.value == "sh")
     # the search is done: its workers finished, the list shown and not busy
     await wait_for(pilot, lambda: palette._list_visible and not palette._show_busy
                    and all(w.is_finished for w in pilot.app.workers if w.node is palette))
