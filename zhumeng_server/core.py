@@ -14,14 +14,16 @@ from typing import Any, TypeVar
 
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlmodel import Session, col
+from starlette.background import BackgroundTask
 
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal
+from zhumeng_server.db import checkpoint
 from zhumeng_server.errors import ApiError, forbidden_read_only
 from zhumeng_server.settings import Settings
-from zhumeng_server.wire import TYPE_OF, record_id, scope_of, to_json, to_jsonable, to_wire
+from zhumeng_server.wire import TYPE_OF, record_id, record_json, scope_of, to_json, to_jsonable
 from zhumeng_tui.api_client.schemas import FieldError
 
 T = TypeVar("T")
@@ -79,13 +81,20 @@ class Tx:
         # With a pinned "today" (tests, demos), timestamps follow it.
         self.now = real if real.date() == self.today else dt.datetime.combine(self.today, real.timetz())
         self._seq: int | None = None
-        self._apps_of: dict[int, list[m.Application]] = {}
+        self._apps_of: dict[int, list[m.Application | m.AppRow]] = {}
         self._cache: dict[tuple[type, Any], Any] = {}
+        #: Application rows read outside the ORM (``m.AppRow``): the values read,
+        #: and those saved (:meth:`finish` writes back the columns that changed).
+        self._read: dict[int, tuple[Any, ...]] = {}
+        self._rows: dict[int, m.AppRow] = {}
+        #: Facts derived from rows this transaction does not change, put here by
+        #: whoever reads them in bulk (``review.prefetch_facts``).
+        self.facts: dict[tuple[str, int], Any] = {}
         self._before: dict[tuple[str, int], str | None] = {}
         self._log: dict[tuple[str, int], dict[str, Any]] = {}
         self._audit: list[dict[str, Any]] = []
-        #: The wire model of each record saved in this transaction.
-        self.saved: dict[tuple[str, int], Any] = {}
+        #: The wire JSON of each record saved in this transaction.
+        self.saved: dict[tuple[str, int], str] = {}
         self.keep: list[Any] = []  # strong refs for prefetched rows
 
     def get(self, model: type[T], key: Any) -> T | None:
@@ -141,6 +150,16 @@ class Tx:
         """Write the change log, audit events and the seq counter (same transaction)."""
         self.session.flush()
         conn = self.session.connection()
+        if self._rows:
+            app = m.Application.__table__  # type: ignore[attr-defined]
+            names = [c.name for c in app.columns]
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for r in self._rows.values():
+                changed = tuple(n for n, was in zip(names, self._read[r.id], strict=True) if getattr(r, n) != was)
+                by_columns.setdefault(changed, []).append({"row_id": r.id, **{n: getattr(r, n) for n in changed}})
+            for params in by_columns.values():
+                conn.execute(update(app).where(app.c.id == bindparam("row_id")), params)
+            self._rows.clear()
         if self._log:
             table = m.ChangeLog.__table__  # type: ignore[attr-defined]
             keys = list(self._log)
@@ -175,11 +194,13 @@ class Tx:
         elif bump_version:
             row.version += 1
         row.seq = self.next_seq()
-        self.session.add(row)
+        if isinstance(row, m.AppRow):
+            self._rows[row.id] = row
+        else:
+            self.session.add(row)
         rid = record_id(row)
-        wire = to_wire(row)
-        self.saved[(rtype, rid)] = wire
-        data = wire.model_dump_json()
+        data = record_json(row)
+        self.saved[(rtype, rid)] = data
         univ, dept = scope_of(row)
         before = None if new else self._before_json(rtype, rid)
         self._log[(rtype, rid)] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
@@ -202,7 +223,7 @@ class Tx:
                                 record_id=rid, before_json=before, after_json=after))
 
     # ------------------------------------------------------------------
-    def apps_of(self, student_id: int) -> list[m.Application]:
+    def apps_of(self, student_id: int) -> list[m.Application | m.AppRow]:
         apps = self._apps_of.get(student_id)
         if apps is None:
             apps = list(
@@ -212,6 +233,21 @@ class Tx:
             )
             self._apps_of[student_id] = apps
         return apps
+
+    def read_apps_of(self, student_ids: Iterable[int]) -> None:
+        """Read every application of these students with plain selects, as
+        ``m.AppRow`` (no ORM objects): :meth:`apps_of` then gives those, and
+        :meth:`save` writes the saved ones back in :meth:`finish`."""
+        table = m.Application.__table__  # type: ignore[attr-defined]
+        conn = self.session.connection()
+        want = sorted({sid for sid in student_ids if sid not in self._apps_of})
+        for i in range(0, len(want), 500):
+            chunk = want[i : i + 500]
+            for sid in chunk:
+                self._apps_of[sid] = []
+            for row in conn.execute(select(table).where(table.c.student_id.in_(chunk)).order_by(table.c.id)):
+                self._apps_of[row.student_id].append(m.AppRow(**row._mapping))
+                self._read[row.id] = tuple(row)
 
     def prime_apps_of(self, student_ids: list[int]) -> None:
         want = [sid for sid in set(student_ids) if sid not in self._apps_of]
@@ -263,9 +299,12 @@ def run_write(
     user: Principal,
     idempotency_key: str | None,
     fingerprint: str,
-    work: Callable[[Tx], tuple[int, BaseModel | None]],
+    work: Callable[[Tx], tuple[int, BaseModel | str | None]],
 ) -> Response:
     """Run ``work`` in one transaction, applying ``idempotency_key`` at most once.
+
+    ``work`` returns the status and the answer: a model, or its JSON already
+    written (a str), or None (no body).
 
     Only successful answers are remembered: a refused request changes nothing
     (not even the key table), so repeating it is refused again the same way.
@@ -301,7 +340,7 @@ def run_write(
         tx = Tx(state, session, user)
         try:
             status, payload = work(tx)
-            body = payload.model_dump_json() if payload is not None else ""
+            body = payload if isinstance(payload, str) else payload.model_dump_json() if payload is not None else ""
             session.add(
                 m.IdempotencyRecord(
                     staff_id=user.staff_id, key=key, request_hash=fingerprint, status_code=status,
@@ -313,7 +352,9 @@ def run_write(
         except BaseException:
             session.rollback()
             raise
-    return Response(body or None, status_code=status, media_type="application/json" if body else None)
+    # the write-ahead log goes back into the database once the answer is sent
+    return Response(body or None, status_code=status, media_type="application/json" if body else None,
+                    background=BackgroundTask(checkpoint, state.engine))
 
 
 def check_if_match(if_match: str | None, row: Any | None) -> None:
