@@ -95,6 +95,9 @@ class Tx:
         self._before: dict[tuple[str, int], str | None] = {}
         self._log: dict[tuple[str, int], dict[str, Any]] = {}
         self._audit: list[dict[str, Any]] = []
+        #: Audit rows whose "before" is the change log's JSON as the transaction
+        #: found it, read in bulk by :meth:`finish`: (row index, type, id).
+        self._before_from_log: list[tuple[int, str, int]] = []
         #: The wire JSON of each record saved in this transaction.
         self.saved: dict[tuple[str, int], str] = {}
         self.keep: list[Any] = []  # strong refs for prefetched rows
@@ -152,6 +155,12 @@ class Tx:
         """Write the change log, audit events and the seq counter (same transaction)."""
         self.session.flush()
         conn = self.session.connection()
+        if self._before_from_log:  # before the change log is rewritten below
+            for rtype in {t for _, t, _ in self._before_from_log}:
+                self.prefetch_log(rtype, [rid for _, t, rid in self._before_from_log if t == rtype])
+            for i, rtype, rid in self._before_from_log:
+                self._audit[i]["before_json"] = self._before.get((rtype, rid))
+            self._before_from_log.clear()
         if self._rows:
             app = m.Application.__table__  # type: ignore[attr-defined]
             names = [c.name for c in app.columns]
@@ -204,9 +213,15 @@ class Tx:
         data = record_json(row)
         self.saved[(rtype, rid)] = data
         univ, dept = scope_of(row)
-        before = None if new else self._before_json(rtype, rid)
-        self._log[(rtype, rid)] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
-                                       university_id=univ, department_id=dept, data_json=data)
+        key = (rtype, rid)
+        pending = self._log.get(key)
+        if new or pending is not None or key in self._before:
+            before = None if new else pending["data_json"] if pending is not None else self._before[key]
+        else:
+            before = None
+            self._before_from_log.append((len(self._audit), rtype, rid))
+        self._log[key] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
+                              university_id=univ, department_id=dept, data_json=data)
         self.audit(action, rtype, rid, before, data)
 
     def tombstone(self, row: Any, action: str) -> None:

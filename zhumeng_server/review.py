@@ -93,7 +93,7 @@ def compute_checks(tx: Tx, app: m.Application | m.AppRow) -> list[dict[str, Any]
 def read_for_review(tx: Tx, ids: Iterable[int]) -> dict[int, m.AppRow]:
     """The applications ``ids`` (those that exist) for a batch of review
     moves, read outside the ORM together with every other application of
-    their students, the facts their checks read and their change-log JSON."""
+    their students and the facts their checks read."""
     table = m.Application.__table__  # type: ignore[attr-defined]
     conn = tx.session.connection()
     want = sorted(set(ids))
@@ -104,7 +104,6 @@ def read_for_review(tx: Tx, ids: Iterable[int]) -> dict[int, m.AppRow]:
     tx.read_apps_of(student_ids)
     apps = [a for sid in sorted(student_ids) for a in tx.apps_of(sid) if isinstance(a, m.AppRow)]
     prefetch_facts(tx, student_ids, {a.position_id for a in apps})
-    tx.prefetch_log("application", [a.id for a in apps])
     wanted = set(want)
     return {a.id: a for a in apps if a.id in wanted}
 
