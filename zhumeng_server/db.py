@@ -52,8 +52,9 @@ def checkpoint(engine: Engine) -> None:
     """SQLite: copy the write-ahead log back into the database file (a
     passive checkpoint: it waits for no reader or writer). The server runs it
     after a write's answer has been sent, so no answer waits for the copy (a
-    batch of a thousand review moves writes megabytes). Other databases: nothing."""
-    if engine.dialect.name != "sqlite":
+    batch of a thousand review moves writes megabytes). Other databases and
+    SQLite in memory: nothing."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")

@@ -218,3 +218,29 @@ async def test_batch_of_a_thousand_is_the_moves_one_by_one(make_server: ServerFa
         assert sum(1 for row in audits[0] if row[1] != "application.checks") == codes["ok"]
         assert {(row[2], row[3]) for row in audits[0]} == {(c["type"], c["id"]) for c in feeds[0]}
         assert _application_rows(servers[0].app) == _application_rows(servers[1].app)
+
+
+async def test_a_batch_answered_is_in_the_database_file(make_server: ServerFactory, tmp_path: Any) -> None:
+    """SQLite: once a batch is answered, its write-ahead log has been copied
+    back, so the database file alone (a copy of it, say) holds the batch."""
+    import shutil
+    import sqlite3
+
+    srv = make_server(students=600, database="sqlite")
+    async with httpx.AsyncClient(transport=srv.transport(), base_url=srv.url) as client:
+        api = Api(client)
+        apps = await api.records("demo-univ", "application")
+        items = [{"id": a["id"], "version": a["version"], "action": "return", "reason": "补充材料"}
+                 for a in apps if a["status"] == "matched"]
+        r = await api.write("demo-univ", "POST", "/applications/actions:batch", {"items": items})
+        assert r.status_code == 200, r.text
+        done = {x["id"] for x in r.json()["results"] if x["ok"]}
+        assert len(done) > 100
+    path = srv.app.state.server.engine.url.database
+    shutil.copyfile(path, tmp_path / "copy.sqlite")
+    con = sqlite3.connect(tmp_path / "copy.sqlite")
+    try:
+        returned = {i for (i,) in con.execute("SELECT id FROM application WHERE status = 'returned'")}
+    finally:
+        con.close()
+    assert done <= returned
