@@ -355,7 +355,24 @@ def run_write(
             "Idempotency-Key", f"须为 1-{MAX_KEY_LEN} 个可见 ASCII 字符（如 UUID）",
             f"must be 1-{MAX_KEY_LEN} visible ASCII characters (a UUID, say)",
         )
-    with state.write_lock, collector_paused(), Session(state.engine) as session:
+    with state.write_lock, collector_paused():
+        # what the write made is freed (by reference counting) when _write returns
+        status, body, replayed = _write(state, user, key, fingerprint, work)
+    if replayed:
+        return Response(body or None, status_code=status, media_type="application/json" if body else None,
+                        headers={"Idempotent-Replayed": "true"})
+    # the write-ahead log goes back into the database once the answer is sent
+    return Response(body or None, status_code=status, media_type="application/json" if body else None,
+                    background=BackgroundTask(checkpoint, state.engine))
+
+
+def _write(
+    state: ServerState, user: Principal, key: str, fingerprint: str,
+    work: Callable[[Tx], tuple[int, BaseModel | str | None]],
+) -> tuple[int, str, bool]:
+    """The transaction of :func:`run_write`: (status, body, whether it is the
+    remembered answer of an earlier request with the key)."""
+    with Session(state.engine) as session:
         lock_for_write(session)
         prior = session.get(m.IdempotencyRecord, (user.staff_id, key))
         if prior is not None:
@@ -365,11 +382,7 @@ def run_write(
                     "该 Idempotency-Key 已用于另一个不同的请求",
                     "This Idempotency-Key was already used for a different request",
                 )
-            return Response(
-                prior.body or None, status_code=prior.status_code,
-                media_type="application/json" if prior.body else None,
-                headers={"Idempotent-Replayed": "true"},
-            )
+            return prior.status_code, prior.body, True
         tx = Tx(state, session, user)
         try:
             status, payload = work(tx)
@@ -385,9 +398,7 @@ def run_write(
         except BaseException:
             session.rollback()
             raise
-    # the write-ahead log goes back into the database once the answer is sent
-    return Response(body or None, status_code=status, media_type="application/json" if body else None,
-                    background=BackgroundTask(checkpoint, state.engine))
+        return status, body, False
 
 
 def check_if_match(if_match: str | None, row: Any | None) -> None:
