@@ -134,6 +134,33 @@ async def test_needs_profile_and_their_refusals(api: Api, app: FastAPI) -> None:
                   version=new["version"])
 
 
+async def test_needs_of_many_graduates_in_one_batch(api: Api, app: FastAPI) -> None:
+    mine = await api.records("demo-dept", "graduate")
+    a, b, c = mine[:3]
+    other = next(g for g in await api.records("demo-univ", "graduate") if g["department_id"] != a["department_id"])
+    items = [{"id": a["id"], "version": a["version"],
+              "update": {"needs": ["guidance", "training"], "stay_intent": "yes", "need_source": "survey"}},
+             {"id": b["id"], "version": b["version"] + 1, "update": {"stay_intent": "no"}},
+             {"id": other["id"], "version": other["version"], "update": {"stay_intent": "no"}},
+             {"id": c["id"], "version": c["version"], "update": {}},
+             {"id": 2**80, "version": 1, "update": {"stay_intent": "no"}}]
+    r = await api.write("demo-dept", "POST", "/graduates/needs:batch", {"items": items}, key="survey-1")
+    assert r.status_code == 200, r.text
+    res = r.json()["results"]
+    assert [(x["id"], x["ok"]) for x in res] == [(i["id"], i is items[0]) for i in items]
+    assert [x["error"]["code"] for x in res[1:]] == ["version_conflict", "not_found", "nothing_to_change", "not_found"]
+    done = res[0]["record"]
+    assert done["stay_intent"] == "yes" and done["version"] == a["version"] + 1
+    assert {(n["kind"], n["source"]) for n in done["needs"] if n["kind"] not in {x["kind"] for x in a["needs"]}} <= {
+        ("guidance", "survey"), ("training", "survey")}
+    before = saved(app)
+    again = await api.write("demo-dept", "POST", "/graduates/needs:batch", {"items": items}, key="survey-1")
+    assert again.json() == r.json() and saved(app) == before  # the same key: the first answer, applied once
+    await refused(api, app, 403, "role_not_allowed", "demo-city", "POST", "/graduates/needs:batch",
+                  {"items": items[:1]})
+    await refused(api, app, 403, "read_only", "demo-viewer", "POST", "/graduates/needs:batch", {"items": items[:1]})
+
+
 async def test_employment_one_and_many(api: Api, app: FastAPI) -> None:
     gs = await api.records("demo-univ", "graduate")
     a, b, c = gs[:3]

@@ -49,6 +49,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("POST", "/api/v1/graduates/{id}/employment"): ("set_employment_api_v1_graduates__id__employment_post", CHANGE),
     ("POST", "/api/v1/graduates/employment:batch"): ("employment_batch_api_v1_graduates_employment_batch_post",
                                                       WRITE),
+    ("POST", "/api/v1/graduates/needs:batch"): ("needs_batch_api_v1_graduates_needs_batch_post", WRITE),
     ("GET", "/api/v1/sessions/{id}"): ("get_session_api_v1_sessions__id__get", ()),
     ("POST", "/api/v1/sessions"): ("create_session_api_v1_sessions_post", WRITE),
     ("POST", "/api/v1/sessions/{id}/attendance"): ("record_attendance_api_v1_sessions__id__attendance_post", WRITE),

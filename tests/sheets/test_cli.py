@@ -102,3 +102,48 @@ def test_a_department_may_not_import_the_roster(loopback: DemoServer, tmp_path: 
                      "--config", str(tmp_path / "none.toml"), "import", "roster", str(path)])
     assert code == 1
     assert "无权修改学籍信息" in capsys.readouterr().err
+
+
+def _records(server: DemoServer, rtype: str) -> list[dict[str, object]]:
+    h = bearer(server.url, "demo-univ")
+    out: dict[object, dict[str, object]] = {}
+    since = 0
+    while True:
+        page = httpx.get(f"{server.url}/api/v1/changes", params={"since": since, "limit": 5000}, headers=h).json()
+        for c in page["changes"]:
+            if c["type"] == rtype and c["data"]:
+                out[c["id"]] = c["data"]
+        since = page["cursor"]
+        if not page["has_more"]:
+            return list(out.values())
+
+
+def test_import_a_sign_in_sheet_and_a_job_board_export(loopback: DemoServer, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    sessions = _records(loopback, "service_session")
+    titles = [s["title"] for s in sessions]
+    session = next(s for s in sessions if str(s["date"]) <= "2026-03-10" and titles.count(s["title"]) == 1)
+    attended = {(a["graduate_id"], a["session_id"]) for a in _records(loopback, "attendance")}
+    by_id = {s["id"]: s for s in students(loopback).values()}
+    graduate = next(g for g in _records(loopback, "graduate") if (g["id"], session["id"]) not in attended)
+    sheet = xlsx(tmp_path / "签到.xlsx", [["学号", "活动"],
+                                          [by_id[graduate["student_id"]]["student_no"], session["title"]]])
+    assert run(loopback, tmp_path, "import", "attendance", str(sheet), "--dry-run") == 0
+    assert "读取 1 行：将新增 1 行，将修改 0 行，未变化 0 行，拒绝 0 行" in capsys.readouterr().out
+    assert run(loopback, tmp_path, "import", "attendance", str(sheet)) == 0
+    assert "已保存 1 条" in capsys.readouterr().out
+    assert (graduate["id"], session["id"]) in {(a["graduate_id"], a["session_id"])
+                                              for a in _records(loopback, "attendance")}
+    assert run(loopback, tmp_path, "import", "attendance", str(sheet)) == 0
+    assert "未变化 1 行" in capsys.readouterr().out
+
+    posts = xlsx(tmp_path / "岗位.csv.xlsx", [
+        ["单位名称", "职位名称", "工作地点", "岗位类别", "月薪", "截止日期", "来源"],
+        ["蜀道测试科技有限公司", "前端工程师", "德阳市", "技术研发", "8k-12k", "2026/6/30", "校园招聘"]])
+    assert run(loopback, tmp_path, "import", "posts", str(posts)) == 0
+    assert "将新增 1 行" in capsys.readouterr().out
+    made = [p for p in _records(loopback, "job_post") if p["employer"] == "蜀道测试科技有限公司"]
+    assert [(p["title"], p["salary_min"], p["valid_until"], p["verified_on"]) for p in made] == [
+        ("前端工程师", 8000, "2026-06-30", None)]
+    assert run(loopback, tmp_path, "import", "posts", str(posts)) == 0
+    assert "没有要发送的修改" in capsys.readouterr().out

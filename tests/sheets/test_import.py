@@ -324,7 +324,8 @@ async def test_a_department_may_not_import_the_roster(dept: LocalServices, tmp_p
         dept.analyse_import("roster", path)
     assert e.value.code == "role_not_allowed"
     assert [(k.name, k.allowed) for k in dept.import_kinds()] == [
-        ("roster", False), ("tracking", True), ("needs", True), ("hardship", True)]
+        ("roster", False), ("tracking", True), ("needs", True), ("hardship", True), ("attendance", True),
+        ("posts", False)]
 
 
 async def test_a_viewer_imports_nothing(server: DemoServer, tmp_path: Path) -> None:

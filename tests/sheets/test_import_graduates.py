@@ -1,7 +1,8 @@
 """The graduate-services imports. `needs`: a survey export's 学号, needs, 留省意愿, cities
 and skills analysed against the cached graduates, refused rows named with
-their column and reason, the changes sent as survey needs (when each need was
-first recorded kept), and importing the same file again changing nothing.
+their column and reason, the changes sent as survey needs in one batch
+request (when each need was first recorded kept), and importing the same
+file again changing nothing.
 `hardship`: cases opened (or the open one changed) from 学号, categories and
 officer, each refusal with its column."""
 
@@ -45,8 +46,10 @@ async def test_a_survey_export_sets_needs_intent_cities_and_skills(univ: LocalSe
     assert any(r.key == "2099999999" for r in analysis.refused)
     assert analysis.unchanged == 1
     assert analysis.refused_file is not None and analysis.refused_file.exists()
+    sent = univ.cache.conn().execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
     result = await univ.apply_import(analysis)
     assert (result.ok, result.refused) == (2, 0)
+    assert univ.cache.conn().execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == sent + 1  # one batch request
     await univ.sync()
     a = univ.record("graduate", g1["id"])
     assert [n["kind"] for n in a["needs"]] == ["guidance", "training"]

@@ -245,6 +245,77 @@ async def test_import_shows_the_analysis_then_sends_on_confirm(harness: Harness,
         del services
 
 
+async def _import_in_screen(pilot: Any, app: ZhumengApp, kind: str, path: Path) -> ImportScreen:
+    """Open the import screen, pick ``kind`` and ``path``, and wait for the analysis."""
+    await pilot.press("i")
+    await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+    screen = app.screen
+    assert isinstance(screen, ImportScreen)
+    select = screen.query_one("#im-kind", Select)
+    await wait_for(pilot, lambda: select.value is not Select.NULL, "kinds loaded")
+    select.value = kind
+    field = screen.query_one("#im-path", Input)
+    field.value = str(path)
+    field.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: screen.analysis is not None, "analysed")
+    return screen
+
+
+async def test_a_sign_in_sheet_in_the_import_screen(harness: Harness, tmp_path: Path) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_synced(pilot, app)
+        services = app.services
+        assert services is not None
+        today = services.today().isoformat()
+        sessions = services.records("service_session")
+        titles = [s["title"] for s in sessions]
+        session = next(s for s in sessions if s["date"] <= today and titles.count(s["title"]) == 1)
+        attended = {(a["graduate_id"], a["session_id"]) for a in services.records("attendance")}
+        students = {s["id"]: s for s in services.records("student")}
+        g = next(g for g in services.records("graduate") if (g["id"], session["id"]) not in attended)
+        name = f"{session['date']} {session['title']}"
+        path = xlsx(tmp_path / "签到.xlsx", [["学号", "姓名", "活动"],
+                                             [students[g["student_id"]]["student_no"], "", name],
+                                             [students[g["student_id"]]["student_no"], "", "没有这个活动"]])
+        screen = await _import_in_screen(pilot, app, "attendance", path)
+        summary = str(screen.query_one("#im-summary", Static).render())
+        assert "读取 2 行：将新增 1 行，将修改 0 行，未变化 0 行，拒绝 1 行" in summary
+        changes = screen.query_one("#im-changes", DataTable)
+        assert [text(c.label) for c in changes.columns.values()][1] == "学号 · 活动"
+        assert [text(c) for c in changes.get_row_at(0)][3:] == ["签到", "否", "是"]
+        assert [text(c) for c in screen.query_one("#im-refused", DataTable).get_row_at(0)][:2] == ["3", "活动"]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "已保存 1 条"), "saved")
+        assert any(a["graduate_id"] == g["id"] and a["session_id"] == session["id"]
+                   for a in services.records("attendance"))
+
+
+async def test_a_job_board_export_in_the_import_screen(harness: Harness, tmp_path: Path) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_synced(pilot, app)
+        services = app.services
+        assert services is not None
+        path = xlsx(tmp_path / "岗位.xlsx", [
+            ["用人单位", "岗位名称", "工作城市", "岗位类别", "薪资范围", "有效期至", "岗位来源"],
+            ["蜀道测试科技有限公司", "测试工程师", "绵阳市", "技术研发", "5000-7000", "2026-05-31", "用人单位自报"],
+            ["蜀道测试科技有限公司", "运维工程师", "绵阳市", "技术研发", "五千", "2026-05-31", "用人单位自报"],
+        ])
+        screen = await _import_in_screen(pilot, app, "posts", path)
+        summary = str(screen.query_one("#im-summary", Static).render())
+        assert "读取 2 行：将新增 1 行，将修改 0 行，未变化 0 行，拒绝 1 行" in summary
+        assert "将新增 1 个岗位（待审核" in summary
+        changes = screen.query_one("#im-changes", DataTable)
+        assert [text(c.label) for c in changes.columns.values()][1] == "用人单位 · 岗位名称 · 工作城市"
+        assert [text(c) for c in screen.query_one("#im-refused", DataTable).get_row_at(0)][:2] == ["3", "薪资范围"]
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: notified(app, "已保存 1 条"), "saved")
+        made = [p for p in services.records("job_post") if p["employer"] == "蜀道测试科技有限公司"]
+        assert len(made) == 1 and made[0]["verified_on"] is None and made[0]["salary_max"] == 7000
+
+
 async def test_a_file_that_is_not_a_spreadsheet_is_refused_clearly(harness: Harness, tmp_path: Path) -> None:
     photo = tmp_path / "photo.xlsx"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
@@ -288,4 +359,4 @@ async def test_a_department_is_offered_the_imports_of_its_role_only(harness: Har
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
         kind = app.screen.query_one("#im-kind", Select)
         await wait_for(pilot, lambda: kind.value == "tracking", "the tracking import offered")
-        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking", "needs", "hardship"]
+        assert [v for _, v in kind._options if v is not Select.NULL] == ["tracking", "needs", "hardship", "attendance"]

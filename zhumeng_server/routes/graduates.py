@@ -1,9 +1,10 @@
 """Graduates (毕业生服务): read one, add a student to the cohort, their needs,
-intent, cities and skills, and their employment status (one, or many in one
-batch whose items succeed or fail one by one)."""
+intent, cities and skills, and their employment status (each one, or many in
+one batch whose items succeed or fail one by one)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter
@@ -80,6 +81,23 @@ def _needs(g: m.Graduate) -> list[NeedEntry]:
                       n["by"]) for n in g.needs or []]
 
 
+def _update(tx: Tx, g: m.Graduate, body: s.GraduateUpdate) -> None:
+    """Set the fields ``body`` gives (``PATCH /graduates/{id}`` and each item of the batch)."""
+    given = {f for f in body.model_fields_set - {"need_source"} if getattr(body, f) is not None}
+    check_any_change(given)
+    if body.stay_intent is not None:
+        g.stay_intent = body.stay_intent.value
+    if body.preferred_cities is not None:
+        g.preferred_cities = check_cities(body.preferred_cities)
+    if body.skills is not None:
+        g.skills = check_skills(body.skills)
+    if body.needs is not None:
+        merged = merge_needs(_needs(g), body.needs, body.need_source, tx.today, tx.user.username)
+        g.needs = [s.NeedRecord(kind=e.kind, recorded_on=e.recorded_on, source=e.source, by=e.by)
+                   .model_dump(mode="json") for e in merged]
+    tx.save(g, "graduate.update")
+
+
 @router.patch("/graduates/{id:int}", response_model=s.Graduate,
               summary="A graduate's needs, intent to stay, preferred cities and skills")
 def update_graduate(id: Id, body: s.GraduateUpdate, write: WriteRecord) -> Response:
@@ -87,20 +105,42 @@ def update_graduate(id: Id, body: s.GraduateUpdate, write: WriteRecord) -> Respo
         check_role(tx.user.role, Change.UPDATE_GRADUATE)
         g = get_scoped(tx.session, tx.user, m.Graduate, id)
         write.check_version(g)
-        given = {f for f in body.model_fields_set - {"need_source"} if getattr(body, f) is not None}
-        check_any_change(given)
-        if body.stay_intent is not None:
-            g.stay_intent = body.stay_intent.value
-        if body.preferred_cities is not None:
-            g.preferred_cities = check_cities(body.preferred_cities)
-        if body.skills is not None:
-            g.skills = check_skills(body.skills)
-        if body.needs is not None:
-            merged = merge_needs(_needs(g), body.needs, body.need_source, tx.today, tx.user.username)
-            g.needs = [s.NeedRecord(kind=e.kind, recorded_on=e.recorded_on, source=e.source, by=e.by)
-                       .model_dump(mode="json") for e in merged]
-        tx.save(g, "graduate.update")
+        _update(tx, g, body)
         return 200, to_wire(g)
+
+    return write.run(body, work)
+
+
+def _batch(tx: Tx, items: Sequence[Any], change: Change, apply: Callable[[m.Graduate, Any], None]) -> s.RecordResults:
+    """Each item (``id``, ``version``) applied to its graduate by ``apply(g, item)``:
+    a graduate outside the caller's scope is not found, an item on another
+    version is a conflict; items succeed or fail one by one."""
+    check_role(tx.user.role, change)
+    ids = [it.id for it in items if 0 < it.id <= MAX_ID]  # others are not found, not a database error
+    tx.prefetch(m.Graduate, ids)
+    tx.prefetch_log("graduate", ids)
+    results: list[s.RecordResult] = []
+    for item in items:
+        try:
+            g = tx.get(m.Graduate, item.id) if 0 < item.id <= MAX_ID else None
+            if g is None or not tx.user.sees(g.university_id, g.department_id):
+                raise record_not_found(m.Graduate)
+            check_version(item.version, g)
+            apply(g, item)
+            results.append(s.RecordResult(id=item.id, ok=True, record=to_jsonable(g)))
+        except ApiError as e:
+            results.append(s.RecordResult(id=item.id, ok=False, error=e.body))
+        except DomainError as e:
+            results.append(s.RecordResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
+    return s.RecordResults(results=results)
+
+
+@router.post("/graduates/needs:batch", response_model=s.RecordResults,
+             summary="The needs, intent to stay, preferred cities and skills of many graduates (a survey import);"
+                     " items succeed or fail one by one")
+def needs_batch(body: s.GraduateBatch, write: Write) -> Response:
+    def work(tx: Tx) -> tuple[int, Any]:
+        return 200, _batch(tx, body.items, Change.UPDATE_GRADUATE, lambda g, it: _update(tx, g, it.update))
 
     return write.run(body, work)
 
@@ -127,23 +167,7 @@ def set_employment(id: Id, body: s.EmploymentUpdate, write: WriteRecord) -> Resp
              summary="The employment status of many graduates; items succeed or fail one by one")
 def employment_batch(body: s.EmploymentBatch, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
-        check_role(tx.user.role, Change.SET_EMPLOYMENT)
-        ids = [it.id for it in body.items if 0 < it.id <= MAX_ID]  # others are not found, not a database error
-        tx.prefetch(m.Graduate, ids)
-        tx.prefetch_log("graduate", ids)
-        results: list[s.RecordResult] = []
-        for item in body.items:
-            try:
-                g = tx.get(m.Graduate, item.id) if 0 < item.id <= MAX_ID else None
-                if g is None or not tx.user.sees(g.university_id, g.department_id):
-                    raise record_not_found(m.Graduate)
-                check_version(item.version, g)
-                _set_employment(tx, g, item.status, item.date)
-                results.append(s.RecordResult(id=item.id, ok=True, record=to_jsonable(g)))
-            except ApiError as e:
-                results.append(s.RecordResult(id=item.id, ok=False, error=e.body))
-            except DomainError as e:
-                results.append(s.RecordResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
-        return 200, s.RecordResults(results=results)
+        return 200, _batch(tx, body.items, Change.SET_EMPLOYMENT,
+                           lambda g, it: _set_employment(tx, g, it.status, it.date))
 
     return write.run(body, work)

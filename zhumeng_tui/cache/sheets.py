@@ -184,3 +184,52 @@ def staff_at(cache: Cache, university_id: int) -> set[str]:
     """The usernames of the staff accounts of a university."""
     rows = cache.conn().execute("SELECT data FROM m_staff")
     return {str(d.get("username")) for d in (from_json(r[0]) for r in rows) if d.get("university_id") == university_id}
+
+
+@dataclass(frozen=True)
+class AttendeeTarget:
+    """A cached graduate as the attendance import sees it: scope, needs, the
+    sessions attended and the needs those sessions serve."""
+
+    id: int
+    version: int
+    name: str
+    out_of_province: bool
+    university_id: int
+    department_id: int | None
+    sessions: frozenset[int]
+    needs: frozenset[str]
+    attended_serves: frozenset[str]
+
+
+def attendees_by_no(cache: Cache, student_nos: Collection[str]) -> dict[str, list[AttendeeTarget]]:
+    """The cached graduates with these 学号 and the sessions each attended, by 学号."""
+    out: dict[str, list[AttendeeTarget]] = {}
+    rows = cache.conn().execute(
+        "SELECT s.student_no, g.id, g.version, s.name, s.out_of_province, COALESCE(g.university_id, 0),"
+        " g.department_id, g.data, (SELECT json_group_array(json_array(a.session_id, ss.serves)) FROM m_attendance a"
+        " LEFT JOIN m_service_session ss ON ss.id = a.session_id WHERE a.graduate_id = g.id)"
+        " FROM m_graduate g JOIN m_student s ON s.id = g.student_id"
+        " WHERE s.student_no IN (SELECT value FROM json_each(?))",
+        (_json_list(student_nos),),
+    )
+    for no, gid, version, name, oop, univ, dept, data, attended in rows:
+        pairs = from_json(attended or "[]")
+        needs = frozenset(str(n.get("kind")) for n in from_json(data).get("needs") or () if isinstance(n, dict))
+        out.setdefault(str(no), []).append(AttendeeTarget(
+            int(gid), int(version), str(name or ""), bool(oop), int(univ), None if dept is None else int(dept),
+            frozenset(int(x[0]) for x in pairs), needs, frozenset(str(x[1]) for x in pairs if x[1])))
+    return out
+
+
+def session_records(cache: Cache) -> list[dict[str, Any]]:
+    """Every cached service session (a university holds a few hundred a year)."""
+    return [from_json(r[0]) for r in cache.conn().execute("SELECT data FROM m_service_session ORDER BY id")]
+
+
+def valid_posts_of(cache: Cache, employers: Collection[str], today: str) -> list[dict[str, Any]]:
+    """The cached posts of these employers valid on ``today`` (ISO date) or later."""
+    rows = cache.conn().execute(
+        "SELECT data FROM m_job_post WHERE employer IN (SELECT value FROM json_each(?)) AND valid_until >= ?"
+        " ORDER BY id", (_json_list(employers), today))
+    return [from_json(r[0]) for r in rows]

@@ -86,8 +86,11 @@ async def export_command(services: Services, list_name: str, fmt: str, output: P
 def print_analysis(a: ImportAnalysis, p: Printer) -> None:
     p.line(f"文件：{a.path}（{a.format}{'，' + a.encoding if a.encoding else ''}）",
            f"File: {a.path} ({a.format}{', ' + a.encoding if a.encoding else ''})")
-    p.line(f"读取 {a.rows_read} 行：将修改 {len(a.changes)} 行，未变化 {a.unchanged} 行，拒绝 {a.refused_rows} 行",
-           f"Read {a.rows_read} rows: {len(a.changes)} to change, {a.unchanged} unchanged, {a.refused_rows} refused")
+    changed = len(a.changes) - a.new_rows
+    p.line(f"读取 {a.rows_read} 行：{f'将新增 {a.new_rows} 行，' if a.new_rows else ''}将修改 {changed} 行，"
+           f"未变化 {a.unchanged} 行，拒绝 {a.refused_rows} 行",
+           f"Read {a.rows_read} rows: {f'{a.new_rows} new, ' if a.new_rows else ''}{changed} to change,"
+           f" {a.unchanged} unchanged, {a.refused_rows} refused")
     for column, n in a.field_counts.items():
         p.line(f"  {column}：{n} 行", f"  {column}: {n} rows")
     for effect in a.effects:

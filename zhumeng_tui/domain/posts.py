@@ -22,6 +22,7 @@ possible.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -233,6 +234,46 @@ def check_salary(low: int | None, high: int | None) -> None:
     if low is not None and high is not None and low > high:
         raise _err("bad_salary", f"月薪下限（{low}）不能高于上限（{high}）",
                    f"The low end of the salary ({low}) cannot be above the high end ({high})")
+
+
+_UNITS = {"": 1, "元": 1, "k": 1000, "千": 1000, "w": 10000, "万": 10000}
+_AMOUNT = r"(\d+(?:\.\d+)?)\s*(k|千|w|万|元)?"
+_SALARY_RE = re.compile(rf"^{_AMOUNT}\s*(?:(?:-|~|～|—|–|至|到)+\s*{_AMOUNT})?\s*(?:/\s*月|每月|/month|元)?\s*(以上|以下)?$")
+_NEGOTIABLE = frozenset({"", "面议", "薪资面议", "工资面议", "negotiable"})
+
+
+def parse_salary(text: str) -> tuple[int | None, int | None]:
+    """A monthly salary range as a job board writes it, in 元: ``5000-8000``,
+    ``5k-8k``, ``0.5-0.8万``, ``6000元/月``, ``8000以上`` (no upper end),
+    ``面议`` (neither end); then :func:`check_salary`."""
+    t = text.strip().lower().replace(",", "").replace("，", "").replace(" ", "")
+    if t in _NEGOTIABLE:
+        return None, None
+    m = _SALARY_RE.match(t)
+    if m is None:
+        raise _err("bad_salary", f"看不懂的月薪：{text}（写法如 5000-8000、5k-8k、8000以上、面议）",
+                   f"Cannot read the salary: {text} (write e.g. 5000-8000, 5k-8k, 8000以上, 面议)")
+    low_n, low_u, high_n, high_u, bound = m.groups()
+    low_unit = _UNITS[low_u or high_u or ""]
+    low: int | None = round(float(low_n) * low_unit)
+    high: int | None = round(float(high_n) * _UNITS[high_u or ""]) if high_n else low
+    if bound == "以上" and not high_n:
+        high = None
+    elif bound == "以下" and not high_n:
+        low = None
+    check_salary(low, high)
+    return low, high
+
+
+def salary_text(low: int | None, high: int | None) -> str:
+    """``5000–8000``, ``8000以上``, ``5000以下``, ``面议``."""
+    if low is None and high is None:
+        return "面议"
+    if high is None:
+        return f"{low}以上"
+    if low is None:
+        return f"{high}以下"
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def check_openings(n: int) -> None:

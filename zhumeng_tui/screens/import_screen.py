@@ -1,8 +1,10 @@
 """Import a spreadsheet (导入表格): the kinds this account may import
-(学籍信息 for the university, 实习跟踪), a file (typed, or picked from the
-spreadsheets of the documents folder), then the analysis: rows read, the
-changes field by field, unchanged rows, refused rows with row number, column
-and reason, and what the changes do (students moving from blocked to clear).
+(学籍信息 for the university, 实习跟踪, graduates' needs, the hardship ledger,
+sign-in sheets, job posts), a file (typed, or picked from the spreadsheets of
+the documents folder), then the analysis: rows read, the records added and
+the changes field by field, unchanged rows, refused rows with row number,
+column and reason, and what the changes do (students moving from blocked to
+clear).
 Nothing is sent until ``ctrl+s``; then the changes go through the outbox
 (offline they wait for the next sync). The refused rows are written beside
 the file, to fix and import again.
@@ -66,9 +68,11 @@ class Imported(Message):
 def summary_text(a: ImportAnalysis, done: str | None = None) -> str:
     """The analysis in a few lines (Rich markup); ``done``: how sending it went."""
     lines = [tr(
-        f"[b]读取 {a.rows_read} 行：将修改 {len(a.changes)} 行，未变化 {a.unchanged} 行，"
+        f"[b]读取 {a.rows_read} 行：{f'将新增 {a.new_rows} 行，' if a.new_rows else ''}"
+        f"将修改 {len(a.changes) - a.new_rows} 行，未变化 {a.unchanged} 行，"
         f"{'[red]' if a.refused else ''}拒绝 {a.refused_rows} 行{'[/]' if a.refused else ''}[/b]",
-        f"[b]Read {a.rows_read} rows: {len(a.changes)} to change, {a.unchanged} unchanged,"
+        f"[b]Read {a.rows_read} rows: {f'{a.new_rows} new, ' if a.new_rows else ''}"
+        f"{len(a.changes) - a.new_rows} to change, {a.unchanged} unchanged,"
         f" {'[red]' if a.refused else ''}{a.refused_rows} refused{'[/]' if a.refused else ''}[/b]",
     )]
     if a.field_counts:
@@ -150,13 +154,7 @@ class ImportScreen(ZScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        changes = self.query_one("#im-changes", DataTable)
-        for label in (tr("行", "Row"), tr("学号", "No."), tr("姓名", "Name"), tr("字段", "Field"),
-                      tr("原值", "Before"), tr("新值", "After")):
-            changes.add_column(label)
-        refused = self.query_one("#im-refused", DataTable)
-        for label in (tr("行", "Row"), tr("列", "Column"), tr("学号", "No."), tr("原因", "Reason")):
-            refused.add_column(label)
+        self._columns(tr("学号", "No."))
         self.query_one("#im-path", Input).focus()
         self._load_options()
 
@@ -207,6 +205,18 @@ class ImportScreen(ZScreen):
         event.stop()
         if self.analysis is not None:
             self.action_back_or_pick()
+
+    def _columns(self, key: str) -> None:
+        """The tables' columns, ``key`` heading the key of each row (学号, or the kind's key columns)."""
+        changes = self.query_one("#im-changes", DataTable)
+        changes.clear(columns=True)
+        for label in (tr("行", "Row"), key, tr("姓名", "Name"), tr("字段", "Field"), tr("原值", "Before"),
+                      tr("新值", "After")):
+            changes.add_column(label)
+        refused = self.query_one("#im-refused", DataTable)
+        refused.clear(columns=True)
+        for label in (tr("行", "Row"), tr("列", "Column"), key, tr("原因", "Reason")):
+            refused.add_column(label)
 
     def _error(self, text: str) -> None:
         """Say why the file cannot be analysed ('' hides the line)."""
@@ -261,8 +271,8 @@ class ImportScreen(ZScreen):
         a = self.analysis = event.analysis
         self._applied = False
         self.query_one("#im-summary", Static).update(summary_text(a))
+        self._columns(a.key_label)
         changes = self.query_one("#im-changes", DataTable)
-        changes.clear()
         shown = 0
         for c in a.changes:
             for f in c.changes:
@@ -271,7 +281,6 @@ class ImportScreen(ZScreen):
                 changes.add_row(str(c.row), c.key, c.name, f.column, f.before, f.after)
                 shown += 1
         refused = self.query_one("#im-refused", DataTable)
-        refused.clear()
         for r in a.refused[:SHOWN_ROWS]:
             refused.add_row(str(r.row), r.column, r.key, r.reason)
         tabs = self.query_one(TabbedContent)

@@ -1039,9 +1039,11 @@ class RowChange:
     """A row of the file that changes a record: what changes, field by field."""
 
     row: int  # the row number in the file, as Excel counts
-    key: str  # 学号
-    name: str  # 姓名 (from the local records)
+    key: str  # the row's key (学号; the values of the kind's key columns, joined with " · ")
+    name: str  # 姓名 (from the local records; '' for a record without one)
     changes: tuple[FieldChange, ...]
+    #: The change makes a record (a hardship case, an attendance, a job post).
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -1079,10 +1081,17 @@ class ImportAnalysis:
     refused_file_error: str | None = None
     #: What the services need to apply it (opaque to the UI).
     plan: Any = None
+    #: The header of the key (学号; the kind's key columns joined with " · ").
+    key_label: str = "学号"
 
     @property
     def refused_rows(self) -> int:
         return len({r.row for r in self.refused})
+
+    @property
+    def new_rows(self) -> int:
+        """Rows that make a record (the others among ``changes`` change one)."""
+        return sum(1 for c in self.changes if c.new)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zhumeng_tui.api_client.schemas import (
+    MAX_BATCH_ITEMS,
     CaseClose,
     CaseCreate,
     CaseUpdate,
@@ -99,7 +100,7 @@ from zhumeng_tui.services import (
 from zhumeng_tui.services.core import ServicesCore
 
 #: The most graduates of one employment batch (the server's cap).
-BATCH = 5000
+BATCH = MAX_BATCH_ITEMS
 
 
 def _now() -> str:
@@ -119,6 +120,19 @@ def _coverage_sum(lines: list[CoverageLine], name: str, university_id: int | Non
 def _not_synced() -> DomainError:
     return DomainError("not_synced", "该记录尚未同步到服务器，请联网同步后再修改",
                        "This record has not reached the server yet; sync before changing it")
+
+
+def attendance_mutation(session_id: int, university_id: int, graduates: list[tuple[int, int | None]],
+                        username: str) -> Mutation:
+    """The outbox entry recording that these graduates (id, department)
+    attended a session (``POST /sessions/{id}/attendance``, all or nothing),
+    with the attendance records as the server will store them."""
+    items = [MutationItem("attendance", NEW_RECORD, {
+        "id": NEW_RECORD, "version": 1, "seq": 0, "session_id": session_id, "graduate_id": gid,
+        "university_id": university_id, "department_id": dept, "recorded_by": username,
+        "recorded_at": _now()}) for gid, dept in graduates]
+    return Mutation("batch", "POST", f"/sessions/{session_id}/attendance",
+                    {"graduate_ids": [gid for gid, _ in graduates]}, items)
 
 
 def case_facts(case: HardshipCase, graduate: Graduate) -> CaseFacts:
@@ -479,12 +493,8 @@ class GraduatePart(ServicesCore):
         results = {gid: MutationResult(True, record_id=already[gid]) for gid in wanted if gid in already}
         if new:
             def build() -> Mutation:
-                items = [MutationItem("attendance", NEW_RECORD, {
-                    "id": NEW_RECORD, "version": 1, "seq": 0, "session_id": session_id, "graduate_id": gid,
-                    "university_id": session.university_id,
-                    "department_id": self._graduate(gid).department_id, "recorded_by": self.me.username,
-                    "recorded_at": _now()}) for gid in new]
-                return Mutation("batch", "POST", f"/sessions/{session_id}/attendance", {"graduate_ids": new}, items)
+                return attendance_mutation(session_id, session.university_id,
+                                           [(gid, self._graduate(gid).department_id) for gid in new], self.me.username)
 
             (outcome,) = await self.queue(lambda: [build()])
             results.update(zip(new, outcome.results, strict=True))

@@ -1,9 +1,11 @@
-"""The kinds of import, each a declaration: its name (the ``zhumeng-tui
-import`` KIND), who may run it, the key column (学号), the columns it reads
-(headers in both languages and the other names a file may use, and how a
-cell becomes a value, with the domain's checks), the records a 学号 names,
-the check of a change against its record, the outbox entries the changes
-become, and what the changes do beyond themselves.
+"""The kinds of import, each a declaration (``services.import_base``): its
+name (the ``zhumeng-tui import`` KIND), who may run it, the key columns
+(学号 for the kinds here), the columns it reads (headers in both languages and
+the other names a file may use, and how a cell becomes a value, with the
+domain's checks), the records a key names, the check of a change against its
+record, the outbox entries the changes become, and what the changes do
+beyond themselves. The kinds that add records (attendance, job posts) are
+declared in ``services.import_adds``.
 
 Adding a kind is one :class:`ImportKind` in :data:`KINDS` (see
 ``docs/sheets.md``); reading the file, matching the columns, refusing rows,
@@ -15,13 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from zhumeng_tui.cache import sheets as sql
 from zhumeng_tui.cache.outbox import NEW_RECORD, Mutation, MutationItem
-from zhumeng_tui.cache.store import Cache
 from zhumeng_tui.domain import cells, roster
 from zhumeng_tui.domain import graduates as gd
 from zhumeng_tui.domain import hardship as hs
@@ -29,111 +29,28 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult, StudentFacts, s
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import check_score, check_tracking, on_duty_move, tracking_from
 from zhumeng_tui.domain.permissions import Change, check_not_provincial
-from zhumeng_tui.domain.status import INTERN_STATUSES, Role, Status
+from zhumeng_tui.domain.status import INTERN_STATUSES, Status
 from zhumeng_tui.services.exports import TRACKING_HEADERS
+from zhumeng_tui.services.import_adds import ATTENDANCE, POSTS
+from zhumeng_tui.services.import_base import (
+    KEY,
+    NAME,
+    ColumnError,
+    Context,
+    ImportColumn,
+    ImportKind,
+    Pair,
+    Planned,
+    by_student_no,
+    changed_values,
+    in_batches,
+    iso_date,
+    yes_no,
+    yes_no_cell,
+)
 
-Pair = tuple[str, str]
-#: Records per outbox entry (one batch request each).
-BATCH = 1000
 #: Statuses in which a failing check blocks the campus's decision.
 _REVIEW = frozenset({Status.MATCHED.value, Status.DEPT_CONFIRMED.value, Status.RETURNED.value})
-
-
-class Target(Protocol):
-    """A record a row's 学号 names."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def version(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def out_of_province(self) -> bool: ...
-    @property
-    def fields(self) -> dict[str, Any]: ...
-
-
-class ColumnError(DomainError):
-    """A refusal about one field of a row: the analysis names its column."""
-
-    def __init__(self, field: str, error: DomainError) -> None:
-        super().__init__(error.code, error.message_zh, error.message_en)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a declaration reads: the cache, the account's role, today, the language."""
-
-    cache: Cache
-    role: Role
-    today: dt.date
-    lang: str
-
-    def t(self, pair: Pair) -> str:
-        return pair[1] if self.lang == "en" else pair[0]
-
-
-@dataclass(frozen=True)
-class ImportColumn:
-    """A column an import reads: the record field it sets, its header, the
-    other headers a file may give it, how a cell becomes the value sent (a
-    DomainError says what is wrong), and how a value reads in the analysis."""
-
-    field: str
-    label: Pair
-    aliases: tuple[str, ...] = ()
-    parse: Callable[[Any], Any] = cells.cell_text
-    show: Callable[[Any, str], str] = lambda value, lang: "" if value is None else str(value)
-
-    def headers(self) -> set[str]:
-        return {cells.header_key(h) for h in (*self.label, *self.aliases)}
-
-
-@dataclass
-class Planned:
-    """One row's change of one record: the values it sets (only those that differ)."""
-
-    row: int
-    target: Any
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ImportKind:
-    """One kind of import (see the module docstring)."""
-
-    name: str
-    title: Pair
-    #: The change it makes (who may: ``permissions.check_role``).
-    change: Change
-    columns: tuple[ImportColumn, ...]
-    #: The records these 学号 name, by 学号 (a list: more than one is refused as ambiguous).
-    targets: Callable[[Context, Collection[str]], dict[str, list[Any]]]
-    #: Refuses (DomainError; a ColumnError names the field) setting ``values`` on ``target``.
-    check: Callable[[Context, Any, dict[str, Any]], None]
-    #: The outbox entries of the changes, built inside the outbox's write
-    #: transaction from the records as they are then (``current`` reads one).
-    mutations: Callable[[Context, list[Planned], Callable[[str, int], dict[str, Any] | None]], list[Mutation]]
-    #: Lines saying what the changes do beyond themselves.
-    effects: Callable[[Context, list[Planned]], list[str]] = lambda ctx, planned: []
-    #: What a row's 学号 matches none of (localised by the caller).
-    unknown: Pair = ("未知学号（不在本账号可见的学生中）", "Unknown student number (not among this account's students)")
-
-
-def _yes_no(value: Any, lang: str) -> str:
-    if value is None:
-        return ""
-    return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
-
-
-def _iso(what: Pair) -> Callable[[Any], str]:
-    return lambda v: cells.parse_date(v, what).isoformat()
-
-
-def _bool(what: Pair) -> Callable[[Any], bool]:
-    return lambda v: cells.parse_bool(v, what)
 
 
 def _score(what: Pair) -> Callable[[Any], int]:
@@ -143,22 +60,6 @@ def _score(what: Pair) -> Callable[[Any], int]:
         return n
 
     return parse
-
-
-# ------------------------------------------------------------------ keys --
-
-KEY = ImportColumn("student_no", ("学号", "Student no."), ("学生学号", "Student number", "student_no", "studentno"),
-                   cells.parse_student_no)
-#: 姓名 is read to catch a 学号 typo that names another student.
-NAME = ImportColumn("name", ("姓名", "Name"), ("学生姓名", "Student name"))
-
-
-def _batches(planned: list[Planned]) -> list[list[Planned]]:
-    return [planned[i : i + BATCH] for i in range(0, len(planned), BATCH)]
-
-
-def _changed(current: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if current.get(k) != v}
 
 
 # ---------------------------------------------------------------- roster --
@@ -188,13 +89,13 @@ def _roster_mutations(
     ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
 ) -> list[Mutation]:
     out = []
-    for chunk in _batches(planned):
+    for chunk in in_batches(planned):
         items, body = [], []
         for p in chunk:
             record = current("student", p.target.id)
             if record is None:
                 continue
-            values = _changed(record, p.values)
+            values = changed_values(record, p.values)
             if not values:
                 continue
             body.append({"id": p.target.id, "version": int(record["version"]), "update": values})
@@ -237,11 +138,11 @@ ROSTER = ImportKind(
      ImportColumn("full_time", ("学习形式", "Study mode"), ("是否全日制", "Full-time"), lambda v: roster.parse_study_mode(
          cells.cell_text(v)), lambda v, lang: "" if v is None else roster.study_mode_text(bool(v))),
      ImportColumn("realname_verified", ("实名认证", "Real-name verified"), ("是否实名认证", "Real name verified"),
-                  _bool(roster.REALNAME.label), _yes_no),
+                  yes_no_cell(roster.REALNAME.label), yes_no),
      ImportColumn("univ_certified", ("高校认证", "University-certified"), ("是否高校认证", "University certified"),
-                  _bool(roster.CERTIFIED.label), _yes_no),
+                  yes_no_cell(roster.CERTIFIED.label), yes_no),
      ImportColumn("phone", ("联系电话", "Phone"), ("手机", "手机号", "手机号码", "电话", "Mobile"), _phone)),
-    lambda ctx, keys: sql.roster_students(ctx.cache, keys),
+    by_student_no(sql.roster_students),
     _check_roster,
     _roster_mutations,
     _roster_effects,
@@ -277,13 +178,13 @@ def _tracking_mutations(
     ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
 ) -> list[Mutation]:
     out = []
-    for chunk in _batches(planned):
+    for chunk in in_batches(planned):
         items, body = [], []
         for p in chunk:
             record = current("application", p.target.id)
             if record is None:
                 continue
-            values = _changed(record, p.values)
+            values = changed_values(record, p.values)
             if not values:
                 continue
             local = {**record, **values}
@@ -306,16 +207,16 @@ TRACKING = ImportKind(
     Change.SET_TRACKING,
     (KEY, NAME,
      ImportColumn("on_duty_date", TRACKING_HEADERS["on_duty_date"], ("上岗时间", "到岗日期", "on duty date"),
-                  _iso(TRACKING_HEADERS["on_duty_date"])),
+                  iso_date(TRACKING_HEADERS["on_duty_date"])),
      ImportColumn("insurance_recorded", TRACKING_HEADERS["insurance_recorded"],
-                  ("是否购买保险", "保险登记", "已登记保险"), _bool(TRACKING_HEADERS["insurance_recorded"]), _yes_no),
+                  ("是否购买保险", "保险登记", "已登记保险"), yes_no_cell(TRACKING_HEADERS["insurance_recorded"]), yes_no),
      ImportColumn("appraisal_copy_received", TRACKING_HEADERS["appraisal_copy_received"],
-                  ("鉴定表", "鉴定表日期", "收到鉴定表日期"), _iso(TRACKING_HEADERS["appraisal_copy_received"])),
+                  ("鉴定表", "鉴定表日期", "收到鉴定表日期"), iso_date(TRACKING_HEADERS["appraisal_copy_received"])),
      ImportColumn("employer_score", TRACKING_HEADERS["employer_score"], ("单位评价", "用人单位评分", "employer score"),
                   _score(TRACKING_HEADERS["employer_score"])),
      ImportColumn("student_score", TRACKING_HEADERS["student_score"], ("学生评分", "student score"),
                   _score(TRACKING_HEADERS["student_score"]))),
-    lambda ctx, keys: sql.interns_by_no(ctx.cache, sorted(s.value for s in INTERN_STATUSES), keys),
+    by_student_no(lambda cache, nos: sql.interns_by_no(cache, sorted(s.value for s in INTERN_STATUSES), nos)),
     _check_tracking,
     _tracking_mutations,
     _tracking_effects,
@@ -357,25 +258,30 @@ def _check_needs(ctx: Context, target: sql.GraduateTarget, values: dict[str, Any
 def _needs_mutations(
     ctx: Context, planned: list[Planned], current: Callable[[str, int], dict[str, Any] | None]
 ) -> list[Mutation]:
-    """One ``PATCH /graduates/{id}`` per graduate (needs recorded as from a survey)."""
+    """A ``POST /graduates/needs:batch`` per 1,000 graduates (needs recorded as from a survey)."""
     out = []
-    for p in planned:
-        record = current("graduate", p.target.id)
-        if record is None:
-            continue
-        now = {"needs": [n.get("kind") for n in record.get("needs") or ()], "stay_intent": record.get("stay_intent"),
-               "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
-        values = _changed(now, p.values)
-        if not values:
-            continue
-        local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
-        if "needs" in values:
-            kept = {n.get("kind"): n for n in record.get("needs") or ()}
-            local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
-                                              "by": ""} for k in values["needs"]]
-        body = {**values, "need_source": gd.NeedSource.SURVEY.value}
-        out.append(Mutation("record", "PATCH", f"/graduates/{p.target.id}", body,
-                            [MutationItem("graduate", p.target.id, local)], if_match=int(record["version"])))
+    for chunk in in_batches(planned):
+        items, body = [], []
+        for p in chunk:
+            record = current("graduate", p.target.id)
+            if record is None:
+                continue
+            now = {"needs": [n.get("kind") for n in record.get("needs") or ()],
+                   "stay_intent": record.get("stay_intent"),
+                   "preferred_cities": record.get("preferred_cities") or [], "skills": record.get("skills") or []}
+            values = changed_values(now, p.values)
+            if not values:
+                continue
+            local = {**record, **{k: v for k, v in values.items() if k != "needs"}}
+            if "needs" in values:
+                kept = {n.get("kind"): n for n in record.get("needs") or ()}
+                local["needs"] = [kept.get(k) or {"kind": k, "recorded_on": ctx.today.isoformat(), "source": "survey",
+                                                  "by": ""} for k in values["needs"]]
+            body.append({"id": p.target.id, "version": int(record["version"]),
+                         "update": {**values, "need_source": gd.NeedSource.SURVEY.value}})
+            items.append(MutationItem("graduate", p.target.id, local))
+        if items:
+            out.append(Mutation("batch", "POST", "/graduates/needs:batch", {"items": body}, items))
     return out
 
 
@@ -388,7 +294,7 @@ NEEDS = ImportKind(
      ImportColumn("preferred_cities", ("意向城市", "Preferred cities"), ("就业意向城市", "期望城市"),
                   _list(gd.check_cities), _joined),
      ImportColumn("skills", ("技能", "Skills"), ("技能特长", "专业技能"), _list(gd.check_skills), _joined)),
-    lambda ctx, keys: sql.graduates_by_no(ctx.cache, keys),
+    by_student_no(sql.graduates_by_no),
     _check_needs,
     _needs_mutations,
     unknown=("未知学号（不是本账号可见的毕业生）", "Unknown student number (not a graduate this account sees)"),
@@ -466,7 +372,7 @@ def _case_mutations(
         now = {"categories": [{"category": c.get("category"), "note": c.get("note") or ""}
                               for c in case.get("categories") or ()],
                "officer": case.get("officer"), "officer_kind": case.get("officer_kind")}
-        values = _changed(now, p.values)
+        values = changed_values(now, p.values)
         if values:
             out.append(Mutation("record", "PATCH", f"/hardship/{t.case_id}", values,
                                 [MutationItem("hardship_case", t.case_id, {**case, **values})],
@@ -481,14 +387,15 @@ HARDSHIP = ImportKind(
      ImportColumn("officer", ("帮扶专员", "Officer"), ("负责人", "专员", "就业服务专员"), _officer),
      ImportColumn("officer_kind", ("专员类型", "Officer kind"), ("专员类别",),
                   lambda v: hs.officer_kind(cells.cell_text(v)).value)),
-    lambda ctx, keys: sql.hardship_targets(ctx.cache, keys),
+    by_student_no(sql.hardship_targets),
     _check_case,
     _case_mutations,
     unknown=("未知学号（不是本账号可见的毕业生）", "Unknown student number (not a graduate this account sees)"),
+    is_new=lambda target: target.case_id is None,
 )
 
 #: Every kind of import by name.
-KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING, NEEDS, HARDSHIP)}
+KINDS: dict[str, ImportKind] = {k.name: k for k in (ROSTER, TRACKING, NEEDS, HARDSHIP, ATTENDANCE, POSTS)}
 
 
 def import_kind(name: str) -> ImportKind:

@@ -1,10 +1,10 @@
 """The analysis of an import, whatever its kind (``services.import_kinds``):
 read the file, find its columns by header (Chinese or English, or another
 name the kind knows; unknown columns are ignored and listed), and sort every
-row into a change (field by field), an unchanged row, or a refused row with
-its row number, column and reason (an empty or unknown 学号, the same 学号
-twice, a name that does not match, a bad date, a value not allowed, a formula
-without a value, a change the record's state refuses).
+row into a new record, a change (field by field), an unchanged row, or a
+refused row with its row number, column and reason (an empty or unknown key,
+the same key twice, a name that does not match the 学号, a bad date, a value
+not allowed, a formula without a value, a change the record's state refuses).
 
 Nothing is sent here: :func:`analyse` only reads. The refused rows are
 written beside the input, in its format, with an error column, so they can
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +23,14 @@ from zhumeng_tui.domain import cells
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.permissions import check_role
 from zhumeng_tui.services import FieldChange, ImportAnalysis, Progress, RefusedRow, RowChange
-from zhumeng_tui.services.import_kinds import (
-    KEY,
+from zhumeng_tui.services.import_base import (
     NAME,
     ColumnError,
     Context,
     ImportColumn,
     ImportKind,
     Planned,
+    RowKey,
 )
 from zhumeng_tui.sheets.read import HEADER_SEARCH_ROWS, SheetData, SheetError, read_sheet
 from zhumeng_tui.sheets.write import Column, WriteError, write_table
@@ -42,24 +43,27 @@ _ERROR_KEYS = {cells.header_key(h) for h in ERROR_HEADER}
 def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | None = None) -> ImportAnalysis:
     """What importing ``path`` as ``kind`` would change (see the module docstring)."""
     check_role(ctx.role, kind.change)
-    key_headers = KEY.headers()
+    anchor = kind.key[0].headers()
     known = set().union(*(c.headers() for c in kind.columns))
 
     def header_score(row: Sequence[Any]) -> int:
-        """A header row names the key column; the more columns it names, the likelier."""
+        """A header row names the (first) key column; the more columns it names, the likelier."""
         keys = [cells.header_key(v) for v in row]
-        return sum(k in known for k in keys) if any(k in key_headers for k in keys) else 0
+        return sum(k in known for k in keys) if any(k in anchor for k in keys) else 0
 
     if progress:
         progress(0, None)
     sheet = read_sheet(path, header_score)
     if not sheet.header_row:
-        raise _missing_key(sheet)
+        raise _missing_key(sheet, kind.key[0])
     at, ignored = _match_columns(kind, sheet)
-    reading = [c for c in kind.columns if c.field in at and c not in (KEY, NAME)]
-    if not reading:
-        names = "、".join(c.label[0] for c in kind.columns if c not in (KEY, NAME))
-        names_en = ", ".join(c.label[1] for c in kind.columns if c not in (KEY, NAME))
+    for c in kind.key[1:]:
+        if c.field not in at:
+            raise _missing_key(sheet, c)
+    reading = [c for c in kind.columns if c.field in at and c not in kind.key and c is not NAME]
+    if not reading and not kind.implied:
+        names = "、".join(c.label[0] for c in kind.columns if c not in kind.key and c is not NAME)
+        names_en = ", ".join(c.label[1] for c in kind.columns if c not in kind.key and c is not NAME)
         raise SheetError("no_columns", f"表中没有可导入的列：须有以下列中的至少一列：{names}",
                          f"The file has none of the columns this import reads: {names_en}")
     if not sheet.rows:
@@ -67,18 +71,15 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
                          f"The sheet has a header row and no data rows: {path.name}")
     header = {c.field: cells.cell_text(sheet.headers[i]) for c, i in ((c, at[c.field]) for c in kind.columns
                                                                        if c.field in at)}
-    keys = [_cell(row, at[KEY.field]) for _, row in sheet.rows]
-    parsed_keys: list[str | DomainError] = []
-    for k in keys:
-        try:
-            parsed_keys.append(KEY.parse(k) if not cells.is_blank(k) else "")
-        except DomainError as e:
-            parsed_keys.append(e)
-    seen = Counter(k for k in parsed_keys if isinstance(k, str) and k)
+    for c, _ in kind.implied:
+        header[c.field] = ctx.t(c.label)
+    key_label = " · ".join(header[c.field] for c in kind.key)
+    parsed_keys = [_row_key(kind, row, at, header) for _, row in sheet.rows]
+    seen = Counter(k for k in parsed_keys if isinstance(k, tuple))
     targets = kind.targets(ctx, seen)
-    rows_of: dict[str, list[int]] = {}
+    rows_of: dict[RowKey, list[int]] = {}
     for (n, _), k in zip(sheet.rows, parsed_keys, strict=True):
-        if isinstance(k, str) and seen[k] > 1:
+        if isinstance(k, tuple) and seen[k] > 1:
             rows_of.setdefault(k, []).append(n)
 
     refused: list[RefusedRow] = []
@@ -90,29 +91,30 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
     for i, ((n, row), key) in enumerate(zip(sheet.rows, parsed_keys, strict=True)):
         if progress and i % 1000 == 0:
             progress(i, total)
+        shown = _key_text(key) if isinstance(key, tuple) else ""
 
         def refuse(column: str, zh: str, en: str) -> None:
-            refused.append(RefusedRow(n, column, ctx.t((zh, en)), key if isinstance(key, str) else ""))  # noqa: B023
+            refused.append(RefusedRow(n, column, ctx.t((zh, en)), shown))  # noqa: B023
 
-        key_column = header[KEY.field]
-        if isinstance(key, DomainError):
-            refuse(key_column, key.message_zh, key.message_en)
-            continue
-        if not key:
-            refuse(key_column, "学号为空", "The student number is empty")
+        if isinstance(key, _NoKey):
+            refuse(key.column, key.zh, key.en)
             continue
         if seen[key] > 1:
             where = "、".join(str(r) for r in rows_of[key])
-            refuse(key_column, f"学号 {key} 在表中出现了不止一次（第 {where} 行）：只保留正确的一行",
-                   f"Student number {key} appears more than once (rows {where}): keep only the right one")
+            refuse(header[kind.key[0].field], f"{key_label} {shown} 在表中出现了不止一次（第 {where} 行）：只保留正确的一行",
+                   f"{key_label} {shown} appears more than once (rows {where}): keep only the right one")
             continue
         found = targets.get(key, [])
+        if isinstance(found, DomainError):
+            refuse(header.get(found.field, "") if isinstance(found, ColumnError) else "",
+                   found.message_zh, found.message_en)
+            continue
         if not found:
-            refuse(key_column, *kind.unknown)
+            refuse(header[kind.key[0].field], *kind.unknown)
             continue
         if len(found) > 1:
-            refuse(key_column, f"学号 {key} 对应多条记录，无法确定是哪一条：请在应用中逐条修改",
-                   f"Student number {key} names several records: change them one by one in the app")
+            refuse(header[kind.key[0].field], f"{key_label} {shown} 对应多条记录，无法确定是哪一条：请在应用中逐条修改",
+                   f"{key_label} {shown} names several records: change them one by one in the app")
             continue
         target = found[0]
         if NAME.field in at:
@@ -139,8 +141,10 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
                 bad = True
         if bad:
             continue
+        values.update((c.field, v) for c, v in kind.implied)
         diff = {k: v for k, v in values.items() if target.fields.get(k) != v}
-        if not diff:
+        new = kind.is_new(target)
+        if not diff and not new:
             unchanged += 1
             continue
         try:
@@ -149,10 +153,10 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
             column = header.get(e.field, "") if isinstance(e, ColumnError) else ""
             refuse(column, e.message_zh, e.message_en)
             continue
-        by_field = {c.field: c for c in reading}
-        changes.append(RowChange(n, key, target.name, tuple(
+        by_field = {c.field: c for c in (*reading, *(c for c, _ in kind.implied))}
+        changes.append(RowChange(n, shown, target.name, tuple(
             FieldChange(header[f], _show(by_field[f], target.fields.get(f), ctx.lang), _show(by_field[f], v, ctx.lang))
-            for f, v in diff.items())))
+            for f, v in diff.items()), new))
         counts.update(header[f] for f in diff)
         planned.append(Planned(n, target, diff))
     if progress:
@@ -161,9 +165,37 @@ def analyse(ctx: Context, kind: ImportKind, path: Path, progress: Progress | Non
         kind=kind.name, path=path, format=sheet.format, encoding=sheet.encoding, rows_read=total,
         changes=changes, unchanged=unchanged, refused=refused, ignored_columns=ignored,
         field_counts=dict(counts), effects=kind.effects(ctx, planned) if planned else [], plan=planned,
+        key_label=key_label,
     )
     _write_refused(ctx, sheet, analysis)
     return analysis
+
+
+@dataclass(frozen=True)
+class _NoKey:
+    """Why a row has no key: the column and the reason."""
+
+    column: str
+    zh: str
+    en: str
+
+
+def _row_key(kind: ImportKind, row: list[Any], at: dict[str, int], header: dict[str, str]) -> RowKey | _NoKey:
+    """The row's key (the values of the kind's key columns), or why it has none."""
+    out = []
+    for c in kind.key:
+        cell = _cell(row, at[c.field])
+        if cells.is_blank(cell):
+            return _NoKey(header[c.field], f"{c.label[0]}为空", f"The {c.label[1].lower()} is empty")
+        try:
+            out.append(c.parse(cell))
+        except DomainError as e:
+            return _NoKey(header[c.field], e.message_zh, e.message_en)
+    return tuple(out)
+
+
+def _key_text(key: RowKey) -> str:
+    return " · ".join(str(v) for v in key)
 
 
 def _cell(row: list[Any], i: int) -> Any:
@@ -174,16 +206,16 @@ def _show(column: ImportColumn, value: Any, lang: str) -> str:
     return column.show(value, lang) if value is not None else ""
 
 
-def _missing_key(sheet: SheetData) -> SheetError:
+def _missing_key(sheet: SheetData, column: ImportColumn) -> SheetError:
     hint_zh = hint_en = ""
     if sheet.encoding == "gb18030":
         hint_zh = "（若表头显示为乱码，文件可能不是 UTF-8 或 GB18030 编码：请在 Excel 中另存为 .xlsx）"
         hint_en = " (if the headers look garbled, the file is neither UTF-8 nor GB18030: save it as .xlsx)"
+    zh, en = column.label
     return SheetError(
         "missing_key_column",
-        f"找不到“学号”列：前 {HEADER_SEARCH_ROWS} 行中没有名为“学号”（或 Student no.）的表头{hint_zh}",
-        f"No student number column: none of the first {HEADER_SEARCH_ROWS} rows has a “学号”"
-        f" (Student no.) header{hint_en}",
+        f"找不到“{zh}”列：前 {HEADER_SEARCH_ROWS} 行中没有名为“{zh}”（或 {en}）的表头{hint_zh}",
+        f"No “{en}” column: none of the first {HEADER_SEARCH_ROWS} rows has a “{zh}” ({en}) header{hint_en}",
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from zhumeng_tui.api_client.schemas import Graduate, JobPost, PostCreate, PostPush
+from zhumeng_tui.api_client.schemas import Graduate, JobPost, Me, PostCreate, PostPush
 from zhumeng_tui.cache import ledger as lsql
 from zhumeng_tui.cache import posts as sql
 from zhumeng_tui.cache.outbox import NEW_RECORD, Mutation, MutationItem
@@ -65,6 +65,24 @@ def _now() -> str:
 
 def _local(state: str | None) -> LocalState | None:
     return None if state is None else LocalState(state)
+
+
+def new_post(data: PostCreate, me: Me, today: dt.date) -> Mutation:
+    """The outbox entry that adds a post (``POST /posts``) after the checks the
+    server makes, with the record as the server will store it: a university's
+    post is for its graduates, a city account's for its city, unverified."""
+    check_salary(data.salary_min, data.salary_max)
+    check_openings(data.openings)
+    check_valid_until(data.valid_until, today)
+    body = data.model_dump(mode="json")
+    body.update(majors=check_majors(data.majors), skills=check_post_skills(data.skills),
+                employer=data.employer.strip(), title=data.title.strip(), category=data.category.strip(),
+                city=data.city.strip())
+    local = {**body, "id": NEW_RECORD, "version": 1, "seq": 0,
+             "university_id": me.university_id if me.role == Role.UNIVERSITY else None,
+             "owner_city": me.city if me.role == Role.CITY else None,
+             "created_by": me.username, "created_at": _now()}
+    return Mutation("record", "POST", "/posts", body, [MutationItem("job_post", NEW_RECORD, local)])
 
 
 def post_facts(p: JobPost) -> PostFacts:
@@ -228,19 +246,8 @@ class PostPart(ServicesCore):
 
     async def add_post(self, data: PostCreate) -> MutationResult:
         check_role(self.role, Change.CREATE_POST)
-        check_salary(data.salary_min, data.salary_max)
-        check_openings(data.openings)
-        check_valid_until(data.valid_until, self.today())
-        body = data.model_dump(mode="json")
-        body.update(majors=check_majors(data.majors), skills=check_post_skills(data.skills),
-                    employer=data.employer.strip(), title=data.title.strip(), category=data.category.strip(),
-                    city=data.city.strip())
-        local = {**body, "id": NEW_RECORD, "version": 1, "seq": 0,
-                 "university_id": self.me.university_id if self.role == Role.UNIVERSITY else None,
-                 "owner_city": self.me.city if self.role == Role.CITY else None,
-                 "created_by": self.me.username, "created_at": _now()}
-        return await self._change(lambda: Mutation("record", "POST", "/posts", body,
-                                                [MutationItem("job_post", NEW_RECORD, local)]))
+        mutation = new_post(data, self.me, self.today())
+        return await self._change(lambda: mutation)
 
     async def verify_post(self, post_id: int) -> MutationResult:
         check_role(self.role, Change.VERIFY_POST)

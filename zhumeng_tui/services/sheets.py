@@ -43,7 +43,7 @@ from zhumeng_tui.services.core import ServicesCore
 if TYPE_CHECKING:
     from zhumeng_tui.services import Services
     from zhumeng_tui.services.exports import ListExport, Source
-    from zhumeng_tui.services.import_kinds import Context
+    from zhumeng_tui.services.import_base import Context
 
 # The modules that declare the lists and the kinds of import, read and write
 # files and draw the charts are imported when first used: opening the app
@@ -174,9 +174,9 @@ class SheetsPart(ServicesCore):
     # ------------------------------------------------------------- import --
 
     def _context(self) -> Context:
-        from zhumeng_tui.services.import_kinds import Context
+        from zhumeng_tui.services.import_base import Context
 
-        return Context(self.cache, self.role, self.today(), self.lang)
+        return Context(self.cache, self.role, self.today(), self.lang, self.me)
 
     def import_kinds(self) -> list[ImportKindInfo]:
         from zhumeng_tui.services.exports import pick
