@@ -68,7 +68,7 @@ _keep: list[object] = []
 
 def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") -> None:
     from zhumeng_server import db
-    from zhumeng_server.app import create_app
+    from zhumeng_server.app import create_app, settle_heap
     from zhumeng_server.demo import generate
     from zhumeng_server.testing import TEST_SECRET, LoopbackServer
 
@@ -76,6 +76,7 @@ def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") 
     if database == "postgres":
         url = _postgres_url(students, seed, directory)
         app = create_app(url, TEST_SECRET, demo=True, today=lambda: BENCH_TODAY)
+        settle_heap()
         srv = LoopbackServer(app).start()
         print(json.dumps({"url": srv.url}), flush=True)
         try:
@@ -102,6 +103,7 @@ def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") 
     url = f"sqlite:///{work}"
     engine = db.make_engine(url)
     app = create_app(url, TEST_SECRET, demo=True, today=lambda: BENCH_TODAY, engine=engine)
+    settle_heap()
     srv = LoopbackServer(app).start()
     print(json.dumps({"url": srv.url}), flush=True)
     try:

@@ -318,6 +318,9 @@ def _serve(args: argparse.Namespace, url: str, secret: str, engine: Engine, *, d
 def _run(app: object, host: str, port: int, **options: Any) -> int:
     import uvicorn
 
+    from zhumeng_server.app import settle_heap
+
+    settle_heap()
     uvicorn.run(app, host=host, port=port, log_level="info", **options)  # type: ignore[arg-type]
     return 0
 

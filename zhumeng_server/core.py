@@ -4,24 +4,28 @@ idempotent execution of write requests."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlmodel import Session, col
+from starlette.background import BackgroundTask
 
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal
+from zhumeng_server.db import checkpoint
 from zhumeng_server.errors import ApiError, forbidden_read_only
 from zhumeng_server.settings import Settings
-from zhumeng_server.wire import TYPE_OF, record_id, scope_of, to_json, to_jsonable, to_wire
+from zhumeng_server.wire import TYPE_OF, record_id, record_json, scope_of, to_json, to_jsonable
 from zhumeng_tui.api_client.schemas import FieldError
 
 T = TypeVar("T")
@@ -79,13 +83,23 @@ class Tx:
         # With a pinned "today" (tests, demos), timestamps follow it.
         self.now = real if real.date() == self.today else dt.datetime.combine(self.today, real.timetz())
         self._seq: int | None = None
-        self._apps_of: dict[int, list[m.Application]] = {}
+        self._apps_of: dict[int, list[m.Application | m.AppRow]] = {}
         self._cache: dict[tuple[type, Any], Any] = {}
+        #: Application rows read outside the ORM (``m.AppRow``): the values read,
+        #: and those saved (:meth:`finish` writes back the columns that changed).
+        self._read: dict[int, tuple[Any, ...]] = {}
+        self._rows: dict[int, m.AppRow] = {}
+        #: Facts derived from rows this transaction does not change, put here by
+        #: whoever reads them in bulk (``review.prefetch_facts``).
+        self.facts: dict[tuple[str, int], Any] = {}
         self._before: dict[tuple[str, int], str | None] = {}
         self._log: dict[tuple[str, int], dict[str, Any]] = {}
         self._audit: list[dict[str, Any]] = []
-        #: The wire model of each record saved in this transaction.
-        self.saved: dict[tuple[str, int], Any] = {}
+        #: Audit rows whose "before" is the change log's JSON as the transaction
+        #: found it, read in bulk by :meth:`finish`: (row index, type, id).
+        self._before_from_log: list[tuple[int, str, int]] = []
+        #: The wire JSON of each record saved in this transaction.
+        self.saved: dict[tuple[str, int], str] = {}
         self.keep: list[Any] = []  # strong refs for prefetched rows
 
     def get(self, model: type[T], key: Any) -> T | None:
@@ -141,6 +155,22 @@ class Tx:
         """Write the change log, audit events and the seq counter (same transaction)."""
         self.session.flush()
         conn = self.session.connection()
+        if self._before_from_log:  # before the change log is rewritten below
+            for rtype in {t for _, t, _ in self._before_from_log}:
+                self.prefetch_log(rtype, [rid for _, t, rid in self._before_from_log if t == rtype])
+            for i, rtype, rid in self._before_from_log:
+                self._audit[i]["before_json"] = self._before.get((rtype, rid))
+            self._before_from_log.clear()
+        if self._rows:
+            app = m.Application.__table__  # type: ignore[attr-defined]
+            names = [c.name for c in app.columns]
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for r in self._rows.values():
+                changed = tuple(n for n, was in zip(names, self._read[r.id], strict=True) if getattr(r, n) != was)
+                by_columns.setdefault(changed, []).append({"row_id": r.id, **{n: getattr(r, n) for n in changed}})
+            for params in by_columns.values():
+                conn.execute(update(app).where(app.c.id == bindparam("row_id")), params)
+            self._rows.clear()
         if self._log:
             table = m.ChangeLog.__table__  # type: ignore[attr-defined]
             keys = list(self._log)
@@ -175,15 +205,23 @@ class Tx:
         elif bump_version:
             row.version += 1
         row.seq = self.next_seq()
-        self.session.add(row)
+        if isinstance(row, m.AppRow):
+            self._rows[row.id] = row
+        else:
+            self.session.add(row)
         rid = record_id(row)
-        wire = to_wire(row)
-        self.saved[(rtype, rid)] = wire
-        data = wire.model_dump_json()
+        data = record_json(row)
+        self.saved[(rtype, rid)] = data
         univ, dept = scope_of(row)
-        before = None if new else self._before_json(rtype, rid)
-        self._log[(rtype, rid)] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
-                                       university_id=univ, department_id=dept, data_json=data)
+        key = (rtype, rid)
+        pending = self._log.get(key)
+        if new or pending is not None or key in self._before:
+            before = None if new else pending["data_json"] if pending is not None else self._before[key]
+        else:
+            before = None
+            self._before_from_log.append((len(self._audit), rtype, rid))
+        self._log[key] = dict(type=rtype, record_id=rid, seq=row.seq, version=row.version, deleted=False,
+                              university_id=univ, department_id=dept, data_json=data)
         self.audit(action, rtype, rid, before, data)
 
     def tombstone(self, row: Any, action: str) -> None:
@@ -202,7 +240,7 @@ class Tx:
                                 record_id=rid, before_json=before, after_json=after))
 
     # ------------------------------------------------------------------
-    def apps_of(self, student_id: int) -> list[m.Application]:
+    def apps_of(self, student_id: int) -> list[m.Application | m.AppRow]:
         apps = self._apps_of.get(student_id)
         if apps is None:
             apps = list(
@@ -212,6 +250,21 @@ class Tx:
             )
             self._apps_of[student_id] = apps
         return apps
+
+    def read_apps_of(self, student_ids: Iterable[int]) -> None:
+        """Read every application of these students with plain selects, as
+        ``m.AppRow`` (no ORM objects): :meth:`apps_of` then gives those, and
+        :meth:`save` writes the saved ones back in :meth:`finish`."""
+        table = m.Application.__table__  # type: ignore[attr-defined]
+        conn = self.session.connection()
+        want = sorted({sid for sid in student_ids if sid not in self._apps_of})
+        for i in range(0, len(want), 500):
+            chunk = want[i : i + 500]
+            for sid in chunk:
+                self._apps_of[sid] = []
+            for row in conn.execute(select(table).where(table.c.student_id.in_(chunk)).order_by(table.c.id)):
+                self._apps_of[row.student_id].append(m.AppRow(**row._mapping))
+                self._read[row.id] = tuple(row)
 
     def prime_apps_of(self, student_ids: list[int]) -> None:
         want = [sid for sid in set(student_ids) if sid not in self._apps_of]
@@ -258,14 +311,33 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a write runs. A large
+    write (a batch of a thousand review moves) makes tens of thousands of
+    short-lived objects that reference counting frees when it ends; in the
+    middle of it they would set off a full collection, which scans the whole
+    heap while every other writer waits for the lock."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def run_write(
     state: ServerState,
     user: Principal,
     idempotency_key: str | None,
     fingerprint: str,
-    work: Callable[[Tx], tuple[int, BaseModel | None]],
+    work: Callable[[Tx], tuple[int, BaseModel | str | None]],
 ) -> Response:
     """Run ``work`` in one transaction, applying ``idempotency_key`` at most once.
+
+    ``work`` returns the status and the answer: a model, or its JSON already
+    written (a str), or None (no body).
 
     Only successful answers are remembered: a refused request changes nothing
     (not even the key table), so repeating it is refused again the same way.
@@ -283,7 +355,24 @@ def run_write(
             "Idempotency-Key", f"须为 1-{MAX_KEY_LEN} 个可见 ASCII 字符（如 UUID）",
             f"must be 1-{MAX_KEY_LEN} visible ASCII characters (a UUID, say)",
         )
-    with state.write_lock, Session(state.engine) as session:
+    with state.write_lock, collector_paused():
+        # what the write made is freed (by reference counting) when _write returns
+        status, body, replayed = _write(state, user, key, fingerprint, work)
+    if replayed:
+        return Response(body or None, status_code=status, media_type="application/json" if body else None,
+                        headers={"Idempotent-Replayed": "true"})
+    # the write-ahead log goes back into the database once the answer is sent
+    return Response(body or None, status_code=status, media_type="application/json" if body else None,
+                    background=BackgroundTask(checkpoint, state.engine))
+
+
+def _write(
+    state: ServerState, user: Principal, key: str, fingerprint: str,
+    work: Callable[[Tx], tuple[int, BaseModel | str | None]],
+) -> tuple[int, str, bool]:
+    """The transaction of :func:`run_write`: (status, body, whether it is the
+    remembered answer of an earlier request with the key)."""
+    with Session(state.engine) as session:
         lock_for_write(session)
         prior = session.get(m.IdempotencyRecord, (user.staff_id, key))
         if prior is not None:
@@ -293,15 +382,11 @@ def run_write(
                     "该 Idempotency-Key 已用于另一个不同的请求",
                     "This Idempotency-Key was already used for a different request",
                 )
-            return Response(
-                prior.body or None, status_code=prior.status_code,
-                media_type="application/json" if prior.body else None,
-                headers={"Idempotent-Replayed": "true"},
-            )
+            return prior.status_code, prior.body, True
         tx = Tx(state, session, user)
         try:
             status, payload = work(tx)
-            body = payload.model_dump_json() if payload is not None else ""
+            body = payload if isinstance(payload, str) else payload.model_dump_json() if payload is not None else ""
             session.add(
                 m.IdempotencyRecord(
                     staff_id=user.staff_id, key=key, request_hash=fingerprint, status_code=status,
@@ -313,7 +398,7 @@ def run_write(
         except BaseException:
             session.rollback()
             raise
-    return Response(body or None, status_code=status, media_type="application/json" if body else None)
+        return status, body, False
 
 
 def check_if_match(if_match: str | None, row: Any | None) -> None:

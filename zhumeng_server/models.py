@@ -10,6 +10,7 @@ is a single indexed range query over it.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
@@ -163,6 +164,37 @@ class Application(SQLModel, table=True):
     history: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     version: int = 1
     seq: int = Field(default=0, sa_type=BigInteger)
+
+
+@dataclass(slots=True, eq=False)
+class AppRow:
+    """An ``application`` row read with a plain select, outside the ORM: the
+    table's columns as attributes. A batch of review moves reads thousands of
+    these; ``Tx.save`` writes the saved ones back with one executemany."""
+
+    id: int
+    student_id: int
+    position_id: int
+    university_id: int
+    department_id: int
+    status: str
+    applied_at: dt.datetime
+    report_form: dict[str, Any] | None
+    checks: list[dict[str, Any]]
+    acknowledged: list[str]
+    reason: str | None
+    on_duty_date: dt.date | None
+    completed_date: dt.date | None
+    insurance_recorded: bool
+    appraisal_copy_received: dt.date | None
+    employer_score: int | None
+    student_score: int | None
+    responsible_staff: str | None
+    excellent_nominated: bool
+    excellent_note: str | None
+    history: list[dict[str, Any]]
+    version: int
+    seq: int
 
 
 class Withdrawal(SQLModel, table=True):

@@ -8,7 +8,10 @@ applies them to rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy import select
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx
@@ -21,27 +24,65 @@ from zhumeng_tui.domain.interns import check_appraisal_ready
 from zhumeng_tui.domain.permissions import check_not_provincial
 from zhumeng_tui.domain.status import Action, Status, acting_role, check_transition
 
+#: The student's columns the checks read, in the order of ``el.StudentFacts``.
+_STUDENT_FACTS = ("name", "student_no", "enrollment_status", "full_time", "realname_verified",
+                  "univ_certified", "out_of_province")
 
-def compute_checks(tx: Tx, app: m.Application) -> list[dict[str, Any]]:
-    """Every eligibility check of ``app``, as stored on the record."""
-    student = tx.get(m.Student, app.student_id)
-    position = tx.get(m.Position, app.position_id)
-    assert student is not None and position is not None
+
+def student_facts(tx: Tx, student_id: int) -> el.StudentFacts:
+    """What the checks know of a student (from :func:`prefetch_facts`, else its row)."""
+    found = tx.facts.get(("student", student_id))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    student = tx.get(m.Student, student_id)
+    assert student is not None
+    return el.StudentFacts(*(getattr(student, c) for c in _STUDENT_FACTS))
+
+
+def position_facts(tx: Tx, position_id: int) -> el.PositionFacts:
+    """What the checks know of a position and its employer (from
+    :func:`prefetch_facts`, else the rows)."""
+    found = tx.facts.get(("position", position_id))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    position = tx.get(m.Position, position_id)
+    assert position is not None
     employer = tx.get(m.Employer, position.employer_id)
     assert employer is not None
+    return el.PositionFacts(position.title, employer.name, position.start_date, position.end_date)
+
+
+def prefetch_facts(tx: Tx, student_ids: Iterable[int], position_ids: Iterable[int]) -> None:
+    """Read the facts of many students and positions in a few plain selects,
+    for a transaction that changes none of them (a batch of review moves)."""
+    st = m.Student.__table__  # type: ignore[attr-defined]
+    pos = m.Position.__table__  # type: ignore[attr-defined]
+    emp = m.Employer.__table__  # type: ignore[attr-defined]
+    conn = tx.session.connection()
+    sids, pids = sorted(set(student_ids)), sorted(set(position_ids))
+    for i in range(0, len(sids), 500):
+        for sid, *facts in conn.execute(select(st.c.id, *(st.c[c] for c in _STUDENT_FACTS))
+                                        .where(st.c.id.in_(sids[i : i + 500]))):
+            tx.facts[("student", sid)] = el.StudentFacts(*facts)
+    for i in range(0, len(pids), 500):
+        rows = conn.execute(select(pos.c.id, pos.c.title, emp.c.name, pos.c.start_date, pos.c.end_date)
+                            .join_from(pos, emp, pos.c.employer_id == emp.c.id)
+                            .where(pos.c.id.in_(pids[i : i + 500])))
+        for pid, *facts in rows:
+            tx.facts[("position", pid)] = el.PositionFacts(*facts)
+
+
+def compute_checks(tx: Tx, app: m.Application | m.AppRow) -> list[dict[str, Any]]:
+    """Every eligibility check of ``app``, as stored on the record."""
     others = []
     for o in tx.apps_of(app.student_id):
         if o.id == app.id:
             continue
-        op = tx.get(m.Position, o.position_id)
-        assert op is not None
+        op = position_facts(tx, o.position_id)
         others.append(el.OtherApplication(int(o.id or 0), Status(o.status), op.start_date, op.end_date))
     outcomes = el.evaluate(
-        el.StudentFacts(
-            student.name, student.student_no, student.enrollment_status, student.full_time,
-            student.realname_verified, student.univ_certified, student.out_of_province,
-        ),
-        el.PositionFacts(position.title, employer.name, position.start_date, position.end_date),
+        student_facts(tx, app.student_id),
+        position_facts(tx, app.position_id),
         el.ReportForm.from_wire(app.report_form),
         Status(app.status),
         others,
@@ -49,7 +90,25 @@ def compute_checks(tx: Tx, app: m.Application) -> list[dict[str, Any]]:
     return [o.to_dict() for o in outcomes]
 
 
-def save_with_checks(tx: Tx, app: m.Application, action: str, *, new: bool = False) -> None:
+def read_for_review(tx: Tx, ids: Iterable[int]) -> dict[int, m.AppRow]:
+    """The applications ``ids`` (those that exist) for a batch of review
+    moves, read outside the ORM together with every other application of
+    their students and the facts their checks read."""
+    table = m.Application.__table__  # type: ignore[attr-defined]
+    conn = tx.session.connection()
+    want = sorted(set(ids))
+    student_ids: set[int] = set()
+    for i in range(0, len(want), 500):
+        student_ids.update(sid for (sid,) in conn.execute(
+            select(table.c.student_id).where(table.c.id.in_(want[i : i + 500]))))
+    tx.read_apps_of(student_ids)
+    apps = [a for sid in sorted(student_ids) for a in tx.apps_of(sid) if isinstance(a, m.AppRow)]
+    prefetch_facts(tx, student_ids, {a.position_id for a in apps})
+    wanted = set(want)
+    return {a.id: a for a in apps if a.id in wanted}
+
+
+def save_with_checks(tx: Tx, app: m.Application | m.AppRow, action: str, *, new: bool = False) -> None:
     """Save ``app`` and re-evaluate every application of its student; siblings
     are saved (new version/seq) only when their checks changed."""
     app.checks = compute_checks(tx, app)
@@ -72,7 +131,7 @@ def history_event(tx: Tx, action: str, before: str | None, after: str | None, re
     ).model_dump(mode="json")
 
 
-def add_history(tx: Tx, app: m.Application, action: str, before: str | None = None, after: str | None = None,
+def add_history(tx: Tx, app: m.Application | m.AppRow, action: str, before: str | None = None, after: str | None = None,
                 reason: str | None = None, acknowledged: list[str] | None = None) -> None:
     app.history = [*app.history, history_event(tx, action, before, after, reason, acknowledged)]
 
@@ -91,7 +150,7 @@ def add_integrity_entry(tx: Tx, app: m.Application, kind: IntegrityKind, source:
 # ------------------------------------------------------------- actions ----
 
 
-def plan_action(tx: Tx, app: m.Application, action: Action, reason: str | None,
+def plan_action(tx: Tx, app: m.Application | m.AppRow, action: Action, reason: str | None,
                 acknowledge: list[el.CheckId]) -> Status:
     """Validate an action without changing anything; return the new status."""
     user = tx.user
@@ -100,9 +159,7 @@ def plan_action(tx: Tx, app: m.Application, action: Action, reason: str | None,
             "withdrawal_required", "放弃岗位须通过放弃岗位申请流程提交",
             "Withdraw through a withdrawal request (POST /withdrawals)",
         )
-    student = tx.get(m.Student, app.student_id)
-    assert student is not None
-    check_not_provincial(user.role, student.out_of_province)
+    check_not_provincial(user.role, student_facts(tx, app.student_id).out_of_province)
     new = check_transition(app.status, action, acting_role(user.role, action), reason)
     if action in el.GATED_ACTIONS:
         checks = compute_checks(tx, app)
@@ -123,7 +180,7 @@ def plan_action(tx: Tx, app: m.Application, action: Action, reason: str | None,
     return new
 
 
-def apply_action(tx: Tx, app: m.Application, action: Action, new: Status, reason: str | None,
+def apply_action(tx: Tx, app: m.Application | m.AppRow, action: Action, new: Status, reason: str | None,
                  acknowledge: list[el.CheckId]) -> None:
     before = app.status
     app.status = new.value

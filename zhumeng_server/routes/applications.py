@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx, check_version
 from zhumeng_server.errors import ApiError
-from zhumeng_server.review import apply_action, history_event, plan_action, save_with_checks
+from zhumeng_server.review import apply_action, history_event, plan_action, read_for_review, save_with_checks
 from zhumeng_server.routes.common import (
     ERRORS,
     MAX_ID,
@@ -20,6 +20,7 @@ from zhumeng_server.routes.common import (
     User,
     Write,
     WriteRecord,
+    batch_answer,
     get_scoped,
     read_scoped,
     record_not_found,
@@ -57,34 +58,24 @@ def application_action(id: Id, body: s.ActionRequest, write: WriteRecord) -> Res
 def application_batch(body: s.BatchRequest, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         user = tx.user
-        ids = sorted({it.id for it in body.items if 0 < it.id <= MAX_ID})
-        tx.prefetch(m.Application, ids)
-        apps = {i: a for i in ids if (a := tx.get(m.Application, i)) is not None}
-        student_ids = sorted({a.student_id for a in apps.values()})
-        tx.prime_apps_of(student_ids)
-        siblings = [a for sid in student_ids for a in tx.apps_of(sid)]
-        tx.prefetch(m.Student, student_ids)
-        tx.prefetch(m.Position, {a.position_id for a in siblings})
-        tx.prefetch(m.Employer, {p.employer_id for a in siblings if (p := tx.get(m.Position, a.position_id))})
-        tx.prefetch_log("application", [int(a.id or 0) for a in siblings])
-        results: list[s.BatchResult] = []
-        with tx.session.no_autoflush:
-            for item in body.items:
-                try:
-                    found = apps.get(item.id)
-                    if found is None or not user.sees(found.university_id, found.department_id):
-                        raise record_not_found(m.Application)
-                    app = found
-                    check_version(item.version, app)
-                    new = plan_action(tx, app, item.action, item.reason, item.acknowledge)
-                    apply_action(tx, app, item.action, new, item.reason, item.acknowledge)
-                    results.append(s.BatchResult(id=item.id, ok=True, record=tx.saved[("application", item.id)]))
-                except ApiError as e:
-                    # the current record stays out of a batch answer (the client pulls it)
-                    results.append(s.BatchResult(id=item.id, ok=False, error=e.body.model_copy(update={"current": None})))
-                except DomainError as e:
-                    results.append(s.BatchResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
-        return 200, s.BatchResponse(results=results)
+        apps = read_for_review(tx, (it.id for it in body.items if 0 < it.id <= MAX_ID))
+        results: list[tuple[int, str | s.ErrorBody]] = []
+        for item in body.items:
+            try:
+                found = apps.get(item.id)
+                if found is None or not user.sees(found.university_id, found.department_id):
+                    raise record_not_found(m.Application)
+                app = found
+                check_version(item.version, app)
+                new = plan_action(tx, app, item.action, item.reason, item.acknowledge)
+                apply_action(tx, app, item.action, new, item.reason, item.acknowledge)
+                results.append((item.id, tx.saved[("application", item.id)]))
+            except ApiError as e:
+                # the current record stays out of a batch answer (the client pulls it)
+                results.append((item.id, e.body.model_copy(update={"current": None})))
+            except DomainError as e:
+                results.append((item.id, ApiError.from_domain(e).body))
+        return 200, batch_answer(results)
 
     return write.run(body, work)
 

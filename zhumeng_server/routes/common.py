@@ -159,7 +159,19 @@ def check_staff_of_university(tx: Tx, username: str, university_id: int, field: 
 
 # ------------------------------------------------------------------ writes ----
 
-Work = Callable[[Tx], tuple[int, BaseModel | None]]
+
+def batch_answer(results: list[tuple[int, str | s.ErrorBody]]) -> str:
+    """A batch's answer (``s.BatchResponse``) as JSON: each item's id and
+    either the saved record's JSON as the transaction wrote it (``Tx.saved``)
+    or why it was refused."""
+    parts = [
+        f'{{"id":{rid},"ok":true,"record":{out},"error":null}}' if isinstance(out, str)
+        else s.BatchResult(id=rid, ok=False, error=out).model_dump_json()
+        for rid, out in results
+    ]
+    return '{"results":[' + ",".join(parts) + "]}"
+
+Work = Callable[[Tx], tuple[int, BaseModel | str | None]]
 
 
 @dataclass(frozen=True)

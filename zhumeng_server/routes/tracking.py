@@ -19,6 +19,7 @@ from zhumeng_server.routes.common import (
     User,
     Write,
     WriteRecord,
+    batch_answer,
     check_staff_of_university,
     delete_record,
     get_scoped,
@@ -102,18 +103,18 @@ def set_tracking(tx: Tx, app: m.Application, body: s.TrackingUpdate) -> None:
 def application_tracking_batch(body: s.TrackingBatchRequest, write: Write) -> Response:
     def work(tx: Tx) -> tuple[int, Any]:
         check_role(tx.user.role, Change.SET_TRACKING)
-        results: list[s.BatchResult] = []
+        results: list[tuple[int, str | s.ErrorBody]] = []
         for item in body.items:
             try:  # every check comes before the first change of the row: a refusal leaves it as it was
                 app = _intern(tx, item.id, Change.SET_TRACKING)
                 check_version(item.version, app)
                 set_tracking(tx, app, item.update)
-                results.append(s.BatchResult(id=item.id, ok=True, record=tx.saved[("application", item.id)]))
+                results.append((item.id, tx.saved[("application", item.id)]))
             except ApiError as e:
-                results.append(s.BatchResult(id=item.id, ok=False, error=e.body))
+                results.append((item.id, e.body))
             except DomainError as e:
-                results.append(s.BatchResult(id=item.id, ok=False, error=ApiError.from_domain(e).body))
-        return 200, s.BatchResponse(results=results)
+                results.append((item.id, ApiError.from_domain(e).body))
+        return 200, batch_answer(results)
 
     return write.run(body, work)
 

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 from zhumeng_tui.domain.errors import DomainError
@@ -99,6 +100,10 @@ class CheckOutcome:
         return self.reason_en if lang == "en" else self.reason_zh
 
     def to_dict(self) -> dict[str, str]:
+        return dict(self._as_dict)
+
+    @cached_property
+    def _as_dict(self) -> dict[str, str]:
         return {
             "check": self.check.value,
             "result": self.result.value,
@@ -220,8 +225,12 @@ def check_live_limit(statuses: Iterable[Status | str]) -> None:
         )
 
 
+#: The passing outcome of each check (outcomes are immutable: one of each is enough).
+_OK = {c: CheckOutcome(c, CheckResult.PASS, "通过", "OK") for c in CheckId}
+
+
 def _ok(check: CheckId) -> CheckOutcome:
-    return CheckOutcome(check, CheckResult.PASS, "通过", "OK")
+    return _OK[check]
 
 
 def _check_enrolled(s: StudentFacts) -> CheckOutcome:
