@@ -199,3 +199,9 @@ async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> Non
         await wait_for(pilot, lambda: ledger.ledger is not None, "ledger")
         assert ledger.ledger is not None and ledger.ledger.by == "university"
         assert ledger.ledger.rows[-1].graduates == len(services.graduate_ids_matching(GraduateFilter()))
+        await pilot.press("g")
+        view = ledger.query_one(ChartView)
+        await wait_for(pilot, lambda: view.display and view.table.row_count > 0, "the city's chart")
+        assert [str(c.label) for c in view.table.columns.values()][:2] == ["#", "高校"]
+        assert [str(view.table.get_row_at(i)[1]) for i in range(view.table.row_count)] == [
+            r.name for r in ledger.ledger.rows[:-1]]  # a bar group per university of the city

@@ -68,7 +68,9 @@ class ChartView(Vertical):
         self.chart: Chart | None = None
 
     def compose(self) -> ComposeResult:
-        yield PlotextPlot()
+        plot = PlotextPlot()
+        plot.display = False  # no axes before there is a chart
+        yield plot
         yield Static(classes="chart-empty")
         yield DataTable(cursor_type="row", zebra_stripes=True)
         yield Static(classes="chart-note")
