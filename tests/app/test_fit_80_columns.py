@@ -142,3 +142,16 @@ async def test_a_long_result_says_how_many_and_scrolls_from_the_keyboard(harness
         await wait_for(pilot, lambda: scroll.scroll_y > 0)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not dialog)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_dashboard_names_every_section_at_80_columns(harness: Harness, lang: str) -> None:
+    set_lang(lang)
+    app = harness.app("demo-univ", presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.pause(0.2)
+        line = app.screen.query_one("#d-sections", Static)
+        shown = "".join(strip.text for strip in line.render_lines(line.region.reset_offset))
+        assert shown.split() == str(line.render()).split()  # every word on screen, none cut at the edge
+        assert "L" in shown.split() or "L台账" in shown.split()
