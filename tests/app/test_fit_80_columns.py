@@ -86,12 +86,12 @@ async def test_statistics_tables_fit_80_columns(harness: Harness) -> None:
         assert isinstance(screen, StatisticsScreen)
         for chart in screen.charts:
             screen.query_one("TabbedContent").active = f"chart-{chart.key}"  # type: ignore[attr-defined]
-            table = screen.query_one(f"#table-{chart.key}", DataTable)
+            table = screen.query_one(f"#view-{chart.key} DataTable", DataTable)
             await wait_for(pilot, lambda t=table, c=chart: t.row_count == max(1, len(c.categories)))  # type: ignore[misc]
             await pilot.pause(0.2)
             assert table.virtual_size.width <= table.scrollable_content_region.width, chart.key
         by_department = screen.charts[0]
-        table = screen.query_one(f"#table-{by_department.key}", DataTable)
+        table = screen.query_one(f"#view-{by_department.key} DataTable", DataTable)
         shown = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         cut = [(s, full) for s, full in zip(shown, by_department.categories, strict=True) if s != full]
         assert cut and all(s.endswith("…") and full.startswith(s[:-1]) for s, full in cut)

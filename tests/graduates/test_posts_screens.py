@@ -18,6 +18,8 @@ from zhumeng_tui.screens.ledger import LedgerScreen
 from zhumeng_tui.screens.post_detail import PostDetailScreen
 from zhumeng_tui.screens.posts import PostsScreen
 from zhumeng_tui.services import GraduateFilter, PostFilter, Services
+from zhumeng_tui.widgets.chart import ChartView
+from zhumeng_tui.widgets.palette import screen_actions
 
 pytestmark = pytest.mark.slow
 
@@ -134,6 +136,39 @@ async def test_the_ledger_shows_the_services_numbers(harness: Harness) -> None:
         assert total[2] == str(ledger.rows[-1].employment[EmploymentStatus.UNEMPLOYED])
 
 
+async def test_the_ledger_switches_to_each_tables_chart_and_back(harness: Harness) -> None:
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        services = await wait_signed_in(pilot, app)
+        await pilot.press("L")
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        await wait_for(pilot, lambda: screen.ledger is not None, "ledger")
+        assert "图表/表格" in footer_text(app) and "ledger.chart" in {b.id for _, b, _ in screen_actions(screen)}
+        table, view = screen.query_one("#lg-table", DataTable), screen.query_one(ChartView)
+        assert table.display and not view.display
+        await pilot.press("g")
+        await wait_for(pilot, lambda: view.display and not table.display and view.table.has_focus, "the chart shown")
+        rows = [r for r in services.ledger().rows if r.key is not None]
+        assert [str(c.label) for c in view.table.columns.values()][1:] == ["院系", "█需求", "░已服务", "覆盖率"]
+        shown = [[str(c) for c in view.table.get_row_at(i)] for i in range(view.table.row_count)]
+        assert [s[0] for s in shown] == [str(i) for i in range(1, len(rows) + 1)]  # the axis's numbers
+        assert [s[2:] for s in shown] == [
+            [str(sum(r.needed.values())), str(sum(r.served.values())),
+             f"{100 * sum(r.served.values()) / sum(r.needed.values()):.0f}%" if sum(r.needed.values()) else "—"]
+            for r in rows]
+        await pilot.press("]")
+        await wait_for(pilot, lambda: view.chart is not None and view.chart.key == "ledger-1", "the employment chart")
+        heads = [str(c.label) for c in view.table.columns.values()]
+        assert heads[2:] == ["█已就业", "░其他去向", "▒暂不就业", "#未就业", "合计", "就业率"]
+        by_status = [[str(c) for c in view.table.get_row_at(i)] for i in range(view.table.row_count)]
+        assert [s[6] for s in by_status] == [str(r.graduates) for r in rows]  # every graduate in one bar part
+        assert [s[5] for s in by_status] == [str(r.employment[EmploymentStatus.UNEMPLOYED]) for r in rows]
+        await pilot.press("g")
+        await wait_for(pilot, lambda: table.display and not view.display and table.has_focus, "the table back")
+        assert table.get_row_at(table.row_count - 1)[1] == str(services.ledger().rows[-1].graduates)
+
+
 async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> None:
     app = harness.app("demo-viewer", presynced=True)
     async with app.run_test(size=SIZE) as pilot:
@@ -164,3 +199,9 @@ async def test_each_role_is_offered_only_what_it_may_do(harness: Harness) -> Non
         await wait_for(pilot, lambda: ledger.ledger is not None, "ledger")
         assert ledger.ledger is not None and ledger.ledger.by == "university"
         assert ledger.ledger.rows[-1].graduates == len(services.graduate_ids_matching(GraduateFilter()))
+        await pilot.press("g")
+        view = ledger.query_one(ChartView)
+        await wait_for(pilot, lambda: view.display and view.table.row_count > 0, "the city's chart")
+        assert [str(c.label) for c in view.table.columns.values()][:2] == ["#", "高校"]
+        assert [str(view.table.get_row_at(i)[1]) for i in range(view.table.row_count)] == [
+            r.name for r in ledger.ledger.rows[:-1]]  # a bar group per university of the city

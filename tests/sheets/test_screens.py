@@ -194,10 +194,10 @@ async def test_statistics_show_their_numbers_and_export_them(harness: Harness, t
         screen = app.screen
         assert isinstance(screen, StatisticsScreen)
         chart = screen.charts[0]
-        table = screen.query_one(f"#table-{chart.key}", DataTable)
+        table = screen.query_one(f"#view-{chart.key} DataTable", DataTable)
         await wait_for(pilot, lambda: table.row_count == len(chart.categories))
         first = [text(c) for c in table.get_row_at(0)]
-        assert first[1] == chart.categories[0] and first[-1] == str(chart.total(0))
+        assert chart.categories[0].startswith(first[1].removesuffix("…")) and first[-1] == str(chart.total(0))
         path = await export_to(pilot, app, tmp_path, "chart.xlsx")
         rows = read_xlsx(path)
         assert [r[0] for r in rows[1:]] == list(chart.categories)

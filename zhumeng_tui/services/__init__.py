@@ -899,6 +899,63 @@ class Ledger:
             out.append(LedgerTable(title, [group, *columns], [[r.name, *cells(r)] for r in self.rows]))
         return out
 
+    def charts(self, lang: str) -> list[Chart]:
+        """A chart for each table, in the same order: a bar group per
+        department or university (the total row left out)."""
+        from zhumeng_tui.domain.graduates import EMPLOYED
+        from zhumeng_tui.domain.hardship import CATEGORY_LABELS
+        from zhumeng_tui.domain.posts import ANSWER_LABELS
+
+        def t(zh: str, en: str) -> str:
+            return _pick(lang, (zh, en))
+
+        rows = [r for r in self.rows if r.key is not None]
+        group = _pick(lang, ("院系", "Department") if self.by == "department" else ("高校", "University"))
+
+        def series(label: str, value: Callable[[LedgerRow], int]) -> ChartSeries:
+            return ChartSeries(label, tuple(value(r) for r in rows))
+
+        def column(label: str, cell: Callable[[LedgerRow], object]) -> ChartColumn:
+            return ChartColumn(label, tuple(str(cell(r)) for r in rows))
+
+        def chart(i: int, parts: list[ChartSeries], *, stacked: bool, extra: list[ChartColumn],
+                  note: str = "") -> Chart:
+            return Chart(f"ledger-{i}", self.titles(lang)[i], group, tuple(r.name for r in rows), tuple(parts),
+                         note, stacked, tuple(extra))
+
+        others = (EmploymentStatus.FURTHER_STUDY, EmploymentStatus.ABROAD, EmploymentStatus.ENLISTED,
+                  EmploymentStatus.ENTREPRENEUR)
+        return [
+            chart(0, [series(t("需求", "Asked"), lambda r: sum(r.needed.values())),
+                      series(t("已服务", "Served"), lambda r: sum(r.served.values()))], stacked=False,
+                  extra=[column(t("覆盖率", "Coverage"),
+                                lambda r: _pct(sum(r.served.values()), sum(r.needed.values())))],
+                  note=t("各类服务需求合计（人次）；按类别的数字在表格中。",
+                         "All kinds of need together (one per graduate and kind); the table has each kind.")),
+            chart(1, [series(t("已就业", "Employed"), lambda r: sum(r.employment[s] for s in EMPLOYED)),
+                      series(t("其他去向", "Other"), lambda r: sum(r.employment[s] for s in others)),
+                      series(t("暂不就业", "Not seeking"), lambda r: r.employment[EmploymentStatus.NOT_SEEKING]),
+                      series(t("未就业", "Not employed"), lambda r: r.employment[EmploymentStatus.UNEMPLOYED])],
+                  stacked=True, extra=[column(t("就业率", "Employed"), lambda r: _pct(
+                      sum(r.employment[s] for s in EMPLOYED), r.graduates))],
+                  note=t("已就业：签约、劳动合同、灵活就业；其他去向：升学、出国、参军、自主创业。",
+                         "Employed: signed, contract, flexible; other: further study, abroad, enlisted,"
+                         " own business.")),
+            chart(2, [ChartSeries(_pick(lang, CATEGORY_LABELS[c]), tuple(r.by_category[c] for r in rows))
+                      for c in Category], stacked=False,
+                  extra=[column(t("档案", "Cases"), lambda r: r.cases),
+                         column(t("已就业", "Employed"), lambda r: r.cases_employed)],
+                  note=t("一份档案可属多个类别。", "A case may be in more than one category.")),
+            chart(3, [series(t("已申请", "Applied"), lambda r: r.subsidy_applied),
+                      series(t("已审批", "Approved"), lambda r: r.subsidy_approved),
+                      series(t("已发放", "Paid"), lambda r: r.subsidy_paid)], stacked=False,
+                  extra=[column(t("发放金额（元）", "Paid (yuan)"), lambda r: r.subsidy_amount)]),
+            chart(4, [series(t("待反馈", "No answer"), lambda r: r.answers.get("pending", 0)),
+                      *(ChartSeries(_pick(lang, ANSWER_LABELS[a]), tuple(r.answers.get(a.value, 0) for r in rows))
+                        for a in Answer)], stacked=True,
+                  extra=[column(t("推送人数", "Graduates"), lambda r: r.pushed_graduates)]),
+        ]
+
 
 @dataclass
 class LedgerTable:
@@ -1112,9 +1169,17 @@ class ChartSeries:
 
 
 @dataclass(frozen=True)
+class ChartColumn:
+    """Words shown beside a chart's counts and not drawn (a coverage rate, an amount)."""
+
+    label: str
+    cells: tuple[str, ...]  # one per category
+
+
+@dataclass(frozen=True)
 class Chart:
-    """One chart of the statistics screen, with its numbers (the table the
-    screen shows beside it and exports)."""
+    """One chart (of the statistics screen, of a ledger table), with its
+    numbers (the table shown beside it and exported)."""
 
     key: str
     title: str
@@ -1123,9 +1188,23 @@ class Chart:
     categories: tuple[str, ...]
     series: tuple[ChartSeries, ...]
     note: str = ""
+    #: The series stack into one bar per category (parts of a whole); else
+    #: they stand side by side (counts that overlap or nest).
+    stacked: bool = True
+    extra: tuple[ChartColumn, ...] = ()
 
     def total(self, i: int) -> int:
         return sum(s.values[i] for s in self.series)
+
+    @property
+    def has_total(self) -> bool:
+        """Whether a category's total means something: stacked parts of it."""
+        return self.stacked and len(self.series) > 1
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to draw: no category, or every count 0."""
+        return not any(v for s in self.series for v in s.values)
 
 
 #: Progress of long work: (done, total or None when not known yet).

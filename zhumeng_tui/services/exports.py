@@ -362,7 +362,7 @@ def _chart(src: Source, request: ExportRequest) -> Chart:
 
 def _chart_columns(src: Source, request: ExportRequest) -> Sequence[ExportColumn]:
     chart = _chart(src, request)
-    total = [ExportColumn("total", ("合计", "Total"), _NUM)] if len(chart.series) > 1 else []
+    total = [ExportColumn("total", ("合计", "Total"), _NUM)] if chart.has_total else []
     return [ExportColumn("category", (chart.category_label, chart.category_label)),
             *(ExportColumn(f"s{i}", (s.label, s.label), _NUM) for i, s in enumerate(chart.series)), *total]
 
@@ -370,7 +370,7 @@ def _chart_columns(src: Source, request: ExportRequest) -> Sequence[ExportColumn
 def _chart_rows(src: Source, request: ExportRequest, columns: Sequence[ExportColumn]) -> ListRows:
     """A chart's numbers as the statistics screen's table shows them."""
     chart = _chart(src, request)
-    total = len(chart.series) > 1
+    total = chart.has_total
     rows = [(c, *(s.values[i] for s in chart.series), *([chart.total(i)] if total else []))
             for i, c in enumerate(chart.categories)]
     return ListRows(len(rows), rows)
