@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 metadata = SQLModel.metadata
@@ -360,6 +360,12 @@ class ChangeLog(SQLModel, table=True):
     __tablename__ = "change_log"
     __table_args__ = (
         Index("ix_change_log_seq", "seq", unique=True),
+        # One seq-ordered range per scope value (``routes.changes.scope_ranges``):
+        # a page of a university's or a department's feed is read from the
+        # index and stops at the page's end, whatever the planner's estimates.
+        Index("ix_change_log_university", text("coalesce(university_id, 0)"), "seq"),
+        Index("ix_change_log_department", text("coalesce(university_id, 0)"), text("coalesce(department_id, 0)"),
+              "seq"),
     )
     type: str = Field(primary_key=True, max_length=20)
     record_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})

@@ -13,7 +13,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -82,10 +95,10 @@ def changes(
         if (0 < since < purged and (horizon is None or horizon < purged)) or since > top:
             return Response(f'{{"changes":[],"cursor":0,"has_more":false,"reset":true,"horizon":{purged}}}',
                             media_type="application/json")
-        window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
-        q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
+        ranges = [[cl.seq > since, cl.seq <= top, *conds] for conds in scope_ranges(user)]
+        q = select(CHANGE_JSON, cl.seq).where(cl.seq.in_(first_seqs(ranges, limit + 1))).order_by(cl.seq)
         rows = session.execute(q).all()
-        count = session.execute(select(func.count()).where(*window)).scalar_one() if total else None
+        count = session.execute(count_in(ranges)).scalar_one() if total else None
     has_more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][1] if has_more else max(top, since)
@@ -134,22 +147,64 @@ def _change_json() -> ColumnElement[Any]:
 CHANGE_JSON = _change_json()
 
 
-def in_scope(user: Principal) -> list[ColumnElement[bool]]:
-    """The change-log rows ``user`` may see, as conditions (none: everything)."""
+def _university_is(university_id: int) -> ColumnElement[bool]:
+    """``coalesce(university_id, 0) = ...``, written as the indexes
+    ``ix_change_log_university`` and ``ix_change_log_department`` are (a
+    literal 0: a bound parameter would not match the index expression)."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    return func.coalesce(cl.university_id, literal_column("0")) == university_id
+
+
+def _department_is(department_id: int) -> ColumnElement[bool]:
+    """``coalesce(department_id, 0) = ...`` (as ``ix_change_log_department`` is written)."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    return func.coalesce(cl.department_id, literal_column("0")) == department_id
+
+
+def _ids(*ids: int | None) -> list[int]:
+    return sorted({i for i in ids if i is not None})
+
+
+def scope_ranges(user: Principal) -> list[list[ColumnElement[bool]]]:
+    """The change-log rows ``user`` may see, as disjoint ranges: each a list of
+    conditions that one of the seq-ordered indexes serves as a range (a
+    university, or a university's department; ``[[]]``: everything, the
+    ``seq`` index). A page is the first rows of each range merged, so it is
+    read from the indexes and stops at the page's end whatever share of the
+    feed the scope is (a PostgreSQL planner estimating a scope filter over the
+    whole ``seq`` index would read it all and sort)."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
     role = user.scope_role
     if role in (Role.PROVINCE, Role.SYSTEM):
-        return []
-    # coalesce() keeps the planner on the seq index (a range scan that
-    # stops at ``limit``) instead of an OR over another index + a sort.
-    univ = func.coalesce(cl.university_id, 0)
+        return [[]]
+    # university 0 (NULL): records every account sees (universities, employers, positions ...)
     if role == Role.DEPARTMENT:
-        return [or_(univ == 0, and_(cl.university_id == user.university_id,
-                                    func.coalesce(cl.department_id, 0).in_([0, user.department_id])))]
+        # department 0 (NULL): the whole university sees it
+        own = [[_university_is(u), _department_is(d)] for u in _ids(user.university_id)
+               for d in _ids(0, user.department_id)]
+        return [[_university_is(0)], *own]
     if role == Role.CITY:
         # the city's universities, the graduate-services records and the students who are graduates
         g = m.Graduate.__table__.c  # type: ignore[attr-defined]
         is_graduate = exists().where(g.student_id == cl.record_id)
-        return [univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
-                or_(cl.type != "student", is_graduate)]
-    return [univ.in_([0, user.university_id])]
+        also = [cl.type.in_(sorted(CITY_TYPES)), or_(cl.type != "student", is_graduate)]
+        return [[_university_is(u), *also] for u in _ids(0, *user.city_universities)]
+    return [[_university_is(u)] for u in _ids(0, user.university_id)]
+
+
+def first_seqs(ranges: list[list[ColumnElement[bool]]], n: int) -> Select[Any]:
+    """The first ``n`` seqs of the union of ``ranges`` (disjoint): the first
+    ``n`` of each range, in seq order, merged."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    firsts = [select(cl.seq).where(*conds).order_by(cl.seq).limit(n).subquery() for conds in ranges]
+    if len(firsts) == 1:
+        return select(firsts[0].c.seq)
+    merged = union_all(*(select(f.c.seq) for f in firsts)).subquery()
+    return select(merged.c.seq).order_by(merged.c.seq).limit(n)
+
+
+def count_in(ranges: list[list[ColumnElement[bool]]]) -> Select[Any]:
+    """How many change-log rows the (disjoint) ``ranges`` hold."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    rows = union_all(*(select(cl.seq).where(*conds) for conds in ranges)).subquery()
+    return select(func.count()).select_from(rows)
