@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
+import operator
 import os
 import sqlite3
 import stat
@@ -29,7 +31,7 @@ from typing import Any
 
 from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
-from zhumeng_tui.cache.rows import READERS, Row, scalar_row
+from zhumeng_tui.cache.rows import READERS, Gone, Row, scalar_row
 from zhumeng_tui.cache.schema import (
     MIRROR,
     MIRROR_TABLES,
@@ -409,7 +411,15 @@ class Cache:
         builds them and ``app_view`` once at the end (about twice as fast as
         keeping them up to date row by row; an interrupted first sync leaves
         the mark, and the next pull finishes it)."""
+        by_type: dict[str, list[FeedChange]] = {}
         n = 0
+        for rtype, run in itertools.groupby(changes, operator.attrgetter("type")):  # a page is long runs of one type
+            chs = by_type.get(rtype)
+            if chs is None:
+                chs = by_type[rtype] = []
+            before = len(chs)
+            chs.extend(run)
+            n += len(chs) - before
         puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
@@ -419,38 +429,39 @@ class Cache:
                 for (name,) in c.execute(_MIRROR_INDEXES).fetchall():
                     c.execute(f'DROP INDEX "{name}"')
             pending = pending_base_versions(c)
-            for ch in changes:
-                n += 1
-                rtype: str = ch.type
+            for rtype, chs in by_type.items():
                 reader = READERS.get(rtype)
                 if reader is None:
                     continue
-                rid = ch.id
                 if not bulk:
-                    touched.setdefault(rtype, set()).add(rid)
-                if ch.gone:
-                    puts.get(rtype, {}).pop(rid, None)
-                    deletes.setdefault(rtype, set()).add(rid)
-                    continue
-                if pending:
-                    base = pending.get((rtype, rid))
-                    if base is not None and ch.version <= base:
-                        if self.version(c, rtype, rid) is not None:
-                            continue  # our optimistic local record is based on this one: keep it
-                        # the mirror lost it (a rebuilt cache): show the newest optimistic state
-                        local = pending_local(c, rtype, rid)
-                        if local is not None:
-                            local.update(id=rid, version=ch.version, seq=ch.seq)
-                            puts.setdefault(rtype, {})[rid] = reader.from_record(local, ch.seq)
-                            continue
-                row = reader.from_json(ch.data, rid, ch.version, ch.seq)
-                if row is None:  # the record needs changing before it is stored
-                    data = ch.record()
-                    assert data is not None
-                    data.update(id=rid, version=ch.version, seq=ch.seq)
-                    row = reader.from_record(data, ch.seq)
-                deletes.get(rtype, set()).discard(rid)
-                puts.setdefault(rtype, {})[rid] = row
+                    touched[rtype] = {ch.id for ch in chs}
+                put = puts[rtype] = {}
+                gone = deletes[rtype] = set()
+                for ch, row in zip(chs, reader.from_feed(chs), strict=True):
+                    rid = ch.id
+                    if isinstance(row, Gone):
+                        put.pop(rid, None)
+                        gone.add(rid)
+                        continue
+                    if pending:
+                        base = pending.get((rtype, rid))
+                        if base is not None and ch.version <= base:
+                            if self.version(c, rtype, rid) is not None:
+                                continue  # our optimistic local record is based on this one: keep it
+                            # the mirror lost it (a rebuilt cache): show the newest optimistic state
+                            local = pending_local(c, rtype, rid)
+                            if local is not None:
+                                local.update(id=rid, version=ch.version, seq=ch.seq)
+                                put[rid] = reader.from_record(local, ch.seq)
+                                continue
+                    if row is None:  # the record needs changing before it is stored
+                        data = ch.record()
+                        assert data is not None
+                        data.update(id=rid, version=ch.version, seq=ch.seq)
+                        row = reader.from_record(data, ch.seq)
+                    if gone:
+                        gone.discard(rid)
+                    put[rid] = row
             for gone_type, ids in deletes.items():
                 for rid in ids:
                     self.delete(c, gone_type, rid)
