@@ -360,12 +360,12 @@ class ChangeLog(SQLModel, table=True):
     __tablename__ = "change_log"
     __table_args__ = (
         Index("ix_change_log_seq", "seq", unique=True),
-        # One seq-ordered range per scope value (``routes.changes.scope_ranges``):
-        # a page of a university's or a department's feed is read from the
-        # index and stops at the page's end, whatever the planner's estimates.
-        Index("ix_change_log_university", text("coalesce(university_id, 0)"), "seq"),
+        # PostgreSQL: the feed's scope expressions (``routes.changes.in_scope``)
+        # indexed, for their statistics (the planner's estimate of a scope's
+        # share of the log) and to read a small university's range.
+        Index("ix_change_log_university", text("coalesce(university_id, 0)"), "seq").ddl_if(dialect="postgresql"),
         Index("ix_change_log_department", text("coalesce(university_id, 0)"), text("coalesce(department_id, 0)"),
-              "seq"),
+              "seq").ddl_if(dialect="postgresql"),
     )
     type: str = Field(primary_key=True, max_length=20)
     record_id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import (
     ColumnElement,
-    Select,
     String,
+    and_,
     case,
     cast,
     exists,
@@ -25,7 +25,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -95,10 +94,10 @@ def changes(
         if (0 < since < purged and (horizon is None or horizon < purged)) or since > top:
             return Response(f'{{"changes":[],"cursor":0,"has_more":false,"reset":true,"horizon":{purged}}}',
                             media_type="application/json")
-        ranges = [[cl.seq > since, cl.seq <= top, *conds] for conds in scope_ranges(user)]
-        q = select(CHANGE_JSON, cl.seq).where(cl.seq.in_(first_seqs(ranges, limit + 1))).order_by(cl.seq)
+        window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
+        q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
         rows = session.execute(q).all()
-        count = session.execute(count_in(ranges)).scalar_one() if total else None
+        count = session.execute(select(func.count()).where(*window)).scalar_one() if total else None
     has_more = len(rows) > limit
     rows = rows[:limit]
     cursor = rows[-1][1] if has_more else max(top, since)
@@ -147,64 +146,42 @@ def _change_json() -> ColumnElement[Any]:
 CHANGE_JSON = _change_json()
 
 
-def _university_is(university_id: int) -> ColumnElement[bool]:
-    """``coalesce(university_id, 0) = ...``, written as the indexes
-    ``ix_change_log_university`` and ``ix_change_log_department`` are (a
-    literal 0: a bound parameter would not match the index expression)."""
+def _university() -> ColumnElement[int]:
+    """``coalesce(university_id, 0)``: 0 for the records every account sees,
+    written as the PostgreSQL indexes ``ix_change_log_university`` and
+    ``ix_change_log_department`` are (a literal 0: with a bound parameter the
+    planner would match neither the index nor its statistics)."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
-    return func.coalesce(cl.university_id, literal_column("0")) == university_id
+    return func.coalesce(cl.university_id, literal_column("0"))
 
 
-def _department_is(department_id: int) -> ColumnElement[bool]:
-    """``coalesce(department_id, 0) = ...`` (as ``ix_change_log_department`` is written)."""
+def _department() -> ColumnElement[int]:
+    """``coalesce(department_id, 0)``: 0 for the records of a whole university."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
-    return func.coalesce(cl.department_id, literal_column("0")) == department_id
+    return func.coalesce(cl.department_id, literal_column("0"))
 
 
-def _ids(*ids: int | None) -> list[int]:
-    return sorted({i for i in ids if i is not None})
+def in_scope(user: Principal) -> list[ColumnElement[bool]]:
+    """The change-log rows ``user`` may see, as conditions (none: everything).
 
-
-def scope_ranges(user: Principal) -> list[list[ColumnElement[bool]]]:
-    """The change-log rows ``user`` may see, as disjoint ranges: each a list of
-    conditions that one of the seq-ordered indexes serves as a range (a
-    university, or a university's department; ``[[]]``: everything, the
-    ``seq`` index). A page is the first rows of each range merged, so it is
-    read from the indexes and stops at the page's end whatever share of the
-    feed the scope is (a PostgreSQL planner estimating a scope filter over the
-    whole ``seq`` index would read it all and sort)."""
+    A page is one range scan of the ``seq`` index that stops at ``limit``,
+    with the scope as a filter, unless the scope is a small part of the log:
+    SQLite keeps to the ``seq`` index (its scope expressions have no index);
+    PostgreSQL plans from the statistics of the scope expressions that its
+    indexes on them carry (without them it estimated a university's share of
+    the log at 0.5% and read the whole log for page one), and reads a small
+    university's range from those indexes."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
     role = user.scope_role
     if role in (Role.PROVINCE, Role.SYSTEM):
-        return [[]]
-    # university 0 (NULL): records every account sees (universities, employers, positions ...)
+        return []
+    univ = _university()
     if role == Role.DEPARTMENT:
-        # department 0 (NULL): the whole university sees it
-        own = [[_university_is(u), _department_is(d)] for u in _ids(user.university_id)
-               for d in _ids(0, user.department_id)]
-        return [[_university_is(0)], *own]
+        return [or_(univ == 0, and_(univ == user.university_id, _department().in_([0, user.department_id])))]
     if role == Role.CITY:
         # the city's universities, the graduate-services records and the students who are graduates
         g = m.Graduate.__table__.c  # type: ignore[attr-defined]
         is_graduate = exists().where(g.student_id == cl.record_id)
-        also = [cl.type.in_(sorted(CITY_TYPES)), or_(cl.type != "student", is_graduate)]
-        return [[_university_is(u), *also] for u in _ids(0, *user.city_universities)]
-    return [[_university_is(u)] for u in _ids(0, user.university_id)]
-
-
-def first_seqs(ranges: list[list[ColumnElement[bool]]], n: int) -> Select[Any]:
-    """The first ``n`` seqs of the union of ``ranges`` (disjoint): the first
-    ``n`` of each range, in seq order, merged."""
-    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
-    firsts = [select(cl.seq).where(*conds).order_by(cl.seq).limit(n).subquery() for conds in ranges]
-    if len(firsts) == 1:
-        return select(firsts[0].c.seq)
-    merged = union_all(*(select(f.c.seq) for f in firsts)).subquery()
-    return select(merged.c.seq).order_by(merged.c.seq).limit(n)
-
-
-def count_in(ranges: list[list[ColumnElement[bool]]]) -> Select[Any]:
-    """How many change-log rows the (disjoint) ``ranges`` hold."""
-    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
-    rows = union_all(*(select(cl.seq).where(*conds) for conds in ranges)).subquery()
-    return select(func.count()).select_from(rows)
+        return [univ.in_([0, *sorted(user.city_universities)]), cl.type.in_(sorted(CITY_TYPES)),
+                or_(cl.type != "student", is_graduate)]
+    return [univ.in_([0, user.university_id])]

@@ -1,4 +1,4 @@
-"""change_log: seq-ordered indexes per university and per department (the change feed's scope ranges)
+"""change_log on PostgreSQL: the change feed's scope expressions indexed (their statistics for the planner)
 
 Revision ID: 0005_change_log_scope
 Revises: 0004_posts
@@ -18,13 +18,20 @@ UNIVERSITY = sa.text("coalesce(university_id, 0)")
 DEPARTMENT = sa.text("coalesce(department_id, 0)")
 
 
+def _postgresql() -> bool:
+    return bool(op.get_bind().dialect.name == "postgresql")
+
+
 def upgrade() -> None:
+    if not _postgresql():  # SQLite plans the feed from the seq index alone
+        return
     op.create_index("ix_change_log_university", "change_log", [UNIVERSITY, "seq"], unique=False)
     op.create_index("ix_change_log_department", "change_log", [UNIVERSITY, DEPARTMENT, "seq"], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("ANALYZE change_log")  # the planner's statistics of the new index expressions
+    op.execute("ANALYZE change_log")  # the statistics of the new index expressions
 
 
 def downgrade() -> None:
+    if not _postgresql():
+        return
     op.drop_index("ix_change_log_department", table_name="change_log")
     op.drop_index("ix_change_log_university", table_name="change_log")
