@@ -159,7 +159,7 @@ class ZhumengApp(Localized, App[None]):
     COMMANDS: ClassVar = {ActionsProvider}
 
     BINDINGS: ClassVar = [
-        K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", show=False, priority=True),
+        K("ctrl+p", "command_palette", "命令面板", "Command palette", id="app.palette", footer_en="Palette", show=False, priority=True),
         K("q", "quit_app", "退出", "Quit", id="app.quit", show=False),
         K("ctrl+r", "sync", "立即同步", "Sync now", id="app.sync", show=False),
         K("1", "goto('dashboard')", "待办首页", "Dashboard", id="app.go_dashboard", show=False),

@@ -15,6 +15,7 @@ from textual.widgets._footer import FooterKey
 from tests.support import Harness, wait_for, wait_signed_in
 from zhumeng_tui.app import ZhumengApp
 from zhumeng_tui.domain.status import Action
+from zhumeng_tui.i18n import set_lang
 from zhumeng_tui.screens.dialogs import ReviewResultDialog
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.statistics import StatisticsScreen
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow
 SIZE = (80, 24)
 
 #: Section keys of every account, then the screens opened from the lists with enter.
-SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "m", "i"]
+SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "m", "i", "J", "L"]
 
 
 def footer_overflow(screen: Screen[object]) -> list[str]:
@@ -45,8 +46,10 @@ async def _settled(pilot, app: ZhumengApp) -> Screen[object]:  # type: ignore[no
     return screen
 
 
-@pytest.mark.parametrize("user", ["demo-univ", "demo-dept", "demo-viewer"])
-async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None:
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("user", ["demo-univ", "demo-dept", "demo-viewer", "demo-city"])
+async def test_every_footer_fits_80_columns(harness: Harness, user: str, lang: str) -> None:
+    set_lang(lang)
     app = harness.app(user, presynced=True)
     cut: dict[str, list[str]] = {}
     async with app.run_test(size=SIZE) as pilot:
@@ -59,7 +62,7 @@ async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None
             if screen is home and key != "1":
                 continue  # not offered to this account
             cut[key] = footer_overflow(screen)
-            if key in ("2", "3", "4", "7", "8"):
+            if key in ("2", "3", "4", "7", "8", "J"):
                 await pilot.press("enter")
                 await pilot.pause(0.3)
                 if app.screen is not screen:
@@ -70,7 +73,7 @@ async def test_every_footer_fits_80_columns(harness: Harness, user: str) -> None
                 await pilot.press("escape")
                 await pilot.pause(0.1)
     assert {k: v for k, v in cut.items() if v} == {}
-    assert {"1", "2", "3", "9"} <= set(cut)
+    assert ({"1", "7", "J", "L"} if user == "demo-city" else {"1", "2", "3", "9"}) <= set(cut)
 
 
 async def test_statistics_tables_fit_80_columns(harness: Harness) -> None:
@@ -139,3 +142,16 @@ async def test_a_long_result_says_how_many_and_scrolls_from_the_keyboard(harness
         await wait_for(pilot, lambda: scroll.scroll_y > 0)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is not dialog)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+async def test_the_dashboard_names_every_section_at_80_columns(harness: Harness, lang: str) -> None:
+    set_lang(lang)
+    app = harness.app("demo-univ", presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.pause(0.2)
+        line = app.screen.query_one("#d-sections", Static)
+        shown = "".join(strip.text for strip in line.render_lines(line.region.reset_offset))
+        assert shown.split() == str(line.render()).split()  # every word on screen, none cut at the edge
+        assert "L" in shown.split() or "L台账" in shown.split()

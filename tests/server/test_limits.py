@@ -133,10 +133,16 @@ async def test_an_id_beyond_64_bits_in_a_batch_is_not_found(api: Api, path: str,
     assert not result["ok"] and result["error"]["code"] == "not_found"
 
 
-async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI) -> None:
+@pytest.mark.parametrize("user,path,item", [
+    ("demo-dept", "/applications/actions:batch", {"version": 1, "action": "confirm"}),
+    ("demo-univ", "/applications/tracking:batch", {"version": 1, "update": {"insurance_recorded": True}}),
+    ("demo-univ", "/students/roster:batch", {"version": 1, "update": {"full_time": True}}),
+    ("demo-univ", "/graduates/employment:batch", {"version": 1, "status": "signed", "date": "2026-03-01"}),
+])
+async def test_a_batch_has_an_item_cap(api: Api, app: FastAPI, user: str, path: str, item: dict[str, object]) -> None:
     fp = fingerprint(app)
-    items = [{"id": i + 1, "version": 1, "action": "confirm"} for i in range(MAX_BATCH_ITEMS + 1)]
-    err = assert_error(await api.write("demo-dept", "POST", "/applications/actions:batch", {"items": items}), 422)
+    items = [{"id": i + 1, **item} for i in range(MAX_BATCH_ITEMS + 1)]
+    err = assert_error(await api.write(user, "POST", path, {"items": items}), 422)
     assert [f["field"] for f in err["fields"]] == ["items"]
     assert str(MAX_BATCH_ITEMS) in err["fields"][0]["message_zh"]
     assert fingerprint(app) == fp
@@ -177,3 +183,19 @@ async def test_health_answers_while_every_worker_thread_is_busy(api: Api) -> Non
         for b in borrowers:
             limiter.release_on_behalf_of(b)
     assert r.status_code == 200
+
+
+async def test_a_session_attendance_and_a_push_have_a_cap(api: Api, app: FastAPI) -> None:
+    from tests.server.test_graduates import new_session
+    from zhumeng_tui.domain.graduates import MAX_ATTENDEES
+    from zhumeng_tui.domain.posts import MAX_PUSH, PICKS
+
+    session = await new_session(api, "demo-univ")
+    fp = fingerprint(app)
+    err = assert_error(await api.write("demo-univ", "POST", f"/sessions/{session['id']}/attendance",
+                                       {"graduate_ids": list(range(1, MAX_ATTENDEES + 2))}), 422)
+    assert [f["field"] for f in err["fields"]] == ["graduate_ids"]
+    items = [{"graduate_id": g, "post_id": p} for g in range(1, MAX_PUSH + 2) for p in range(1, PICKS + 1)]
+    err = assert_error(await api.write("demo-univ", "POST", "/pushes", {"items": items}), 422)
+    assert [f["field"] for f in err["fields"]] == ["items"]
+    assert fingerprint(app) == fp

@@ -6,6 +6,7 @@ expire when idle as well as after their lifetime."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import hashlib
@@ -69,6 +70,14 @@ async def test_wrong_passwords_lock_the_account_for_a_while(app: FastAPI, caplog
         assert (await sign_in(c, "demo-univ")).status_code == 200
     failures = [r for r in caplog.records if "demo-univ" in r.getMessage() and "198.51.100.1" in r.getMessage()]
     assert len(failures) >= settings.signin_account_failures
+
+
+async def test_guesses_sent_at_once_get_no_more_tries_than_one_after_another(app: FastAPI) -> None:
+    limit = app.state.server.settings.signin_account_failures
+    async with client_from(app, "198.51.100.3") as c:
+        answers = await asyncio.gather(*(sign_in(c, "demo-univ2", f"guess-{i}") for i in range(4 * limit)))
+    codes = sorted(r.status_code for r in answers)
+    assert codes.count(401) == limit and codes.count(429) == 3 * limit, codes
 
 
 async def test_many_names_from_one_address_lock_the_address(app: FastAPI) -> None:

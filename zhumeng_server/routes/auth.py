@@ -43,9 +43,16 @@ def too_many_attempts(wait: int) -> ApiError:
 )
 def auth_token(body: s.TokenRequest, request: Request, st: State) -> Response:
     address = request.client.host if request.client else "-"
-    keys = auth.throttle_keys(body.username, address)
-    with Session(st.engine) as session:
+    account, client = keys = auth.throttle_keys(body.username, address)
+    with st.write_lock, Session(st.engine) as session:
+        lock_for_write(session)
         wait = auth.throttle_wait(session, keys, st.now())
+        if not wait:
+            # counted as failed before the password is checked, so guesses sent
+            # at once get no more tries than guesses sent one after another;
+            # a right password clears the account's count below
+            auth.record_failure(session, [account], st.now(), st.settings)
+        session.commit()
     if wait:
         log.warning("sign-in refused (throttled, %d s left): user %r from %s", wait, body.username, address)
         raise too_many_attempts(wait)
@@ -55,11 +62,11 @@ def auth_token(body: s.TokenRequest, request: Request, st: State) -> Response:
     with st.write_lock, Session(st.engine) as session:
         lock_for_write(session)
         if staff is None:
-            auth.record_failure(session, keys, st.now(), st.settings)
+            auth.record_failure(session, [client], st.now(), st.settings)
             session.commit()
             log.warning("sign-in failed: user %r from %s", body.username, address)
             raise ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
-        auth.clear_failures(session, *keys[0])
+        auth.clear_failures(session, *account)
         staff = session.get(m.StaffAccount, staff.id)
         assert staff is not None
         if upgraded is not None:

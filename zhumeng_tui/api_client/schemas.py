@@ -646,7 +646,7 @@ class TrackingBatchRequest(Strict):
     """``POST /applications/tracking:batch`` (``Idempotency-Key``): the tracking
     fields of many interns (an import); answered with a ``BatchResponse``."""
 
-    items: Annotated[list[TrackingBatchItem], Field(min_length=1, max_length=5000)]
+    items: Annotated[list[TrackingBatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
 class RosterUpdate(Strict):
@@ -677,7 +677,7 @@ class RosterBatchRequest(Strict):
     """``POST /students/roster:batch`` (``Idempotency-Key``): the roster fields of
     many students (an import); each item succeeds or fails on its own."""
 
-    items: Annotated[list[RosterBatchItem], Field(min_length=1, max_length=5000)]
+    items: Annotated[list[RosterBatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
 class StudentBatchResult(BaseModel):
@@ -796,7 +796,7 @@ class EmploymentItem(Strict):
 class EmploymentBatch(Strict):
     """``POST /graduates/employment:batch`` (Idempotency-Key): items succeed or fail one by one."""
 
-    items: Annotated[list[EmploymentItem], Field(min_length=1, max_length=5000)]
+    items: Annotated[list[EmploymentItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
 class RecordResult(BaseModel):

@@ -110,7 +110,7 @@ class DashboardScreen(DataScreen[Dashboard]):
     DEFAULT_CSS = """
     DashboardScreen OptionList, DashboardScreen OptionList:focus { height: 1fr; border: none; }
     DashboardScreen #d-empty { height: auto; padding: 0 1; text-style: bold; }
-    DashboardScreen #d-sections { height: 1; padding: 0 1; color: $text-muted; }
+    DashboardScreen #d-sections { height: auto; padding: 0 1; color: $text-muted; }
     """
 
     def __init__(self) -> None:

@@ -70,8 +70,8 @@ class GraduateDetailScreen(DataScreen[GraduateDetail]):
         K("n", "profile", "需求与意向", "Needs", id="graduate.profile"),
         K("e", "employment", "就业状态", "Employment", id="graduate.employment"),
         K("a", "attendance", "签到", "Attendance", id="graduate.attendance"),
-        K("h", "hardship", "困难帮扶", "Hardship case", id="graduate.hardship"),
-        K("r", "posts", "推荐岗位", "Recommended posts", id="graduate.posts"),
+        K("h", "hardship", "困难帮扶", "Hardship case", id="graduate.hardship", footer_en="Hardship"),
+        K("r", "posts", "推荐岗位", "Recommended posts", id="graduate.posts", footer_en="Posts"),
     ]
     RELOAD_ON_RESUME = True
 

@@ -93,7 +93,7 @@ class GraduatesScreen(QueueScreenBase):
                        "pushes", "sessions", "department", "local_state"]
     RELOAD_ON_RESUME = True
     BINDINGS: ClassVar = [
-        K("a", "attendance", "签到", "Attendance", id="graduates.attendance"),
+        K("a", "attendance", "签到", "Attendance", id="graduates.attendance", footer_en="Attend"),
         K("e", "employment", "就业状态", "Employment", id="graduates.employment"),
         K("p", "push", "推送岗位", "Push posts", id="graduates.push", show=False),
         K("l", "sessions", "服务活动", "Sessions", id="graduates.sessions"),

@@ -57,9 +57,9 @@ class InternsScreen(QueueScreenBase, TrackingActions):
     EXPORT_LISTS = ("interns", "final-list")
     RELOAD_ON_RESUME = True
     BINDINGS: ClassVar = [
-        K("f", "followup", "跟踪", "Follow-up", id="interns.followup"),
+        K("f", "followup", "跟踪", "Follow-up", id="interns.followup", footer_en="Log"),
         K("t", "assign_staff", "负责人", "Staff", id="interns.staff"),
-        K("b", "insurance", "保险", "Insurance", id="interns.insurance"),
+        K("b", "insurance", "保险", "Insurance", id="interns.insurance", footer_en="Insured"),
         K("d", "withdraw", "放弃", "Withdraw", id="interns.withdraw"),
         K("e", "nominate", "推荐优秀", "Nominate", id="interns.nominate", show=False),
         K("p", "export('final-list', 'docx')", "打印最终名单", "Print the final list", id="interns.print",

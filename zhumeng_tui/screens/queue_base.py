@@ -97,9 +97,9 @@ class QueueScreenBase(ExportsList):
     )
 
     BINDINGS: ClassVar = [
-        K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space"),
+        K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space", footer_en="Mark"),
         # priority: also from the search box (whose own ctrl+a moves to the start of the text)
-        K("ctrl+a", "select_all", "全选", "Select all matching", id="queue.select_all", priority=True),
+        K("ctrl+a", "select_all", "全选", "Select all matching", id="queue.select_all", footer_en="All", priority=True),
         # the search box's placeholder shows "/ 搜索": the footer keeps its room for the actions
         K("slash", "search", "搜索", "Search", id="queue.search", key_display="/", show=False),
         K("v,shift+space", "select_range", "连选", "Select range", id="queue.range", show=False),

@@ -157,7 +157,7 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
     BINDINGS: ClassVar = [
         K("r", "record", "记录下一步", "Record next step", id="withdrawal.record"),
         K("c", "cancel_request", "撤销申请", "Cancel request", id="withdrawal.cancel"),
-        K("p", "export", "打印申请表", "Print the request", id="withdrawal.print"),
+        K("p", "export", "打印申请表", "Print the request", id="withdrawal.print", footer_en="Print"),
     ]
 
     RELOAD_ON_RESUME = True

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zhumeng_tui.api_client.schemas import (
+    MAX_BATCH_ITEMS,
     CaseClose,
     CaseCreate,
     CaseUpdate,
@@ -99,7 +100,7 @@ from zhumeng_tui.services import (
 from zhumeng_tui.services.core import ServicesCore
 
 #: The most graduates of one employment batch (the server's cap).
-BATCH = 5000
+BATCH = MAX_BATCH_ITEMS
 
 
 def _now() -> str:

@@ -21,6 +21,9 @@ from zhumeng_tui.i18n import tr
 #: binding id -> (中文, English)
 BINDING_TEXT: dict[str, tuple[str, str]] = {}
 
+#: binding id -> the shorter English the footer shows (help and the palette show the whole text)
+FOOTER_EN: dict[str, str] = {}
+
 
 def K(
     key: str,
@@ -32,9 +35,13 @@ def K(
     show: bool = True,
     priority: bool = False,
     key_display: str | None = None,
+    footer_en: str | None = None,
 ) -> Binding:
-    """A Binding with an id and a (中文, English) description."""
+    """A Binding with an id and a (中文, English) description; ``footer_en``
+    is a shorter English for the footer, where 80 columns hold every key."""
     BINDING_TEXT[id] = (zh, en)
+    if footer_en:
+        FOOTER_EN[id] = footer_en
     return Binding(
         key,
         action,
@@ -52,6 +59,13 @@ def binding_text(binding: Binding) -> str:
     if binding.id and binding.id in BINDING_TEXT:
         return tr(*BINDING_TEXT[binding.id])
     return binding.description
+
+
+def footer_text(binding: Binding) -> str:
+    """The binding's description in the footer: the short English where there is one."""
+    if binding.id and binding.id in FOOTER_EN:
+        return tr(BINDING_TEXT[binding.id][0], FOOTER_EN[binding.id])
+    return binding_text(binding)
 
 
 def _binding_order(node: DOMNode) -> dict[str, int]:
@@ -75,7 +89,7 @@ def localize_bindings(node: DOMNode) -> None:
             (
                 key,
                 [
-                    dataclasses.replace(b, description=binding_text(b), tooltip="")
+                    dataclasses.replace(b, description=footer_text(b), tooltip="")
                     if b.id in BINDING_TEXT
                     else b
                     for b in bindings
