@@ -26,7 +26,8 @@ def mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
-def seed(cache: Cache) -> None:
+def seed_changes() -> tuple[list[FeedChange], int]:
+    """A department, an employer and its position, five students with an application each; and the last seq."""
     changes = [
         ch("department", 1, 1, {"university_id": 1, "name": "计算机学院"}),
         ch("employer", 1, 2, {"name": "成都某公司", "type": "企业", "region": "成都市", "certifying_committee": "x"}),
@@ -45,7 +46,11 @@ def seed(cache: Cache) -> None:
             "checks": [{"check": "realname", "result": "fail" if i == 2 else "pass",
                         "reason_zh": "x", "reason_en": "x"}]}))
         seq += 2
-    cache.apply_changes(changes, seq)
+    return changes, seq
+
+
+def seed(cache: Cache) -> None:
+    cache.apply_changes(*seed_changes())
 
 
 def test_files_are_private(tmp_path: Path) -> None:
@@ -136,6 +141,40 @@ def test_tombstones_and_denormalised_rows(tmp_path: Path) -> None:
     assert c.get_record("application", 2) is None
     assert c.conn().execute("SELECT count(*) FROM app_view WHERE id = 2").fetchone()[0] == 0
     assert c.cursor == 101
+    c.close()
+
+
+def test_a_bulk_pull_shows_records_that_came_after_their_applications(tmp_path: Path) -> None:
+    """A first pull fills the application rows page by page; a student
+    renamed, a withdrawal opened and a department deleted in later pages (the
+    pull interrupted and started again in between) are in those rows at the
+    end, exactly as in rows kept up to date change by change."""
+    changes, seq = seed_changes()
+    later = [
+        [ch("student", 2, 100, {"department_id": 1, "university_id": 1, "name": "李思", "student_no": "2022010002",
+                                "phone": "1", "id_number_masked": "x"}, version=2),
+         ch("withdrawal", 1, 101, {"application_id": 3, "student_id": 3, "department_id": 1, "state": "stamped"})],
+        [ch("department", 1, 102, deleted=True)],
+    ]
+    kept = Cache(tmp_path / "kept.sqlite3")
+    kept.apply_changes(changes, seq)
+    for page in later:
+        kept.apply_changes(page, page[-1].seq)
+    path = tmp_path / "c.sqlite3"
+    c = Cache(path)
+    c.apply_changes(sorted(changes, key=lambda x: x.type != "application"), seq, bulk=True)  # applications first
+    c.apply_changes(later[0], 101, bulk=True)
+    c.close()  # interrupted; the next pull goes on from the cursor
+    c = Cache(path)
+    assert c.view_stale and c.cursor == 101
+    c.apply_changes(later[1], 102, bulk=True)
+    c.finish_bulk()
+    cols = "id, name, py_initials, department, employer, has_open_withdrawal, worst"
+    got = c.conn().execute(f"SELECT {cols} FROM app_view ORDER BY id").fetchall()
+    assert got == kept.conn().execute(f"SELECT {cols} FROM app_view ORDER BY id").fetchall()
+    assert got[1][1:3] == ("李思", "ls") and got[2][5] == 1 and {r[3] for r in got} == {""} and len(got) == 5
+    assert not c.view_stale and c.conn().execute("SELECT count(*) FROM view_pending").fetchone()[0] == 0
+    kept.close()
     c.close()
 
 

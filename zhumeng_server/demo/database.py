@@ -123,5 +123,8 @@ def _generate(engine: Engine, g: Gen, students: int, seed: int, today: dt.date) 
                 name = model.__table__.name
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                                   f"COALESCE((SELECT MAX(id) FROM {name}), 1))"))
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # the planner's statistics of the tables just filled
     return {k: len(v) for k, v in g.rows.items()}
 

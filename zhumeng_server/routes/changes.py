@@ -13,7 +13,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -134,18 +146,38 @@ def _change_json() -> ColumnElement[Any]:
 CHANGE_JSON = _change_json()
 
 
+def _university() -> ColumnElement[int]:
+    """``coalesce(university_id, 0)``: 0 for the records every account sees,
+    written as the PostgreSQL indexes ``ix_change_log_university`` and
+    ``ix_change_log_department`` are (a literal 0: with a bound parameter the
+    planner would match neither the index nor its statistics)."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    return func.coalesce(cl.university_id, literal_column("0"))
+
+
+def _department() -> ColumnElement[int]:
+    """``coalesce(department_id, 0)``: 0 for the records of a whole university."""
+    cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
+    return func.coalesce(cl.department_id, literal_column("0"))
+
+
 def in_scope(user: Principal) -> list[ColumnElement[bool]]:
-    """The change-log rows ``user`` may see, as conditions (none: everything)."""
+    """The change-log rows ``user`` may see, as conditions (none: everything).
+
+    A page is one range scan of the ``seq`` index that stops at ``limit``,
+    with the scope as a filter, unless the scope is a small part of the log:
+    SQLite keeps to the ``seq`` index (its scope expressions have no index);
+    PostgreSQL plans from the statistics of the scope expressions that its
+    indexes on them carry (without them it estimated a university's share of
+    the log at 0.5% and read the whole log for page one), and reads a small
+    university's range from those indexes."""
     cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
     role = user.scope_role
     if role in (Role.PROVINCE, Role.SYSTEM):
         return []
-    # coalesce() keeps the planner on the seq index (a range scan that
-    # stops at ``limit``) instead of an OR over another index + a sort.
-    univ = func.coalesce(cl.university_id, 0)
+    univ = _university()
     if role == Role.DEPARTMENT:
-        return [or_(univ == 0, and_(cl.university_id == user.university_id,
-                                    func.coalesce(cl.department_id, 0).in_([0, user.department_id])))]
+        return [or_(univ == 0, and_(univ == user.university_id, _department().in_([0, user.department_id])))]
     if role == Role.CITY:
         # the city's universities, the graduate-services records and the students who are graduates
         g = m.Graduate.__table__.c  # type: ignore[attr-defined]

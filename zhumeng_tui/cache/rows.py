@@ -14,17 +14,25 @@ its derived values in ``schema.DERIVED``) are all the reader is made of.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Final
 
 import msgspec
 
+from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.schema import CLEANUP, DERIVED, MIRROR, Data, dumps, transform
 
 Row = list[Any]
 
 #: The fields every row reads besides the columns.
 _KEYS = ("id", "version", "seq")
+
+
+class Gone:
+    """The entry of a tombstone in :meth:`RowReader.from_feed`."""
+
+
+GONE: Final = Gone()
 
 
 class RowReader:
@@ -46,21 +54,38 @@ class RowReader:
         parts = [f"x.get({c.name!r})" if c.name in derived_names else f"v.{c.name}" for c in cols]
         pre = "x = derive(v)\n    " if derived else ""
         src = f"def values(v):\n    {pre}return [{', '.join(parts)}]\n"
-        env: dict[str, Any] = {"derive": derived.compute if derived else None}
-        exec(compile(src, f"<row values {rtype}>", "exec"), env)
+        # the rows of a page's changes of this type, in one loop (a first sync
+        # runs it for every record): the same values, inlined
+        changed = " or needed(v)" if self.cleanup is not None else ""
+        pre = "x = derive(v)\n        " if derived else ""
+        src += (
+            "def from_feed(changes):\n"
+            "    out = []\n"
+            "    add = out.append\n"
+            "    for ch in changes:\n"
+            "        if ch.gone:\n"
+            "            add(GONE)\n"
+            "            continue\n"
+            "        data = ch.data\n"
+            "        v = decode(data)\n"
+            f"        if v.id != ch.id or v.version != ch.version or v.seq != ch.seq{changed}:\n"
+            "            add(None)\n"
+            "            continue\n"
+            f"        {pre}add([v.id, v.version, v.seq, str(data, 'utf-8'), {', '.join(parts)}])\n"
+            "    return out\n"
+        )
+        env: dict[str, Any] = {"derive": derived.compute if derived else None, "decode": self._decode,
+                               "needed": self.cleanup.needed if self.cleanup else None, "GONE": GONE}
+        exec(compile(src, f"<rows of {rtype}>", "exec"), env)
         self._values: Callable[[Any], Row] = env["values"]
+        self._from_feed: Callable[[Sequence[FeedChange]], list[Row | Gone | None]] = env["from_feed"]
 
-    def from_json(self, text: Any, rid: int, version: int, seq: int) -> Row | None:
-        """The row of a change's record (``text``: its JSON, bytes or a
-        ``msgspec.Raw``), stored as sent; None when the record must be
-        changed first (its id, version or seq differ from the change's, or
-        a cleanup applies): :meth:`from_record` then."""
-        v = self._decode(text)
-        if v.id != rid or v.version != version or v.seq != seq or (
-            self.cleanup is not None and self.cleanup.needed(v)
-        ):
-            return None
-        return [rid, version, seq, str(text, "utf-8"), *self._values(v)]
+    def from_feed(self, changes: Sequence[FeedChange]) -> list[Row | Gone | None]:
+        """One entry per change (all of this type): its row, the record's JSON
+        stored as sent; :data:`GONE` for a tombstone; None when the record
+        must be changed first (its id, version or seq differ from the
+        change's, or a cleanup applies): :meth:`from_record` then."""
+        return self._from_feed(changes)
 
     def from_record(self, data: Data, seq: int | None = None) -> Row:
         """The row of a record given as a dict (cleaned up first); ``seq``

@@ -24,7 +24,7 @@ from zhumeng_tui.domain.eligibility import CheckId, CheckResult
 from zhumeng_tui.domain.graduates import NeedKind
 from zhumeng_tui.domain.students import mask_id_number
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 Data = dict[str, Any]
 
@@ -404,6 +404,9 @@ def ddl() -> list[str]:
                 out.append(f"CREATE INDEX IF NOT EXISTS ix_{rtype}_{c.name} ON m_{rtype} ({c.name})")
     vcols = "".join(f", {c.name} {c.sqltype}" for c in APP_VIEW)
     out.append(f"CREATE TABLE IF NOT EXISTS app_view (id INTEGER PRIMARY KEY{vcols})")
+    # records a bulk pull received after app_view rows that join them (see VIEW_SOURCES)
+    out.append("CREATE TABLE IF NOT EXISTS view_pending (rtype TEXT NOT NULL, id INTEGER NOT NULL,"
+               " PRIMARY KEY (rtype, id)) WITHOUT ROWID")
     for vc in APP_VIEW:
         if vc.index:
             out.append(f"CREATE INDEX IF NOT EXISTS ix_app_view_{vc.name} ON app_view ({vc.name})")
@@ -441,7 +444,15 @@ def ddl() -> list[str]:
     return out
 
 
-MIRROR_TABLES = [f"m_{t}" for t in MIRROR] + ["app_view"]
+MIRROR_TABLES = [f"m_{t}" for t in MIRROR] + ["app_view", "view_pending"]
+
+#: The record types an ``app_view`` row is made of besides its application
+#: (joined, or for a withdrawal looked up by ``application_id``).
+VIEW_SOURCES = ("student", "department", "position", "employer", "withdrawal")
+
+#: The mirror's indexes ``app_view_rebuild_sql`` reads (``has_open_withdrawal``):
+#: a bulk pull keeps them while it fills ``app_view`` page by page.
+VIEW_READS_INDEXES = ("ix_withdrawal_application_id",)
 
 
 def app_view_rebuild_sql(where: str) -> str:

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
+import operator
 import os
 import sqlite3
 import stat
@@ -29,11 +31,13 @@ from typing import Any
 
 from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
-from zhumeng_tui.cache.rows import READERS, Row, scalar_row
+from zhumeng_tui.cache.rows import READERS, Gone, Row, scalar_row
 from zhumeng_tui.cache.schema import (
     MIRROR,
     MIRROR_TABLES,
     SCHEMA_VERSION,
+    VIEW_READS_INDEXES,
+    VIEW_SOURCES,
     Data,
     app_view_rebuild_sql,
     ddl,
@@ -46,10 +50,13 @@ APP_NAME = "zhumeng-tui"
 CACHE_KIB = -16000
 BULK_CACHE_KIB = -64000
 
-#: The mirror tables' secondary indexes (a bulk pull builds them at the end).
-_MIRROR_INDEXES = (
+#: The secondary indexes of the mirror tables and ``app_view`` that a bulk
+#: pull drops (and builds once at the end), all but those ``app_view``'s rows
+#: are made with while it fills.
+_BULK_INDEXES = (
     "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-    " AND tbl_name IN (" + ", ".join(f"'m_{t}'" for t in MIRROR) + ")"
+    " AND tbl_name IN (" + ", ".join(f"'{t}'" for t in [*(f"m_{t}" for t in MIRROR), "app_view"]) + ")"
+    " AND name NOT IN (" + ", ".join(f"'{i}'" for i in VIEW_READS_INDEXES) + ")"
 )
 
 _INSERT = {
@@ -404,53 +411,65 @@ class Cache:
         optimistic state until the server's version is newer than the one
         the change is based on.
 
-        ``bulk`` (a pull from cursor 0): leave ``app_view`` alone and mark it
-        stale, and drop the mirror's secondary indexes; :meth:`finish_bulk`
-        builds them and ``app_view`` once at the end (about twice as fast as
-        keeping them up to date row by row; an interrupted first sync leaves
-        the mark, and the next pull finishes it)."""
+        ``bulk`` (a pull from cursor 0): drop the secondary indexes of the
+        mirror and ``app_view`` (:meth:`finish_bulk` builds them once at the
+        end: about twice as fast as keeping them up to date row by row), mark
+        ``app_view`` stale, and add the page's applications to it as they
+        come; a record one of its rows is made of (``VIEW_SOURCES``) that
+        comes after rows were added is noted in ``view_pending``, and
+        :meth:`finish_bulk` makes those rows again. An interrupted first sync
+        leaves the mark and the notes, and the next pull finishes it."""
+        by_type: dict[str, list[FeedChange]] = {}
         n = 0
+        for rtype, run in itertools.groupby(changes, operator.attrgetter("type")):  # a page is long runs of one type
+            chs = by_type.get(rtype)
+            if chs is None:
+                chs = by_type[rtype] = []
+            before = len(chs)
+            chs.extend(run)
+            n += len(chs) - before
         puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
         with self.write(durable=False) as c:
             if bulk:
                 c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
-                for (name,) in c.execute(_MIRROR_INDEXES).fetchall():
+                for (name,) in c.execute(_BULK_INDEXES).fetchall():
                     c.execute(f'DROP INDEX "{name}"')
             pending = pending_base_versions(c)
-            for ch in changes:
-                n += 1
-                rtype: str = ch.type
+            for rtype, chs in by_type.items():
                 reader = READERS.get(rtype)
                 if reader is None:
                     continue
-                rid = ch.id
                 if not bulk:
-                    touched.setdefault(rtype, set()).add(rid)
-                if ch.gone:
-                    puts.get(rtype, {}).pop(rid, None)
-                    deletes.setdefault(rtype, set()).add(rid)
-                    continue
-                if pending:
-                    base = pending.get((rtype, rid))
-                    if base is not None and ch.version <= base:
-                        if self.version(c, rtype, rid) is not None:
-                            continue  # our optimistic local record is based on this one: keep it
-                        # the mirror lost it (a rebuilt cache): show the newest optimistic state
-                        local = pending_local(c, rtype, rid)
-                        if local is not None:
-                            local.update(id=rid, version=ch.version, seq=ch.seq)
-                            puts.setdefault(rtype, {})[rid] = reader.from_record(local, ch.seq)
-                            continue
-                row = reader.from_json(ch.data, rid, ch.version, ch.seq)
-                if row is None:  # the record needs changing before it is stored
-                    data = ch.record()
-                    assert data is not None
-                    data.update(id=rid, version=ch.version, seq=ch.seq)
-                    row = reader.from_record(data, ch.seq)
-                deletes.get(rtype, set()).discard(rid)
-                puts.setdefault(rtype, {})[rid] = row
+                    touched[rtype] = {ch.id for ch in chs}
+                put = puts[rtype] = {}
+                gone = deletes[rtype] = set()
+                for ch, row in zip(chs, reader.from_feed(chs), strict=True):
+                    rid = ch.id
+                    if isinstance(row, Gone):
+                        put.pop(rid, None)
+                        gone.add(rid)
+                        continue
+                    if pending:
+                        base = pending.get((rtype, rid))
+                        if base is not None and ch.version <= base:
+                            if self.version(c, rtype, rid) is not None:
+                                continue  # our optimistic local record is based on this one: keep it
+                            # the mirror lost it (a rebuilt cache): show the newest optimistic state
+                            local = pending_local(c, rtype, rid)
+                            if local is not None:
+                                local.update(id=rid, version=ch.version, seq=ch.seq)
+                                put[rid] = reader.from_record(local, ch.seq)
+                                continue
+                    if row is None:  # the record needs changing before it is stored
+                        data = ch.record()
+                        assert data is not None
+                        data.update(id=rid, version=ch.version, seq=ch.seq)
+                        row = reader.from_record(data, ch.seq)
+                    if gone:
+                        gone.discard(rid)
+                    put[rid] = row
             for gone_type, ids in deletes.items():
                 for rid in ids:
                     self.delete(c, gone_type, rid)
@@ -458,6 +477,7 @@ class Cache:
                 self._put_many(c, put_type, rows.values())
             if bulk:
                 self.set_meta_in(c, "view_stale", "1")
+                self._view_rows_of_page(c, puts, deletes)
                 c.execute(f"PRAGMA cache_size={CACHE_KIB}")
             else:
                 self.refresh_view(c, touched)
@@ -466,35 +486,43 @@ class Cache:
                 self.set_meta_in(c, "horizon", str(horizon))
         return n
 
+    @staticmethod
+    def _view_rows_of_page(c: sqlite3.Connection, puts: dict[str, dict[int, Row]],
+                           deletes: dict[str, set[int]]) -> None:
+        """A bulk page: its applications' ``app_view`` rows, made with the
+        mirror as it is; the page's records (and tombstones) that rows made
+        before may join are noted in ``view_pending`` (none while ``app_view``
+        is empty: a row made later joins them as they are)."""
+        sources = [(rtype, rid) for rtype in VIEW_SOURCES
+                   for rid in itertools.chain(puts.get(rtype, ()), deletes.get(rtype, ()))]
+        if sources and c.execute("SELECT EXISTS (SELECT 1 FROM app_view)").fetchone()[0]:
+            c.executemany("INSERT OR IGNORE INTO view_pending (rtype, id) VALUES (?, ?)", sources)
+        apps = puts.get("application")
+        if apps:
+            c.execute(app_view_rebuild_sql("a.id IN (SELECT value FROM json_each(?))"), (json.dumps(list(apps)),))
+
     @property
     def view_stale(self) -> bool:
         return self.get_meta("view_stale") is not None
 
     def finish_bulk(self) -> None:
-        """Build the mirror's indexes and rebuild ``app_view`` from the mirror
-        after a bulk pull (one transaction)."""
+        """After a bulk pull: build the indexes it dropped, make again the
+        ``app_view`` rows noted in ``view_pending`` (one transaction)."""
         with self.write() as c:
             c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
             for stmt in ddl():  # creates what is missing: the indexes a bulk pull dropped
                 c.execute(stmt)
-            # building the indexes once after the rows is about twice as fast
-            # as keeping them up to date row by row (one transaction: a crash
-            # leaves the old rows and indexes)
-            indexes = c.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_view'"
-                " AND sql IS NOT NULL"
-            ).fetchall()
-            for name, _sql in indexes:
-                c.execute(f'DROP INDEX "{name}"')
-            c.execute("DELETE FROM app_view")
-            c.execute(app_view_rebuild_sql("1"))
-            for _name, sql in indexes:
-                c.execute(sql)
+            pending: dict[str, set[int]] = {}
+            for rtype, rid in c.execute("SELECT rtype, id FROM view_pending"):
+                pending.setdefault(rtype, set()).add(rid)
+            self.refresh_view(c, pending)
+            c.execute("DELETE FROM view_pending")
             self.set_meta_in(c, "view_stale", None)
             c.execute(f"PRAGMA cache_size={CACHE_KIB}")
 
     def refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
-        """Rebuild the app_view rows depending on the touched records."""
+        """Rebuild the app_view rows depending on the touched records (of an
+        application, or of one of ``VIEW_SOURCES``)."""
         if not touched:
             return
         c.execute("CREATE TEMP TABLE IF NOT EXISTS touched_app (id INTEGER PRIMARY KEY)")
