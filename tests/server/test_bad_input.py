@@ -74,6 +74,8 @@ async def test_malformed_and_wrong_types(api: Api, app: FastAPI) -> None:
          "too_long"),
         ({"application_id": 1, "date": "2026-13-01", "channel": "电话", "staff": "x", "note": "n"},
          "validation_error"),
+        ({"application_id": 1, "date": 1772323200, "channel": "电话", "staff": "x", "note": "n"},
+         "validation_error"),  # a date as seconds since 1970
         ({"application_id": 1, "date": "2026-03-01", "channel": "飞鸽", "staff": "x", "note": "n"}, "bad_channel"),
         ({"application_id": "one", "date": "2026-03-01", "channel": "电话", "staff": "x", "note": "n"},
          "validation_error"),

@@ -8,8 +8,9 @@ Dates are ISO strings on the wire (``YYYY-MM-DD``), timestamps ISO 8601 UTC.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -87,6 +88,16 @@ def _plain_text_schema(schema: dict[str, Any], model: type[Any]) -> None:
         mark(prop, PLAIN_TEXT_MULTILINE_PATTERN if name in multiline else PLAIN_TEXT_PATTERN)
 
 
+def _takes_date(annotation: Any) -> bool:
+    return annotation is dt.date or any(_takes_date(a) for a in get_args(annotation))
+
+
+@functools.cache
+def _date_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold a date or a list of dates."""
+    return frozenset(name for name, f in model.model_fields.items() if _takes_date(f.annotation))
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused, not ignored, and no text
     holds a control character (``control_character``; the fields named in
@@ -94,6 +105,18 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_plain_text_schema)
     MULTILINE: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """A date is text (``YYYY-MM-DD``), as the schema says; a number is
+        refused rather than read as seconds since 1970."""
+        numbers = [v for v in (value if isinstance(value, list) else [value])
+                   if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers and info.field_name in _date_fields(cls):
+            raise PydanticCustomError("date_type", "A date is written as text: YYYY-MM-DD",
+                                      {"message_zh": "日期须写成文本：YYYY-MM-DD"})
+        return value
 
     @field_validator("*", mode="after")
     @classmethod
