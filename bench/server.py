@@ -3,8 +3,9 @@ no shared GIL with the client being measured).
 
     python -m bench.server --students 50000 --dir .bench   # prints the URL, serves until killed
 
-The generated database is kept in ``--dir`` and reused when the student count
-and seed match (generating 50,000 students takes a while).
+The generated database is kept in ``--dir`` and reused when the student count,
+seed, generator version and schema revision match (generating 50,000
+students takes a while).
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") 
         finally:
             srv.stop()
         return
-    path = directory / f"demo-{students}-{seed}.sqlite"
+    from zhumeng_server.demo import GENERATOR_VERSION
+
+    path = directory / f"demo-{students}-{seed}-g{GENERATOR_VERSION}-{db.head_revision()}.sqlite"
     marker = path.with_suffix(".ok")
     url = f"sqlite:///{path}"
     if not (path.exists() and marker.exists()):

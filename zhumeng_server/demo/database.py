@@ -26,7 +26,7 @@ from zhumeng_server.demo.students import add_students
 from zhumeng_server.demo.tracking import add_followups_and_integrity, add_withdrawals
 
 #: Bump when the generator's output changes: embedded demo databases are regenerated.
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "9"
 
 
 def _run(g: Gen) -> None:

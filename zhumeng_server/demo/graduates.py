@@ -132,9 +132,15 @@ def _plan_cases(g: Gen, grads: list[Row]) -> list[tuple[Row, str]]:
     return out
 
 
+#: the most graduates a session of each kind takes (a hall, a bus, a counsellor's day)
+_CAPACITY = {SessionKind.LECTURE: 300, SessionKind.SEMINAR: 40, SessionKind.VISIT: 40, SessionKind.COURSE: 50,
+             SessionKind.CONSULTATION: 12, SessionKind.STARTUP_TRAINING: 40}
+
+
 def _add_sessions(g: Gen, grads: list[Row], staff: list[str]) -> None:
     """Sessions of every kind (two still ahead), most of those asking for a
-    kind of need attending one that serves it."""
+    kind of need attending one that serves it, up to the session's capacity
+    (so attendance grows with the cohort, not with its square)."""
     r, today = g.rnd, g.today
     kinds = list(SessionKind)
     n = max(len(kinds) + 2, len(grads) // 25)
@@ -160,14 +166,14 @@ def _add_sessions(g: Gen, grads: list[Row], staff: list[str]) -> None:
         if ahead:
             continue
         pool = [x for x in grads if dept is None or x["department_id"] == dept]
-        for grad in pool:
-            asked = any(need["kind"] == serves.value for need in grad["needs"])
-            if r.random() < (0.45 if asked else 0.03):
-                aid += 1
-                at = dt.datetime.combine(date, dt.time(18), tzinfo=UTC)
-                g.add("attendance", dict(id=aid, session_id=sid, graduate_id=grad["id"], university_id=1,
-                                         department_id=grad["department_id"], recorded_by=by, recorded_at=at),
-                      1, grad["department_id"])
+        came = [grad for grad in pool
+                if r.random() < (0.45 if any(need["kind"] == serves.value for need in grad["needs"]) else 0.03)]
+        at = dt.datetime.combine(date, dt.time(18), tzinfo=UTC)
+        for grad in came[:_CAPACITY[kind]]:
+            aid += 1
+            g.add("attendance", dict(id=aid, session_id=sid, graduate_id=grad["id"], university_id=1,
+                                     department_id=grad["department_id"], recorded_by=by, recorded_at=at),
+                  1, grad["department_id"])
 
 
 def _add_cases(g: Gen, cases: list[tuple[Row, str]], grads: list[Row], staff: list[str]) -> None:
