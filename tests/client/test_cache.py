@@ -245,6 +245,45 @@ def test_later_unsent_entry_is_rebased_on_the_servers_new_version(tmp_path: Path
     c.close()
 
 
+def test_a_batch_is_based_on_the_mirror_and_its_answer_stored_record_by_record(tmp_path: Path) -> None:
+    import json
+
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    rec = {i: c.get_record("application", i) for i in range(1, 6)}
+
+    def item(i: int, **change: Any) -> MutationItem:
+        return MutationItem("application", i, {**rec[i], **change})  # type: ignore[dict-item]
+
+    # the same record twice: the second item is based on the first one's optimistic state
+    twice = c.outbox.add(Mutation("batch", "POST", "/applications/actions:batch", {"items": []},
+                                  [item(1, status="dept_confirmed"), item(2, status="rejected"),
+                                   item(1, status="dept_confirmed", reason="again")]))
+    bases = dict(c.conn().execute("SELECT pos, base FROM outbox_item WHERE seq = ?", (twice,)).fetchall())
+    assert json.loads(bases[0])["status"] == "matched"
+    assert json.loads(bases[2])["status"] == "dept_confirmed"
+    assert c.get_record("application", 1)["reason"] == "again"  # type: ignore[index]
+    c.outbox.resolve(twice, [ItemOutcome(p, "rejected", "x") for p in range(3)])
+
+    seq = c.outbox.add(Mutation("batch", "POST", "/applications/actions:batch", {"items": []},
+                                [item(3, status="dept_confirmed"), item(4, status="dept_confirmed"),
+                                 item(5, status="dept_confirmed")]))
+    # meanwhile a pull brought a newer version of 5 than the one the answer will carry
+    c.apply_changes([ch("application", 5, 500, {**rec[5], "status": "returned"}, version=3)], 500)
+    c.outbox.resolve(seq, [
+        ItemOutcome(0, "ok", server={**rec[3], "status": "dept_confirmed", "version": 2}),
+        ItemOutcome(1, "rejected", "check_failed", "不符合", "Not eligible"),
+        ItemOutcome(2, "ok", server={**rec[5], "status": "dept_confirmed", "version": 2}),
+    ])
+    got = {i: c.get_record("application", i) for i in (3, 4, 5)}
+    assert (got[3]["status"], got[3]["version"]) == ("dept_confirmed", 2)  # type: ignore[index]
+    assert (got[4]["status"], got[4]["version"]) == ("matched", 1)  # type: ignore[index]  # restored
+    assert (got[5]["status"], got[5]["version"]) == ("returned", 3)  # type: ignore[index]  # kept
+    view = dict(c.conn().execute("SELECT id, status FROM app_view WHERE id IN (3, 4, 5)").fetchall())
+    assert view == {3: "dept_confirmed", 4: "matched", 5: "returned"}
+    c.close()
+
+
 def test_worker_threads_reuse_connections(tmp_path: Path) -> None:
     """The app queries from a new thread per keystroke: a long session must not
     open a database connection per query (file handles, memory)."""

@@ -188,22 +188,36 @@ class Outbox:
             (seq, client_id, key, m.kind, m.method, m.path, dumps(m.body), m.if_match, _now()),
         )
         touched: dict[str, set[int]] = {}
+        for it in m.items:
+            touched.setdefault(it.rtype, set()).add(it.rid)
+        # Each item is based on the mirror's record as it is. A record named
+        # twice is based the second time on the first item's optimistic
+        # state: such a change is applied item by item.
+        once = sum(len(ids) for ids in touched.values()) == len(m.items)
+        stored = {rtype: cache.stored(c, rtype, ids) for rtype, ids in touched.items()} if once else {}
+        locals_: dict[str, list[Data]] = {}
+        rows = []
         for pos, it in enumerate(m.items):
-            row = c.execute(f"SELECT version, data FROM m_{it.rtype} WHERE id = ?", (it.rid,)).fetchone()
-            base_version, base = (row[0], row[1]) if row else (None, None)
-            c.execute(
-                "INSERT INTO outbox_item (seq, pos, rtype, rid, base_version, base, local)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (seq, pos, it.rtype, it.rid, base_version, base,
-                 None if it.local is None else dumps(it.local)),
-            )
+            if once:
+                base_version, base = stored[it.rtype].get(it.rid, (None, None))
+            else:
+                row = c.execute(f"SELECT version, data FROM m_{it.rtype} WHERE id = ?", (it.rid,)).fetchone()
+                base_version, base = (row[0], row[1]) if row else (None, None)
+            rows.append((seq, pos, it.rtype, it.rid, base_version, base,
+                         None if it.local is None else dumps(it.local)))
             if it.local is not None:
                 local = dict(it.local)
                 local["id"] = it.rid
                 if base_version is not None:
                     local["version"] = base_version
-                cache.put(c, it.rtype, local)
-            touched.setdefault(it.rtype, set()).add(it.rid)
+                if once:
+                    locals_.setdefault(it.rtype, []).append(local)
+                else:
+                    cache.put(c, it.rtype, local)
+        c.executemany("INSERT INTO outbox_item (seq, pos, rtype, rid, base_version, base, local)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        for rtype, records in locals_.items():
+            cache.put_many(c, rtype, records)
         cache.refresh_view(c, touched)
         return seq
 
@@ -292,9 +306,13 @@ class Outbox:
 
     def resolve(self, seq: int, outcomes: list[ItemOutcome], *, entry_code: tuple[str, str, str] | None = None,
                 response: Any = None) -> None:
-        """Record the server's definite answer for entry ``seq`` (one transaction)."""
+        """Record the server's definite answer for entry ``seq`` (one
+        transaction, not flushed to disk on its own: lost to a power cut, the
+        entry is pending again and is sent again with its idempotency key,
+        and the server answers what it answered; the next change written
+        flushes it)."""
         cache = self.cache
-        with cache.write() as c:
+        with cache.write(durable=False) as c:
             rows = {
                 r[0]: r
                 for r in c.execute(
@@ -308,18 +326,26 @@ class Outbox:
                 " EXISTS(SELECT 1 FROM outbox WHERE seq > ? AND state = 'pending')",
                 (seq, seq),
             ).fetchone()
+            c.executemany(
+                "UPDATE outbox_item SET state = ?, code = ?, message_zh = ?, message_en = ?, server = ?"
+                " WHERE seq = ? AND pos = ?",
+                [(o.state, o.code, o.message_zh, o.message_en, None if o.server is None else dumps(o.server),
+                  seq, o.pos) for o in outcomes],
+            )
+            # the server's records that replace ours as they are (each record
+            # named once in the entry, nothing of ours after them) are stored together
+            keys = {(rows[o.pos][1], rows[o.pos][2]) for o in outcomes}
+            together: dict[str, list[Data]] | None = {} if len(keys) == len(outcomes) and not later_pending else None
             for o in outcomes:
                 pos, rtype, rid, base_version, base = rows[o.pos]
                 states.add(o.state)
-                c.execute(
-                    "UPDATE outbox_item SET state = ?, code = ?, message_zh = ?, message_en = ?, server = ?"
-                    " WHERE seq = ? AND pos = ?",
-                    (o.state, o.code, o.message_zh, o.message_en,
-                     None if o.server is None else dumps(o.server), seq, pos),
-                )
                 touched.setdefault(rtype, set()).add(rid)
                 if o.state == "ok" and o.server is not None:
                     new_id = int(o.server.get("id", rid))
+                    if (together is not None and rid > 0 and new_id == rid
+                            and not (base_version is not None and later_unsent)):
+                        together.setdefault(rtype, []).append(o.server)
+                        continue
                     if rid < 0 or new_id != rid:  # a temporary record: the server named it
                         cache.delete(c, rtype, rid)
                         c.execute("UPDATE outbox_item SET rid = ? WHERE seq = ? AND pos = ?", (new_id, seq, pos))
@@ -340,6 +366,10 @@ class Outbox:
                         cache.delete(c, rtype, rid)
                     elif base is not None and cache.version(c, rtype, rid) == base_version:
                         cache.put(c, rtype, json.loads(base))
+            for rtype, records in (together or {}).items():  # each unless the mirror has a newer one
+                have = cache.stored(c, rtype, (int(r["id"]) for r in records))
+                cache.put_many(c, rtype, [r for r in records if have.get(int(r["id"]), (0, ""))[0]
+                                          <= int(r.get("version") or 1)])
             if states <= {"ok"}:
                 state = "done"
             elif "conflict" in states and len(outcomes) == 1:

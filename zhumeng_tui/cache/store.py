@@ -29,6 +29,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
 from zhumeng_tui.cache.rows import READERS, Gone, Row, scalar_row
@@ -85,6 +87,10 @@ def cache_path(server_url: str, username: str, data_dir: Path | None = None) -> 
 
 
 # ------------------------------------------------------------------ cache --
+
+
+#: A stored record's JSON text as a dict (msgspec: about twice as fast as ``json.loads``).
+decode_record = msgspec.json.decode
 
 
 class Cache:
@@ -173,10 +179,11 @@ class Cache:
         """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``).
 
         ``durable=False`` commits with ``synchronous=NORMAL`` (no fsync): only
-        for pages of the mirror, which can always be pulled again — the page
-        and its cursor are still one atomic transaction, so a power cut can
-        only lose the last pages, never leave them half applied. Outbox writes
-        always use ``synchronous=FULL``. ``data=False``: the write changes no
+        for what can be had again — pages of the mirror (pulled again) and
+        the server's answers to the outbox (sent again, answered the same by
+        the idempotency key). The transaction is still atomic, so a power cut
+        can only lose the last ones, never leave one half applied. A change
+        of the user's (an outbox entry) always uses ``synchronous=FULL``. ``data=False``: the write changes no
         record (bookkeeping in ``meta``): results computed from the cache stay
         valid (``generation`` is not bumped)."""
         c = self.conn()
@@ -357,7 +364,7 @@ class Cache:
 
     def get_record(self, rtype: str, rid: int) -> Data | None:
         row = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE id = ?", (rid,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else decode_record(row[0])
 
     def records(self, rtype: str, **equal: Any) -> list[Data]:
         """The cached records of a type in id order; ``equal``: only those whose
@@ -367,14 +374,14 @@ class Cache:
             raise ValueError(f"m_{rtype} has no column {sorted(set(equal) - known)}")
         where = " AND ".join(f"{name} = ?" for name in equal) or "1"
         rows = self.conn().execute(f"SELECT data FROM m_{rtype} WHERE {where} ORDER BY id", list(equal.values()))
-        return [json.loads(r[0]) for r in rows]
+        return [decode_record(r[0]) for r in rows]
 
     def records_by_id(self, rtype: str, ids: Sequence[int]) -> dict[int, Data]:
         """The cached records of a type with these ids, by id."""
         rows = self.conn().execute(
             f"SELECT id, data FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)
         )
-        return {int(r[0]): json.loads(r[1]) for r in rows}
+        return {int(r[0]): decode_record(r[1]) for r in rows}
 
     def _put_many(self, c: sqlite3.Connection, rtype: str, rows: Iterable[Row]) -> None:
         rows = list(rows)
@@ -385,6 +392,18 @@ class Cache:
 
     def put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
         self._put_many(c, rtype, [READERS[rtype].from_record(data, seq)])
+
+    def put_many(self, c: sqlite3.Connection, rtype: str, records: Iterable[Data]) -> None:
+        """:meth:`put` of many records of one type (distinct ids), in one statement."""
+        reader = READERS[rtype]
+        self._put_many(c, rtype, [reader.from_record(data, None) for data in records])
+
+    @staticmethod
+    def stored(c: sqlite3.Connection, rtype: str, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+        """The mirror's (version, JSON text) of the records of a type with these ids, by id."""
+        rows = c.execute(f"SELECT id, version, data FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))",
+                         (json.dumps(list(ids)),))
+        return {int(r[0]): (int(r[1]), r[2]) for r in rows}
 
     def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
