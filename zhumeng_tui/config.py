@@ -4,7 +4,7 @@
     username = "demo-univ"
     language = "zh"            # zh | en
     theme = "textual-dark"
-    page_size = 2000           # changes per request when syncing (10 .. 10000)
+    page_size = 10000          # changes per request when syncing (10 .. 10000)
     insecure_token_file = false
 
     [keymap]                   # binding id -> keys (comma-separated, or a list)
@@ -51,7 +51,7 @@ class Config:
     language: str = "zh"
     theme: str | None = None
     keymap: dict[str, list[str]] = field(default_factory=dict)
-    #: Changes asked for per request when syncing; None: the built-in 2000.
+    #: Changes asked for per request when syncing; None: the built-in 10,000.
     #: Smaller pages lose less to a dropped connection and show progress more
     #: often on a slow link; larger ones need fewer requests.
     page_size: int | None = None

@@ -138,7 +138,7 @@ class PullReport:
 ProgressFn = Callable[[int, int | None], None]
 
 #: Changes asked for per request of the change feed (the config's ``page_size`` overrides it).
-PAGE_SIZE = 2000
+PAGE_SIZE = 10_000
 
 
 class SyncEngine:
