@@ -178,6 +178,30 @@ def test_a_bulk_pull_shows_records_that_came_after_their_applications(tmp_path: 
     c.close()
 
 
+def test_a_bulk_pull_keeps_its_log_to_about_a_page(tmp_path: Path) -> None:
+    """A first pull's pages go into the database file as it goes (copied
+    while the next page is read): its write-ahead log stays about a page
+    long instead of holding the whole pull."""
+    path = tmp_path / "c.sqlite3"
+    c = Cache(path)
+    seq = 0
+    page_bytes = 0
+    for page in range(12):
+        changes = []
+        for i in range(400):
+            seq += 1
+            rid = page * 400 + i + 1
+            changes.append(ch("student", rid, seq, {"department_id": 1, "university_id": 1, "name": "张三",
+                                                    "student_no": f"S{rid:08d}", "note": "说明" * 300}))
+        page_bytes = sum(len(x.data) for x in changes)
+        c.apply_changes(changes, seq, bulk=True)
+    c.finish_bulk()
+    wal = Path(str(path) + "-wal").stat().st_size
+    assert c.conn().execute("SELECT count(*) FROM m_student").fetchone()[0] == 4800
+    assert wal < 3 * page_bytes, (wal, page_bytes)
+    c.close()
+
+
 def test_pull_keeps_optimistic_record_until_server_moves_on(tmp_path: Path) -> None:
     c = Cache(tmp_path / "c.sqlite3")
     seed(c)

@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ APP_NAME = "zhumeng-tui"
 #: writes the whole mirror (fewer pages read back while its b-trees grow).
 CACHE_KIB = -16000
 BULK_CACHE_KIB = -64000
+#: Pages of write-ahead log after which a commit copies it into the database file (SQLite's default).
+WAL_AUTOCHECKPOINT = 1000
 
 #: The secondary indexes of the mirror tables and ``app_view`` that a bulk
 #: pull drops (and builds once at the end), all but those ``app_view``'s rows
@@ -113,6 +116,9 @@ class Cache:
         self._reading: set[sqlite3.Connection] = set()
         self._reads_done = threading.Condition()
         self._closed = False
+        #: The thread copying a bulk pull's log into the database file (see :meth:`_bulk_commit`).
+        self._checkpointer: ThreadPoolExecutor | None = None
+        self._checkpoint: Future[None] | None = None
         self.rebuilt = False  # True when this open dropped an old mirror
         self.outbox = Outbox(self)
         self._prepare_files()
@@ -235,8 +241,12 @@ class Cache:
         # Closing a connection under a running statement would crash sqlite3:
         # interrupt the open snapshots (reads only: a write, e.g. a change
         # going into the outbox, is waited for) and wait for them to end.
-        with self._reads_done:
+        with self._conns_lock:
             self._closed = True
+            checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.shutdown(wait=True)
+        with self._reads_done:
             deadline = time.monotonic() + 10
             while self._reading and time.monotonic() < deadline:
                 for c in self._reading:  # again and again: one between two statements is lost
@@ -447,24 +457,28 @@ class Cache:
             before = len(chs)
             chs.extend(run)
             n += len(chs) - before
+        # the rows are made before the transaction (no database needed): in a
+        # bulk pull, meanwhile, the last page is copied into the database file
+        built = {rtype: READERS[rtype].from_feed(chs) for rtype, chs in by_type.items() if rtype in READERS}
         puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
-        with self.write(durable=False) as c:
+        if bulk:
+            self._checkpointed()
+        with self._bulk_commit(bulk), self.write(durable=False) as c:
             if bulk:
                 c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
                 for (name,) in c.execute(_BULK_INDEXES).fetchall():
                     c.execute(f'DROP INDEX "{name}"')
             pending = pending_base_versions(c)
-            for rtype, chs in by_type.items():
-                reader = READERS.get(rtype)
-                if reader is None:
-                    continue
+            for rtype, rows_of_type in built.items():
+                reader = READERS[rtype]
+                chs = by_type[rtype]
                 if not bulk:
                     touched[rtype] = {ch.id for ch in chs}
                 put = puts[rtype] = {}
                 gone = deletes[rtype] = set()
-                for ch, row in zip(chs, reader.from_feed(chs), strict=True):
+                for ch, row in zip(chs, rows_of_type, strict=True):
                     rid = ch.id
                     if isinstance(row, Gone):
                         put.pop(rid, None)
@@ -524,9 +538,43 @@ class Cache:
     def view_stale(self) -> bool:
         return self.get_meta("view_stale") is not None
 
+    @contextlib.contextmanager
+    def _bulk_commit(self, bulk: bool) -> Iterator[None]:
+        """A bulk page commits without copying the write-ahead log into the
+        database file; a thread of its own does that while the next page's
+        rows are made (:meth:`_checkpointed` waits for it before the next
+        transaction: the log then starts again from its beginning instead of
+        growing by a page each time)."""
+        if not bulk:
+            yield
+            return
+        c = self.conn()
+        c.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield
+        finally:
+            c.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+        with self._conns_lock:
+            if self._closed:
+                return
+            if self._checkpointer is None:
+                self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="cache-checkpoint")
+            self._checkpoint = self._checkpointer.submit(self._copy_log)
+
+    def _copy_log(self) -> None:
+        with contextlib.suppress(sqlite3.Error, RuntimeError):  # busy, or closed: a later checkpoint does it
+            self.conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _checkpointed(self) -> None:
+        """Wait for the copy of the log :meth:`_bulk_commit` started, if any."""
+        running, self._checkpoint = self._checkpoint, None
+        if running is not None:
+            running.result()
+
     def finish_bulk(self) -> None:
         """After a bulk pull: build the indexes it dropped, make again the
         ``app_view`` rows noted in ``view_pending`` (one transaction)."""
+        self._checkpointed()
         with self.write() as c:
             c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
             for stmt in ddl():  # creates what is missing: the indexes a bulk pull dropped
