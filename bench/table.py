@@ -257,6 +257,7 @@ def filter_bench(ctx: Context) -> list[Figure]:
     from bench.client import big_cache
 
     r = bench_filter(big_cache(ctx))
+    ctx.resources.pop("big_cache", None)  # the app closed its services on exit: the next user opens them again
     n = r["rows"]
     return [
         Figure(f"filter keystroke -> updated table ({n:,} rows)", r["keystroke_median_s"] * 1000, "ms",
