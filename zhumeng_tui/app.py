@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -87,6 +89,10 @@ SECTIONS: dict[str, tuple[str, str]] = {
 CITY_SECTIONS = frozenset({"dashboard", "graduates", "hardship", "posts", "ledger"})
 
 DEMO_ACCOUNTS = ("demo-univ", "demo-dept", "demo-viewer", "demo-city")
+#: How often the app looks whether its terminal is still there, and its exit
+#: status when it is not (as a process ended by the hang-up signal: 128 + 1).
+TERMINAL_CHECK_S = 2.0
+TERMINAL_GONE = 129
 #: The error code that means the server ended the session (expired or revoked).
 SESSION_ENDED = "unauthorized"
 DEMO_PASSWORD = "zhumeng-demo"
@@ -219,6 +225,7 @@ class ZhumengApp(Localized, App[None]):
         # way out we can wait for in-flight cache work before closing the cache.
         self._executor = ThreadPoolExecutor(thread_name_prefix="zhumeng")
         asyncio.get_running_loop().set_default_executor(self._executor)
+        self._watch_terminal()
         if self.options.theme and self.options.theme in self.available_themes:
             self.theme = self.options.theme
         if self.options.keymap:
@@ -567,6 +574,27 @@ class ZhumengApp(Localized, App[None]):
         """A dialog or form is open (not the palette or the help screen)."""
         screen = self.screen
         return isinstance(screen, ModalScreen) and not isinstance(screen, (CommandPalette, HelpScreen))
+
+    def _watch_terminal(self) -> None:
+        """Leave when the terminal the app runs on hangs up (an SSH connection
+        dropped, a window closed) and nobody tells the app: started through
+        ``make run`` or a script, the hang-up signal goes to them, not to the
+        app, which would otherwise run on for nobody, its input loop spinning
+        on a closed terminal. Queued changes are safe in the outbox."""
+        if self.is_headless or self.is_web or sys.__stdin__ is None:
+            return
+        try:
+            fd = sys.__stdin__.fileno()
+        except (ValueError, OSError):
+            return
+        if not os.isatty(fd):
+            return
+
+        def check() -> None:
+            if not os.isatty(fd):
+                self.exit(return_code=TERMINAL_GONE)
+
+        self.set_interval(TERMINAL_CHECK_S, check)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "goto" and self.services is not None and self.services.me.role == Role.CITY:
