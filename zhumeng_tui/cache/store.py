@@ -463,8 +463,6 @@ class Cache:
         puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}
-        if bulk:
-            self._checkpointed()
         with self._bulk_commit(bulk), self.write(durable=False) as c:
             if bulk:
                 c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
@@ -542,12 +540,13 @@ class Cache:
     def _bulk_commit(self, bulk: bool) -> Iterator[None]:
         """A bulk page commits without copying the write-ahead log into the
         database file; a thread of its own does that while the next page's
-        rows are made (:meth:`_checkpointed` waits for it before the next
-        transaction: the log then starts again from its beginning instead of
-        growing by a page each time)."""
+        rows are made, and the next page waits for it before its transaction
+        (the log then starts again from its beginning instead of growing by a
+        page each time)."""
         if not bulk:
             yield
             return
+        self._checkpointed()
         c = self.conn()
         c.execute("PRAGMA wal_autocheckpoint=0")
         try:
