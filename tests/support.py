@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import inspect
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -216,11 +217,31 @@ class Api:
         return sorted((d for (t, _), d in mirror.items() if t == rtype), key=lambda d: d["id"])
 
 
-def bearer(url: str, user: str) -> dict[str, str]:
-    """The Authorization header of ``user`` signed in (demo password) to the server at ``url``."""
+def sign_in_token(url: str, user: str = "demo-univ") -> str:
+    """A token of ``user`` signed in (demo password) to the server at ``url``."""
     r = httpx.post(url + "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD})
     assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return str(r.json()["access_token"])
+
+
+def bearer(url: str, user: str) -> dict[str, str]:
+    """The Authorization header of ``user`` signed in (demo password) to the server at ``url``."""
+    return {"Authorization": f"Bearer {sign_in_token(url, user)}"}
+
+
+#: The checkout, importable by the app a test starts as a process.
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def child_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of the app started as a process by a test: the
+    user's directories under ``home``, no OS keyring, this checkout
+    importable; ``extra`` on top."""
+    return {
+        **os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_DATA_HOME": str(home / ".local"), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+        "PYTHONPATH": str(ROOT), **extra,
+    }
 
 
 def text_of(screen: Screen[object], selector: str) -> str:

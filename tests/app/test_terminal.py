@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ServerFactory, bearer
+from tests.support import ServerFactory, child_env, sign_in_token
 from zhumeng_tui.app import TERMINAL_GONE
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
@@ -41,14 +39,7 @@ def read_until(fd: int, wanted: bytes, timeout: float) -> bytes:
 
 def test_the_app_leaves_when_its_terminal_hangs_up(make_server: ServerFactory, tmp_path: Path) -> None:
     server = make_server(loopback=True)
-    token = bearer(server.url, "demo-univ")["Authorization"].split()[1]
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {
-        **os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local"), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        "PYTHONPATH": str(ROOT), "ZHUMENG_TOKEN": token, "TERM": "xterm-256color",
-    }
+    env = child_env(tmp_path, ZHUMENG_TOKEN=sign_in_token(server.url), TERM="xterm-256color")
     argv = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "none.toml"),
             "--server", server.url, "--user", "demo-univ"]
     master, slave = os.openpty()

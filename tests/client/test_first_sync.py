@@ -6,7 +6,6 @@ outbox are untouched; tombstones and a reset still work."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from tests.faults import FaultTransport
-from tests.support import DemoServer, ServerFactory, open_services
+from tests.support import DemoServer, ServerFactory, child_env, open_services, sign_in_token
 from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.api_client.client import ApiClient
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
@@ -25,7 +24,6 @@ from zhumeng_tui.cache.schema import MIRROR
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.services import AppFilter
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = 150
 
 
@@ -122,11 +120,8 @@ def test_killed_in_the_middle_of_a_page_resumes_and_loses_nothing(
 
     server = make_server(loopback=True)
     pages = asyncio.run(feed_pages(server, "demo-univ"))
-    token = httpx.post(server.url + "/api/v1/auth/token",
-                       json={"username": "demo-univ", "password": DEMO_PASSWORD}).json()["access_token"]
     (tmp_path / "small.toml").write_text(f"page_size = {PAGE}\n")
-    env = {**os.environ, "ZHUMENG_TOKEN": token, "HOME": str(tmp_path),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "PYTHONPATH": str(ROOT)}
+    env = child_env(tmp_path, ZHUMENG_TOKEN=sign_in_token(server.url))
     argv = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "small.toml"),
             "--server", server.url, "--user", "demo-univ", "sync"]
     plant = textwrap.dedent("""

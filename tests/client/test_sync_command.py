@@ -5,7 +5,6 @@ and a non-zero exit status."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -13,24 +12,15 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support import DemoServer, ServerFactory
-from zhumeng_server.testing import DEMO_PASSWORD
+from tests.support import DemoServer, ServerFactory, child_env, sign_in_token
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.cache.store import Cache, cache_path
 from zhumeng_tui.commands import EXIT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def token(server: DemoServer, username: str = "demo-univ") -> str:
-    r = httpx.post(server.url + "/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-    r.raise_for_status()
-    return str(r.json()["access_token"])
 
 
 def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None, code: str | None = None,
@@ -40,11 +30,7 @@ def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None, code: str
     directories and keyring out of the way."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    full_env = {
-        **os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local"), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        "PYTHONPATH": str(ROOT), **(env or {}),
-    }
+    full_env = child_env(home, **(env or {}))
     argv = ["--data-dir", str(tmp_path / "data"), "--config", str(tmp_path / "none.toml"), *args]
     prog = textwrap.dedent(code or "") + f"\nfrom zhumeng_tui import cli\nraise SystemExit(cli.main({argv!r}))\n"
     return subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, env=full_env,
@@ -61,7 +47,7 @@ def loopback(make_server: ServerFactory) -> DemoServer:
 
 
 def test_sync_fills_the_apps_cache_and_prints_a_summary(loopback: DemoServer, tmp_path: Path) -> None:
-    env = {"ZHUMENG_TOKEN": token(loopback)}
+    env = {"ZHUMENG_TOKEN": sign_in_token(loopback.url)}
     done = run(tmp_path, "--server", loopback.url, "--user", "demo-univ", "sync", env=env)
     assert done.returncode == 0, done.stderr
     assert "同步完成：收到" in done.stdout and "发送 0 项更改，冲突 0，被拒 0" in done.stdout
@@ -79,7 +65,7 @@ def test_sync_fills_the_apps_cache_and_prints_a_summary(loopback: DemoServer, tm
 
 
 def test_sync_sends_the_outbox(loopback: DemoServer, tmp_path: Path) -> None:
-    env = {"ZHUMENG_TOKEN": token(loopback)}
+    env = {"ZHUMENG_TOKEN": sign_in_token(loopback.url)}
     assert run(tmp_path, "--server", loopback.url, "--user", "demo-univ", "sync", env=env).returncode == 0
     cache = cached(loopback, tmp_path)
     rec = cache.conn().execute("SELECT data FROM m_application WHERE status = 'dept_confirmed' AND worst = 'pass'"
@@ -135,7 +121,7 @@ def test_disk_full_while_writing_the_cache(loopback: DemoServer, tmp_path: Path)
         Cache.apply_changes = full
     """
     done = run(tmp_path, "--server", loopback.url, "--user", "demo-univ", "sync",
-               env={"ZHUMENG_TOKEN": token(loopback)}, code=plant)
+               env={"ZHUMENG_TOKEN": sign_in_token(loopback.url)}, code=plant)
     assert done.returncode == EXIT["disk_full"], done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("磁盘已满") and "cache-" in last
@@ -150,8 +136,7 @@ def test_disk_full_on_a_tiny_filesystem(loopback: DemoServer, tmp_path: Path) ->
         pytest.skip("no private mount namespace here")
     data = tmp_path / "data"
     data.mkdir()
-    env = {**os.environ, "ZHUMENG_TOKEN": token(loopback), "HOME": str(tmp_path),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", "PYTHONPATH": str(ROOT)}
+    env = child_env(tmp_path, ZHUMENG_TOKEN=sign_in_token(loopback.url))
     script = (f"mount -t tmpfs -o size=1m tmpfs {data} && exec {sys.executable} -m zhumeng_tui.cli"
               f" --data-dir {data} --config {tmp_path / 'none.toml'} --server {loopback.url} --user demo-univ sync")
     done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
