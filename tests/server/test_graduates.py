@@ -179,6 +179,9 @@ async def test_employment_one_and_many(api: Api, app: FastAPI) -> None:
     assert res[0]["error"]["code"] == "version_conflict"
     assert res[1]["record"]["employment_status"] == "further_study"
     assert res[2]["error"]["code"] == "date_in_future"
+    # a version written as true is refused as a whole, not read as version 1
+    await refused(api, app, 422, "validation_error", "demo-univ", "POST", "/graduates/employment:batch",
+                  {"items": [{"id": c["id"], "version": True, "status": "signed", "date": "2026-03-02"}]})
 
 
 async def test_sessions_and_attendance(api: Api, app: FastAPI) -> None:

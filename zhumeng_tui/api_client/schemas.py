@@ -98,6 +98,16 @@ def _date_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, f in model.model_fields.items() if _takes_date(f.annotation))
 
 
+def _takes_int(annotation: Any) -> bool:
+    return annotation is int or any(_takes_int(a) for a in get_args(annotation))
+
+
+@functools.cache
+def _int_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` that hold a number or a list of numbers."""
+    return frozenset(name for name, f in model.model_fields.items() if _takes_int(f.annotation))
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused, not ignored, and no text
     holds a control character (``control_character``; the fields named in
@@ -108,14 +118,18 @@ class Strict(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _dates_as_text(cls, value: Any, info: ValidationInfo) -> Any:
-        """A date is text (``YYYY-MM-DD``), as the schema says; a number is
-        refused rather than read as seconds since 1970."""
-        numbers = [v for v in (value if isinstance(value, list) else [value])
-                   if isinstance(v, int | float) and not isinstance(v, bool)]
-        if numbers and info.field_name in _date_fields(cls):
+    def _as_the_schema_says(cls, value: Any, info: ValidationInfo) -> Any:
+        """A date is text (``YYYY-MM-DD``), as the schema says: a number is
+        refused rather than read as seconds since 1970. A number is a number:
+        ``true``/``false`` is refused rather than read as 1/0."""
+        values = value if isinstance(value, list) else [value]
+        if info.field_name in _date_fields(cls) and any(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             raise PydanticCustomError("date_type", "A date is written as text: YYYY-MM-DD",
                                       {"message_zh": "日期须写成文本：YYYY-MM-DD"})
+        if info.field_name in _int_fields(cls) and any(isinstance(v, bool) for v in values):
+            raise PydanticCustomError("int_type", "A number is written as a number, not true or false",
+                                      {"message_zh": "数字须写成数字，不能写成 true 或 false"})
         return value
 
     @field_validator("*", mode="after")
