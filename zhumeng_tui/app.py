@@ -19,6 +19,7 @@ import contextlib
 import importlib
 import os
 import sys
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
@@ -205,12 +207,33 @@ class ZhumengApp(Localized, App[None]):
         self._executor: ThreadPoolExecutor | None = None
         self.server_url: str | None = options.server_url
         self.connected: Connected | None = None
+        #: key -> the widget Textual sent it to (see :meth:`on_event`)
+        self._key_sent_to: weakref.WeakKeyDictionary[events.Key, Widget | None] = weakref.WeakKeyDictionary()
 
     # ------------------------------------------------------------ state ----
 
     def selection(self, name: str) -> set[int]:
         """The selection set (application ids) of a list, kept across screens."""
         return self._selections.setdefault(name, set())
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key is handled where the focus is when its turn comes.
+
+        Textual sends each key to the widget focused when the key arrives, and
+        the binding it may trigger runs only when it comes back up from there.
+        Keys typed quickly after one that moves the focus (``/`` and a name,
+        ``o`` and a file name) were all sent to the old widget, came back
+        unhandled after the focus moved, and were lost. Such a key is handled
+        again, as if it had just arrived. (A key the old widget takes itself,
+        such as a letter typed into a box, stays where it went.)
+        """
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._key_sent_to[event] = self.focused
+            elif event in self._key_sent_to and self._key_sent_to.pop(event) is not self.focused:
+                await super().on_event(events.Key(event.key, event.character))
+                return
+        await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # A steady text cursor: nothing is redrawn twice a second over SSH, and

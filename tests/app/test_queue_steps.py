@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from textual import events
+from textual.app import App
 from textual.widgets import Input
 
 from tests.app.test_app import open_queue
 from tests.support import Harness, text_of, wait_for
 from zhumeng_tui.screens.review import ReviewQueueScreen
+from zhumeng_tui.widgets.filter_bar import FilterBar
 
 pytestmark = pytest.mark.slow
 
@@ -57,3 +60,24 @@ async def test_an_empty_result_says_so(harness: Harness) -> None:
         assert "没有符合条件的记录" in line and "0 清除筛选" in line
         await pilot.press("escape", "0")
         await wait_for(pilot, lambda: screen.rows is not None and bool(screen.rows.ids))
+
+
+def burst(app: App[object], *keys: str) -> None:
+    """Keys as a terminal delivers a quick typist's: all of them queued before
+    the app handles the first (``Pilot.press`` waits for each)."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        event = events.Key(key, {"slash": "/", "escape": "\x1b"}.get(key, key))
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def test_what_is_typed_right_after_the_search_key_goes_into_the_search_box(harness: Harness) -> None:
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_queue(pilot, app)
+        burst(app, "slash", *"lxm")
+        await wait_for(pilot, lambda: screen.query_one(FilterBar).search.value == "lxm", what="lxm in the box")
+        await wait_for(pilot, lambda: screen.rows is not None and not screen._loading)
+        assert screen.build_filter().text == "lxm"

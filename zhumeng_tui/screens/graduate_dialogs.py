@@ -25,7 +25,7 @@ from zhumeng_tui.i18n import tr
 from zhumeng_tui.services import AttendeeRow, Services
 from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.graduates_common import session_line
-from zhumeng_tui.widgets.keys import K, Localized
+from zhumeng_tui.widgets.keys import K, Localized, focus_now
 
 _CSS = """
 {name} {{ align: center middle; }}
@@ -116,7 +116,7 @@ class GraduateSearchDialog(Localized, ModalScreen[list[int] | None]):
     @on(Input.Submitted, "#find-text")
     def _to_list(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#found", OptionList).focus()
+        focus_now(self.query_one("#found", OptionList))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="find-graduates")
     def _find(self, text: str) -> None:

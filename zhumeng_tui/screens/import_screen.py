@@ -38,7 +38,7 @@ from zhumeng_tui.screens.progress import ProgressDialog, WorkProgress
 from zhumeng_tui.services import ImportAnalysis, ImportKindInfo, ImportResult
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
-from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.keys import K, focus_now
 
 #: Rows shown in each table of the analysis (all of them are in the counts and files).
 SHOWN_ROWS = 500
@@ -186,7 +186,7 @@ class ImportScreen(ZScreen):
         if event.files:
             files.highlighted = 0
             if self.focused is path:
-                files.focus()
+                focus_now(files)
 
     @on(OptionList.OptionSelected, "#im-files")
     def _file_picked(self, event: OptionList.OptionSelected) -> None:
@@ -347,6 +347,6 @@ class ImportScreen(ZScreen):
             switcher.current = "im-pick"
             self.analysis = None
             self.refresh_bindings()
-            self.query_one("#im-path", Input).focus()
+            focus_now(self.query_one("#im-path", Input))
             return
         self.action_back()

@@ -23,7 +23,7 @@ from zhumeng_tui.services import ExportRequest, Ledger
 from zhumeng_tui.widgets.chart import ChartView
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
-from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.keys import K, focus_now
 
 
 class LedgerScreen(DataScreen[Ledger], ExportsList):
@@ -120,4 +120,4 @@ class LedgerScreen(DataScreen[Ledger], ExportsList):
         chart = self.query_one(ChartView)
         table = self.query_one("#lg-table", DataTable)
         chart.display, table.display = self.chart_shown, not self.chart_shown
-        (chart.table if self.chart_shown else table).focus()
+        focus_now(chart.table if self.chart_shown else table)

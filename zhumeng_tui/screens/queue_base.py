@@ -56,7 +56,7 @@ from zhumeng_tui.widgets.columns import column_label
 from zhumeng_tui.widgets.filter_bar import FilterBar
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
-from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.keys import K, focus_now
 from zhumeng_tui.widgets.selection_line import SelectionLine
 
 
@@ -366,7 +366,7 @@ class QueueScreenBase(ExportsList):
     def action_escape(self) -> None:
         focused = self.focused
         if isinstance(focused, Input) or (focused is not None and not isinstance(focused, ApplicationTable)):
-            self.table.focus()
+            focus_now(self.table)
         elif self.selected:
             self.action_clear_selection()
         else:

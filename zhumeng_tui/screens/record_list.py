@@ -40,6 +40,7 @@ from zhumeng_tui.widgets.columns import fit, fitting_widths
 from zhumeng_tui.widgets.filter_bar import search_placeholder
 from zhumeng_tui.widgets.footer import KeyFooter
 from zhumeng_tui.widgets.header import StatusHeader
+from zhumeng_tui.widgets.keys import focus_now
 
 FilterT = TypeVar("FilterT")
 RowT = TypeVar("RowT")
@@ -239,9 +240,9 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     @on(Input.Submitted)
     def _search_done(self, event: Input.Submitted) -> None:
         event.stop()
-        self.table.focus()
+        focus_now(self.table)
 
     def action_search(self) -> None:
         found = self.query(f"#{self.ID}-search")
         if found and found.first(Input).display:
-            found.first(Input).focus()
+            focus_now(found.first(Input))

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from zhumeng_tui.i18n import tr
-from zhumeng_tui.widgets.keys import K, Localized
+from zhumeng_tui.widgets.keys import K, Localized, focus_now
 
 
 class SessionExpiredDialog(Localized, ModalScreen[None]):
@@ -71,7 +71,7 @@ class SessionExpiredDialog(Localized, ModalScreen[None]):
         self.query_one("#session-error", Static).update(text)
         field = self.query_one(Input)
         field.value = ""
-        field.focus()
+        focus_now(field)
 
     def action_later(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 from zhumeng_tui.i18n import tr
 from zhumeng_tui.screens.base import ZScreen, error_text
 from zhumeng_tui.widgets.footer import KeyFooter
-from zhumeng_tui.widgets.keys import K
+from zhumeng_tui.widgets.keys import K, focus_now
 
 
 class LoadingScreen(ZScreen):
@@ -98,7 +98,7 @@ class SignInScreen(ZScreen):
 
     @on(Input.Submitted, "#username")
     def _user_done(self) -> None:
-        self.query_one("#password", Input).focus()
+        focus_now(self.query_one("#password", Input))
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#signin")
@@ -109,11 +109,11 @@ class SignInScreen(ZScreen):
         self.query_one("#password-error", Static).update("")
         if not user:
             self.query_one("#username-error", Static).update(tr("请输入用户名", "Enter your user name"))
-            self.query_one("#username", Input).focus()
+            focus_now(self.query_one("#username", Input))
             return
         if not password:
             self.query_one("#password-error", Static).update(tr("请输入密码", "Enter your password"))
-            self.query_one("#password", Input).focus()
+            focus_now(self.query_one("#password", Input))
             return
         self.set_busy(True)
         self.post_message(self.Submitted(user, password))
@@ -130,7 +130,7 @@ class SignInScreen(ZScreen):
             text = tr("用户名或密码错误，请重试", "Wrong user name or password; try again")
             pw = self.query_one("#password", Input)
             pw.value = ""
-            pw.focus()
+            focus_now(pw)
         elif code == "offline":
             text = tr(
                 f"无法连接服务器 {self.server_url}（离线或地址有误）：{error_text(error)}",

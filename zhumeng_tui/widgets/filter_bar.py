@@ -20,6 +20,7 @@ from zhumeng_tui.domain.status import STATUS_LABELS, Status
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.widgets.app_table import ApplicationTable
 from zhumeng_tui.widgets.choice import Choice
+from zhumeng_tui.widgets.keys import focus_now
 
 
 def search_placeholder() -> str:
@@ -110,7 +111,7 @@ class FilterBar(Horizontal):
             sel.value = value
 
     def focus_search(self) -> None:
-        self.query_one("#f-search", Input).focus()
+        focus_now(self.query_one("#f-search", Input))
 
     @property
     def search(self) -> Input:
@@ -158,7 +159,7 @@ class FilterBar(Horizontal):
         self._emit()
         table = self.screen.query(ApplicationTable)
         if table:
-            table.first().focus()
+            focus_now(table.first())
 
     @on(Select.Changed)
     def _selected(self, event: Select.Changed) -> None:

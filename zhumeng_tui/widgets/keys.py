@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.widget import Widget
 
 from zhumeng_tui.i18n import tr
 
@@ -52,6 +53,17 @@ def K(
         id=id,
         tooltip=en,
     )
+
+
+def focus_now(widget: Widget) -> None:
+    """Move the focus to ``widget`` before the next key is handled.
+
+    ``Widget.focus`` moves it in a callback queued behind the keys already
+    received, so what a quick typist typed right after the key that moves the
+    focus (``/`` then a name, enter then the password) went to the widget that
+    had it and was lost. Every key-driven move of the focus goes through here.
+    """
+    widget.screen.set_focus(widget)
 
 
 def binding_text(binding: Binding) -> str:
