@@ -67,6 +67,22 @@ async def test_malformed_and_wrong_types(api: Api, app: FastAPI) -> None:
     assert fingerprint(app) == fp
 
 
+async def test_yes_or_no_is_true_or_false(api: Api, app: FastAPI) -> None:
+    """A yes/no field takes true or false; 1, 0 or "yes" is refused with the
+    field named, not read as a yes or a no."""
+    fp = fingerprint(app)
+    a = pick(await api.records("demo-univ", "application"), status="on_duty")
+    for written in (1, 0, "yes", "true", "是"):
+        r = await api.write("demo-univ", "PATCH", f"/applications/{a['id']}/tracking",
+                            {"insurance_recorded": written}, version=a["version"])
+        err = assert_error(r, 422, "validation_error")
+        assert [f["field"] for f in err["fields"]] == ["insurance_recorded"], written
+    assert fingerprint(app) == fp
+    r = await api.write("demo-univ", "PATCH", f"/applications/{a['id']}/tracking",
+                        {"insurance_recorded": True}, version=a["version"])
+    assert r.status_code == 200, r.text
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

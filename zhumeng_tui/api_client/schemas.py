@@ -88,24 +88,14 @@ def _plain_text_schema(schema: dict[str, Any], model: type[Any]) -> None:
         mark(prop, PLAIN_TEXT_MULTILINE_PATTERN if name in multiline else PLAIN_TEXT_PATTERN)
 
 
-def _takes_date(annotation: Any) -> bool:
-    return annotation is dt.date or any(_takes_date(a) for a in get_args(annotation))
+def _takes(annotation: Any, kind: type) -> bool:
+    return annotation is kind or any(_takes(a, kind) for a in get_args(annotation))
 
 
 @functools.cache
-def _date_fields(model: type[BaseModel]) -> frozenset[str]:
-    """The fields of ``model`` that hold a date or a list of dates."""
-    return frozenset(name for name, f in model.model_fields.items() if _takes_date(f.annotation))
-
-
-def _takes_int(annotation: Any) -> bool:
-    return annotation is int or any(_takes_int(a) for a in get_args(annotation))
-
-
-@functools.cache
-def _int_fields(model: type[BaseModel]) -> frozenset[str]:
-    """The fields of ``model`` that hold a number or a list of numbers."""
-    return frozenset(name for name, f in model.model_fields.items() if _takes_int(f.annotation))
+def _fields(model: type[BaseModel], kind: type) -> frozenset[str]:
+    """The fields of ``model`` that hold a ``kind`` (or a list of them)."""
+    return frozenset(name for name, f in model.model_fields.items() if _takes(f.annotation, kind))
 
 
 class Strict(BaseModel):
@@ -121,15 +111,20 @@ class Strict(BaseModel):
     def _as_the_schema_says(cls, value: Any, info: ValidationInfo) -> Any:
         """A date is text (``YYYY-MM-DD``), as the schema says: a number is
         refused rather than read as seconds since 1970. A number is a number:
-        ``true``/``false`` is refused rather than read as 1/0."""
+        ``true``/``false`` is refused rather than read as 1/0. A yes/no is
+        ``true`` or ``false``: 1, 0, "yes" or "off" are refused rather than
+        guessed at."""
         values = value if isinstance(value, list) else [value]
-        if info.field_name in _date_fields(cls) and any(
+        if info.field_name in _fields(cls, dt.date) and any(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             raise PydanticCustomError("date_type", "A date is written as text: YYYY-MM-DD",
                                       {"message_zh": "日期须写成文本：YYYY-MM-DD"})
-        if info.field_name in _int_fields(cls) and any(isinstance(v, bool) for v in values):
+        if info.field_name in _fields(cls, int) and any(isinstance(v, bool) for v in values):
             raise PydanticCustomError("int_type", "A number is written as a number, not true or false",
                                       {"message_zh": "数字须写成数字，不能写成 true 或 false"})
+        if info.field_name in _fields(cls, bool) and any(not isinstance(v, bool) for v in values if v is not None):
+            raise PydanticCustomError("bool_type", "Yes or no is written as true or false",
+                                      {"message_zh": "是或否须写成 true 或 false"})
         return value
 
     @field_validator("*", mode="after")
