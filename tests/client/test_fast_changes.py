@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import json
+import sys
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from zhumeng_tui.api_client.client import ApiClient
 from zhumeng_tui.api_client.errors import ServerError
 from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.api_client.schemas import ChangesResponse
-from zhumeng_tui.cache.sync import no_gc
+from zhumeng_tui.cache.sync import PULL_SWITCH_INTERVAL, pulling
 
 PAGE = {
     "changes": [
@@ -112,17 +113,19 @@ async def test_a_page_that_does_not_decompress_is_a_server_error() -> None:
             await api.changes(0)
 
 
-def test_no_gc_nests_and_restores() -> None:
+def test_a_pull_turns_gc_off_and_shortens_the_switch_interval_nested_and_restores() -> None:
     assert gc.isenabled()
-    with no_gc():
-        assert not gc.isenabled()
-        with no_gc():
+    before = sys.getswitchinterval()
+    assert before != pytest.approx(PULL_SWITCH_INTERVAL)
+    with pulling():
+        assert not gc.isenabled() and sys.getswitchinterval() == pytest.approx(PULL_SWITCH_INTERVAL)
+        with pulling():
             assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
+        assert not gc.isenabled() and sys.getswitchinterval() == pytest.approx(PULL_SWITCH_INTERVAL)
+    assert gc.isenabled() and sys.getswitchinterval() == before
     gc.disable()
     try:
-        with no_gc():
+        with pulling():
             pass
         assert not gc.isenabled()  # it was off before: stays off
     finally:

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -94,6 +94,17 @@ def cache_path(server_url: str, username: str, data_dir: Path | None = None) -> 
 
 #: A stored record's JSON text as a dict (msgspec: about twice as fast as ``json.loads``).
 decode_record = msgspec.json.decode
+
+
+class PreparedPage(NamedTuple):
+    """A page of the feed ready to be written (:meth:`Cache.prepare_page`)."""
+
+    #: the page's changes by record type, in feed order
+    by_type: dict[str, list[FeedChange]]
+    #: their rows (``rows.RowReader.from_feed``), by record type
+    rows: dict[str, list[Row | Gone | None]]
+    #: how many changes
+    size: int
 
 
 class Cache:
@@ -432,22 +443,10 @@ class Cache:
         self.put(c, rtype, data)
         return True
 
-    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False,
-                      horizon: int | None = None) -> int:
-        """Apply one page of the change feed (records + tombstones) and move the
-        cursor (and the server's tombstone ``horizon`` with it), in ONE transaction. A record is stored as the server sent it
-        (``rows.RowReader``); one with a pending change of ours keeps our
-        optimistic state until the server's version is newer than the one
-        the change is based on.
-
-        ``bulk`` (a pull from cursor 0): drop the secondary indexes of the
-        mirror and ``app_view`` (:meth:`finish_bulk` builds them once at the
-        end: about twice as fast as keeping them up to date row by row), mark
-        ``app_view`` stale, and add the page's applications to it as they
-        come; a record one of its rows is made of (``VIEW_SOURCES``) that
-        comes after rows were added is noted in ``view_pending``, and
-        :meth:`finish_bulk` makes those rows again. An interrupted first sync
-        leaves the mark and the notes, and the next pull finishes it."""
+    @staticmethod
+    def prepare_page(changes: Iterable[FeedChange]) -> PreparedPage:
+        """The rows of a page, made without the database: a pull makes the
+        next page's while the current one is written (``apply_changes``)."""
         by_type: dict[str, list[FeedChange]] = {}
         n = 0
         for rtype, run in itertools.groupby(changes, operator.attrgetter("type")):  # a page is long runs of one type
@@ -457,9 +456,27 @@ class Cache:
             before = len(chs)
             chs.extend(run)
             n += len(chs) - before
-        # the rows are made before the transaction (no database needed): in a
-        # bulk pull, meanwhile, the last page is copied into the database file
         built = {rtype: READERS[rtype].from_feed(chs) for rtype, chs in by_type.items() if rtype in READERS}
+        return PreparedPage(by_type, built, n)
+
+    def apply_changes(self, changes: Iterable[FeedChange], cursor: int, *, bulk: bool = False,
+                      horizon: int | None = None, prepared: PreparedPage | None = None) -> int:
+        """Apply one page of the change feed (records + tombstones) and move the
+        cursor (and the server's tombstone ``horizon`` with it), in ONE transaction. A record is stored as the server sent it
+        (``rows.RowReader``); one with a pending change of ours keeps our
+        optimistic state until the server's version is newer than the one
+        the change is based on. ``prepared``: the page's rows, made already
+        (:meth:`prepare_page`; they are made here otherwise).
+
+        ``bulk`` (a pull from cursor 0): drop the secondary indexes of the
+        mirror and ``app_view`` (:meth:`finish_bulk` builds them once at the
+        end: about twice as fast as keeping them up to date row by row), mark
+        ``app_view`` stale, and add the page's applications to it as they
+        come; a record one of its rows is made of (``VIEW_SOURCES``) that
+        comes after rows were added is noted in ``view_pending``, and
+        :meth:`finish_bulk` makes those rows again. An interrupted first sync
+        leaves the mark and the notes, and the next pull finishes it."""
+        by_type, built, n = prepared if prepared is not None else self.prepare_page(changes)
         puts: dict[str, dict[int, Row]] = {}
         deletes: dict[str, set[int]] = {}
         touched: dict[str, set[int]] = {}

@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import gc
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,9 +36,10 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
+from zhumeng_tui.api_client.feed import FeedPage, PageInfo
 from zhumeng_tui.api_client.schemas import RecordResults
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
-from zhumeng_tui.cache.store import Cache
+from zhumeng_tui.cache.store import Cache, PreparedPage
 
 Handler = Callable[[OutboxEntry, Any], list[ItemOutcome]]
 
@@ -93,28 +95,42 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-_gc_lock = threading.Lock()
-_gc_state = {"holders": 0, "was_enabled": False}
+_pull_lock = threading.Lock()
+_pull_state: dict[str, Any] = {"holders": 0, "gc_was_enabled": False, "switch_interval": 0.005}
+
+#: How long a thread holds the GIL before it hands it over while a pull runs
+#: (Python's default is 5 ms). The next page's rows are made in one thread
+#: while the current page is written in another, and the writing thread lets
+#: the GIL go for every row it steps through SQLite: with 5 ms it waited up to
+#: that long each time to get it back, and the overlap was slower than none.
+PULL_SWITCH_INTERVAL = 0.0001
 
 
 @contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Cyclic GC off during a pull: parsing a page makes ~100k dicts and the
-    collector would otherwise walk them again and again (half of the parse
-    time). Reference counting still frees every page. Nested or concurrent
-    users are counted; the last one turns the collector back on if it was on."""
-    with _gc_lock:
-        if _gc_state["holders"] == 0:
-            _gc_state["was_enabled"] = gc.isenabled()
+def pulling() -> Iterator[None]:
+    """The interpreter set for a pull, and set back after it.
+
+    Cyclic GC off: parsing a page makes ~100k objects and the collector would
+    otherwise walk them again and again (half of the parse time); reference
+    counting still frees every page. The GIL's switch interval short
+    (:data:`PULL_SWITCH_INTERVAL`). Nested or concurrent users are counted;
+    the last one restores what was there before the first."""
+    with _pull_lock:
+        if _pull_state["holders"] == 0:
+            _pull_state["gc_was_enabled"] = gc.isenabled()
+            _pull_state["switch_interval"] = sys.getswitchinterval()
             gc.disable()
-        _gc_state["holders"] += 1
+            sys.setswitchinterval(PULL_SWITCH_INTERVAL)
+        _pull_state["holders"] += 1
     try:
         yield
     finally:
-        with _gc_lock:
-            _gc_state["holders"] -= 1
-            if _gc_state["holders"] == 0 and _gc_state["was_enabled"]:
-                gc.enable()
+        with _pull_lock:
+            _pull_state["holders"] -= 1
+            if _pull_state["holders"] == 0:
+                sys.setswitchinterval(_pull_state["switch_interval"])
+                if _pull_state["gc_was_enabled"]:
+                    gc.enable()
 
 
 @dataclass
@@ -162,9 +178,10 @@ class SyncEngine:
     # ------------------------------------------------------------- pull --
 
     async def pull(self, progress: ProgressFn | None = None) -> PullReport:
-        """Pull until ``has_more`` is false. The next page is fetched while the
-        current one is being applied (in a thread), so the two overlap."""
-        with no_gc():
+        """Pull until ``has_more`` is false. The next page is fetched, and its
+        rows made (``Cache.prepare_page``, in a thread), while the current one
+        is written (in another), so the three overlap."""
+        with pulling():
             return await self._pull(progress)
 
     async def _pull(self, progress: ProgressFn | None) -> PullReport:
@@ -174,7 +191,7 @@ class SyncEngine:
         bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
         self.done, self.total, self.received = 0, None, 0
         resets = 0
-        page, info = await self.api.changes(since, self.page_size, total=True, horizon=horizon)
+        page, info, prepared = await self._fetch(since, horizon, total=True)
         while True:
             self.online = True
             self.received += info.wire_bytes
@@ -187,16 +204,15 @@ class SyncEngine:
                 report.reset = True
                 await asyncio.to_thread(self.cache.reset_mirror)
                 since, self.done, self.total, bulk = 0, 0, None, True
-                page, info = await self.api.changes(since, self.page_size, total=True)
+                page, info, prepared = await self._fetch(since, None, total=True)
                 continue
             if info.total is not None and self.total is None:
                 self.total = info.total
-            nxt = asyncio.ensure_future(
-                self.api.changes(page.cursor, self.page_size, horizon=page.horizon)) if page.has_more else None
+            nxt = asyncio.ensure_future(self._fetch(page.cursor, page.horizon)) if page.has_more else None
             try:
                 if page.changes or page.cursor != since or page.horizon != horizon:
                     await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
-                                            horizon=page.horizon)
+                                            horizon=page.horizon, prepared=prepared)
                     horizon = page.horizon
             except BaseException:
                 if nxt is not None:
@@ -212,7 +228,7 @@ class SyncEngine:
             since = page.cursor
             if nxt is None:
                 break
-            page, info = await nxt
+            page, info, prepared = await nxt
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -220,6 +236,12 @@ class SyncEngine:
         return report
 
     # ------------------------------------------------------------- push --
+
+    async def _fetch(self, since: int, horizon: int | None, *,
+                     total: bool = False) -> tuple[FeedPage, PageInfo, PreparedPage]:
+        """A page of the feed and its rows (made in a thread: no database needed)."""
+        page, info = await self.api.changes(since, self.page_size, total=total, horizon=horizon)
+        return page, info, await asyncio.to_thread(Cache.prepare_page, page.changes)
 
     def _delay(self, attempts: int) -> float:
         cap = min(self.backoff_max, self.backoff * (2 ** min(attempts, 20)))
