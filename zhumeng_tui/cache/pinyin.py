@@ -32,3 +32,10 @@ def name_pinyin(name: str) -> tuple[str, str]:
         full.append(f)
         initials.append(i)
     return "".join(full), "".join(initials)
+
+
+def warm_up() -> None:
+    """Load pypinyin and its tables now (a few tenths of a second), for
+    instance while a first sync waits for its first page, instead of when the
+    first student's name is read."""
+    _char("中")

@@ -38,6 +38,7 @@ from zhumeng_tui.api_client.errors import (
 )
 from zhumeng_tui.api_client.feed import FeedPage, PageInfo
 from zhumeng_tui.api_client.schemas import RecordResults
+from zhumeng_tui.cache import pinyin
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
 from zhumeng_tui.cache.store import Cache, PreparedPage
 
@@ -191,7 +192,11 @@ class SyncEngine:
         bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
         self.done, self.total, self.received = 0, None, 0
         resets = 0
+        # a first pull reads every student's name: the pinyin tables load while the first page is on its way
+        warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
         page, info, prepared = await self._fetch(since, horizon, total=True)
+        if warming is not None:
+            await warming
         while True:
             self.online = True
             self.received += info.wire_bytes
