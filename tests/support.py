@@ -14,6 +14,7 @@ import datetime as dt
 import inspect
 import itertools
 import os
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
+from textual.app import App
 from textual.widgets import Static
 
 from tests.faults import FaultTransport
@@ -313,3 +315,24 @@ def in_province(services: Services, ids: Iterable[int]) -> list[int]:
 def interns(services: Services, status: Status) -> list[int]:
     """The in-province interns with ``status``, in the interns list's order."""
     return in_province(services, services.query_interns(AppFilter(statuses=frozenset({status})), SortSpec()).ids)
+
+
+def burst(app: App[Any], *keys: str) -> None:
+    """Keys (as ``Pilot.press`` names them) as a terminal delivers a paste or a
+    quick typist's: all of them queued before the app handles the first
+    (``Pilot.press`` waits for each)."""
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)

@@ -221,11 +221,12 @@ class ZhumengApp(Localized, App[None]):
 
         Textual sends each key to the widget focused when the key arrives, and
         the binding it may trigger runs only when it comes back up from there.
-        Keys typed quickly after one that moves the focus (``/`` and a name,
-        ``o`` and a file name) were all sent to the old widget, came back
-        unhandled after the focus moved, and were lost. Such a key is handled
-        again, as if it had just arrived. (A key the old widget takes itself,
-        such as a letter typed into a box, stays where it went.)
+        Keys typed quickly after one that moves the focus (``/`` and a name)
+        were all sent to the old widget, came back unhandled after the focus
+        moved, and were lost. Such a key is handled again, as if it had just
+        arrived. (A key the old widget takes itself, such as a letter typed
+        into a box, stays where it went: the sign-in screen's keys that leave
+        a box are priority bindings for that reason.)
         """
         if isinstance(event, events.Key):
             if not event.is_forwarded:

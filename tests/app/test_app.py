@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from textual.widgets import Checkbox, Input, Select, Static
 
-from tests.support import Harness, open_services, wait_for, wait_synced
+from tests.support import Harness, burst, open_services, wait_for, wait_synced
 from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.domain.status import Status
@@ -602,3 +603,24 @@ async def test_ctrl_r_on_the_detail_shows_a_decision_made_elsewhere_then_the_que
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen)
         await wait_for(pilot, lambda: not screen._loading and target not in screen.rows.ids, what="queue reloaded")
+
+
+@pytest.mark.parametrize("between", ["tab", "enter"])
+async def test_sign_in_typed_at_once(harness: Harness, between: str) -> None:
+    """User name, tab (or enter), password and enter as a paste or a quick
+    typist over SSH delivers them (all queued before the app handles the
+    first): each part lands in its field, and a second enter does not sign in
+    a second time."""
+    app = harness.app(username=None, password=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.focused is not None)
+        before = tokens(harness)
+        burst(app, *"demo-univ", between, *DEMO_PASSWORD, "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+        assert tokens(harness) == before + 1
+
+
+def tokens(harness: Harness) -> int:
+    """Sessions the server holds."""
+    with harness.server.app.state.server.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())

@@ -6,12 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from textual import events
-from textual.app import App
 from textual.widgets import Input
 
 from tests.app.test_app import open_queue
-from tests.support import Harness, text_of, wait_for
+from tests.support import Harness, burst, text_of, wait_for
 from zhumeng_tui.screens.review import ReviewQueueScreen
 from zhumeng_tui.widgets.filter_bar import FilterBar
 
@@ -60,17 +58,6 @@ async def test_an_empty_result_says_so(harness: Harness) -> None:
         assert "没有符合条件的记录" in line and "0 清除筛选" in line
         await pilot.press("escape", "0")
         await wait_for(pilot, lambda: screen.rows is not None and bool(screen.rows.ids))
-
-
-def burst(app: App[object], *keys: str) -> None:
-    """Keys as a terminal delivers a quick typist's: all of them queued before
-    the app handles the first (``Pilot.press`` waits for each)."""
-    driver = app._driver
-    assert driver is not None
-    for key in keys:
-        event = events.Key(key, {"slash": "/", "escape": "\x1b"}.get(key, key))
-        event.set_sender(app)
-        driver.send_message(event)
 
 
 async def test_what_is_typed_right_after_the_search_key_goes_into_the_search_box(harness: Harness) -> None:

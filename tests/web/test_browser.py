@@ -39,8 +39,7 @@ async def sign_in(tab: Tab, user: str, password: str) -> None:
     tab.mark()
     await tab.type(user)
     await tab.wait_for_text(user)
-    await tab.press("Tab")
-    await asyncio.sleep(0.3)  # a person's pace: the app moves the focus after the key, not before the next
+    await tab.press("Tab")  # the password typed right after it goes to the password field
     await tab.type(password)
     await tab.wait_for_text("•" * len(password))
     tab.mark()

@@ -51,6 +51,13 @@ class SignInScreen(ZScreen):
     )
     BINDINGS: ClassVar = [
         K("ctrl+s", "submit", "登录", "Sign in", id="signin.submit"),
+        # priority: handled as they arrive, so what is typed right after them
+        # (credentials pasted or typed quickly over SSH) goes to the field
+        # they move to, not into the one they leave
+        K("enter", "enter", "下一项 / 登录", "Next field / sign in", id="signin.enter", show=False, priority=True),
+        K("tab", "app.focus_next", "下一项", "Next field", id="signin.next", show=False, priority=True),
+        K("shift+tab", "app.focus_previous", "上一项", "Previous field", id="signin.previous", show=False,
+          priority=True),
     ]
     DEFAULT_CSS = """
     SignInScreen { align: center middle; }
@@ -96,13 +103,22 @@ class SignInScreen(ZScreen):
             return False
         return super().check_action(action, parameters)
 
-    @on(Input.Submitted, "#username")
-    def _user_done(self) -> None:
-        focus_now(self.query_one("#password", Input))
+    def action_enter(self) -> None:
+        """In the user name: on to the password; anywhere else: sign in, once
+        the keys typed into the field before this one are in it (a priority
+        key is handled as it arrives, ahead of them)."""
+        focused = self.focused
+        if focused is self.query_one("#username", Input):
+            focus_now(self.query_one("#password", Input))
+        elif focused is not None:
+            focused.call_later(self.action_submit)
+        else:
+            self.action_submit()
 
-    @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#signin")
     def action_submit(self) -> None:
+        if self.query_one("#signin", Button).disabled:
+            return  # signing in already
         user = self.query_one("#username", Input).value.strip()
         password = self.query_one("#password", Input).value
         self.query_one("#username-error", Static).update("")
