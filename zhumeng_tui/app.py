@@ -232,7 +232,7 @@ class ZhumengApp(Localized, App[None]):
             if not event.is_forwarded:
                 self._key_sent_to[event] = self.focused
             elif event in self._key_sent_to and self._key_sent_to.pop(event) is not self.focused:
-                await super().on_event(events.Key(event.key, event.character))
+                await self.on_event(events.Key(event.key, event.character))  # (and followed again)
                 return
         await super().on_event(event)
 

@@ -10,6 +10,7 @@ from textual.widgets import Input
 
 from tests.app.test_app import open_queue
 from tests.support import Harness, burst, text_of, wait_for
+from zhumeng_tui.screens.dashboard import DashboardScreen
 from zhumeng_tui.screens.review import ReviewQueueScreen
 from zhumeng_tui.widgets.filter_bar import FilterBar
 
@@ -68,3 +69,18 @@ async def test_what_is_typed_right_after_the_search_key_goes_into_the_search_box
         await wait_for(pilot, lambda: screen.query_one(FilterBar).search.value == "lxm", what="lxm in the box")
         await wait_for(pilot, lambda: screen.rows is not None and not screen._loading)
         assert screen.build_filter().text == "lxm"
+
+
+async def test_a_section_key_then_the_search_key_and_a_name_at_once(harness: Harness) -> None:
+    """``2``, ``/`` and initials typed in one go on the dashboard: the queue
+    opens and searches for the initials (none of them is lost or typed as
+    text of the key before it)."""
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard is not None)
+        burst(app, "2", "slash", *"wf")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewQueueScreen), what="the queue")
+        screen = app.screen
+        assert isinstance(screen, ReviewQueueScreen)
+        await wait_for(pilot, lambda: screen.query_one(FilterBar).search.value == "wf", what="wf in the box")
+        assert app.focused is screen.query_one(FilterBar).search

@@ -96,6 +96,10 @@ class QueueScreenBase(ExportsList):
         " enter opens one, esc goes back to the list; 0 clears every filter.",
     )
 
+    #: The list has the focus as soon as it is composed (not the search box,
+    #: the first focusable widget): a key typed right after the one that
+    #: opened the screen is the list's (``2`` then ``/`` and a name).
+    AUTO_FOCUS: ClassVar[str | None] = "ApplicationTable"
     BINDINGS: ClassVar = [
         K("space", "toggle_select", "选择", "Select", id="queue.toggle", key_display="space", footer_en="Mark"),
         # priority: also from the search box (whose own ctrl+a moves to the start of the text)
@@ -216,7 +220,7 @@ class QueueScreenBase(ExportsList):
         if self.start_in_search:
             self.query_one(FilterBar).focus_search()
         else:
-            self.table.focus()
+            focus_now(self.table)
         self._update_line()
         self.load_departments()
         self.reload()

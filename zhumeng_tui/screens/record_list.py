@@ -86,6 +86,10 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
     EXPORT_LIST: ClassVar[str] = ""
     COLUMNS: ClassVar[Sequence[tuple[tuple[str, str], str | None]]] = ()
     RELOAD_ON_RESUME = True
+    #: The list has the focus as soon as it is composed (not the search box,
+    #: the first focusable widget): a key typed right after the one that
+    #: opened the screen is the list's.
+    AUTO_FOCUS: ClassVar[str | None] = "DataTable"
 
     DEFAULT_CSS = """
     RecordListScreen .filters { height: 1; }
@@ -161,7 +165,7 @@ class RecordListScreen(ExportsList, Generic[FilterT, RowT]):
 
     def on_mount(self) -> None:
         self._fill()
-        self.table.focus()
+        focus_now(self.table)
         if not self.RELOAD_ON_RESUME:  # otherwise the first load is when the screen is shown
             self.reload()
 
