@@ -9,12 +9,14 @@ about a tenth of its JSON on the wire.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
     case,
@@ -38,6 +40,9 @@ from zhumeng_server.core import current_seq, tombstone_horizon
 from zhumeng_server.routes.common import ERRORS, MAX_ID, State, User
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.status import Role
+
+if TYPE_CHECKING:
+    import psycopg
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 10000
@@ -96,7 +101,7 @@ def changes(
                             media_type="application/json")
         window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
         q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
-        rows = session.execute(q).all()
+        rows = _page_rows(session, q)
         count = session.execute(select(func.count()).where(*window)).scalar_one() if total else None
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -107,6 +112,20 @@ def changes(
     ))
     headers = {TOTAL_HEADER: str(count)} if count is not None else None
     return Response(body, media_type="application/json", headers=headers)
+
+
+def _page_rows(session: Session, q: Select[Any]) -> Sequence[Any]:
+    """The rows of a page. PostgreSQL sends them in binary form: a bytea in
+    text form is hex, twice the bytes to send and a decode to make (a page of
+    10,000 applications, 19 MB: 100-150 ms in text form, 45 ms binary)."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return session.execute(q).all()
+    compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    pg: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]  # postgresql+psycopg
+    with pg.cursor(binary=True) as cur:
+        cur.execute(str(compiled), compiled.params)
+        return cur.fetchall()
 
 
 class utf8(FunctionElement[Any]):
