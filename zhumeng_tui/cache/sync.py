@@ -194,9 +194,11 @@ class SyncEngine:
         resets = 0
         # a first pull reads every student's name: the pinyin tables load while the first page is on its way
         warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
-        page, info, prepared = await self._fetch(since, horizon, total=True)
-        if warming is not None:
-            await warming
+        try:
+            page, info, prepared = await self._fetch(since, horizon, total=True)
+        finally:
+            if warming is not None:
+                await warming
         while True:
             self.online = True
             self.received += info.wire_bytes
@@ -240,13 +242,13 @@ class SyncEngine:
         await asyncio.to_thread(self.cache.set_meta, "last_synced", now)
         return report
 
-    # ------------------------------------------------------------- push --
-
     async def _fetch(self, since: int, horizon: int | None, *,
                      total: bool = False) -> tuple[FeedPage, PageInfo, PreparedPage]:
         """A page of the feed and its rows (made in a thread: no database needed)."""
         page, info = await self.api.changes(since, self.page_size, total=total, horizon=horizon)
         return page, info, await asyncio.to_thread(Cache.prepare_page, page.changes)
+
+    # ------------------------------------------------------------- push --
 
     def _delay(self, attempts: int) -> float:
         cap = min(self.backoff_max, self.backoff * (2 ** min(attempts, 20)))
