@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 from textual.app import App
 from textual.widgets import Static
 
@@ -58,6 +59,11 @@ class DemoServer:
     def transport(self) -> httpx.AsyncBaseTransport:
         """A new transport that reaches this server."""
         return httpx.ASGITransport(app=self.app) if self.in_process else httpx.AsyncHTTPTransport()
+
+    def tokens(self) -> int:
+        """Sessions the server holds (sign-in tokens not revoked)."""
+        with self.app.state.server.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())
 
 
 @contextmanager

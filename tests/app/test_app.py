@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from textual.widgets import Checkbox, Input, Select, Static
 
 from tests.support import Harness, burst, open_services, wait_for, wait_synced
@@ -614,13 +613,8 @@ async def test_sign_in_typed_at_once(harness: Harness, between: str) -> None:
     app = harness.app(username=None, password=None)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen) and app.focused is not None)
-        before = tokens(harness)
+        before = harness.server.tokens()
         burst(app, *"demo-univ", between, *DEMO_PASSWORD, "enter", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
-        assert tokens(harness) == before + 1
+        assert harness.server.tokens() == before + 1
 
-
-def tokens(harness: Harness) -> int:
-    """Sessions the server holds."""
-    with harness.server.app.state.server.engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())

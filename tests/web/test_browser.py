@@ -8,7 +8,6 @@ from pathlib import Path
 import httpx
 import openpyxl
 import pytest
-from sqlalchemy import text
 
 from tests.support import DemoServer, open_services
 from tests.web.browser import Tab, browser
@@ -18,12 +17,6 @@ from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.services import AppFilter, SortSpec
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-def tokens(server: DemoServer) -> int:
-    """Sessions the server holds (tokens not revoked)."""
-    with server.app.state.server.engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())
 
 
 async def until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +62,7 @@ async def test_sign_in_review_queue_search_and_export_download(
     server: DemoServer, serve_web: ServeWeb, tmp_path: Path
 ) -> None:
     name, initials, matches = await rare_name(server, tmp_path / "probe")
-    before = tokens(server)
+    before = server.tokens()
     web = serve_web()
     async with browser(tmp_path / "profile") as context:
         page = await context.new_page()
@@ -92,7 +85,7 @@ async def test_sign_in_review_queue_search_and_export_download(
         # the sign-in screen is shown; the user name and password are the app's own
         await sign_in(tab, "demo-univ", DEMO_PASSWORD)
         await tab.wait_for_text("待我审核", "审核队列", "已同步")  # the dashboard, in Chinese; the first sync done
-        await until(lambda: tokens(server) == before + 1, "signed in on the server")
+        await until(lambda: server.tokens() == before + 1, "signed in on the server")
 
         tab.mark()
         await tab.press("2")
@@ -129,7 +122,7 @@ async def test_sign_in_review_queue_search_and_export_download(
 
         # closing the tab ends its app process, which revokes its token
         await page.close()
-        await until(lambda: tokens(server) == before, "the session's token revoked")
+        await until(lambda: server.tokens() == before, "the session's token revoked")
     # nothing of the export was left on the host, nor any token
     data = tmp_path / "data"
     assert not [p for p in data.rglob("*") if p.suffix in (".xlsx", ".csv", ".docx")]

@@ -222,15 +222,10 @@ async def test_a_page_of_another_site_cannot_open_a_session(serve_web: ServeWeb)
             assert message.type == aiohttp.WSMsgType.BINARY  # the app draws
 
 
-def _tokens(server: DemoServer) -> int:
-    with server.app.state.server.engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*) FROM auth_token")).scalar_one())
-
-
 @pytest.mark.slow
 async def test_an_idle_session_is_ended_and_signed_out(server: DemoServer, serve_web: ServeWeb) -> None:
     web = serve_web("--idle-minutes", "0.1")
-    before = _tokens(server)
+    before = server.tokens()
     drawn = b""
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession() as http, http.ws_connect(web.url.replace("http", "ws") + "/ws") as ws:
@@ -249,14 +244,14 @@ async def test_an_idle_session_is_ended_and_signed_out(server: DemoServer, serve
             await ws.send_str(json.dumps(["stdin", keys]))
             await asyncio.sleep(0.5)
         await until_drawn("待我审核")
-        assert _tokens(server) == before + 1
+        assert server.tokens() == before + 1
         # no more input: the server ends the session after 6 s
         while not ws.closed:
             message = await ws.receive(timeout=120)
             if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                 break
     end = loop.time() + 60
-    while _tokens(server) != before:
+    while server.tokens() != before:
         assert loop.time() < end, "the idle session's token was not revoked"
         await asyncio.sleep(0.2)
     assert "idle" in web.output()
