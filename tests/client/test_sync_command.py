@@ -128,16 +128,18 @@ def test_disk_full_while_writing_the_cache(loopback: DemoServer, tmp_path: Path)
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None or sys.platform != "linux", reason="needs unshare (Linux)")
-def test_disk_full_on_a_tiny_filesystem(loopback: DemoServer, tmp_path: Path) -> None:
-    """A real full disk: the cache on a 1 MiB tmpfs (in a private mount
-    namespace); the first sync needs far more."""
+@pytest.mark.parametrize("size", ["1m", "8m"])
+def test_disk_full_on_a_tiny_filesystem(loopback: DemoServer, tmp_path: Path, size: str) -> None:
+    """A real full disk: the cache on a tmpfs of 1 MiB (in a private mount
+    namespace), where not even an empty cache fits, or of 8 MiB, where it
+    does and the first sync needs far more."""
     probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("no private mount namespace here")
     data = tmp_path / "data"
     data.mkdir()
     env = child_env(tmp_path, ZHUMENG_TOKEN=sign_in_token(loopback.url))
-    script = (f"mount -t tmpfs -o size=1m tmpfs {data} && exec {sys.executable} -m zhumeng_tui.cli"
+    script = (f"mount -t tmpfs -o size={size} tmpfs {data} && exec {sys.executable} -m zhumeng_tui.cli"
               f" --data-dir {data} --config {tmp_path / 'none.toml'} --server {loopback.url} --user demo-univ sync")
     done = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script],
                           capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL)

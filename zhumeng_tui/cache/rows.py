@@ -71,7 +71,7 @@ class RowReader:
             f"        if v.id != ch.id or v.version != ch.version or v.seq != ch.seq{changed}:\n"
             "            add(None)\n"
             "            continue\n"
-            f"        {pre}add([v.id, v.version, v.seq, str(data, 'utf-8'), {', '.join(parts)}])\n"
+            f"        {pre}add([v.id, v.version, v.seq, data, {', '.join(parts)}])\n"
             "    return out\n"
         )
         env: dict[str, Any] = {"derive": derived.compute if derived else None, "decode": self._decode,
