@@ -1,16 +1,19 @@
 """The review queue at 80x24: ``ctrl+a`` from the search box, a section key
-that opens the queue afresh, and what an empty result says."""
+that opens the queue afresh, what an empty result says, keys typed ahead
+(the search box, the reason dialog)."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from tests.app.test_app import open_queue
 from tests.support import Harness, burst, text_of, wait_for
+from zhumeng_tui.domain.status import Action
 from zhumeng_tui.screens.dashboard import DashboardScreen
+from zhumeng_tui.screens.dialogs import COMMON_REASONS, OWN_CHECKS, ReasonDialog
 from zhumeng_tui.screens.review import ReviewQueueScreen
 from zhumeng_tui.widgets.filter_bar import FilterBar
 
@@ -84,3 +87,29 @@ async def test_a_section_key_then_the_search_key_and_a_name_at_once(harness: Har
         assert isinstance(screen, ReviewQueueScreen)
         await wait_for(pilot, lambda: screen.query_one(FilterBar).search.value == "wf", what="wf in the box")
         assert app.focused is screen.query_one(FilterBar).search
+
+
+async def test_words_typed_right_after_picking_a_common_reason_go_on_in_the_box(harness: Harness) -> None:
+    """In the reason dialog, ``enter`` on a common reason and words typed
+    straight after it: the box holds the reason and the words, and a second
+    ``enter`` sends both. ``enter`` on "each student's own checks" answers
+    that at once."""
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard is not None)
+        picked: list[object] = []
+        await app.push_screen(ReasonDialog(Action.REJECT, 3), picked.append)
+        dialog = app.screen
+        await wait_for(pilot, lambda: isinstance(app.focused, OptionList), what="the reasons list focused")
+        first = COMMON_REASONS[Action.REJECT][0][0]
+        burst(app, "enter", *"xyz")
+        box = dialog.query_one("#reason", Input)
+        await wait_for(pilot, lambda: box.value == first + "xyz", what="the reason and xyz in the box")
+        assert app.focused is box
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: picked == [first + "xyz"], what="the reason sent")
+        # a return offers each student's own failing checks first: enter on it answers that
+        await app.push_screen(ReasonDialog(Action.RETURN, 3), picked.append)
+        await wait_for(pilot, lambda: isinstance(app.focused, OptionList), what="the reasons list focused")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: picked[1:] == [OWN_CHECKS], what="own checks picked")

@@ -21,7 +21,7 @@ from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId
 from zhumeng_tui.domain.status import ACTION_LABELS, Action
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.services import ReviewPreview, ReviewResult
-from zhumeng_tui.widgets.keys import K, Localized
+from zhumeng_tui.widgets.keys import K, Localized, focus_now
 
 COMMON_REASONS: dict[Action, list[tuple[str, str]]] = {
     Action.REJECT: [
@@ -148,6 +148,21 @@ class OwnChecks:
 OWN_CHECKS = OwnChecks()
 
 
+class _ReasonList(OptionList):
+    """The common reasons. Picking one (``enter`` or a click) calls
+    ``on_pick`` at once, not through a message: what it does with the focus
+    is done before the keys typed right after the pick are handled."""
+
+    def __init__(self, *options: Option, on_pick: Callable[[Option], None], id: str) -> None:
+        super().__init__(*options, id=id)
+        self._on_pick = on_pick
+
+    def action_select(self) -> None:
+        option = self.highlighted_option
+        if option is not None and not option.disabled:
+            self._on_pick(option)
+
+
 class ReasonDialog(_Dialog[str | OwnChecks | None]):
     """Pick a common reason or type one. Returns the reason, ``OWN_CHECKS``
     (a return: each student's own failing checks) or None (cancel)."""
@@ -172,26 +187,31 @@ class ReasonDialog(_Dialog[str | OwnChecks | None]):
             if self.action == Action.RETURN:
                 own = [Option(tr("各学生未通过的审核项（每人各自的原因）",
                                  "Each student's own failing checks (a reason per student)"), id="own")]
-            yield OptionList(
+            yield _ReasonList(
                 *own,
                 *[Option(tr(zh, en), id=str(i)) for i, (zh, en) in enumerate(COMMON_REASONS.get(self.action, []))],
+                on_pick=self._picked,
                 id="reasons",
             )
             yield Input(
-                placeholder=tr("或输入原因，回车确定", "or type a reason, enter to use it"), id="reason", compact=True
+                placeholder=tr("或输入原因，回车确定", "or type a reason, enter to use it"), id="reason", compact=True,
+                select_on_focus=False,  # a picked reason stays: what is typed goes on after it
             )
             yield Static("", id="reason-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(tr("取消", "Cancel"), id="cancel", compact=True)
                 yield Button(tr("下一步", "Next"), id="ok", variant="primary", compact=True)
 
-    @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id == "own":
+    def _picked(self, option: Option) -> None:
+        """A common reason into the box, and the focus with it (words typed
+        right after the pick go on after the reason); "own checks" answers."""
+        if option.id == "own":
             self.dismiss(OWN_CHECKS)
             return
-        self.query_one("#reason", Input).value = str(event.option.prompt)
-        self.query_one("#reason", Input).focus()
+        box = self.query_one("#reason", Input)
+        box.value = str(option.prompt)
+        box.cursor_position = len(box.value)
+        focus_now(box)
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
