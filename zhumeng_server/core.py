@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 
 from fastapi.responses import Response
 from pydantic import BaseModel
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlmodel import Session, col
 from starlette.background import BackgroundTask
 
 from zhumeng_server import models as m
 from zhumeng_server.auth import Principal
-from zhumeng_server.db import checkpoint
+from zhumeng_server.db import checkpoint, ids_in, insert_rows
 from zhumeng_server.errors import ApiError, forbidden_read_only
 from zhumeng_server.settings import Settings
 from zhumeng_server.wire import TYPE_OF, record_id, record_json, scope_of, to_json, to_jsonable
@@ -77,6 +77,7 @@ class Tx:
     def __init__(self, state: ServerState, session: Session, user: Principal) -> None:
         self.state = state
         self.session = session
+        self.dialect = session.get_bind().dialect
         self.user = user
         self.today = state.today()
         real = state.now()
@@ -113,27 +114,21 @@ class Tx:
 
     def prefetch(self, model: type[Any], keys: Iterable[int]) -> None:
         """Load many rows by id in a few queries (batch requests)."""
-        want = sorted({k for k in keys if (model, k) not in self._cache})
-        id_col = col(model.id)
-        for i in range(0, len(want), 500):
-            chunk = want[i : i + 500]
-            for k in chunk:
-                self._cache[(model, k)] = None
-            for row in self.session.scalars(select(model).where(id_col.in_(chunk))):
+        want = {k for k in keys if (model, k) not in self._cache}
+        for k in want:
+            self._cache[(model, k)] = None
+        for among in ids_in(self.dialect, col(model.id), want):
+            for row in self.session.scalars(select(model).where(among)):
                 self._cache[(model, row.id)] = row
 
     def prefetch_log(self, rtype: str, ids: Iterable[int]) -> None:
         """Load the current wire JSON of many records (the audit "before")."""
         cl = m.ChangeLog.__table__.c  # type: ignore[attr-defined]
-        want = sorted({k for k in ids if (rtype, k) not in self._before})
-        for i in range(0, len(want), 500):
-            chunk = want[i : i + 500]
-            for k in chunk:
-                self._before[(rtype, k)] = None
-            rows = self.session.execute(
-                select(cl.record_id, cl.data_json).where(cl.type == rtype, cl.record_id.in_(chunk))
-            )
-            for rid, data in rows:
+        want = {k for k in ids if (rtype, k) not in self._before}
+        for k in want:
+            self._before[(rtype, k)] = None
+        for among in ids_in(self.dialect, cl.record_id, want):
+            for rid, data in self.session.execute(select(cl.record_id, cl.data_json).where(cl.type == rtype, among)):
                 self._before[(rtype, rid)] = data
 
     def _before_json(self, rtype: str, rid: int) -> str | None:
@@ -173,16 +168,13 @@ class Tx:
             self._rows.clear()
         if self._log:
             table = m.ChangeLog.__table__  # type: ignore[attr-defined]
-            keys = list(self._log)
-            for i in range(0, len(keys), 500):
-                chunk = keys[i : i + 500]
-                for rtype in {k[0] for k in chunk}:
-                    ids = [k[1] for k in chunk if k[0] == rtype]
-                    conn.execute(delete(table).where(table.c.type == rtype, table.c.record_id.in_(ids)))
-            conn.execute(insert(table), list(self._log.values()))
+            for rtype in {t for t, _ in self._log}:
+                for among in ids_in(self.dialect, table.c.record_id, (rid for t, rid in self._log if t == rtype)):
+                    conn.execute(delete(table).where(table.c.type == rtype, among))
+            insert_rows(conn, table, list(self._log.values()))
             self._log.clear()
         if self._audit:
-            conn.execute(insert(m.AuditEvent.__table__), self._audit)  # type: ignore[attr-defined]
+            insert_rows(conn, m.AuditEvent.__table__, self._audit)  # type: ignore[attr-defined]
             self._audit.clear()
         if self._seq is not None:
             set_setting(self.session, SEQ_KEY, str(self._seq))
@@ -257,25 +249,20 @@ class Tx:
         :meth:`save` writes the saved ones back in :meth:`finish`."""
         table = m.Application.__table__  # type: ignore[attr-defined]
         conn = self.session.connection()
-        want = sorted({sid for sid in student_ids if sid not in self._apps_of})
-        for i in range(0, len(want), 500):
-            chunk = want[i : i + 500]
-            for sid in chunk:
-                self._apps_of[sid] = []
-            for row in conn.execute(select(table).where(table.c.student_id.in_(chunk)).order_by(table.c.id)):
+        want = {sid for sid in student_ids if sid not in self._apps_of}
+        for sid in want:
+            self._apps_of[sid] = []
+        for among in ids_in(self.dialect, table.c.student_id, want):
+            for row in conn.execute(select(table).where(among).order_by(table.c.id)):
                 self._apps_of[row.student_id].append(m.AppRow(**row._mapping))
                 self._read[row.id] = tuple(row)
 
     def prime_apps_of(self, student_ids: list[int]) -> None:
-        want = [sid for sid in set(student_ids) if sid not in self._apps_of]
-        for i in range(0, len(want), 500):
-            chunk = want[i : i + 500]
-            for sid in chunk:
-                self._apps_of[sid] = []
-            rows = self.session.scalars(
-                select(m.Application).where(m.Application.student_id.in_(chunk))  # type: ignore[attr-defined]
-            )
-            for app in rows:
+        want = {sid for sid in student_ids if sid not in self._apps_of}
+        for sid in want:
+            self._apps_of[sid] = []
+        for among in ids_in(self.dialect, col(m.Application.student_id), want):
+            for app in self.session.scalars(select(m.Application).where(among)):
                 self._apps_of[app.student_id].append(app)
                 self._cache[(m.Application, app.id)] = app
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pydantic_core
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Dialect,
+    Engine,
+    Table,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+)
+from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    import psycopg
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: SQLite: the write-ahead log's size (pages) at which a commit copies it back
@@ -46,6 +64,39 @@ def make_engine(database_url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+#: SQLite: ids per ``IN (...)`` (one bound parameter each).
+IDS_PER_QUERY = 500
+
+
+def ids_in(dialect: Dialect, column: ColumnElement[Any] | Mapped[Any], ids: Iterable[int]) -> Iterator[ColumnElement[bool]]:
+    """``column`` among ``ids``, as the conditions of as few queries as the
+    database takes: PostgreSQL ``column = ANY(:ids)``, one array parameter
+    (a thousand ids in one parameter, not a thousand parameters to render and
+    parse); elsewhere ``column IN (...)`` by :data:`IDS_PER_QUERY`."""
+    want = sorted(set(ids))
+    if not want:
+        return
+    if dialect.name == "postgresql":
+        yield column == any_(bindparam(None, want, type_=ARRAY(BigInteger)))
+        return
+    for i in range(0, len(want), IDS_PER_QUERY):
+        yield column.in_(want[i : i + IDS_PER_QUERY])
+
+
+def insert_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the same keys: PostgreSQL's COPY (one stream of
+    rows, no statement per row), elsewhere an executemany. The values go to
+    the driver as they are (text, numbers, dates: no JSON column)."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    psycopg_conn = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+    with psycopg_conn.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[n] for n in names])
 
 
 def checkpoint(engine: Engine) -> None:

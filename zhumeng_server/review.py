@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from zhumeng_server import models as m
 from zhumeng_server.core import Tx
+from zhumeng_server.db import ids_in
 from zhumeng_server.errors import ApiError
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain import eligibility as el
@@ -59,15 +60,12 @@ def prefetch_facts(tx: Tx, student_ids: Iterable[int], position_ids: Iterable[in
     pos = m.Position.__table__  # type: ignore[attr-defined]
     emp = m.Employer.__table__  # type: ignore[attr-defined]
     conn = tx.session.connection()
-    sids, pids = sorted(set(student_ids)), sorted(set(position_ids))
-    for i in range(0, len(sids), 500):
-        for sid, *facts in conn.execute(select(st.c.id, *(st.c[c] for c in _STUDENT_FACTS))
-                                        .where(st.c.id.in_(sids[i : i + 500]))):
+    for among in ids_in(tx.dialect, st.c.id, student_ids):
+        for sid, *facts in conn.execute(select(st.c.id, *(st.c[c] for c in _STUDENT_FACTS)).where(among)):
             tx.facts[("student", sid)] = el.StudentFacts(*facts)
-    for i in range(0, len(pids), 500):
+    for among in ids_in(tx.dialect, pos.c.id, position_ids):
         rows = conn.execute(select(pos.c.id, pos.c.title, emp.c.name, pos.c.start_date, pos.c.end_date)
-                            .join_from(pos, emp, pos.c.employer_id == emp.c.id)
-                            .where(pos.c.id.in_(pids[i : i + 500])))
+                            .join_from(pos, emp, pos.c.employer_id == emp.c.id).where(among))
         for pid, *facts in rows:
             tx.facts[("position", pid)] = el.PositionFacts(*facts)
 
@@ -96,16 +94,14 @@ def read_for_review(tx: Tx, ids: Iterable[int]) -> dict[int, m.AppRow]:
     their students and the facts their checks read."""
     table = m.Application.__table__  # type: ignore[attr-defined]
     conn = tx.session.connection()
-    want = sorted(set(ids))
+    want = set(ids)
     student_ids: set[int] = set()
-    for i in range(0, len(want), 500):
-        student_ids.update(sid for (sid,) in conn.execute(
-            select(table.c.student_id).where(table.c.id.in_(want[i : i + 500]))))
+    for among in ids_in(tx.dialect, table.c.id, want):
+        student_ids.update(sid for (sid,) in conn.execute(select(table.c.student_id).where(among)))
     tx.read_apps_of(student_ids)
     apps = [a for sid in sorted(student_ids) for a in tx.apps_of(sid) if isinstance(a, m.AppRow)]
     prefetch_facts(tx, student_ids, {a.position_id for a in apps})
-    wanted = set(want)
-    return {a.id: a for a in apps if a.id in wanted}
+    return {a.id: a for a in apps if a.id in want}
 
 
 def save_with_checks(tx: Tx, app: m.Application | m.AppRow, action: str, *, new: bool = False) -> None:

@@ -113,3 +113,38 @@ def test_migrations_match_the_models(tmp_path: Path, database: str, request: pyt
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), models.metadata) == []
+
+
+def test_postgresql_keeps_record_json_uncompressed_and_can_go_back(request: pytest.FixtureRequest) -> None:
+    """PostgreSQL compresses rows over about 2 KB, which made big batches of
+    review moves slow; the tables carrying record JSON keep it whole, and
+    going back a revision restores PostgreSQL's defaults."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from zhumeng_server.testing import create_database, drop_database
+
+    url = request.getfixturevalue("postgres").new_url()
+    create_database(url)
+    request.addfinalizer(lambda: drop_database(url))
+    engine = db.make_engine(url)
+    request.addfinalizer(engine.dispose)
+
+    def storage() -> dict[str, object]:
+        with engine.connect() as conn:
+            options = dict(conn.execute(text(
+                "SELECT relname, reloptions FROM pg_class WHERE relname IN ('application', 'change_log', 'audit_event')"
+            )).all())
+            body = conn.execute(text(
+                "SELECT attstorage FROM pg_attribute WHERE attrelid = 'idempotency_key'::regclass AND attname = 'body'"
+            )).scalar()
+        return {**options, "idempotency body": body}
+
+    db.upgrade(engine)
+    whole = ["toast_tuple_target=8160"]
+    assert storage() == {"application": whole, "change_log": whole, "audit_event": whole, "idempotency body": "e"}
+    cfg = db.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005_change_log_scope")
+    assert storage() == {"application": None, "change_log": None, "audit_event": None, "idempotency body": "x"}
