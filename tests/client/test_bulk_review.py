@@ -5,8 +5,11 @@ student the reason of their own failing checks."""
 
 from __future__ import annotations
 
+import gc
 import itertools
 from pathlib import Path
+
+import httpx
 
 from tests.support import DemoServer, in_province, open_services
 from zhumeng_tui.cache import applications as sql
@@ -55,4 +58,40 @@ async def test_a_return_can_give_each_student_their_own_failing_checks(server: D
     assert all(r.ok for r in result.results)
     some = preview.will_send[0]
     assert (ts.record("application", some) or {})["reason"] == preview.reasons[some]
+    await ts.close()
+
+
+
+class _CollectorWatch(httpx.AsyncBaseTransport):
+    """Reaches the server as it is; notes whether the garbage collector was
+    on when a batch went out and when its answer came back."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.seen: list[bool] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        batch = request.url.path.endswith(":batch")
+        if batch:
+            self.seen.append(gc.isenabled())
+        response = await self.inner.handle_async_request(request)
+        if batch:
+            self.seen.append(gc.isenabled())
+        return response
+
+
+async def test_the_garbage_collector_is_paused_while_a_bulk_decision_goes(server: DemoServer, tmp_path: Path) -> None:
+    """A batch of decisions makes objects by the hundred thousand, and each of
+    the collector's passes walks every object the app holds: the collector is
+    paused while the batch is written, sent and its answer stored, and on
+    again after."""
+    watch = _CollectorWatch(server.transport())
+    ts = await open_services(server, tmp_path / "cache", transport=watch, sync=True)
+    waiting = in_province(ts, ts.ids_matching(AppFilter(statuses=frozenset({Status.DEPT_CONFIRMED}))))
+    preview = ts.preview_review(waiting, Action.APPROVE)
+    assert gc.isenabled()
+    result = await ts.review(preview.will_send, Action.APPROVE, None, list(preview.warnings))
+    assert len([r for r in result.results if r.ok]) > 10
+    assert watch.seen == [False, False]
+    assert gc.isenabled()
     await ts.close()

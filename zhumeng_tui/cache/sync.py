@@ -96,8 +96,37 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+_gc_lock = threading.Lock()
+_gc_state: dict[str, Any] = {"holders": 0, "was_enabled": False}
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off, and back on after (if it was on).
+
+    For work that makes hundreds of thousands of short-lived objects: a
+    page of a pull, a batch of changes written, sent and its answer stored.
+    Each full pass of the collector walks every object the process holds
+    (a running app: a few hundred thousand), and such work set off several;
+    reference counting still frees what the work made. Nested or concurrent
+    users are counted; the last one restores what was there before the
+    first."""
+    with _gc_lock:
+        if _gc_state["holders"] == 0:
+            _gc_state["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _gc_state["holders"] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_state["holders"] -= 1
+            if _gc_state["holders"] == 0 and _gc_state["was_enabled"]:
+                gc.enable()
+
+
 _pull_lock = threading.Lock()
-_pull_state: dict[str, Any] = {"holders": 0, "gc_was_enabled": False, "switch_interval": 0.005}
+_pull_state: dict[str, Any] = {"holders": 0, "switch_interval": 0.005}
 
 #: How long a thread holds the GIL before it hands it over while a pull runs
 #: (Python's default is 5 ms). The next page's rows are made in one thread
@@ -109,29 +138,24 @@ PULL_SWITCH_INTERVAL = 0.0001
 
 @contextlib.contextmanager
 def pulling() -> Iterator[None]:
-    """The interpreter set for a pull, and set back after it.
-
-    Cyclic GC off: parsing a page makes ~100k objects and the collector would
-    otherwise walk them again and again (half of the parse time); reference
-    counting still frees every page. The GIL's switch interval short
-    (:data:`PULL_SWITCH_INTERVAL`). Nested or concurrent users are counted;
-    the last one restores what was there before the first."""
-    with _pull_lock:
-        if _pull_state["holders"] == 0:
-            _pull_state["gc_was_enabled"] = gc.isenabled()
-            _pull_state["switch_interval"] = sys.getswitchinterval()
-            gc.disable()
-            sys.setswitchinterval(PULL_SWITCH_INTERVAL)
-        _pull_state["holders"] += 1
-    try:
-        yield
-    finally:
+    """The interpreter set for a pull, and set back after it: the collector
+    paused (:func:`collector_paused`; parsing a page makes ~100k objects, and
+    the collector walked them again and again, half of the parse time) and
+    the GIL's switch interval short (:data:`PULL_SWITCH_INTERVAL`). Nested or
+    concurrent users are counted."""
+    with collector_paused():
         with _pull_lock:
-            _pull_state["holders"] -= 1
             if _pull_state["holders"] == 0:
-                sys.setswitchinterval(_pull_state["switch_interval"])
-                if _pull_state["gc_was_enabled"]:
-                    gc.enable()
+                _pull_state["switch_interval"] = sys.getswitchinterval()
+                sys.setswitchinterval(PULL_SWITCH_INTERVAL)
+            _pull_state["holders"] += 1
+        try:
+            yield
+        finally:
+            with _pull_lock:
+                _pull_state["holders"] -= 1
+                if _pull_state["holders"] == 0:
+                    sys.setswitchinterval(_pull_state["switch_interval"])
 
 
 @dataclass
@@ -257,7 +281,8 @@ class SyncEngine:
     async def push(self, *, force: bool = True, only: set[int] | None = None) -> PushReport:
         """Push pending entries in order. ``force=False`` respects each entry's backoff."""
         async with self._push_lock:
-            return await self._push(force=force, only=only)
+            with collector_paused():  # storing a batch's answer: a thousand records
+                return await self._push(force=force, only=only)
 
     async def _push(self, *, force: bool, only: set[int] | None) -> PushReport:
         report = PushReport()

@@ -44,7 +44,7 @@ from zhumeng_tui.api_client.schemas import (
 from zhumeng_tui.cache.applications import Reviewer
 from zhumeng_tui.cache.outbox import Mutation
 from zhumeng_tui.cache.store import Cache
-from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine
+from zhumeng_tui.cache.sync import PAGE_SIZE, ProgressFn, PushReport, SyncEngine, collector_paused
 from zhumeng_tui.domain.calendar import WorkCalendar, YearData
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.status import SYSTEM_ACTOR, Role, history_label
@@ -283,10 +283,11 @@ class ServicesCore:
             with self.cache.write() as c:
                 return [self.cache.outbox.add_in(c, m) for m in build()]
 
-        seqs = await asyncio.to_thread(write)
-        if seqs:
-            self._settle(await self.engine.push())
-        return await asyncio.to_thread(lambda: [self._outcome(s) for s in seqs])
+        with collector_paused():  # a batch of a thousand decisions: objects by the hundred thousand
+            seqs = await asyncio.to_thread(write)
+            if seqs:
+                self._settle(await self.engine.push())
+            return await asyncio.to_thread(lambda: [self._outcome(s) for s in seqs])
 
     def _settle(self, report: PushReport) -> None:
         """The push policy: an expired sign-in raises ``Unauthorised``;

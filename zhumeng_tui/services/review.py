@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from zhumeng_tui.api_client.schemas import MAX_BATCH_ITEMS, ActionRequest, BatchItem, BatchRequest
 from zhumeng_tui.cache import applications as sql
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
+from zhumeng_tui.cache.sync import collector_paused
 from zhumeng_tui.domain.eligibility import (
     CHECK_MISSING,
     CheckId,
@@ -246,7 +247,11 @@ class ReviewPart(ServicesCore):
         (a batch when more than one) and come back as the server answered,
         or ``queued`` when offline."""
         self.require_writable()
-        action = Action(action)
+        with collector_paused():  # see queue(): the preview of a thousand decisions too
+            return await self._review(ids, Action(action), reason, acknowledge, own_checks)
+
+    async def _review(self, ids: list[int], action: Action, reason: str | None, acknowledge: list[CheckId],
+                      own_checks: bool) -> ReviewResult:
         preview = await asyncio.to_thread(
             functools.partial(self.preview_review, ids, action, reason, own_checks=own_checks))
         results: dict[int, ItemResult] = {
