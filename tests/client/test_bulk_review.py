@@ -95,3 +95,21 @@ async def test_the_garbage_collector_is_paused_while_a_bulk_decision_goes(server
     assert watch.seen == [False, False]
     assert gc.isenabled()
     await ts.close()
+
+
+async def test_the_records_a_bulk_decision_got_back_are_kept_once(server: DemoServer, tmp_path: Path) -> None:
+    """The server's answer to a bulk decision names every record it changed
+    (megabytes for a thousand): the mirror keeps them; the outbox keeps what
+    was sent and each item's result, not another copy."""
+    ts = await open_services(server, tmp_path / "cache", sync=True)
+    waiting = in_province(ts, ts.ids_matching(AppFilter(statuses=frozenset({Status.DEPT_CONFIRMED}))))
+    preview = ts.preview_review(waiting, Action.APPROVE)
+    result = await ts.review(preview.will_send, Action.APPROVE, None, list(preview.warnings))
+    accepted = [r.application_id for r in result.results if r.ok and not r.queued]
+    assert len(accepted) > 10
+    assert all((ts.record("application", a) or {})["status"] == Status.APPROVED.value for a in accepted)
+    c = ts.cache.conn()
+    items, copies = c.execute("SELECT count(*), count(server) FROM outbox_item WHERE state = 'ok'").fetchone()
+    assert items >= len(accepted) and copies == 0
+    assert "response" not in {row[1] for row in c.execute("PRAGMA table_info(outbox)")}
+    await ts.close()

@@ -304,13 +304,16 @@ class Outbox:
                 (time.time() + delay, _now(), *(error or (None, None, None)), seq),
             )
 
-    def resolve(self, seq: int, outcomes: list[ItemOutcome], *, entry_code: tuple[str, str, str] | None = None,
-                response: Any = None) -> None:
+    def resolve(self, seq: int, outcomes: list[ItemOutcome], *,
+                entry_code: tuple[str, str, str] | None = None) -> None:
         """Record the server's definite answer for entry ``seq`` (one
         transaction, not flushed to disk on its own: lost to a power cut, the
         entry is pending again and is sent again with its idempotency key,
         and the server answers what it answered; the next change written
-        flushes it)."""
+        flushes it). An item keeps the server's record only when it is shown
+        from there (a conflict's current record); an accepted record is in
+        the mirror, and a copy per item would grow the cache by megabytes
+        for each bulk decision."""
         cache = self.cache
         with cache.write(durable=False) as c:
             rows = {
@@ -329,8 +332,9 @@ class Outbox:
             c.executemany(
                 "UPDATE outbox_item SET state = ?, code = ?, message_zh = ?, message_en = ?, server = ?"
                 " WHERE seq = ? AND pos = ?",
-                [(o.state, o.code, o.message_zh, o.message_en, None if o.server is None else dumps(o.server),
-                  seq, o.pos) for o in outcomes],
+                [(o.state, o.code, o.message_zh, o.message_en,
+                  None if o.server is None or o.state == "ok" else dumps(o.server), seq, o.pos)
+                 for o in outcomes],
             )
             # the server's records that replace ours as they are (each record
             # named once in the entry, nothing of ours after them) are stored together
@@ -379,10 +383,9 @@ class Outbox:
             else:
                 state = "done"  # a batch: the items carry their own results
             c.execute(
-                "UPDATE outbox SET state = ?, sent = 1, updated_at = ?, code = ?, message_zh = ?, message_en = ?,"
-                " response = ? WHERE seq = ?",
-                (state, _now(), *(entry_code or (None, None, None)),
-                 None if response is None else dumps(response), seq),
+                "UPDATE outbox SET state = ?, sent = 1, updated_at = ?, code = ?, message_zh = ?, message_en = ?"
+                " WHERE seq = ?",
+                (state, _now(), *(entry_code or (None, None, None)), seq),
             )
             cache.refresh_view(c, touched)
 

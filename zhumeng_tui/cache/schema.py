@@ -376,8 +376,7 @@ def ddl() -> list[str]:
             next_try REAL NOT NULL DEFAULT 0,
             created_at TEXT NOT NULL,
             updated_at TEXT,
-            code TEXT, message_zh TEXT, message_en TEXT,
-            response TEXT)""",
+            code TEXT, message_zh TEXT, message_en TEXT)""",
         """CREATE TABLE IF NOT EXISTS outbox_item (
             seq INTEGER NOT NULL,
             pos INTEGER NOT NULL,

@@ -351,7 +351,7 @@ class SyncEngine:
                 error=(bad.code, bad.message_zh, bad.message_en), delay=self._delay(entry.attempts),
             )
             return bad
-        await asyncio.to_thread(self.cache.outbox.resolve, entry.seq, outcomes, response=answer)
+        await asyncio.to_thread(self.cache.outbox.resolve, entry.seq, outcomes)
         report.ok += sum(1 for o in outcomes if o.state == "ok")
         report.conflicts += sum(1 for o in outcomes if o.state == "conflict")
         report.rejected += sum(1 for o in outcomes if o.state == "rejected")
