@@ -10,7 +10,8 @@ so a batch of a thousand review moves spent a third of the database's time
 compressing. ``toast_tuple_target`` at its maximum keeps rows of up to 8 KB
 whole and uncompressed; an idempotency record's remembered answer (megabytes
 for a big batch) goes out of line without compression. The price is disk:
-those tables take about twice the space.
+rows over 2 KB take about twice the space (the demo's change log grows by
+15%, an application's audit event from 2.1 KB to 4.4 KB).
 """
 
 from __future__ import annotations
