@@ -57,9 +57,6 @@ BULK_CACHE_KIB = -64000
 #: university, about a sixth faster in 16 KiB pages than in SQLite's 4 KiB;
 #: larger pages cost a bulk review's scattered updates more than they save.
 PAGE_BYTES = 16384
-#: Pages of write-ahead log after which a commit copies it into the database
-#: file: about 4 MB (SQLite's default, 1,000 pages, in its 4 KiB pages).
-WAL_AUTOCHECKPOINT = 4_096_000 // PAGE_BYTES
 
 #: The statements that build each table's secondary indexes (by table name).
 #: A bulk pull drops those of the tables it writes, all but the ones
@@ -147,9 +144,12 @@ class Cache:
         self._reading: set[sqlite3.Connection] = set()
         self._reads_done = threading.Condition()
         self._closed = False
-        #: The thread copying a bulk pull's log into the database file (see :meth:`_bulk_commit`).
+        #: The thread copying the write-ahead log into the database file after
+        #: each write (see :meth:`_copy_log_later`); the last copy asked for,
+        #: and whether it has not started yet.
         self._checkpointer: ThreadPoolExecutor | None = None
         self._checkpoint: Future[None] | None = None
+        self._copy_queued = False
         self.rebuilt = False  # True when this open dropped an old mirror
         #: The tables a bulk pull has written, and those of them whose indexes it built again already.
         self._bulk_written: set[str] = set()
@@ -187,6 +187,7 @@ class Cache:
         conn.execute("PRAGMA foreign_keys=OFF")
         conn.execute("PRAGMA temp_store=MEMORY")
         conn.execute(f"PRAGMA cache_size={CACHE_KIB}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # no commit copies the log itself: _copy_log_later
         return conn
 
     def conn(self) -> sqlite3.Connection:
@@ -248,6 +249,7 @@ class Cache:
             finally:
                 if not durable:
                     c.execute("PRAGMA synchronous=FULL")
+        self._copy_log_later()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -513,7 +515,9 @@ class Cache:
         touched: dict[str, set[int]] = {}
         writes = {f"m_{rtype}" for rtype in built} | ({"app_view"} if "application" in built else set())
         early = self._bulk_written - writes - self._bulk_indexed if bulk else set()
-        with self._bulk_commit(bulk), self.write(durable=False) as c:
+        if bulk:  # the copy of the log the page before started: the log starts again from its beginning
+            self._checkpointed()
+        with self.write(durable=False) as c:
             if bulk:
                 c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
                 for name in _index_names(c, writes - self._bulk_indexed):
@@ -592,37 +596,30 @@ class Cache:
     def view_stale(self) -> bool:
         return self.get_meta("view_stale") is not None
 
-    @contextlib.contextmanager
-    def _bulk_commit(self, bulk: bool) -> Iterator[None]:
-        """A bulk page commits without copying the write-ahead log into the
-        database file; a thread of its own does that while the next page's
-        rows are made, and the next page waits for it before its transaction
-        (the log then starts again from its beginning instead of growing by a
-        page each time)."""
-        if not bulk:
-            yield
-            return
-        self._checkpointed()
-        c = self.conn()
-        c.execute("PRAGMA wal_autocheckpoint=0")
-        try:
-            yield
-        finally:
-            c.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
+    def _copy_log_later(self) -> None:
+        """Copy the write-ahead log into the database file in a thread of its
+        own (a ``PASSIVE`` checkpoint), not in the commit: SQLite's automatic
+        checkpoint would make the commit that crosses its threshold wait while
+        it copies tens of MB (a bulk decision's 1,000 scattered updates).
+        One copy waiting to start does for every commit before it."""
         with self._conns_lock:
-            if self._closed:
+            if self._closed or self._copy_queued:
                 return
             if self._checkpointer is None:
                 self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="cache-checkpoint")
+            self._copy_queued = True
             self._checkpoint = self._checkpointer.submit(self._copy_log)
 
     def _copy_log(self) -> None:
-        with contextlib.suppress(sqlite3.Error, RuntimeError):  # busy, or closed: a later checkpoint does it
+        with self._conns_lock:
+            self._copy_queued = False
+        with contextlib.suppress(sqlite3.Error, RuntimeError):  # busy, or closed: the next write's copy does it
             self.conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def _checkpointed(self) -> None:
-        """Wait for the copy of the log :meth:`_bulk_commit` started, if any."""
-        running, self._checkpoint = self._checkpoint, None
+        """Wait for the last copy of the log asked for, if any."""
+        with self._conns_lock:
+            running = self._checkpoint
         if running is not None:
             running.result()
 
