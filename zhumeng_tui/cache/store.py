@@ -145,11 +145,9 @@ class Cache:
         self._reads_done = threading.Condition()
         self._closed = False
         #: The thread copying the write-ahead log into the database file after
-        #: each write (see :meth:`_copy_log_later`); the last copy asked for,
-        #: and whether it has not started yet.
+        #: each write (see :meth:`_copy_log_later`), and the last copy asked for.
         self._checkpointer: ThreadPoolExecutor | None = None
         self._checkpoint: Future[None] | None = None
-        self._copy_queued = False
         self.rebuilt = False  # True when this open dropped an old mirror
         #: The tables a bulk pull has written, and those of them whose indexes it built again already.
         self._bulk_written: set[str] = set()
@@ -603,16 +601,14 @@ class Cache:
         it copies tens of MB (a bulk decision's 1,000 scattered updates).
         One copy waiting to start does for every commit before it."""
         with self._conns_lock:
-            if self._closed or self._copy_queued:
-                return
+            last = self._checkpoint
+            if self._closed or (last is not None and not (last.running() or last.done())):
+                return  # closed, or the last copy asked for has not started: it covers this commit
             if self._checkpointer is None:
                 self._checkpointer = ThreadPoolExecutor(1, thread_name_prefix="cache-checkpoint")
-            self._copy_queued = True
             self._checkpoint = self._checkpointer.submit(self._copy_log)
 
     def _copy_log(self) -> None:
-        with self._conns_lock:
-            self._copy_queued = False
         with contextlib.suppress(sqlite3.Error, RuntimeError):  # busy, or closed: the next write's copy does it
             self.conn().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
