@@ -109,6 +109,7 @@ def test_no_sign_in_without_a_terminal_is_one_line(loopback: DemoServer, tmp_pat
     done = run(tmp_path, "--server", loopback.url, "--user", "demo-univ", "sync")
     assert done.returncode == EXIT["sign_in"]
     assert done.stderr.strip().count("\n") == 0 and "需要登录" in done.stderr
+    assert done.stderr.count("需要登录") == 1  # said once, not by the command and again by the error
 
 
 def test_disk_full_while_writing_the_cache(loopback: DemoServer, tmp_path: Path) -> None:

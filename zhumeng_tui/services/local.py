@@ -104,7 +104,7 @@ async def connect(
     elif not api.token:
         await api.aclose()
         raise Unauthorised(
-            "no_credentials", "需要登录：请提供密码或已保存的令牌", "Sign-in needed: give a password or a stored token"
+            "no_credentials", "请提供密码或已保存的令牌", "give a password or a stored token"
         )
     online: bool | None = None
     try:
