@@ -234,7 +234,8 @@ async def run_headless(args: argparse.Namespace, config: Config, lang: str) -> i
 
 def _connect_failure(e: Exception, data_dir: Path | None) -> tuple[int, str]:
     """The exit status of a headless command that could not sign in, and
-    what to say before the error's own message."""
+    what to say before the error's own message (an unreachable server's
+    says so itself)."""
     import errno
     import sqlite3
 
@@ -245,7 +246,7 @@ def _connect_failure(e: Exception, data_dir: Path | None) -> tuple[int, str]:
     if isinstance(e, Unauthorised):
         return EXIT["sign_in"], tr("需要登录：", "Sign-in needed: ")
     if isinstance(e, Offline):
-        return EXIT["unreachable"], tr("无法连接服务器：", "Server unreachable: ")
+        return EXIT["unreachable"], ""
     full = isinstance(e, sqlite3.OperationalError) and "full" in str(e).lower()
     if full or (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT)):
         return EXIT["disk_full"], tr(f"磁盘已满（{data_dir}）：", f"Disk full ({data_dir}): ")
