@@ -48,7 +48,8 @@ class RowReader:
         fields.update(dict.fromkeys(c.name for c in cols if c.name not in derived_names))
         fields.update(dict.fromkeys(derived.reads if derived else ()))
         fields.update(dict.fromkeys(self.cleanup.reads if self.cleanup else ()))
-        view = msgspec.defstruct(f"{rtype}_view", [(f, Any, None) for f in fields])
+        shapes = derived.shapes if derived else {}
+        view = msgspec.defstruct(f"{rtype}_view", [(f, shapes.get(f, Any), None) for f in fields])
         self._decode: Callable[[Any], Any] = msgspec.json.Decoder(view).decode
         # generated: one expression per column, no per-column branching (runs per record)
         parts = [f"x.get({c.name!r})" if c.name in derived_names else f"v.{c.name}" for c in cols]

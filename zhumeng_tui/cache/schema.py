@@ -13,10 +13,11 @@ from the server on its next open (pending outbox entries are kept).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from pydantic_core import to_json
 
 from zhumeng_tui.cache.pinyin import name_pinyin
@@ -54,11 +55,14 @@ class Derived:
     ``compute`` reads (the cache decodes only the fields its columns need);
     ``gives``: the columns it computes; ``compute`` gets the fields as
     attributes of one object and returns the values by column name (one
-    left out is NULL)."""
+    left out is NULL). ``shapes``: the type a read field is decoded as
+    (any JSON value otherwise); a list of objects read as small structs
+    skips the members no one reads instead of building a dict of each."""
 
     reads: tuple[str, ...]
     gives: tuple[str, ...]
     compute: Callable[[Any], Data]
+    shapes: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,16 @@ class Cleanup:
 _RANK = {CheckResult.PASS.value: 0, CheckResult.WARN.value: 1, CheckResult.FAIL.value: 2}
 
 
+class _Check(msgspec.Struct):
+    """What the check columns read of an application's check (its reasons are skipped)."""
+
+    check: Any = None
+    result: Any = None
+
+
 def _app_derived(v: Any) -> Data:
     """The check columns and the worst result, in one pass over ``checks``."""
-    out: Data = {"c_" + str(c.get("check")): c.get("result") for c in v.checks or ()}
+    out: Data = {f"c_{c.check}": c.result for c in v.checks or ()}
     results = set(out.values())
     out["worst"] = "fail" if "fail" in results else "warn" if "warn" in results else "pass"
     return out
@@ -120,7 +131,8 @@ def _post_derived(v: Any) -> Data:
 
 #: Per-type values computed once per record (a column named in ``gives`` is one of them).
 DERIVED: dict[str, Derived] = {
-    "application": Derived(("checks",), ("worst", *(f"c_{c.value}" for c in CheckId)), _app_derived),
+    "application": Derived(("checks",), ("worst", *(f"c_{c.value}" for c in CheckId)), _app_derived,
+                           {"checks": list[_Check] | None}),
     "student": Derived(("name",), ("py_full", "py_initials"), _student_derived),
     "graduate": Derived(("needs",), tuple(f"n_{k.value}" for k in NeedKind), _graduate_derived),
     "hardship_case": Derived(
