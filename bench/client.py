@@ -188,26 +188,30 @@ class Floor:
 
 async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]]) -> Floor:
     """The floor of a first sync: the same pages fetched the same way (the
-    same client, headers and compression; the next page asked for while one
-    is decoded in a thread, as the sync does) and decoded into Python
-    objects, nothing else."""
+    same client, headers and compression, decompressed in one go; the next
+    page asked for while one is decoded in a thread, as the sync does) and
+    decoded into Python objects, nothing else."""
     import msgspec
 
     from zhumeng_tui.api_client.client import ApiClient
+    from zhumeng_tui.api_client.feed import decompress
+
+    def decode(body: bytes, coding: str) -> Any:
+        return msgspec.json.decode(decompress(body, coding))
 
     api = ApiClient(url, token=token)
     records = wire = 0
     t = time.perf_counter()
     try:
         async def get(since: int, limit: int) -> Any:
-            return await api.request("GET", "/changes", params={"since": since, "limit": limit})
+            return await api.get_encoded("/changes", params={"since": since, "limit": limit})
 
         queue = list(asked)
         nxt = asyncio.ensure_future(get(*queue.pop(0)))
         while nxt is not None:
-            resp = await nxt
+            resp, body, coding = await nxt
             nxt = asyncio.ensure_future(get(*queue.pop(0))) if queue else None
-            page = await asyncio.to_thread(msgspec.json.decode, resp.content)
+            page = await asyncio.to_thread(decode, body, coding)
             wire += resp.num_bytes_downloaded
             records += len(page["changes"])
         return Floor(time.perf_counter() - t, records, wire)

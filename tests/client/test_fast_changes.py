@@ -5,14 +5,17 @@ that is not a well-formed page is the server's error."""
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 import sys
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from zhumeng_tui.api_client.client import ApiClient
-from zhumeng_tui.api_client.errors import ServerError
+from zhumeng_tui.api_client.errors import ServerError, Unauthorised
 from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.api_client.schemas import ChangesResponse
 from zhumeng_tui.cache.sync import PULL_SWITCH_INTERVAL, pulling
@@ -89,28 +92,80 @@ def test_change_made_from_a_record_round_trips() -> None:
     assert FeedChange.of("student", 3, 8, None, deleted=True).gone
 
 
-async def test_compressed_page_is_decoded() -> None:
+class Chunks(httpx.AsyncByteStream):
+    """An answer's body as a network gives it: in pieces, read as they come."""
+
+    def __init__(self, data: bytes, size: int = 1000) -> None:
+        self.data, self.size = data, size
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for i in range(0, len(self.data), self.size):
+            yield self.data[i:i + self.size]
+
+
+def zstd(data: bytes, **options: Any) -> bytes:
     import zstandard
 
+    return bytes(zstandard.ZstdCompressor(**options).compress(data))
+
+
+@pytest.mark.parametrize("coding, encode", [
+    ("zstd", zstd),
+    ("zstd", lambda b: zstd(b, write_content_size=False)),  # a frame that does not say its size
+    ("zstd", lambda b: zstd(b[:50]) + zstd(b[50:])),  # two frames, one after the other
+    ("gzip", gzip.compress),
+    ("", lambda b: b),
+])
+async def test_a_page_is_read_as_it_came_on_the_wire(coding: str, encode: Callable[[bytes], bytes]) -> None:
+    sent = encode(body(PAGE))
+
     def handler(r: httpx.Request) -> httpx.Response:
-        assert "zstd" in r.headers["accept-encoding"]
-        return httpx.Response(200, content=zstandard.ZstdCompressor().compress(body(PAGE)),
-                              headers={"Content-Encoding": "zstd", "Content-Type": "application/json",
-                                       "X-Total-Count": "3"})
+        assert r.headers["accept-encoding"] == "zstd, gzip"
+        return httpx.Response(200, stream=Chunks(sent), headers={
+            "Content-Encoding": coding, "Content-Type": "application/json", "X-Total-Count": "3"})
 
     async with ApiClient("http://t", transport=httpx.MockTransport(handler)) as api:
         page, info = await api.changes(0, total=True)
-    assert [c.id for c in page.changes] == [3, 4, 5]
-    assert info.total == 3 and info.wire_bytes < info.json_bytes == len(body(PAGE))
+    assert [c.id for c in page.changes] == [3, 4, 5] and page.changes[0].record() == PAGE["changes"][0]["data"]
+    assert info.total == 3 and info.wire_bytes == len(sent) and info.json_bytes == len(body(PAGE))
 
 
-async def test_a_page_that_does_not_decompress_is_a_server_error() -> None:
+async def test_a_page_a_transport_made_whole_is_read_too() -> None:
     def handler(r: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=b"not zstd at all", headers={"Content-Encoding": "zstd"})
+        return httpx.Response(200, content=zstd(body(PAGE)),
+                              headers={"Content-Encoding": "zstd", "Content-Type": "application/json"})
+
+    async with ApiClient("http://t", transport=httpx.MockTransport(handler)) as api:
+        page, info = await api.changes(0)
+    assert [c.id for c in page.changes] == [3, 4, 5] and info.json_bytes == len(body(PAGE))
+
+
+@pytest.mark.parametrize("coding, sent", [
+    ("zstd", b"not zstd at all"),
+    ("zstd", zstd(body(PAGE))[:-8]),  # cut short
+    ("gzip", b"not gzip either"),
+    ("br", b"a coding the client did not ask for"),
+])
+async def test_a_page_that_does_not_decompress_is_a_server_error(coding: str, sent: bytes) -> None:
+    def handler(r: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Chunks(sent), headers={"Content-Encoding": coding})
 
     async with ApiClient("http://t", transport=httpx.MockTransport(handler), retries=0) as api:
-        with pytest.raises(ServerError):
+        with pytest.raises(ServerError) as e:
             await api.changes(0)
+    assert e.value.code == "bad_response"
+
+
+async def test_an_error_answer_to_a_page_is_read_for_its_message() -> None:
+    def handler(r: httpx.Request) -> httpx.Response:
+        error = {"error": {"code": "token_expired", "message_zh": "登录已过期", "message_en": "Session expired"}}
+        return httpx.Response(401, stream=Chunks(zstd(json.dumps(error).encode())),
+                              headers={"Content-Encoding": "zstd", "Content-Type": "application/json"})
+
+    async with ApiClient("http://t", transport=httpx.MockTransport(handler)) as api:
+        with pytest.raises(Unauthorised) as e:
+            await api.changes(0)
+    assert e.value.code == "token_expired"
 
 
 def test_a_pull_turns_gc_off_and_shortens_the_switch_interval_nested_and_restores() -> None:

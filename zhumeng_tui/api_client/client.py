@@ -31,7 +31,7 @@ from zhumeng_tui.api_client.errors import (
     UntrustedCertificate,
     ValidationFailed,
 )
-from zhumeng_tui.api_client.feed import FeedPage, PageInfo, decode_page
+from zhumeng_tui.api_client.feed import ENCODED_CODINGS, FeedPage, PageInfo, decode_page, decompress
 from zhumeng_tui.api_client.schemas import (
     API_PREFIX,
     ActionRequest,
@@ -127,6 +127,36 @@ class ApiClient:
         retries: int | None = None,
     ) -> httpx.Response:
         """Send one request; return the 2xx response or raise an ApiError."""
+        resp, _ = await self._exchange(method, path, json=json, params=params, idempotency_key=idempotency_key,
+                                       if_match=if_match, auth=auth, retries=retries)
+        return resp
+
+    async def get_encoded(self, path: str, *, params: Mapping[str, Any] | None = None
+                          ) -> tuple[httpx.Response, bytes, str]:
+        """A ``GET`` whose answer's body is kept as it came on the wire, and
+        the coding it is in (its ``Content-Encoding``; :func:`feed.decompress`
+        makes it the JSON): a large answer is decompressed in one go, where
+        the caller wants it (in a thread). An answer a transport made whole
+        already (a test's) comes decoded, its coding ``""``."""
+        resp, wire = await self._exchange("GET", path, params=params, encoded=True)
+        assert wire is not None
+        return resp, *wire
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        if_match: int | None = None,
+        auth: bool = True,
+        retries: int | None = None,
+        encoded: bool = False,
+    ) -> tuple[httpx.Response, tuple[bytes, str] | None]:
+        """Send one request (with retries); the 2xx response and, ``encoded``,
+        its body as it came on the wire and the coding it is in."""
         headers: dict[str, str] = {}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -134,15 +164,21 @@ class ApiClient:
             headers["Idempotency-Key"] = idempotency_key
         if if_match is not None:
             headers["If-Match"] = str(if_match)
+        if encoded:
+            headers["Accept-Encoding"] = ENCODED_CODINGS
         safe = method.upper() == "GET" or idempotency_key is not None
         attempts = 1 + (self.retries if retries is None else retries) if safe else 1
         last: ApiError | None = None
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(self._delay(attempt))
+            wire: tuple[bytes, str] | None = None
             try:
                 self.requests_sent += 1
-                resp = await self._http.request(method, path, json=json, params=params, headers=headers)
+                if encoded:
+                    resp, wire = await self._send_encoded(method, path, json=json, params=params, headers=headers)
+                else:
+                    resp = await self._http.request(method, path, json=json, params=params, headers=headers)
             except httpx.TimeoutException as exc:
                 last = Offline(
                     "timeout",
@@ -160,13 +196,28 @@ class ApiClient:
                 continue
             self.server_ms += server_time(resp)
             if resp.status_code < 400:
-                return resp
+                return resp, wire
             err = self._error(resp)
             if not err.retryable:
                 raise err
             last = err
         assert last is not None
         raise last
+
+    async def _send_encoded(self, method: str, path: str, **options: Any
+                            ) -> tuple[httpx.Response, tuple[bytes, str] | None]:
+        """Send; a 2xx answer's body is read as it comes on the wire, with its
+        coding (an error's is decoded, for its message)."""
+        resp = await self._http.send(self._http.build_request(method, path, **options), stream=True)
+        try:
+            if resp.status_code >= 400:
+                await resp.aread()
+                return resp, None
+            if resp.is_stream_consumed:  # made whole by the transport (and decoded)
+                return resp, (resp.content, "")
+            return resp, (b"".join([chunk async for chunk in resp.aiter_raw()]), resp.headers.get("Content-Encoding", ""))
+        finally:
+            await resp.aclose()
 
     def _delay(self, attempt: int) -> float:
         cap = min(self.backoff_max, self.backoff * (2 ** (attempt - 1)))
@@ -243,11 +294,22 @@ class ApiClient:
             params["total"] = "true"
         if horizon is not None:
             params["horizon"] = horizon
-        resp = await self.request("GET", "/changes", params=params)
+        resp, body, coding = await self.get_encoded("/changes", params=params)
         raw = resp.headers.get("X-Total-Count", "")
-        info = PageInfo(total=int(raw) if raw.isdigit() else None, wire_bytes=resp.num_bytes_downloaded,
-                        json_bytes=len(resp.content))
-        return await asyncio.to_thread(self.parse_changes, resp.content), info
+        page, json_bytes = await asyncio.to_thread(self.read_page, body, coding)
+        return page, PageInfo(total=int(raw) if raw.isdigit() else None, wire_bytes=resp.num_bytes_downloaded,
+                              json_bytes=json_bytes)
+
+    @classmethod
+    def read_page(cls, body: bytes, coding: str) -> tuple[FeedPage, int]:
+        """A page of the feed as it came on the wire (``coding``: its
+        ``Content-Encoding``), and the bytes of its JSON."""
+        try:
+            text = decompress(body, coding)
+        except ValueError as exc:
+            raise ServerError("bad_response", "服务器返回了无法识别的数据",
+                              f"The server sent an answer the client cannot decode ({exc})") from exc
+        return cls.parse_changes(text), len(text)
 
     @staticmethod
     def parse_changes(body: bytes) -> FeedPage:
