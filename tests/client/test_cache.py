@@ -14,7 +14,7 @@ from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache import schema
 from zhumeng_tui.cache.outbox import ItemOutcome, Mutation, MutationItem
 from zhumeng_tui.cache.pinyin import name_pinyin
-from zhumeng_tui.cache.store import Cache, cache_path
+from zhumeng_tui.cache.store import ROWS_PER_INSERT, Cache, cache_path
 
 
 def ch(rtype: str, rid: int, seq: int, data: dict[str, Any] | None = None, *, version: int = 1,
@@ -142,6 +142,23 @@ def test_tombstones_and_denormalised_rows(tmp_path: Path) -> None:
     assert c.get_record("application", 2) is None
     assert c.conn().execute("SELECT count(*) FROM app_view WHERE id = 2").fetchone()[0] == 0
     assert c.cursor == 101
+    c.close()
+
+
+@pytest.mark.parametrize("n", [1, ROWS_PER_INSERT - 1, ROWS_PER_INSERT, 2 * ROWS_PER_INSERT + 1])
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_page_stores_every_record_whatever_its_length(tmp_path: Path, n: int, bulk: bool) -> None:
+    """Records are written many to a statement; every one is stored, a
+    column given a list (an odd record) is left empty, not the page."""
+    c = Cache(tmp_path / "c.sqlite3")
+    odd = n // 2 + 1
+    c.apply_changes([ch("employer", i, i, {"name": f"单位{i}", "region": ["成都市"] if i == odd else "成都市"})
+                     for i in range(1, n + 1)], n, bulk=bulk)
+    if bulk:
+        c.finish_bulk()
+    rows = c.conn().execute("SELECT id, name, region FROM m_employer ORDER BY id").fetchall()
+    assert rows == [(i, f"单位{i}", None if i == odd else "成都市") for i in range(1, n + 1)]
+    assert c.get_record("employer", odd)["region"] == ["成都市"]  # the record itself is kept as sent
     c.close()
 
 
