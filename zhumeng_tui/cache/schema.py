@@ -173,7 +173,7 @@ MIRROR: dict[str, list[Col]] = {
     ],
     "student": [
         Col("university_id", "INTEGER"),
-        Col("department_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
         Col("student_no", "TEXT", index=True),
         Col("name", "TEXT"),
         Col("py_full", "TEXT"),
@@ -194,7 +194,7 @@ MIRROR: dict[str, list[Col]] = {
     "application": [
         Col("student_id", "INTEGER", index=True),
         Col("position_id", "INTEGER", index=True),
-        Col("department_id", "INTEGER", index=True),
+        Col("department_id", "INTEGER"),
         Col("status", "TEXT"),
         Col("worst", "TEXT"),
         *[Col(f"c_{c.value}", "TEXT") for c in CheckId],
@@ -217,12 +217,12 @@ MIRROR: dict[str, list[Col]] = {
     ],
     "followup": [
         Col("application_id", "INTEGER"),  # ix_followup_last
-        Col("student_id", "INTEGER", index=True),
+        Col("student_id", "INTEGER"),
         Col("date", "TEXT"),
     ],
     "integrity": [
         Col("student_id", "INTEGER", index=True),
-        Col("application_id", "INTEGER", index=True),
+        Col("application_id", "INTEGER"),
         Col("kind", "TEXT"),
         Col("date", "TEXT"),
     ],
@@ -330,7 +330,7 @@ APP_VIEW: list[ViewCol] = [
     ViewCol("department", "TEXT", "COALESCE(d.name, '')"),
     ViewCol("position_id", "INTEGER", "a.position_id"),
     ViewCol("position", "TEXT", "COALESCE(p.title, '')"),
-    ViewCol("employer_id", "INTEGER", "p.employer_id", index=True),
+    ViewCol("employer_id", "INTEGER", "p.employer_id"),  # filtered with status, or as +employer_id
     ViewCol("employer", "TEXT", "COALESCE(e.name, '')"),
     ViewCol("city", "TEXT", "COALESCE(p.region, '')"),
     ViewCol("start_date", "TEXT", "COALESCE(p.start_date, '')"),

@@ -64,8 +64,12 @@ PAGE_BYTES = 16384
 #: ``app_view``'s rows are made with while it fills (``VIEW_READS_INDEXES``),
 #: and builds them again table by table (see :meth:`Cache.apply_changes`).
 _INDEXES: dict[str, list[str]] = {}
+#: Every index the schema declares (an index a cache has besides these is dropped when it opens).
+_DECLARED_INDEXES: set[str] = set()
 for _stmt in ddl():
     _found = re.match(r"CREATE INDEX IF NOT EXISTS (\w+) ON (\w+) ", _stmt)
+    if _found:
+        _DECLARED_INDEXES.add(_found[1])
     if _found and _found[1] not in VIEW_READS_INDEXES:
         _INDEXES.setdefault(_found[2], []).append(_stmt)
 
@@ -333,6 +337,11 @@ class Cache:
                         self._rebuild(c)
                 for stmt in ddl():
                     c.execute(stmt)
+                # an index the schema no longer declares costs every write and helps no read
+                for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                                         ).fetchall():
+                    if name not in _DECLARED_INDEXES:
+                        c.execute(f'DROP INDEX "{name}"')
                 c.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 if self.meta_in(c, "client_id") is None:
                     self.set_meta_in(c, "client_id", uuid.uuid4().hex)
