@@ -5,12 +5,10 @@ outbox are untouched; tombstones and a reset still work."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,6 @@ from zhumeng_tui.api_client.client import ApiClient
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.cache.schema import MIRROR
 from zhumeng_tui.cache.store import Cache, cache_path
-from zhumeng_tui.cache.sync import PAGES_AHEAD
 from zhumeng_tui.services import AppFilter
 
 PAGE = 150
@@ -109,45 +106,6 @@ async def test_a_failure_after_page_k_resumes_from_it_and_loses_nothing(
     assert mirror(svc.cache) == of_pages(pages)
     n_apps = svc.cache.conn().execute("SELECT count(*) FROM m_application").fetchone()[0]
     assert svc.count(AppFilter()) == n_apps > 0
-    await svc.close()
-
-
-async def test_the_pages_after_the_one_being_written_are_on_their_way(
-    server: DemoServer, tmp_path: Path, fault: FaultTransport, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While the writer is held on the first page (as it is while it builds
-    the indexes of a type whose records are all in), the next pages are
-    fetched, as many as the pull keeps ahead and no more; the mirror is then
-    the whole feed."""
-    pages = await feed_pages(server, "demo-univ")
-    assert len(pages) > PAGES_AHEAD + 1
-    svc = await open_services(server, tmp_path / "data", transport=fault)
-    svc.engine.page_size = PAGE
-    sinces = Sinces(fault.inner)
-    fault.inner = sinces
-    held, release = threading.Event(), threading.Event()
-    apply = Cache.apply_changes
-
-    def slow(self: Cache, *args: Any, **kwargs: Any) -> int:
-        if not held.is_set():
-            held.set()
-            assert release.wait(30)
-        return apply(self, *args, **kwargs)
-
-    monkeypatch.setattr(Cache, "apply_changes", slow)
-    syncing = asyncio.ensure_future(svc.sync())
-    assert await asyncio.to_thread(held.wait, 30)
-    ahead = [0] + [p["cursor"] for p in pages[:PAGES_AHEAD]]
-    for _ in range(500):
-        if len(sinces.sinces) >= len(ahead):
-            break
-        await asyncio.sleep(0.01)
-    await asyncio.sleep(0.2)  # time to ask for one page too many, if it would
-    assert sinces.sinces == ahead
-    release.set()
-    st = await syncing
-    assert st.online and not svc.cache.view_stale
-    assert mirror(svc.cache) == of_pages(pages)
     await svc.close()
 
 

@@ -17,7 +17,6 @@ Replays carry the same ``Idempotency-Key``: the server applies a key once.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import datetime as dt
 import gc
@@ -181,22 +180,6 @@ ProgressFn = Callable[[int, int | None], None]
 
 #: Changes asked for per request of the change feed (the config's ``page_size`` overrides it).
 PAGE_SIZE = 10_000
-#: Pages a pull fetches (and makes the rows of) ahead of the one it writes.
-#: One was not enough: while the writer builds the indexes of a type whose
-#: records are all in (a second or so for the applications of a large
-#: university), the pages after it could be on their way.
-PAGES_AHEAD = 3
-
-#: A page of the feed, what its answer said, and its rows.
-Fetched = tuple[FeedPage, PageInfo, PreparedPage]
-
-
-async def _cancel(futures: collections.deque[asyncio.Future[Any]]) -> None:
-    """Cancel the fetches still ahead and wait for them to end (their errors are no longer anyone's)."""
-    for f in futures:
-        f.cancel()
-    await asyncio.gather(*futures, return_exceptions=True)
-    futures.clear()
 
 
 class SyncEngine:
@@ -220,10 +203,9 @@ class SyncEngine:
     # ------------------------------------------------------------- pull --
 
     async def pull(self, progress: ProgressFn | None = None) -> PullReport:
-        """Pull until ``has_more`` is false. Pages are fetched one after
-        another, and their rows made (``Cache.prepare_page``, in a thread),
-        up to :data:`PAGES_AHEAD` pages ahead of the one being written (in
-        another thread), so fetching, making and writing overlap."""
+        """Pull until ``has_more`` is false. The next page is fetched, and its
+        rows made (``Cache.prepare_page``, in a thread), while the current one
+        is written (in another), so the three overlap."""
         with pulling():
             return await self._pull(progress)
 
@@ -236,70 +218,59 @@ class SyncEngine:
         resets = 0
         # a first pull reads every student's name: the pinyin tables load while the first page is on its way
         warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
-        ahead: collections.deque[asyncio.Future[Fetched | None]] = collections.deque()
         try:
-            ahead.append(asyncio.ensure_future(self._fetch(since, horizon, total=True)))
+            page, info, prepared = await self._fetch(since, horizon, total=True)
+        finally:
             if warming is not None:
                 await warming
-            while True:
-                current = ahead.popleft()
-                while len(ahead) < PAGES_AHEAD:
-                    ahead.append(asyncio.ensure_future(self._fetch_after(ahead[-1] if ahead else current)))
-                fetched = await current
-                assert fetched is not None  # the page before had more
-                page, info, prepared = fetched
-                self.online = True
-                self.received += info.wire_bytes
-                report.wire_bytes += info.wire_bytes
-                report.json_bytes += info.json_bytes
-                if page.reset:
-                    resets += 1
-                    if resets > 2:
-                        raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
-                    report.reset = True
-                    await _cancel(ahead)
-                    await asyncio.to_thread(self.cache.reset_mirror)
-                    since, self.done, self.total, bulk = 0, 0, None, True
-                    ahead.append(asyncio.ensure_future(self._fetch(since, None, total=True)))
-                    continue
-                if info.total is not None and self.total is None:
-                    self.total = info.total
+        while True:
+            self.online = True
+            self.received += info.wire_bytes
+            report.wire_bytes += info.wire_bytes
+            report.json_bytes += info.json_bytes
+            if page.reset:
+                resets += 1
+                if resets > 2:
+                    raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
+                report.reset = True
+                await asyncio.to_thread(self.cache.reset_mirror)
+                since, self.done, self.total, bulk = 0, 0, None, True
+                page, info, prepared = await self._fetch(since, None, total=True)
+                continue
+            if info.total is not None and self.total is None:
+                self.total = info.total
+            nxt = asyncio.ensure_future(self._fetch(page.cursor, page.horizon)) if page.has_more else None
+            try:
                 if page.changes or page.cursor != since or page.horizon != horizon:
                     await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
                                             horizon=page.horizon, prepared=prepared)
                     horizon = page.horizon
-                report.pages += 1
-                report.applied += len(page.changes)
-                self.done += len(page.changes)
-                if self.total is not None and self.done > self.total:
-                    self.total = self.done
-                if progress:
-                    progress(self.done, self.total if page.has_more else self.done)
-                since = page.cursor
-                if not page.has_more:
-                    break
-        finally:
-            await _cancel(ahead)
-            if warming is not None and not warming.done():
-                warming.cancel()
+            except BaseException:
+                if nxt is not None:
+                    nxt.cancel()
+                raise
+            report.pages += 1
+            report.applied += len(page.changes)
+            self.done += len(page.changes)
+            if self.total is not None and self.done > self.total:
+                self.total = self.done
+            if progress:
+                progress(self.done, self.total if page.has_more else self.done)
+            since = page.cursor
+            if nxt is None:
+                break
+            page, info, prepared = await nxt
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         await asyncio.to_thread(self.cache.set_meta, "last_synced", now)
         return report
 
-    async def _fetch(self, since: int, horizon: int | None, *, total: bool = False) -> Fetched:
+    async def _fetch(self, since: int, horizon: int | None, *,
+                     total: bool = False) -> tuple[FeedPage, PageInfo, PreparedPage]:
         """A page of the feed and its rows (made in a thread: no database needed)."""
         page, info = await self.api.changes(since, self.page_size, total=total, horizon=horizon)
         return page, info, await asyncio.to_thread(Cache.prepare_page, page.changes)
-
-    async def _fetch_after(self, before: asyncio.Future[Fetched | None]) -> Fetched | None:
-        """The page after the one ``before`` fetches (None: that one is the last, or a reset)."""
-        fetched = await asyncio.shield(before)  # cancelling this fetch leaves the one before it
-        if fetched is None or fetched[0].reset or not fetched[0].has_more:
-            return None
-        page = fetched[0]
-        return await self._fetch(page.cursor, page.horizon)
 
     # ------------------------------------------------------------- push --
 
