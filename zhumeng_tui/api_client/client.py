@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 import ssl
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -46,6 +46,7 @@ from zhumeng_tui.api_client.schemas import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+W = TypeVar("W")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
 USER_AGENT = "zhumeng-tui/0.1"
@@ -127,8 +128,13 @@ class ApiClient:
         retries: int | None = None,
     ) -> httpx.Response:
         """Send one request; return the 2xx response or raise an ApiError."""
-        resp, _ = await self._exchange(method, path, json=json, params=params, idempotency_key=idempotency_key,
-                                       if_match=if_match, auth=auth, retries=retries)
+        headers = self._headers(auth, idempotency_key, if_match)
+
+        async def send() -> tuple[httpx.Response, None]:
+            return await self._http.request(method, path, json=json, params=params, headers=headers), None
+
+        safe = method.upper() == "GET" or idempotency_key is not None
+        resp, _ = await self._with_retries(send, safe=safe, retries=retries)
         return resp
 
     async def get_encoded(self, path: str, *, params: Mapping[str, Any] | None = None
@@ -138,25 +144,13 @@ class ApiClient:
         makes it the JSON): a large answer is decompressed in one go, where
         the caller wants it (in a thread). An answer a transport made whole
         already (a test's) comes decoded, its coding ``""``."""
-        resp, wire = await self._exchange("GET", path, params=params, encoded=True)
-        assert wire is not None
+        headers = self._headers(True, None, None) | {"Accept-Encoding": ENCODED_CODINGS}
+        resp, wire = await self._with_retries(
+            lambda: self._send_encoded("GET", path, params=params, headers=headers), safe=True, retries=None)
+        assert wire is not None  # a 2xx answer's body
         return resp, *wire
 
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-        if_match: int | None = None,
-        auth: bool = True,
-        retries: int | None = None,
-        encoded: bool = False,
-    ) -> tuple[httpx.Response, tuple[bytes, str] | None]:
-        """Send one request (with retries); the 2xx response and, ``encoded``,
-        its body as it came on the wire and the coding it is in."""
+    def _headers(self, auth: bool, idempotency_key: str | None, if_match: int | None) -> dict[str, str]:
         headers: dict[str, str] = {}
         if auth and self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -164,21 +158,21 @@ class ApiClient:
             headers["Idempotency-Key"] = idempotency_key
         if if_match is not None:
             headers["If-Match"] = str(if_match)
-        if encoded:
-            headers["Accept-Encoding"] = ENCODED_CODINGS
-        safe = method.upper() == "GET" or idempotency_key is not None
+        return headers
+
+    async def _with_retries(self, send: Callable[[], Awaitable[tuple[httpx.Response, W]]], *, safe: bool,
+                            retries: int | None) -> tuple[httpx.Response, W]:
+        """``send`` until a 2xx answer (returned with what ``send`` read of
+        it) or a definite failure (raised as an ApiError). Only a ``safe``
+        request is repeated, and only on network errors and 5xx answers."""
         attempts = 1 + (self.retries if retries is None else retries) if safe else 1
         last: ApiError | None = None
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(self._delay(attempt))
-            wire: tuple[bytes, str] | None = None
             try:
                 self.requests_sent += 1
-                if encoded:
-                    resp, wire = await self._send_encoded(method, path, json=json, params=params, headers=headers)
-                else:
-                    resp = await self._http.request(method, path, json=json, params=params, headers=headers)
+                resp, read = await send()
             except httpx.TimeoutException as exc:
                 last = Offline(
                     "timeout",
@@ -196,7 +190,7 @@ class ApiClient:
                 continue
             self.server_ms += server_time(resp)
             if resp.status_code < 400:
-                return resp, wire
+                return resp, read
             err = self._error(resp)
             if not err.retryable:
                 raise err
