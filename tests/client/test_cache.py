@@ -176,6 +176,22 @@ def test_a_page_stores_every_record_whatever_its_length(tmp_path: Path, n: int, 
     c.close()
 
 
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_records_values_are_stored_as_sqlite_values(tmp_path: Path, bulk: bool) -> None:
+    """A flag is the integer 0 or 1, a missing value NULL, the record its
+    JSON text: what the filters compare and what a reader gets back."""
+    c = Cache(tmp_path / "c.sqlite3")
+    c.apply_changes([ch("student", 1, 1, {"name": "张三", "out_of_province": True, "phone": None}),
+                     ch("student", 2, 2, {"name": "李四", "out_of_province": False})], 2, bulk=bulk)
+    got = c.conn().execute(
+        "SELECT out_of_province, typeof(out_of_province), typeof(phone), typeof(major), typeof(data)"
+        " FROM m_student ORDER BY id").fetchall()
+    assert got == [(1, "integer", "null", "null", "text"), (0, "integer", "null", "null", "text")]
+    assert c.conn().execute("SELECT count(*) FROM m_student WHERE out_of_province = 1").fetchone()[0] == 1
+    assert c.get_record("student", 1)["out_of_province"] is True
+    c.close()
+
+
 def test_a_bulk_pull_shows_records_that_came_after_their_applications(tmp_path: Path) -> None:
     """A first pull fills the application rows page by page; a student
     renamed, a withdrawal opened and a department deleted in later pages (the

@@ -94,6 +94,21 @@ def _index_names(c: sqlite3.Connection, tables: Iterable[str]) -> list[str]:
 ROWS_PER_INSERT = 50
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+# Python's sqlite3 binds an int, float, str or bytearray as it is; for any
+# other value (None, a bool, a record's JSON as msgspec.Raw) it first looks
+# for an adapter, and on Python 3.11 the look-up that finds none builds an
+# AttributeError with its message each time, holding the GIL (a tenth of the
+# CPU of writing a page of applications, 80,000 values). An adapter found in
+# the registry skips that; each one gives SQLite the same value it got before.
+sqlite3.register_adapter(type(None), _same)
+sqlite3.register_adapter(bool, int)
+sqlite3.register_adapter(msgspec.Raw, _same)
+
+
 @functools.cache
 def _insert_sql(rtype: str, rows: int) -> str:
     """The INSERT of ``rows`` rows of ``m_<rtype>`` (``[id, version, seq, data, *columns]`` each)."""
