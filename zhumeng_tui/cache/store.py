@@ -101,9 +101,11 @@ def _same(value: Any) -> Any:
 # Python's sqlite3 binds an int, float, str or bytearray as it is; for any
 # other value (None, a bool, a record's JSON as msgspec.Raw) it first looks
 # for an adapter, and on Python 3.11 the look-up that finds none builds an
-# AttributeError with its message each time, holding the GIL (a tenth of the
-# CPU of writing a page of applications, 80,000 values). An adapter found in
-# the registry skips that; each one gives SQLite the same value it got before.
+# AttributeError with its message each time, holding the GIL (about 15% of
+# the CPU of writing a page of applications, 80,000 values). An adapter
+# found in the registry skips that. The registry is the process's (the
+# embedded demo server's connections use it too): each adapter gives SQLite
+# the same value it got before.
 sqlite3.register_adapter(type(None), _same)
 sqlite3.register_adapter(bool, int)
 sqlite3.register_adapter(msgspec.Raw, _same)
