@@ -176,6 +176,20 @@ async def test_bad_answer_is_server_error() -> None:
     assert e.value.code == "bad_response"
 
 
+async def test_a_mutations_answer_is_decoded_or_is_a_server_error() -> None:
+    """A mutation's answer comes back as the JSON it carries; an answer that
+    is not JSON is the server's ``bad_response`` (the outbox keeps the change
+    pending), not a crash."""
+    answers = [httpx.Response(200, json={"results": [{"id": 7, "ok": True, "record": {"id": 7, "名": "张三"}}]}),
+               httpx.Response(200, content=b"<html>proxy error</html>")]
+    api = client(lambda r: answers.pop(0), retries=0)
+    got = await api.send("POST", "/applications/actions:batch", {"items": []}, idempotency_key="k1")
+    assert got == {"results": [{"id": 7, "ok": True, "record": {"id": 7, "名": "张三"}}]}
+    with pytest.raises(ServerError) as e:
+        await api.send("POST", "/applications/actions:batch", {"items": []}, idempotency_key="k2")
+    assert e.value.code == "bad_response"
+
+
 async def test_token_sent_and_parsed() -> None:
     seen = []
 

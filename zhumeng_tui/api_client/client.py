@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 from pydantic import BaseModel, ValidationError
 
 from zhumeng_tui.api_client.errors import (
@@ -357,12 +358,14 @@ class ApiClient:
         idempotency_key: str,
         if_match: int | None = None,
     ) -> Any:
-        """Generic mutation (used by the outbox): returns the decoded JSON answer."""
+        """Generic mutation (used by the outbox): returns the decoded JSON
+        answer, decoded in a thread (a batch's answer is a few MB: the event
+        loop, the app's screen, does not wait for it)."""
         resp = await self.request(method, path, json=body, idempotency_key=idempotency_key, if_match=if_match)
         if not resp.content:
             return None
         try:
-            return resp.json()
+            return await asyncio.to_thread(msgspec.json.decode, resp.content)
         except ValueError as exc:
             raise ServerError("bad_response", "服务器返回了无法识别的数据",
                               "The server sent an answer the client cannot read") from exc
