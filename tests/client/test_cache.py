@@ -291,6 +291,32 @@ def test_a_commit_does_not_wait_for_the_log_to_be_copied(tmp_path: Path) -> None
     c.close()
 
 
+def test_a_change_and_its_answer_share_one_copy_of_the_log(tmp_path: Path) -> None:
+    """While a change is on its way (its write, the push, the answer's
+    write) no copy of the log starts; one copies both writes after."""
+    path = tmp_path / "c.sqlite3"
+    c = Cache(path)
+    c._checkpointed()
+    before = path.stat().st_size
+
+    def write(first: int) -> None:
+        c.apply_changes([ch("student", i, i, {"department_id": 1, "university_id": 1, "name": "张三",
+                                              "student_no": f"S{i:08d}", "note": "说明" * 2000})
+                         for i in range(first, first + 20)], first + 19)
+
+    with c.log_copy_held():
+        write(1)
+        c._checkpointed()  # no copy to wait for
+        assert path.stat().st_size == before
+        write(21)
+        c._checkpointed()
+        assert path.stat().st_size == before
+    c._checkpointed()
+    assert path.stat().st_size > before + 400_000
+    assert c.conn().execute("SELECT count(*) FROM m_student").fetchone()[0] == 40
+    c.close()
+
+
 def test_a_bulk_pull_indexes_a_type_once_its_records_are_in(tmp_path: Path) -> None:
     """A first pull builds a table's indexes as soon as a page comes without
     its records (the feed sends a first pull mostly type by type), not at the

@@ -283,7 +283,9 @@ class ServicesCore:
             with self.cache.write() as c:
                 return [self.cache.outbox.add_in(c, m) for m in build()]
 
-        with collector_paused():  # a batch of a thousand decisions: objects by the hundred thousand
+        # a thousand decisions make objects by the hundred thousand; the change
+        # and its answer are written to the log and copied into the file once
+        with collector_paused(), self.cache.log_copy_held():
             seqs = await asyncio.to_thread(write)
             if seqs:
                 self._settle(await self.engine.push())
