@@ -28,12 +28,52 @@ import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from zhumeng_tui.app import Connected, Connector, DemoStarter
     from zhumeng_tui.config import Config
     from zhumeng_tui.services import Services
+
+
+def add_global_options(p: argparse.ArgumentParser, *, repeated: bool = False) -> None:
+    """The options of the app and of every command. ``repeated``: a command's
+    copy of them, so they may also come after its name (one left out there
+    keeps what was given before the name, or the default)."""
+
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if repeated else value
+
+    p.add_argument("--server", metavar="URL", default=default(None),
+                   help="central API server (default: built-in demo server)")
+    p.add_argument("--user", metavar="NAME", default=default(None), help="user name to sign in with")
+    p.add_argument("--lang", choices=("zh", "en"), default=default(None),
+                   help="interface language (default: zh, or the config file)")
+    p.add_argument(
+        "--demo-account",
+        choices=("demo-univ", "demo-dept", "demo-viewer", "demo-city"),
+        default=default("demo-univ"),
+        help="demo mode: the account to sign in as (default: demo-univ)",
+    )
+    p.add_argument("--demo-students", type=int, default=default(3000), metavar="N",
+                   help="demo mode: students to generate")
+    p.add_argument(
+        "--insecure-token-file",
+        action="store_true",
+        default=default(None),
+        help="keep the sign-in token in a 0600 file when no OS keyring is available (a warning is shown)",
+    )
+    p.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=default(False),
+        help="allow an http:// server other than this machine (the password and token travel unencrypted; "
+        "the header keeps a warning)",
+    )
+    p.add_argument("--data-dir", type=Path, metavar="DIR", default=default(None),
+                   help="where the local cache (and demo data) live")
+    p.add_argument("--config", type=Path, metavar="FILE", default=default(None),
+                   help="config file (default: the user config dir)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,34 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="逐梦计划 实习管理（终端版）/ Zhumeng internship office, in the terminal. "
         "Without --server it starts a built-in demo server.",
     )
-    p.add_argument("--server", metavar="URL", help="central API server (default: built-in demo server)")
-    p.add_argument("--user", metavar="NAME", help="user name to sign in with")
-    p.add_argument("--lang", choices=("zh", "en"), help="interface language (default: zh, or the config file)")
-    p.add_argument(
-        "--demo-account",
-        choices=("demo-univ", "demo-dept", "demo-viewer", "demo-city"),
-        default="demo-univ",
-        help="demo mode: the account to sign in as (default: demo-univ)",
-    )
-    p.add_argument("--demo-students", type=int, default=3000, metavar="N", help="demo mode: students to generate")
-    p.add_argument(
-        "--insecure-token-file",
-        action="store_true",
-        default=None,
-        help="keep the sign-in token in a 0600 file when no OS keyring is available (a warning is shown)",
-    )
-    p.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        help="allow an http:// server other than this machine (the password and token travel unencrypted; "
-        "the header keeps a warning)",
-    )
-    p.add_argument("--data-dir", type=Path, metavar="DIR", help="where the local cache (and demo data) live")
-    p.add_argument("--config", type=Path, metavar="FILE", help="config file (default: the user config dir)")
+    add_global_options(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND",
-                           title="headless commands (global options go before the command)")
+                           title="headless commands (the options above go before or after the command)")
     add_commands(sub)
     sub.add_parser("logout", help="sign out: revoke the stored token on the server and forget it here")
+    for command in sub.choices.values():
+        add_global_options(command, repeated=True)
     return p
 
 
@@ -139,8 +158,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     sy = sub.add_parser(
         "sync", help="send the outbox, pull everything new in scope, print a summary",
         description="Sync the local cache with the server, as the app does: send the changes waiting in the "
-        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (global options such as "
-        "--server, --user, --data-dir go before 'sync').")
+        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (--server, --user, --data-dir...).")
     sy.set_defaults(run=_run_sync)
     ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
                         description="Write a list (the whole list, as the app shows it unfiltered) to a file.")
@@ -371,7 +389,14 @@ def _default_data_dir() -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
-    from zhumeng_tui.config import INSECURE_HTTP_REFUSED, ConfigError, insecure_http, load_config
+    from zhumeng_tui.config import (
+        INSECURE_HTTP_REFUSED,
+        SERVER_URL_ALLOWED,
+        ConfigError,
+        insecure_http,
+        load_config,
+        server_url_ok,
+    )
     from zhumeng_tui.i18n import set_lang
 
     try:
@@ -382,6 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang or config.language or "zh"
     set_lang(lang)  # before the app is imported: binding texts are picked at start-up
 
+    if args.server is not None and not server_url_ok(args.server):
+        allowed = SERVER_URL_ALLOWED[1 if lang == "en" else 0]
+        print(f"--server {args.server!r} 无效：须为{allowed}" if lang != "en" else
+              f"--server {args.server!r} is not a server address: use {allowed}", file=sys.stderr)
+        return 2
     server = args.server or config.server_url
     insecure_connection = bool(server and insecure_http(server))
     if insecure_connection and not args.allow_insecure_http:

@@ -62,6 +62,27 @@ class Config:
 KEYS = ("server_url", "username", "language", "theme", "keymap", "page_size", "insecure_token_file")
 
 
+#: What a server address may be (the config file's ``server_url``, ``--server``).
+SERVER_URL_ALLOWED = (
+    "以 http:// 或 https:// 开头的网址，含主机名（如 https://zhumeng.example.edu.cn）",
+    "a URL starting with http:// or https:// and naming a host (https://zhumeng.example.edu.cn, say)",
+)
+
+
+def server_url_ok(url: str) -> bool:
+    """Is ``url`` an http(s) address of a host (a port, if any, in range; no spaces)?"""
+    from urllib.parse import urlsplit
+
+    if not url or any(ch.isspace() for ch in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def insecure_http(url: str) -> bool:
     """Does ``url`` send the password and token unencrypted over a network
     (``http://`` to a host other than this machine)?"""
@@ -118,8 +139,8 @@ def parse_config(text: str, path: Path) -> Config:
                               f"unknown setting '{key}'; known settings: {', '.join(KEYS)}", key=key)
     if "server_url" in data:
         v = data["server_url"]
-        if not isinstance(v, str) or not re.match(r"^https?://[^\s/]+", v):
-            raise _bad(path, "server_url", v, "以 http:// 或 https:// 开头的网址", "a URL starting with http:// or https://")
+        if not isinstance(v, str) or not server_url_ok(v):
+            raise _bad(path, "server_url", v, *SERVER_URL_ALLOWED)
         cfg.server_url = v.rstrip("/")
     if "username" in data:
         v = data["username"]

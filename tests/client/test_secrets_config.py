@@ -207,6 +207,27 @@ def test_http_to_another_machine_is_insecure(url: str, insecure: bool) -> None:
     assert insecure_http(url) is insecure
 
 
+@pytest.mark.parametrize("url", ["notaurl", "ftp://zhumeng.example.edu.cn", "https://", "https://localhost:99999",
+                                 "https://zhumeng example.edu.cn", "zhumeng.example.edu.cn"])
+@pytest.mark.parametrize("command", [[], ["sync"]])
+def test_a_server_address_that_is_not_one_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, command: list[str]
+) -> None:
+    from zhumeng_tui import cli
+
+    # before the command's name or after it
+    code = cli.main(["--config", str(tmp_path / "none.toml"), "--data-dir", str(tmp_path), "--user", "alice",
+                     *command, "--server", url])
+    err = capsys.readouterr().err
+    assert code == 2 and f"--server {url!r}" in err and "https://" in err
+    assert not list(tmp_path.iterdir())  # no cache made, nothing asked of a server
+    config = tmp_path / "config.toml"
+    config.write_text(f'server_url = "{url}"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert caught.value.key == "server_url" and "https://" in caught.value.message("en")
+
+
 @pytest.mark.parametrize("command", [[], ["export", "interns"], ["logout"]])
 def test_the_app_refuses_http_to_another_machine_without_the_flag(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]

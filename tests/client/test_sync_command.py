@@ -78,7 +78,8 @@ def test_sync_sends_the_outbox(loopback: DemoServer, tmp_path: Path) -> None:
                               [MutationItem("application", app["id"], {**app, "status": "rejected"})],
                               if_match=app["version"]))
     cache.close()
-    done = run(tmp_path, "--server", loopback.url, "--user", "demo-univ", "sync", env=env)
+    # the options may come after the command too (the cache is the same one)
+    done = run(tmp_path, "sync", "--server", loopback.url, "--user", "demo-univ", env=env)
     assert done.returncode == 0, done.stderr
     assert "发送 1 项更改" in done.stdout
     cache = cached(loopback, tmp_path)
