@@ -136,6 +136,34 @@ async def test_the_ledger_shows_the_services_numbers(harness: Harness) -> None:
         assert total[2] == str(ledger.rows[-1].employment[EmploymentStatus.UNEMPLOYED])
 
 
+async def test_a_ledger_wider_than_the_screen_scrolls_with_its_names_in_place(harness: Harness) -> None:
+    app = harness.app(presynced=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_signed_in(pilot, app)
+        await pilot.press("L")
+        screen = app.screen
+        assert isinstance(screen, LedgerScreen)
+        await wait_for(pilot, lambda: screen.ledger is not None, "ledger")
+        table = screen.query_one("#lg-table", DataTable)
+        await pilot.press("]", "]")  # the hardship table: its last column is off the screen at 80 columns
+        await wait_for(pilot, lambda: screen.query_one("#lg-table-choice", Select).value == 2, "hardship table")
+        last = str(list(table.columns.values())[-1].label)
+        assert table.virtual_size.width > table.size.width
+
+        def shown() -> list[str]:
+            return [table.render_line(y).text for y in range(table.size.height)]
+
+        assert not any(last in line for line in shown())
+        for _ in range(30):
+            await pilot.press("right")
+        await pilot.pause()
+        lines = shown()
+        assert table.scroll_x > 0 and any(last in line for line in lines)
+        # the name column stays: the heading and the total's label still start their lines
+        assert lines[0].lstrip().startswith("院系")
+        assert any(line.lstrip().startswith("合计") for line in lines)
+
+
 async def test_the_ledger_switches_to_each_tables_chart_and_back(harness: Harness) -> None:
     app = harness.app(presynced=True)
     async with app.run_test(size=SIZE) as pilot:
