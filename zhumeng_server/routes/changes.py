@@ -115,17 +115,25 @@ def changes(
 
 
 def _page_rows(session: Session, q: Select[Any]) -> Sequence[Any]:
-    """The rows of a page. PostgreSQL sends them in binary form: a bytea in
-    text form is hex, twice the bytes to send and a decode to make (a page of
-    10,000 applications, 19 MB: 100-150 ms in text form, 45 ms binary)."""
+    """The rows of a page, read with the driver's own cursor: SQLAlchemy's
+    rows cost about as much again as the read (a first pull of 191,000
+    changes from SQLite: 0.9 s through them, 0.5-0.7 s without). PostgreSQL
+    sends them in binary form: a bytea in text form is hex, twice the bytes
+    to send and a decode to make (a page of 10,000 applications, 19 MB:
+    100-150 ms in text form, 45 ms binary)."""
     conn = session.connection()
-    if conn.dialect.name != "postgresql":
-        return session.execute(q).all()
     compiled = q.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    pg: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]  # postgresql+psycopg
-    with pg.cursor(binary=True) as cur:
-        cur.execute(str(compiled), compiled.params)
-        return cur.fetchall()
+    if conn.dialect.name == "postgresql":
+        pg: psycopg.Connection[Any] = conn.connection.dbapi_connection  # type: ignore[assignment]  # postgresql+psycopg
+        with pg.cursor(binary=True) as cur:
+            cur.execute(str(compiled), compiled.params)
+            return cur.fetchall()
+    lite = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        lite.execute(str(compiled), [compiled.params[name] for name in compiled.positiontup or ()])
+        return lite.fetchall()
+    finally:
+        lite.close()
 
 
 class utf8(FunctionElement[Any]):
