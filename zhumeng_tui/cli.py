@@ -158,7 +158,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     sy = sub.add_parser(
         "sync", help="send the outbox, pull everything new in scope, print a summary",
         description="Sync the local cache with the server, as the app does: send the changes waiting in the "
-        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (--server, --user, --data-dir...).")
+        "outbox, pull what changed, print a summary. Uses the app's sign-in and cache (--server, --user, "
+        "--data-dir: before or after 'sync').")
     sy.set_defaults(run=_run_sync)
     ex = sub.add_parser("export", help="write a list to .xlsx / .csv (/ .docx to print)",
                         description="Write a list (the whole list, as the app shows it unfiltered) to a file.")

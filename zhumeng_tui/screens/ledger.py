@@ -30,12 +30,14 @@ class LedgerScreen(DataScreen[Ledger], ExportsList):
     TITLE_TEXT = ("汇总台账", "Summary ledger")
     HELP_TEXT = (
         "省级报表的汇总台账：按院系（高校账号）或按高校（市州、省级账号）统计毕业生、服务需求与覆盖率、就业状态、"
-        "困难帮扶、求职创业补贴、岗位推送与反馈，最后一行为合计。表格比屏幕宽时用 ← → 左右滚动（院系或高校一列不动）。[ 与 ] 切换表格；g 在表格与其图表之间切换"
+        "困难帮扶、求职创业补贴、岗位推送与反馈，最后一行为合计。表格比屏幕宽时用 ← → 左右滚动（院系或高校一列不动）。"
+        "[ 与 ] 切换表格；g 在表格与其图表之间切换"
         "（每个院系或高校一组柱形，下方为图中的数字，表头的 █ ░ ▒ 对应柱形的填充）；o 导出省级报表用的台账"
         "（.xlsx 每表一页、首行为标题；.csv）。",
         "The summary ledger of the provincial report, per department (a university account) or per university"
         " (a city or province account): graduates, needs and coverage, employment, hardship cases, subsidies,"
-        " posts pushed and answers; the last row is the total. A table wider than the screen scrolls with ← → (the department or university column stays). [ and ] switch tables; g switches between"
+        " posts pushed and answers; the last row is the total. A table wider than the screen scrolls with ← →"
+        " (the department or university column stays). [ and ] switch tables; g switches between"
         " the table and its chart (bars per department or university, its numbers below, the headings'"
         " █ ░ ▒ being the bars' fills); o writes the ledger for the provincial report (.xlsx: a sheet per"
         " table under a title row; .csv).",
