@@ -184,7 +184,7 @@ async def test_select_all_and_confirm_in_bulk(harness: Harness) -> None:
         screen = await open_queue(pilot, app)
         result_dialog = await select_all_and_confirm(pilot, app, screen)
         results = result_dialog.result.results
-        sent_ok = {r.application_id for r in results if r.ok}
+        sent_ok = {r.record_id for r in results if r.ok}
         assert sent_ok and all(not r.queued for r in results)
         refused = {r.application_id for r in result_dialog.preview.refused}
         summary = str(result_dialog.query_one("#result-summary", Static).render())
@@ -216,7 +216,7 @@ async def test_bulk_confirm_offline_then_sync(harness: Harness) -> None:
         # mix in rows the department cannot confirm
         await reloaded(pilot, screen, sel.clear)
         result_dialog = await select_all_and_confirm(pilot, app, screen)
-        queued = {r.application_id for r in result_dialog.result.results if r.ok and r.queued}
+        queued = {r.record_id for r in result_dialog.result.results if r.ok and r.queued}
         assert queued, "offline: the confirmations are queued"
         assert "待发送" in str(result_dialog.query_one("#result-summary", Static).render())
         await pilot.press("escape")

@@ -19,7 +19,7 @@ from zhumeng_tui.i18n import set_lang
 from zhumeng_tui.screens.dialogs import ReviewResultDialog
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.statistics import StatisticsScreen
-from zhumeng_tui.services import AppFilter, ItemResult, ReviewResult, SortSpec
+from zhumeng_tui.services import AppFilter, MutationResult, ReviewResult, SortSpec
 
 pytestmark = pytest.mark.slow
 
@@ -128,7 +128,7 @@ async def test_lists_and_details_never_scroll_sideways(harness: Harness) -> None
 
 async def test_a_long_result_says_how_many_and_scrolls_from_the_keyboard(harness: Harness) -> None:
     app = harness.app("demo-univ", presynced=True)
-    failed = [ItemResult(i, ok=False, code="version_conflict", message="记录已被他人修改") for i in range(1, 21)]
+    failed = [MutationResult(False, record_id=i, code="version_conflict", message="记录已被他人修改") for i in range(1, 21)]
     async with app.run_test(size=SIZE) as pilot:
         await wait_signed_in(pilot, app)
         await app.push_screen(ReviewResultDialog(Action.APPROVE, ReviewResult(failed)))

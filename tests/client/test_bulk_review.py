@@ -105,7 +105,7 @@ async def test_the_records_a_bulk_decision_got_back_are_kept_once(server: DemoSe
     waiting = in_province(ts, ts.ids_matching(AppFilter(statuses=frozenset({Status.DEPT_CONFIRMED}))))
     preview = ts.preview_review(waiting, Action.APPROVE)
     result = await ts.review(preview.will_send, Action.APPROVE, None, list(preview.warnings))
-    accepted = [r.application_id for r in result.results if r.ok and not r.queued]
+    accepted = [r.record_id for r in result.results if r.ok and not r.queued]
     assert len(accepted) > 10
     assert all((ts.record("application", a) or {})["status"] == Status.APPROVED.value for a in accepted)
     c = ts.cache.conn()

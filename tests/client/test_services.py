@@ -163,8 +163,8 @@ async def test_review_batch_online_maps_results(univ: LocalServices) -> None:
     ids = waiting[:10] + [i for i in failing if i not in waiting[:10]][:2]
     p = univ.preview_review(ids, Action.APPROVE)
     res = await univ.review(ids, Action.APPROVE, None, list(p.warnings))
-    assert [r.application_id for r in res.results] == ids
-    by = {r.application_id: r for r in res.results}
+    assert [r.record_id for r in res.results] == ids
+    by = {r.record_id: r for r in res.results}
     for r in p.refused:
         assert not by[r.application_id].ok
     for i in p.will_send:

@@ -387,13 +387,13 @@ class ReviewResultDialog(_InfoDialog):
         )
         lines: list[str] = []
         for r in failed:
-            lines.append(f"✗ {self.describe(r.application_id)}  {code_label(r.code)} {r.message or ''}")
+            lines.append(f"✗ {self.describe(r.record_id)}  {code_label(r.code)} {r.message or ''}")
         for rf in refused:
             lines.append(f"✗ {self.describe(rf.application_id)}  {code_label(rf.code)} {rf.message}")
         for r in queued:
-            lines.append(f"… {self.describe(r.application_id)}  " + tr("离线，已排队待发送", "offline, queued"))
+            lines.append(f"… {self.describe(r.record_id)}  " + tr("离线，已排队待发送", "offline, queued"))
         for r in ok:
-            lines.append(f"✓ {self.describe(r.application_id)}")
+            lines.append(f"✓ {self.describe(r.record_id)}")
         with Vertical():
             yield Static(summary, classes="title", id="result-summary")
             if failed or refused:

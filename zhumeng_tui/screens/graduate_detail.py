@@ -224,7 +224,7 @@ class GraduateDetailScreen(DataScreen[GraduateDetail]):
     @on(CaseOpened)
     def _case_opened(self, event: CaseOpened) -> None:
         opened = event.results[0]
-        if opened.ok and opened.record_id is not None:
+        if opened.ok:
             from zhumeng_tui.screens.case_detail import CaseDetailScreen
 
             self.app.push_screen(CaseDetailScreen(opened.record_id))

@@ -249,9 +249,7 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         )
 
     async def _advance(self, move: Action) -> MutationResult:
-        result = (await self.services.review([self.application_id], move, None, [])).results[0]
-        return MutationResult(ok=result.ok, record_id=result.application_id, queued=result.queued,
-                              code=result.code, message=result.message)
+        return (await self.services.review([self.application_id], move, None, [])).results[0]
 
     def intern_start(self) -> dt.date | None:
         if self.info is None:

@@ -150,5 +150,5 @@ class PostsScreen(RecordListScreen[PostFilter, PostRow]):
     @on(PostAdded)
     def _added(self, event: PostAdded) -> None:
         added = event.results[0]
-        if added.ok and added.record_id is not None:
+        if added.ok:
             self.app.push_screen(PostDetailScreen(added.record_id))

@@ -56,7 +56,7 @@ class ReviewQueueScreen(QueueScreenBase, ReviewActionsMixin):
     def _review_done(self, event: ReviewDone) -> None:
         for r in event.result.results:
             if r.ok:
-                self.selected.discard(r.application_id)
+                self.selected.discard(r.record_id)
         self.refresh_selection()
         self.reload()
         self.zapp.local_changed(self)

@@ -99,7 +99,7 @@ class ReviewActionsMixin(ZScreen):
         names: dict[int, str] = {}
         describe_all = getattr(self, "describe_applications", None)
         if describe_all is not None:
-            shown = [r.application_id for r in result.results] + [r.application_id for r in preview.refused]
+            shown = [r.record_id for r in result.results] + [r.application_id for r in preview.refused]
             names = await asyncio.to_thread(describe_all, shown)
 
         def describe(app_id: int) -> str:

@@ -127,5 +127,5 @@ class SessionsScreen(RecordListScreen[SessionFilter, SessionRow]):
     @on(SessionAdded)
     def _added(self, event: SessionAdded) -> None:
         added = event.results[0]
-        if added.ok and added.record_id is not None:
+        if added.ok:
             self.app.push_screen(SessionDetailScreen(added.record_id))

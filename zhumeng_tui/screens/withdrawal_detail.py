@@ -130,7 +130,7 @@ class FilesWithdrawals(ZScreen):
     @on(WithdrawalFiled)
     def _withdrawal_filed(self, event: WithdrawalFiled) -> None:
         filed = event.results[0]
-        if filed.ok and filed.record_id is not None:
+        if filed.ok:
             self.app.push_screen(WithdrawalDetailScreen(filed.record_id))
 
 

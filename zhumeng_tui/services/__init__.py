@@ -395,21 +395,30 @@ class ReviewPreview:
 
 
 @dataclass
-class ItemResult:
-    application_id: int
+class MutationResult:
+    """What became of one record's change (a review decision, a tracking
+    change...): ``ok`` and ``queued`` (in the outbox, not yet confirmed:
+    offline), or refused (``code``/``message``) by the server or, for a
+    review decision, by the checks of its preview (other changes refused
+    here raise :class:`~zhumeng_tui.domain.errors.DomainError` before
+    anything is written). ``record_id``: the record's id (the server's, for
+    a record it created)."""
+
     ok: bool
-    queued: bool = False  # offline: in the outbox, not yet confirmed
+    record_id: int
+    queued: bool = False
     code: str | None = None
     message: str | None = None
 
 
 @dataclass
 class ReviewResult:
-    results: list[ItemResult]
+    #: One per application, ``record_id`` its id.
+    results: list[MutationResult]
 
     @property
     def failed_ids(self) -> list[int]:
-        return [r.application_id for r in self.results if not r.ok]
+        return [r.record_id for r in self.results if not r.ok]
 
 
 # --------------------------------------------------------------------- sync ----
@@ -580,20 +589,6 @@ class ExcellentRow:
     student_score: int | None
     note: str
     local_state: LocalState | None = None
-
-
-@dataclass
-class MutationResult:
-    """One tracking change: ``ok`` and ``queued`` (in the outbox, not yet
-    confirmed: offline) or refused by the server (``code``/``message``).
-    Local refusals raise :class:`~zhumeng_tui.domain.errors.DomainError`
-    before anything is written."""
-
-    ok: bool
-    queued: bool = False
-    record_id: int | None = None
-    code: str | None = None
-    message: str | None = None
 
 
 # ---------------------------------------------------------------- graduates ----

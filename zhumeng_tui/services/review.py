@@ -39,10 +39,10 @@ from zhumeng_tui.services import (
     ApplicationRows,
     Dashboard,
     DashboardLine,
-    ItemResult,
     LocalState,
     MissingGroup,
     MissingStudent,
+    MutationResult,
     Refusal,
     ReviewPreview,
     ReviewResult,
@@ -254,8 +254,8 @@ class ReviewPart(ServicesCore):
                       own_checks: bool) -> ReviewResult:
         preview = await asyncio.to_thread(
             functools.partial(self.preview_review, ids, action, reason, own_checks=own_checks))
-        results: dict[int, ItemResult] = {
-            r.application_id: ItemResult(r.application_id, False, code=r.code, message=r.message)
+        results: dict[int, MutationResult] = {
+            r.application_id: MutationResult(False, record_id=r.application_id, code=r.code, message=r.message)
             for r in preview.refused
         }
         acked = {CheckId(a) for a in acknowledge}
@@ -267,15 +267,14 @@ class ReviewPart(ServicesCore):
         for aid, checks in not_acked.items():
             refusal = gate_refusal([], checks)
             assert refusal is not None
-            results[aid] = ItemResult(aid, False, code=refusal.code, message=refusal.message(self.lang))
+            results[aid] = MutationResult(False, record_id=aid, code=refusal.code, message=refusal.message(self.lang))
         send = [i for i in preview.will_send if i not in not_acked]
         if send:
             ack_list = sorted(acked, key=list(CheckId).index)
             reasons = preview.reasons
             for outcome in await self.queue(lambda: self._decisions(send, action, reason, ack_list, reasons)):
                 for r in outcome.results:
-                    assert r.record_id is not None
-                    results[r.record_id] = ItemResult(r.record_id, r.ok, r.queued, r.code, r.message)
+                    results[r.record_id] = r
         return ReviewResult([results[i] for i in ids if i in results])
 
     def _decisions(self, ids: list[int], action: Action, reason: str | None,
@@ -345,11 +344,11 @@ class ReviewPart(ServicesCore):
         self.require_writable()
         st = await asyncio.to_thread(self.cache.outbox.local_state, "application", application_id)
         if st is None or st.state not in (LocalState.CONFLICT, LocalState.REJECTED):
-            return ReviewResult([ItemResult(application_id, False, code="nothing_to_retry", message=self.t(
+            return ReviewResult([MutationResult(False, record_id=application_id, code="nothing_to_retry", message=self.t(
                 "该申请没有冲突或被拒绝的修改", "This application has no conflicting or refused change"))])
         plan = await asyncio.to_thread(self._retry_plan, application_id)
         if plan is None:
-            return ReviewResult([ItemResult(application_id, False, code="cannot_retry", message=self.t(
+            return ReviewResult([MutationResult(False, record_id=application_id, code="cannot_retry", message=self.t(
                 "该修改在服务器当前的记录上已不能执行：按 D 放弃本地修改",
                 "That change no longer applies to the server's record: press D to discard it"))])
         await asyncio.to_thread(self.cache.outbox.dismiss, "application", application_id)
