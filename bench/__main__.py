@@ -2,7 +2,8 @@
 beside its budget (docs/architecture.md, Budgets), and a last line
 ``bench: N within budget, M over budget``.
 
-    python -m bench [--students 50000] [--cache-rows 200000] [--dir .bench] [--only sync,queries] [--quick]
+    python -m bench [--students 50000] [--cache-rows 200000] [--dir .bench] [--only sync,queries]
+                    [--runs 3] [--quick]
 
 Benchmarks live in the modules of this package; each registers itself with
 ``bench.registry.bench`` (see there).
@@ -49,10 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache-rows", type=int, default=200_000, help="applications in the big cache")
     ap.add_argument("--dir", type=Path, default=Path(".bench"), help="where generated data is kept")
     ap.add_argument("--only", default="", help="comma-separated benchmark names")
-    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke test, not the budgets)")
+    ap.add_argument("--runs", type=int, default=None,
+                    help="runs of the first sync and of the bulk approval, each figure their median"
+                         " (default 3; 1 with --quick)")
+    ap.add_argument("--quick", action="store_true", help="small sizes, one run (a smoke test, not the budgets)")
     args, _rest = ap.parse_known_args(argv)
     if args.quick:
         args.students, args.cache_rows = 2000, 20_000
+    args.runs = max(1, args.runs or (1 if args.quick else 3))
     discover()
     only = {x.strip() for x in args.only.split(",") if x.strip()}
     ctx = Context(args=args, directory=args.dir.resolve())
