@@ -63,8 +63,11 @@ class DetailTable(DataTable[Cell]):
             for i, label in enumerate(labels[:-1])
         ]
         self.clear(columns=True)
-        for label in labels[:-1]:
-            self.add_column(label)
+        # widths given, not measured: DataTable measures its cells when the app
+        # is next idle, and a busy app could paint the header first at the
+        # labels' widths
+        for label, w in zip(labels[:-1], widths, strict=True):
+            self.add_column(label, width=w)
         if width:
             room = width - self.styles.scrollbar_size_vertical - sum(w + PADDING for w in widths) - PADDING
             last = max(room, MIN_CUT_WIDTH)
