@@ -273,9 +273,10 @@ def bulk_figures(ctx: Context) -> list[Figure]:
             lp.run_until_complete(svc.sync())
             ids = svc.ids_matching(AppFilter(actionable=True))
             preview = svc.preview_review(ids, action)
+            first = preview.will_send[:want]
             for run in range(runs):
                 send = preview.will_send[run * want:(run + 1) * want]
-                if run and not send:
+                if run and len(send) < len(first):  # each run as large as the first, or none
                     break
                 if run:
                     # a moment between two decisions, as a user takes: the copies of
