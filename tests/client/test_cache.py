@@ -454,6 +454,53 @@ def test_a_batch_is_based_on_the_mirror_and_its_answer_stored_record_by_record(t
     c.close()
 
 
+def test_application_rows_kept_up_to_date_are_the_rows_made_afresh(tmp_path: Path) -> None:
+    """The queue's rows change only in the columns a change touched; after
+    pulls, a pending decision, its answer and a refusal, every column of
+    every row is what a row made afresh from the mirror would hold."""
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    rec = {i: c.get_record("application", i) for i in range(1, 6)}
+
+    def rows_afresh() -> list[tuple[Any, ...]]:
+        conn = c.conn()
+        conn.execute(schema.app_view_table_sql("temp.afresh"))
+        conn.execute("DELETE FROM temp.afresh")
+        conn.execute(schema.app_view_rebuild_sql("1", into="temp.afresh"))
+        return conn.execute("SELECT * FROM temp.afresh ORDER BY id").fetchall()
+
+    def rows() -> list[tuple[Any, ...]]:
+        return c.conn().execute("SELECT * FROM app_view ORDER BY id").fetchall()
+
+    seq = c.outbox.add(Mutation("batch", "POST", "/applications/actions:batch", {"items": []}, [
+        MutationItem("application", i, {**rec[i], "status": "dept_confirmed"}) for i in (1, 2, 3)]))  # type: ignore[dict-item]
+    assert rows() == rows_afresh()
+    assert [r[0] for r in c.conn().execute("SELECT id FROM app_view WHERE local_state = 'pending'")] == [1, 2, 3]
+    c.outbox.resolve(seq, [
+        ItemOutcome(0, "ok", server={**rec[1], "status": "dept_confirmed", "version": 2,  # type: ignore[dict-item]
+                                     "checks": [{"check": "realname", "result": "warn"}]}),
+        ItemOutcome(1, "rejected", "check_failed", "不符合", "Not eligible"),
+        ItemOutcome(2, "ok", server={**rec[3], "status": "dept_confirmed", "version": 2}),  # type: ignore[dict-item]
+    ])
+    assert rows() == rows_afresh()
+    # a student renamed, a new application and another one's employer moved
+    c.apply_changes([
+        ch("student", 4, 600, {"department_id": 1, "university_id": 1, "name": "王武", "student_no": "2022010004",
+                               "phone": "2", "id_number_masked": "x"}, version=2),
+        ch("application", 6, 601, {"student_id": 5, "position_id": 1, "department_id": 1, "university_id": 1,
+                                   "status": "applied", "checks": []}),
+        ch("employer", 1, 602, {"name": "绵阳某公司", "type": "企业", "region": "成都市", "certifying_committee": "x"},
+           version=2),
+    ], 602)
+    got = rows()
+    assert got == rows_afresh() and len(got) == 6
+    names = {r[0]: r for r in c.conn().execute("SELECT id, name, py_initials, employer, city, local_state, status"
+                                               " FROM app_view WHERE id IN (1, 2, 4, 6)")}
+    assert names[4][1:3] == ("王武", "ww") and names[6][3:5] == ("绵阳某公司", "成都市")
+    assert names[1][5:] == (None, "dept_confirmed") and names[2][5:] == ("rejected", "matched")
+    c.close()
+
+
 def test_worker_threads_reuse_connections(tmp_path: Path) -> None:
     """The app queries from a new thread per keystroke: a long session must not
     open a database connection per query (file handles, memory)."""

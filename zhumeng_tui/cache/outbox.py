@@ -195,29 +195,35 @@ class Outbox:
         # state: such a change is applied item by item.
         once = sum(len(ids) for ids in touched.values()) == len(m.items)
         stored = {rtype: cache.stored(c, rtype, ids) for rtype, ids in touched.items()} if once else {}
-        locals_: dict[str, list[Data]] = {}
-        rows = []
+        locals_: dict[str, tuple[list[Data], list[str]]] = {}
+        rows: list[tuple[Any, ...]] = []
         for pos, it in enumerate(m.items):
             if once:
                 base_version, base = stored[it.rtype].get(it.rid, (None, None))
             else:
                 row = c.execute(f"SELECT version, data FROM m_{it.rtype} WHERE id = ?", (it.rid,)).fetchone()
                 base_version, base = (row[0], row[1]) if row else (None, None)
-            rows.append((seq, pos, it.rtype, it.rid, base_version, base,
-                         None if it.local is None else dumps(it.local)))
-            if it.local is not None:
-                local = dict(it.local)
-                local["id"] = it.rid
-                if base_version is not None:
-                    local["version"] = base_version
-                if once:
-                    locals_.setdefault(it.rtype, []).append(local)
-                else:
-                    cache.put(c, it.rtype, local)
+            if it.local is None:
+                rows.append((seq, pos, it.rtype, it.rid, base_version, base, None))
+                continue
+            # the optimistic record as the mirror shows it (on the version it
+            # is based on), serialised once for the item and the mirror
+            local = dict(it.local)
+            local["id"] = it.rid
+            if base_version is not None:
+                local["version"] = base_version
+            text = dumps(local)
+            rows.append((seq, pos, it.rtype, it.rid, base_version, base, text))
+            if once:
+                records, texts = locals_.setdefault(it.rtype, ([], []))
+                records.append(local)
+                texts.append(text)
+            else:
+                cache.put(c, it.rtype, local)
         c.executemany("INSERT INTO outbox_item (seq, pos, rtype, rid, base_version, base, local)"
                       " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        for rtype, records in locals_.items():
-            cache.put_many(c, rtype, records)
+        for rtype, (records, texts) in locals_.items():
+            cache.put_many(c, rtype, records, texts)
         cache.refresh_view(c, touched)
         return seq
 

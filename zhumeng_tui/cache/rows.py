@@ -88,14 +88,16 @@ class RowReader:
         change's, or a cleanup applies): :meth:`from_record` then."""
         return self._from_feed(changes)
 
-    def from_record(self, data: Data, seq: int | None = None) -> Row:
+    def from_record(self, data: Data, seq: int | None = None, *, text: str | None = None) -> Row:
         """The row of a record given as a dict (cleaned up first); ``seq``
-        defaults to the record's own."""
+        defaults to the record's own; ``text``: ``data`` as JSON, when the
+        caller has it already (a type with a cleanup serialises it again)."""
         data = transform(self.rtype, data)
         version = int(data.get("version") or 1)
         if seq is None:
             seq = int(data.get("seq") or 0)
-        text = dumps(data)
+        if text is None or self.cleanup is not None:
+            text = dumps(data)
         return [int(data["id"]), version, seq, text, *self._values(self._decode(text))]
 
 

@@ -413,8 +413,7 @@ def ddl() -> list[str]:
         for c in cols:
             if c.index:
                 out.append(f"CREATE INDEX IF NOT EXISTS ix_{rtype}_{c.name} ON m_{rtype} ({c.name})")
-    vcols = "".join(f", {c.name} {c.sqltype}" for c in APP_VIEW)
-    out.append(f"CREATE TABLE IF NOT EXISTS app_view (id INTEGER PRIMARY KEY{vcols})")
+    out.append(app_view_table_sql("app_view"))
     # records a bulk pull received after app_view rows that join them (see VIEW_SOURCES)
     out.append("CREATE TABLE IF NOT EXISTS view_pending (rtype TEXT NOT NULL, id INTEGER NOT NULL,"
                " PRIMARY KEY (rtype, id)) WITHOUT ROWID")
@@ -467,12 +466,13 @@ VIEW_SOURCES = ("student", "department", "position", "employer", "withdrawal")
 VIEW_READS_INDEXES = ("ix_withdrawal_application_id",)
 
 
-def app_view_rebuild_sql(where: str) -> str:
-    """INSERT OR REPLACE app_view rows for applications matching ``where`` (over ``a``)."""
+def app_view_rebuild_sql(where: str, into: str = "app_view") -> str:
+    """INSERT OR REPLACE the app_view rows of the applications matching
+    ``where`` (over ``a``) into ``into`` (``app_view`` or a table of its shape)."""
     names = ", ".join(c.name for c in APP_VIEW)
     exprs = ", ".join(c.expr for c in APP_VIEW)
     return (
-        f"INSERT OR REPLACE INTO app_view (id, {names}) SELECT a.id, {exprs} "
+        f"INSERT OR REPLACE INTO {into} (id, {names}) SELECT a.id, {exprs} "
         "FROM m_application a "
         "LEFT JOIN m_student s ON s.id = a.student_id "
         "LEFT JOIN m_department d ON d.id = a.department_id "
@@ -480,3 +480,23 @@ def app_view_rebuild_sql(where: str) -> str:
         "LEFT JOIN m_employer e ON e.id = p.employer_id "
         f"WHERE {where}"
     )
+
+
+def app_view_table_sql(table: str) -> str:
+    """``CREATE TABLE`` of ``app_view``, or of a table of its shape (``temp.<name>``)."""
+    vcols = "".join(f", {c.name} {c.sqltype}" for c in APP_VIEW)
+    return f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY{vcols})"
+
+
+def app_view_changed_sql(staged: str) -> str:
+    """One row: for each ``APP_VIEW`` column, whether a row of ``staged``
+    differs from its ``app_view`` row in it (rows new to app_view aside)."""
+    return ("SELECT " + ", ".join(f"max(v.{c.name} IS NOT n.{c.name})" for c in APP_VIEW)
+            + f" FROM {staged} n JOIN app_view v ON v.id = n.id")
+
+
+def app_view_update_sql(staged: str, columns: list[str]) -> str:
+    """Set ``columns`` of the app_view rows of ``staged`` to its values."""
+    return (f"UPDATE app_view SET ({', '.join(columns)}) ="
+            f" (SELECT {', '.join(f'n.{x}' for x in columns)} FROM {staged} n WHERE n.id = app_view.id)"
+            f" WHERE id IN (SELECT id FROM {staged})")

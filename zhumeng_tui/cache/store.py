@@ -38,13 +38,17 @@ from zhumeng_tui.api_client.feed import FeedChange
 from zhumeng_tui.cache.outbox import Outbox, pending_base_versions, pending_local
 from zhumeng_tui.cache.rows import READERS, Gone, Row, scalar_row
 from zhumeng_tui.cache.schema import (
+    APP_VIEW,
     MIRROR,
     MIRROR_TABLES,
     SCHEMA_VERSION,
     VIEW_READS_INDEXES,
     VIEW_SOURCES,
     Data,
+    app_view_changed_sql,
     app_view_rebuild_sql,
+    app_view_table_sql,
+    app_view_update_sql,
     ddl,
 )
 
@@ -485,10 +489,16 @@ class Cache:
     def put(self, c: sqlite3.Connection, rtype: str, data: Data, seq: int | None = None) -> None:
         self._put_many(c, rtype, [READERS[rtype].from_record(data, seq)])
 
-    def put_many(self, c: sqlite3.Connection, rtype: str, records: Iterable[Data]) -> None:
-        """:meth:`put` of many records of one type (distinct ids), in one statement."""
+    def put_many(self, c: sqlite3.Connection, rtype: str, records: Iterable[Data],
+                 texts: Iterable[str] | None = None) -> None:
+        """:meth:`put` of many records of one type (distinct ids), in one
+        statement; ``texts``: the records as JSON, when the caller has them."""
         reader = READERS[rtype]
-        self._put_many(c, rtype, [reader.from_record(data, None) for data in records])
+        if texts is None:
+            self._put_many(c, rtype, [reader.from_record(data, None) for data in records])
+        else:
+            self._put_many(c, rtype, [reader.from_record(data, None, text=text)
+                                      for data, text in zip(records, texts, strict=True)])
 
     @staticmethod
     def stored(c: sqlite3.Connection, rtype: str, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
@@ -743,7 +753,21 @@ class Cache:
                 "INSERT OR IGNORE INTO temp.touched_app SELECT application_id FROM m_withdrawal"
                 " WHERE id IN (SELECT id FROM temp.touched_ids) AND application_id IS NOT NULL"
             )
-        c.execute(app_view_rebuild_sql("a.id IN (SELECT id FROM temp.touched_app)"))
+        # The rows are made aside, and app_view is given only the columns that
+        # changed: SQLite rewrites an index of a row only when its UPDATE names
+        # one of the index's columns, and a decision on a thousand applications
+        # changes their status and local state, not their names or pinyin
+        # (half the time of rewriting the whole rows).
+        c.execute(app_view_table_sql("temp.view_new"))
+        c.execute("DELETE FROM temp.view_new")
+        c.execute(app_view_rebuild_sql("a.id IN (SELECT id FROM temp.touched_app)", into="temp.view_new"))
+        changed = c.execute(app_view_changed_sql("temp.view_new")).fetchone()
+        columns = [vc.name for vc, differs in zip(APP_VIEW, changed, strict=True) if differs]
+        if columns:
+            c.execute(app_view_update_sql("temp.view_new", columns))
+        names = ", ".join(["id", *(vc.name for vc in APP_VIEW)])
+        c.execute(f"INSERT INTO app_view ({names}) SELECT {names} FROM temp.view_new"
+                  " WHERE id NOT IN (SELECT id FROM app_view)")
 
     def reset_mirror(self) -> None:
         """The server said ``reset``: drop the mirror; the next pull starts from 0."""
