@@ -128,10 +128,11 @@ def _insert_rows(c: sqlite3.Connection, rtype: str, rows: list[Row]) -> None:
     """Write ``rows`` (distinct ids) in statements of :data:`ROWS_PER_INSERT` rows."""
     whole = len(rows) - len(rows) % ROWS_PER_INSERT
     if whole:
+        flat = itertools.chain.from_iterable  # half the time of a nested comprehension
         c.executemany(_insert_sql(rtype, ROWS_PER_INSERT),
-                      [[v for row in rows[i:i + ROWS_PER_INSERT] for v in row] for i in range(0, whole, ROWS_PER_INSERT)])
+                      [list(flat(rows[i:i + ROWS_PER_INSERT])) for i in range(0, whole, ROWS_PER_INSERT)])
     if whole < len(rows):
-        c.execute(_insert_sql(rtype, len(rows) - whole), [v for row in rows[whole:] for v in row])
+        c.execute(_insert_sql(rtype, len(rows) - whole), list(itertools.chain.from_iterable(rows[whole:])))
 
 
 def default_data_dir() -> Path:
