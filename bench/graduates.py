@@ -117,7 +117,9 @@ def services(ctx: Context) -> Any:
         from zhumeng_tui.services.local import LocalServices
 
         n = 5000 if ctx.args.quick else GRADUATES
-        cache = build(ctx.directory / f"graduates-cache-{n}.sqlite3", n)
+        # a directory of its own: a cache makes its directory private, and the
+        # bench's PostgreSQL (another user) must still reach its own
+        cache = build(ctx.directory / "graduates" / f"cache-{n}.sqlite3", n)
         me = Me(username="officer", display_name="专员", role="university", university_id=1)
         svc = LocalServices(cache=cache, api=ApiClient("http://bench.invalid"), me=me, today=lambda: TODAY)
         ctx.cleanups.append(lambda: asyncio.run(svc.close()))

@@ -137,7 +137,9 @@ def post_figures(ctx: Context) -> list[Figure]:
 
     n_grads, three, matching, t_demo = demo_quality(ctx.directory)
     n = 2000 if ctx.args.quick else GRADUATES
-    cache = build(ctx.directory / f"posts-cache-{n}.sqlite3", n)
+    # a directory of its own: a cache makes its directory private, and the
+    # bench's PostgreSQL (another user) must still reach its own
+    cache = build(ctx.directory / "posts" / f"cache-{n}.sqlite3", n)
     me = Me(username="officer", display_name="专员", role="university", university_id=1)
     svc = LocalServices(cache=cache, api=ApiClient("http://bench.invalid"), me=me, today=lambda: TODAY)
     ids = [int(r[0]) for r in cache.conn().execute("SELECT id FROM m_graduate ORDER BY id")]

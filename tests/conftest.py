@@ -30,6 +30,15 @@ def _chinese() -> Iterator[None]:
     set_lang("zh")
 
 
+@pytest.fixture(autouse=True)
+def _terminal_as_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with the colours the snapshots were recorded in,
+    whatever the shell running the tests says (``NO_COLOR=1`` there would
+    change every chart's snapshot); a test that wants them sets them."""
+    for name in ("NO_COLOR", "TEXTUAL_COLOR_SYSTEM"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Postgres:
     """The session's PostgreSQL server (see :mod:`tests.postgres`): started
