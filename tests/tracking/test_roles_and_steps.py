@@ -7,6 +7,8 @@ an intern is marked on duty, complete and appraised from the keyboard."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from textual.widgets import Input, Select
 
@@ -23,7 +25,7 @@ from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
-from zhumeng_tui.services import AppFilter, Services, WithdrawalFilter
+from zhumeng_tui.services import AppFilter, InternDetail, Services, WithdrawalFilter
 from zhumeng_tui.widgets.form import FormScreen
 
 pytestmark = pytest.mark.slow
@@ -170,9 +172,49 @@ async def test_the_appraisal_form_sends_only_what_changed(harness: Harness) -> N
         assert app.screen is form and "没有要修改的内容" in text_of(form, "#form-error")
         form.query_one("#fld-copy", Input).value = ""
         await pilot.press("ctrl+s")
+        # the copy is cleared at once; the timeline names the change when the
+        # server's record of it (its history event) comes back
         await wait_for(pilot, lambda: screen.info is not None
                        and screen.info.detail.application.appraisal_copy_received is None)
-        assert len(screen.info.timeline) == events + 1  # type: ignore[union-attr]
+        await wait_for(pilot, lambda: screen.info is not None and len(screen.info.timeline) == events + 1)
+        assert screen.info.detail.application.appraisal_copy_received is None  # type: ignore[union-attr]
+
+
+async def test_a_read_begun_before_a_change_and_ending_after_it_is_not_shown(harness: Harness) -> None:
+    """Coming back from the form starts a read; if it is slower than the read
+    made once the server answered, the screen still ends on the change."""
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ts = await wait_signed_in(pilot, app)
+        app_id = next(i for i in interns(ts, Status.COMPLETED)
+                      if (ts.record("application", i) or {}).get("appraisal_copy_received"))
+        screen = await open_intern(pilot, app, app_id)
+        read = ts.intern_detail
+        held = threading.Event()
+        calls = 0
+
+        def slow_first(application_id: int) -> InternDetail:
+            nonlocal calls
+            calls += 1
+            value = read(application_id)
+            if calls == 1:
+                held.wait(30)
+            return value
+
+        ts.intern_detail = slow_first  # type: ignore[method-assign]
+        try:
+            await pilot.press("a")
+            await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+            app.screen.query_one("#fld-copy", Input).value = ""
+            await pilot.press("ctrl+s")
+            await wait_for(pilot, lambda: calls >= 2 and screen.info is not None
+                           and screen.info.detail.application.appraisal_copy_received is None)
+        finally:
+            held.set()
+        await wait_for(pilot, lambda: not screen.workers)
+        await pilot.pause(0.1)
+        assert screen.info is not None and screen.info.detail.application.appraisal_copy_received is None
+        assert "鉴定表：—" in text_of(screen, "#id-tracking")
 
 
 async def test_an_intern_is_marked_on_duty_then_complete_then_appraised(harness: Harness) -> None:

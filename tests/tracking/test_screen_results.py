@@ -118,7 +118,7 @@ async def test_a_result_for_a_closed_intern_screen_is_dropped(harness: Harness) 
         assert info is not None
         app.pop_screen()
         await pilot.pause()
-        assert not screen.post_message(Loaded(info))  # what a late load does
+        assert not screen.post_message(Loaded(info, screen._generation))  # what a late load does
         assert not screen.post_message(ChangeApplied([MutationResult(ok=True, record_id=1)]))  # a late change
         await pilot.pause(0.2)
         assert app.is_running and not isinstance(app.screen, InternDetailScreen)

@@ -346,10 +346,11 @@ async def test_appraisal_scores_and_nomination_in_the_detail(server: DemoServer,
         )
         assert screen.info is not None and screen.info.flags == []
         assert "单位评价：95" in text_of(screen, "#id-tracking")
-        # the server's record: the update is its newest history event, and the
-        # timeline shows it (where it sorts among the demo's events of the
-        # pinned day depends on the hour the test runs at)
-        assert screen.info.detail.application.history[-1].action == "tracking"
+        # the server's record, once it is back: the update is its newest history
+        # event, and the timeline shows it (where it sorts among the demo's
+        # events of the pinned day depends on the hour the test runs at)
+        await wait_for(pilot, lambda: screen.info is not None
+                       and screen.info.detail.application.history[-1].action == "tracking")
         timeline = screen.query_one("#id-timeline", DataTable)
         assert any("更新跟踪信息" in str(timeline.get_row_at(i)[2]) for i in range(timeline.row_count))
 

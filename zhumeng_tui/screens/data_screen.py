@@ -4,7 +4,10 @@
 it is mounted, on :meth:`reload` (after a change, a sync, or coming back to the
 top with ``RELOAD_ON_RESUME``) -- and the worker posts it back as a
 :class:`Loaded` message, which calls ``show(value)`` on the UI thread. A value
-that arrives after the screen has closed is dropped. A subclass gives::
+that arrives after the screen has closed is dropped, and so is one read by a
+load that a newer load replaced: a thread worker cannot be stopped, and an
+older read (say, of a change before the server's answer to it) may finish
+last. A subclass gives::
 
     def fetch(self) -> T: ...        # runs in the worker thread
     def show(self, value: T): ...    # UI thread; may be async
@@ -30,9 +33,10 @@ T = TypeVar("T")
 class Loaded(Message, Generic[T]):
     """The value a :class:`DataScreen` shows, read in its worker."""
 
-    def __init__(self, value: T) -> None:
+    def __init__(self, value: T, generation: int) -> None:
         super().__init__()
         self.value = value
+        self.generation = generation
 
 
 class DataScreen(ZScreen, Generic[T]):
@@ -52,15 +56,25 @@ class DataScreen(ZScreen, Generic[T]):
     def on_mount(self) -> None:
         self.reload()
 
+    #: The number of the newest load; a value read by an older one is not shown.
+    _generation = 0
+
     def reload(self) -> None:
-        self._load()
+        self._load(self.next_generation())
+
+    def next_generation(self) -> int:
+        """Start a load: the values of those before it will not be shown."""
+        self._generation += 1
+        return self._generation
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LOAD_GROUP)
-    def _load(self) -> None:
-        self.post_message(Loaded(self.fetch()))
+    def _load(self, generation: int) -> None:
+        self.post_message(Loaded(self.fetch(), generation))
 
     @on(Loaded)
     async def _loaded(self, event: Loaded[T]) -> None:
+        if event.generation != self._generation:
+            return
         shown = self.show(event.value)
         if shown is not None:
             await shown

@@ -262,13 +262,13 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
 
     def action_dismiss_local(self) -> None:
         if self._has_local_problem():
-            self.dismiss_local()
+            self.dismiss_local(self.next_generation())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=DataScreen.LOAD_GROUP)
-    def dismiss_local(self) -> None:
+    def dismiss_local(self, generation: int) -> None:
         self.services.dismiss_local(self.application_id)
         self.post_message(LocalDismissed())
-        self.post_message(Loaded(self.fetch()))
+        self.post_message(Loaded(self.fetch(), generation))
 
     @on(LocalDismissed)
     def _dismissed(self) -> None:
