@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +23,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 BENCH_TODAY = dt.date(2026, 3, 10)
 
@@ -75,15 +78,7 @@ def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") 
 
     directory.mkdir(parents=True, exist_ok=True)
     if database == "postgres":
-        url = _postgres_url(students, seed, directory)
-        app = create_app(url, TEST_SECRET, demo=True, today=lambda: BENCH_TODAY)
-        settle_heap()
-        srv = LoopbackServer(app).start()
-        print(json.dumps({"url": srv.url}), flush=True)
-        try:
-            sys.stdin.read()
-        finally:
-            srv.stop()
+        _serve_workers(_postgres_url(students, seed, directory))
         return
     from zhumeng_server.demo import GENERATOR_VERSION
 
@@ -113,6 +108,62 @@ def _serve(students: int, seed: int, directory: Path, database: str = "sqlite") 
         sys.stdin.read()  # until the parent closes our stdin (or kills us)
     finally:
         srv.stop()
+
+
+#: Worker processes of the server on PostgreSQL, as it is deployed (one per
+#: core of the 2-core VM the figures come from; see docs/deployment.md).
+POSTGRES_WORKERS = 2
+_DATABASE_ENV = "ZHUMENG_BENCH_DATABASE_URL"
+
+
+def app_from_env() -> Any:
+    """The app of one worker of the server on PostgreSQL (uvicorn's factory),
+    on the bench's day."""
+    from zhumeng_server.app import create_app, settle_heap
+    from zhumeng_server.testing import TEST_SECRET
+
+    app = create_app(os.environ[_DATABASE_ENV], TEST_SECRET, demo=True, today=lambda: BENCH_TODAY)
+    settle_heap()
+    return app
+
+
+def _serve_workers(url: str, timeout: float = 120.0) -> None:
+    """Serve the database at ``url`` with :data:`POSTGRES_WORKERS` uvicorn
+    worker processes (as ``zhumeng-server --workers`` does) on a free
+    loopback port; print the URL once it answers, stop when stdin closes."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.server:app_from_env", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(POSTGRES_WORKERS), "--log-level", "warning", "--no-access-log"],
+        env={**os.environ, _DATABASE_ENV: url},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the PostgreSQL bench server exited ({proc.returncode})")
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the PostgreSQL bench server did not start")
+            time.sleep(0.2)
+        print(json.dumps({"url": base}), flush=True)
+        sys.stdin.read()  # until the parent closes our stdin (or kills us)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager
