@@ -290,6 +290,13 @@ def bulk_figures(ctx: Context) -> list[Figure]:
                 n_req = svc.api.requests_sent - before
                 servers.append((svc.api.server_ms - server_before) / 1000)
                 ok = sum(r.ok and not r.queued for r in res.results)
+            # the next sync brings the decided records back from the change feed
+            time.sleep(PAUSE_BETWEEN_RUNS)
+            t = time.perf_counter()
+            lp.run_until_complete(svc.sync())
+            after = time.perf_counter() - t
+            last = svc.sync_status().last_round
+            received = last.received if last else 0
         finally:
             lp.run_until_complete(svc.close())
         verb = "confirm" if action == Action.CONFIRM else "approve"
@@ -302,6 +309,7 @@ def bulk_figures(ctx: Context) -> list[Figure]:
             Figure("  of which server time", server_s, "s", 0.5 if budget else None,
                    f"{server_runs}; Server-Timing"),
             Figure(f"bulk {verb}: requests", n_req, "requests", 1),
+            Figure("  the sync after it", after, "s", None, f"one run; {received:,} records from the change feed"),
         ]
     return figs
 

@@ -501,6 +501,33 @@ def test_application_rows_kept_up_to_date_are_the_rows_made_afresh(tmp_path: Pat
     c.close()
 
 
+def test_a_pull_bringing_back_the_answer_to_a_change_keeps_it(tmp_path: Path) -> None:
+    """The change feed brings back the records the server's answer stored
+    already (same version and seq): they stay as they are, and an older copy
+    of one, earlier in the same page, does not replace it."""
+    c = Cache(tmp_path / "c.sqlite3")
+    seed(c)
+    rec = {i: c.get_record("application", i) for i in range(1, 6)}
+    seq = c.outbox.add(Mutation("batch", "POST", "/applications/actions:batch", {"items": []}, [
+        MutationItem("application", i, {**rec[i], "status": "dept_confirmed"}) for i in (1, 2)]))  # type: ignore[dict-item]
+    answer = {i: {**rec[i], "status": "dept_confirmed", "version": 2, "seq": 700 + i} for i in (1, 2)}
+    c.outbox.resolve(seq, [ItemOutcome(p, "ok", server=answer[i]) for p, i in enumerate((1, 2))])  # type: ignore[arg-type]
+    before = c.conn().execute("SELECT * FROM app_view ORDER BY id").fetchall()
+    c.apply_changes([
+        ch("application", 1, 650, {**rec[1], "status": "returned"}, version=2),  # type: ignore[dict-item]
+        ch("application", 1, 701, answer[1], version=2),
+        ch("application", 2, 702, answer[2], version=2),
+        ch("application", 3, 703, {**rec[3], "status": "dept_confirmed"}, version=2),  # type: ignore[dict-item]
+    ], 703)
+    got = {i: c.get_record("application", i) for i in (1, 2, 3)}
+    assert [(g["status"], g["version"], g["seq"]) for g in got.values()] == [  # type: ignore[index]
+        ("dept_confirmed", 2, 701), ("dept_confirmed", 2, 702), ("dept_confirmed", 2, 703)]
+    after = c.conn().execute("SELECT * FROM app_view ORDER BY id").fetchall()
+    assert after[:2] == before[:2] and after[2] != before[2] and after[2][0] == 3
+    assert c.cursor == 703
+    c.close()
+
+
 def test_worker_threads_reuse_connections(tmp_path: Path) -> None:
     """The app queries from a new thread per keystroke: a long session must not
     open a database connection per query (file handles, memory)."""

@@ -508,6 +508,13 @@ class Cache:
                          (json.dumps(list(ids)),))
         return {int(r[0]): (int(r[1]), r[2]) for r in rows}
 
+    @staticmethod
+    def held(c: sqlite3.Connection, rtype: str, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """The mirror's (version, seq) of the records of a type with these ids, by id."""
+        rows = c.execute(f"SELECT id, version, seq FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))",
+                         (json.dumps(ids),))
+        return {r[0]: (r[1], r[2]) for r in rows}
+
     def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
         if rtype == "application":
@@ -580,8 +587,8 @@ class Cache:
             for rtype, rows_of_type in built.items():
                 reader = READERS[rtype]
                 chs = by_type[rtype]
-                if not bulk:
-                    touched[rtype] = {ch.id for ch in chs}
+                # what the mirror has already, as sent (the server's answer to a change of ours)
+                held = {} if bulk else self.held(c, rtype, [ch.id for ch in chs])
                 put = puts[rtype] = {}
                 gone = deletes[rtype] = set()
                 for ch, row in zip(chs, rows_of_type, strict=True):
@@ -589,6 +596,10 @@ class Cache:
                     if isinstance(row, Gone):
                         put.pop(rid, None)
                         gone.add(rid)
+                        continue
+                    if held and held.get(rid) == (ch.version, ch.seq):
+                        put.pop(rid, None)
+                        gone.discard(rid)
                         continue
                     if pending:
                         base = pending.get((rtype, rid))
@@ -609,6 +620,8 @@ class Cache:
                     if gone:
                         gone.discard(rid)
                     put[rid] = row
+                if not bulk:
+                    touched[rtype] = {ch.id for ch in chs if held.get(ch.id) != (ch.version, ch.seq)}
             for gone_type, ids in deletes.items():
                 for rid in ids:
                     self.delete(c, gone_type, rid)
