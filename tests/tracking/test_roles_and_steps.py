@@ -8,24 +8,35 @@ an intern is marked on duty, complete and appraised from the keyboard."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
 
-from tests.support import Harness, interns, text_of, wait_for, wait_signed_in
+from tests.support import (
+    DemoServer,
+    Harness,
+    in_province,
+    interns,
+    open_services,
+    text_of,
+    wait_for,
+    wait_signed_in,
+)
 from tests.tracking.conftest import open_list
 from zhumeng_tui.app import ZhumengApp
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import InternFlag
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.domain.withdrawal import OPEN_STATES
+from zhumeng_tui.screens.detail import DetailScreen
 from zhumeng_tui.screens.dialogs import ConfirmDialog
 from zhumeng_tui.screens.integrity import IntegrityScreen
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.interns import InternsScreen
 from zhumeng_tui.screens.withdrawal_detail import WithdrawalDetailScreen
 from zhumeng_tui.screens.withdrawals import WithdrawalsScreen
-from zhumeng_tui.services import AppFilter, InternDetail, Services, WithdrawalFilter
+from zhumeng_tui.services import AppFilter, InternDetail, Services, SortSpec, WithdrawalFilter
 from zhumeng_tui.widgets.form import FormScreen
 
 pytestmark = pytest.mark.slow
@@ -75,6 +86,62 @@ async def test_the_viewer_is_offered_no_write_key(harness: Harness) -> None:
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, IntegrityScreen)
+
+
+async def test_an_out_of_province_intern_is_read_only_for_the_university(
+    harness: Harness, server: DemoServer, tmp_path: Path
+) -> None:
+    """The province reviews out-of-province students: their intern and
+    withdrawal screens say so and offer no change, instead of a form that
+    would be refused once filled in."""
+    app = harness.app(presynced=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ts = await wait_signed_in(pilot, app)
+        theirs = [i for i in ts.query_interns(AppFilter(statuses=frozenset({Status.COMPLETED})), SortSpec()).ids
+                  if not in_province(ts, [i])]
+        ours = interns(ts, Status.COMPLETED)[0]
+        screen = await open_intern(pilot, app, ours)
+        assert {"appraisal", "followup"} <= offered(app)
+        assert "本校只读" not in text_of(screen, "#id-flags")
+        screen = await open_intern(pilot, app, theirs[0])
+        assert "省外高校学生由省级团委审核，本校只读" in text_of(screen, "#id-flags")
+        assert not offered(app) & {"appraisal", "advance", "followup", "assign_staff", "insurance", "withdraw",
+                                   "nominate", "integrity_entry"}, offered(app)
+        for key in "aufd":
+            await pilot.press(key)
+        await pilot.pause()
+        assert app.screen is screen  # no form opened
+
+        # their applications under review offer no review key either
+        matched = ts.ids_matching(AppFilter(statuses=frozenset({Status.MATCHED})))
+        for app_id, may_review in ((in_province(ts, matched)[0], True),
+                                   (next(i for i in matched if not in_province(ts, [i])), False)):
+            await app.push_screen(DetailScreen(app_id))
+            review = app.screen
+            await wait_for(pilot, lambda: getattr(review, "detail", None) is not None)  # noqa: B023
+            assert ("review('reject')" in offered(app)) is may_review
+            await pilot.press("x")
+            await pilot.pause()
+            assert (app.screen is not review) is may_review  # the rejection asks its reason
+            while app.screen is not review:
+                await pilot.press("escape")
+                await pilot.pause()
+
+        # the province files a withdrawal for one of them
+        province = await open_services(server, tmp_path / "province", "demo-province", sync=True)
+        approved = province.query_interns(AppFilter(statuses=frozenset({Status.APPROVED})), SortSpec()).ids
+        filed = next(i for i in approved if not in_province(ts, [i]) and may_file(province, i))
+        result = await province.file_withdrawal(filed)
+        assert result.ok and not result.queued
+        await province.close()
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: bool(ts.query_withdrawals(WithdrawalFilter(application_id=filed))))
+        (request,) = ts.query_withdrawals(WithdrawalFilter(application_id=filed))
+        await app.push_screen(WithdrawalDetailScreen(request.id))
+        detail = app.screen
+        await wait_for(pilot, lambda: getattr(detail, "detail", None) is not None)
+        assert "本校只读" in text_of(detail, "#wd-next")
+        assert not offered(app) & {"record", "cancel_request"}
 
 
 async def test_refusals_known_in_advance_come_before_the_form(harness: Harness) -> None:

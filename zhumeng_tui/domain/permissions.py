@@ -90,12 +90,20 @@ def check_role(role: Role | str, change: Change) -> None:
         raise DomainError("role_not_allowed", f"当前账号角色无权{zh}", f"Your role may not {en}")
 
 
-def check_not_provincial(role: Role | str, out_of_province: bool) -> None:
+#: What a campus account is told about an out-of-province student's record.
+PROVINCIAL_ONLY = (
+    "省外高校学生由省级团委审核，本校只读",
+    "Out-of-province student: reviewed by the provincial committee; read-only here",
+)
+
+
+def provincial_only(role: Role | str, out_of_province: bool) -> bool:
     """Out-of-province students are reviewed by the provincial committee: a
     campus account only reads their records."""
-    if out_of_province and Role(role) in CAMPUS_ROLES:
-        raise DomainError(
-            "provincial_review",
-            "省外高校学生由省级团委审核，本校只读",
-            "Out-of-province student: reviewed by the provincial committee; read-only here",
-        )
+    return out_of_province and Role(role) in CAMPUS_ROLES
+
+
+def check_not_provincial(role: Role | str, out_of_province: bool) -> None:
+    """Refuse a campus account's change about an out-of-province student."""
+    if provincial_only(role, out_of_province):
+        raise DomainError("provincial_review", *PROVINCIAL_ONLY)

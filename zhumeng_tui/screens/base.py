@@ -144,12 +144,19 @@ class ZScreen(Localized, Screen[Any]):
             self.app.pop_screen()
 
     def may_act(self, action: str) -> bool:
-        """Whether this account may make the change behind ``action`` (see ``ACTION_CHANGES``)."""
+        """Whether this account may make the change behind ``action`` (see
+        ``ACTION_CHANGES``) on what the screen shows (see :meth:`reads_only`)."""
         for cls in type(self).__mro__:
             change = vars(cls).get("ACTION_CHANGES", {}).get(action)
             if change is not None:
-                return permissions.may(self.role, change)
+                return permissions.may(self.role, change) and not self.reads_only()
         return True
+
+    def reads_only(self) -> bool:
+        """Whether this account only reads the one record the screen shows (an
+        out-of-province student's, for a campus account): its change keys are
+        not offered."""
+        return False
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":

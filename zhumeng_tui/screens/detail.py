@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from zhumeng_tui.domain.eligibility import CHECK_LABELS, CheckId, CheckResult
 from zhumeng_tui.domain.integrity import INTEGRITY_LABELS, SOURCE_LABELS
+from zhumeng_tui.domain.permissions import provincial_only
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Role, Status, allowed_actions, history_label
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
 from zhumeng_tui.screens.data_screen import DataScreen, Loaded
@@ -242,6 +243,9 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
     def review_targets(self) -> list[int]:
         return [self.application_id]
 
+    def reads_only(self) -> bool:
+        return self.detail is not None and provincial_only(self.role, self.detail.student.out_of_province)
+
     def _has_local_problem(self) -> bool:
         return self.detail is not None and self.detail.local_state in ("conflict", "rejected")
 
@@ -281,9 +285,9 @@ class DetailScreen(DataScreen[ApplicationDetail], ReviewActionsMixin):
             return self._has_local_problem() and self.role != Role.VIEWER
         allowed = super().check_action(action, parameters)
         if action == "review" and allowed and self.detail is not None:
-            # only the moves this application's status allows
+            # only the moves this application's status allows, none on the province's
             status = self.detail.application.status
-            return Action(str(parameters[0])) in allowed_actions(status, self.role)
+            return Action(str(parameters[0])) in allowed_actions(status, self.role) and not self.reads_only()
         return allowed
 
     def describe_applications(self, ids: Sequence[int]) -> dict[int, str]:

@@ -25,7 +25,7 @@ from zhumeng_tui.domain.interns import (
     check_appraisal_ready,
     tracking_from,
 )
-from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.permissions import PROVINCIAL_ONLY, Change, provincial_only
 from zhumeng_tui.domain.status import STATUS_LABELS, Action, Status, allowed_actions
 from zhumeng_tui.domain.withdrawal import OPEN_STATES, check_filing
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
@@ -141,6 +141,8 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
                 flags.append(tr_pair(FLAG_HELP[fl]), style="bold yellow")
         else:
             flags = Text(tr("提示：无", "Flags: none"), style="dim")
+        if self.reads_only():
+            flags.append("\n" + tr(*PROVINCIAL_ONLY), style="bold")
         self.query_one("#id-flags", Static).update(flags)
         due = "  " + tr(f"下次跟踪：{info.followup_due}", f"Next follow-up: {info.followup_due}") if info.followup_due else ""
         local = ""
@@ -212,9 +214,12 @@ class InternDetailScreen(DataScreen[InternDetail], TrackingActions):
         s = self.info.detail.student
         return f"{s.student_no} {s.name}"
 
+    def reads_only(self) -> bool:
+        return self.info is not None and provincial_only(self.role, self.info.detail.student.out_of_province)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "advance":
-            return self._next_move() is not None
+            return self._next_move() is not None and not self.reads_only()
         return super().check_action(action, parameters)
 
     def _next_move(self) -> Action | None:

@@ -24,7 +24,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from zhumeng_tui.domain.errors import DomainError
-from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.permissions import PROVINCIAL_ONLY, Change, provincial_only
 from zhumeng_tui.domain.status import STATUS_LABELS, Role
 from zhumeng_tui.domain.withdrawal import STEP_LABELS, STEP_RULES, Step, StepInput
 from zhumeng_tui.i18n import get_lang, tr, tr_pair
@@ -263,7 +263,9 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
             nxt = tr(
                 f"下一步：{tr_pair(STEP_LABELS[d.next_step])}", f"Next: {tr_pair(STEP_LABELS[d.next_step])}"
             )
-            if not d.may_record:
+            if self.reads_only():
+                nxt += "\n" + tr(*PROVINCIAL_ONLY)
+            elif not d.may_record:
                 role_zh = "院系" if d.next_step == Step.COUNSELLOR else "高校"
                 role_en = "department" if d.next_step == Step.COUNSELLOR else "university"
                 nxt += tr(f"（须由{role_zh}账号记录）", f" (to be recorded by a {role_en} account)")
@@ -289,11 +291,14 @@ class WithdrawalDetailScreen(DataScreen[WithdrawalDetail], ExportFlow):
 
         self.app.push_screen(step_form(step, today, self.services.me.display_name, self._check), send)
 
+    def reads_only(self) -> bool:
+        return self.detail is not None and provincial_only(self.role, self.detail.student.out_of_province)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("record", "cancel_request"):
             d = self.detail
-            if d is None or d.next_step is None:
-                return False  # loading, or closed: nothing to record or cancel
+            if d is None or d.next_step is None or self.reads_only():
+                return False  # loading, closed (nothing to record or cancel), or the province's
             if action == "record":
                 return d.may_record
             return Role(self.role) in STEP_RULES[Step.CANCEL][2]
