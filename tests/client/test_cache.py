@@ -226,9 +226,9 @@ def test_a_bulk_pull_shows_records_that_came_after_their_applications(tmp_path: 
     c.close()
 
 
-def test_a_bulk_pull_keeps_its_log_to_about_a_page(tmp_path: Path) -> None:
+def test_a_bulk_pull_keeps_its_log_to_a_few_pages(tmp_path: Path) -> None:
     """A first pull's pages go into the database file as it goes (copied
-    while the next page is read): its write-ahead log stops growing after
+    while the next page is written): its write-ahead log stops growing after
     the first pages instead of holding the whole pull."""
     path = tmp_path / "c.sqlite3"
     wal = Path(str(path) + "-wal")

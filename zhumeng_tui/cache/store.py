@@ -166,6 +166,12 @@ class PreparedPage(NamedTuple):
     size: int
 
 
+#: A bulk pull's pages the write-ahead log holds at most: the copy of one
+#: page's log runs while the next is written, and the page after that waits
+#: for it (the log then starts again from its beginning).
+LOG_PAGES = 2
+
+
 class Cache:
     """One account's cache database: the mirror and, as ``outbox``, its changes."""
 
@@ -197,6 +203,7 @@ class Cache:
         #: The tables a bulk pull has written, and those of them whose indexes it built again already.
         self._bulk_written: set[str] = set()
         self._bulk_indexed: set[str] = set()
+        self._bulk_pages_in_log = 0
         self.outbox = Outbox(self)
         self._prepare_files()
         self._init_schema()
@@ -576,8 +583,11 @@ class Cache:
         touched: dict[str, set[int]] = {}
         writes = {f"m_{rtype}" for rtype in built} | ({"app_view"} if "application" in built else set())
         early = self._bulk_written - writes - self._bulk_indexed if bulk else set()
-        if bulk:  # the copy of the log the page before started: the log starts again from its beginning
-            self._checkpointed()
+        if bulk:
+            self._bulk_pages_in_log += 1
+            if self._bulk_pages_in_log > LOG_PAGES:
+                self._checkpointed()
+                self._bulk_pages_in_log = 1
         with self.write(durable=False) as c:
             if bulk:
                 c.execute(f"PRAGMA cache_size={BULK_CACHE_KIB}")
@@ -729,6 +739,7 @@ class Cache:
             c.execute(f"PRAGMA cache_size={CACHE_KIB}")
         self._bulk_written.clear()
         self._bulk_indexed.clear()
+        self._bulk_pages_in_log = 0
 
     def refresh_view(self, c: sqlite3.Connection, touched: dict[str, set[int]]) -> None:
         """Rebuild the app_view rows depending on the touched records (of an
@@ -792,6 +803,7 @@ class Cache:
             self.set_meta_in(c, "horizon", None)
         self._bulk_written.clear()
         self._bulk_indexed.clear()
+        self._bulk_pages_in_log = 0
 
     def integrity_ok(self) -> bool:
         return self.conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
