@@ -377,8 +377,8 @@ class Outbox:
                     elif base is not None and cache.version(c, rtype, rid) == base_version:
                         cache.put(c, rtype, json.loads(base))
             for rtype, records in (together or {}).items():  # each unless the mirror has a newer one
-                have = cache.stored(c, rtype, (int(r["id"]) for r in records))
-                cache.put_many(c, rtype, [r for r in records if have.get(int(r["id"]), (0, ""))[0]
+                have = cache.stored(c, rtype, (int(r["id"]) for r in records), ("version",))
+                cache.put_many(c, rtype, [r for r in records if have.get(int(r["id"]), (0,))[0]
                                           <= int(r.get("version") or 1)])
             if states <= {"ok"}:
                 state = "done"

@@ -509,18 +509,13 @@ class Cache:
                                       for data, text in zip(records, texts, strict=True)])
 
     @staticmethod
-    def stored(c: sqlite3.Connection, rtype: str, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
-        """The mirror's (version, JSON text) of the records of a type with these ids, by id."""
-        rows = c.execute(f"SELECT id, version, data FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))",
-                         (json.dumps(list(ids)),))
-        return {int(r[0]): (int(r[1]), r[2]) for r in rows}
-
-    @staticmethod
-    def held(c: sqlite3.Connection, rtype: str, ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-        """The mirror's (version, seq) of the records of a type with these ids, by id."""
-        rows = c.execute(f"SELECT id, version, seq FROM m_{rtype} WHERE id IN (SELECT value FROM json_each(?))",
-                         (json.dumps(ids),))
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def stored(c: sqlite3.Connection, rtype: str, ids: Iterable[int],
+               columns: tuple[str, ...] = ("version", "data")) -> dict[int, tuple[Any, ...]]:
+        """The mirror's ``columns`` (by default version and JSON text) of the
+        records of a type with these ids, by id."""
+        rows = c.execute(f"SELECT id, {', '.join(columns)} FROM m_{rtype}"
+                         " WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return {r[0]: r[1:] for r in rows}
 
     def delete(self, c: sqlite3.Connection, rtype: str, rid: int) -> None:
         c.execute(f"DELETE FROM m_{rtype} WHERE id = ?", (rid,))
@@ -598,7 +593,7 @@ class Cache:
                 reader = READERS[rtype]
                 chs = by_type[rtype]
                 # what the mirror has already, as sent (the server's answer to a change of ours)
-                held = {} if bulk else self.held(c, rtype, [ch.id for ch in chs])
+                held = {} if bulk else self.stored(c, rtype, (ch.id for ch in chs), ("version", "seq"))
                 put = puts[rtype] = {}
                 gone = deletes[rtype] = set()
                 for ch, row in zip(chs, rows_of_type, strict=True):
