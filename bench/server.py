@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -131,39 +130,16 @@ def _serve_workers(url: str, timeout: float = 120.0) -> None:
     """Serve the database at ``url`` with :data:`POSTGRES_WORKERS` uvicorn
     worker processes (as ``zhumeng-server --workers`` does) on a free
     loopback port; print the URL once it answers, stop when stdin closes."""
-    import httpx
+    from zhumeng_server.testing import free_port, server_process
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
+    port = free_port()
+    with server_process(
         [sys.executable, "-m", "uvicorn", "bench.server:app_from_env", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(POSTGRES_WORKERS), "--log-level", "warning", "--no-access-log"],
-        env={**os.environ, _DATABASE_ENV: url},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the PostgreSQL bench server exited ({proc.returncode})")
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the PostgreSQL bench server did not start")
-            time.sleep(0.2)
+        port, env={**os.environ, _DATABASE_ENV: url}, timeout=timeout,
+    ) as base:
         print(json.dumps({"url": base}), flush=True)
         sys.stdin.read()  # until the parent closes our stdin (or kills us)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextmanager

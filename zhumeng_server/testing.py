@@ -20,12 +20,14 @@ import datetime as dt
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import uvicorn
 from fastapi import FastAPI
@@ -223,6 +225,39 @@ class LoopbackServer:
         self.server.should_exit = True
         self.thread.join(timeout)
         self.sock.close()
+
+
+@contextmanager
+def server_process(argv: list[str], port: int, *, env: dict[str, str] | None = None,
+                   stdout: IO[str] | None = None, timeout: float = 90.0,
+                   why: Callable[[], str] = str) -> Iterator[str]:
+    """Start ``argv``, a server listening on ``port`` of 127.0.0.1, and yield
+    its base URL once it answers ``/api/v1/health`` (after ``timeout``
+    seconds, or if it exits first, fail saying ``why()``); terminate it on
+    exit, and kill it if it has not stopped within 30 s."""
+    import httpx
+
+    proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=subprocess.STDOUT if stdout else None)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout  # a guard against a hang, not a speed check
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start ({' '.join(argv[:3])}): {why()}")
+            try:
+                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 @contextmanager

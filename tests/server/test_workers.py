@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from tests.postgres import Postgres
 from zhumeng_server.settings import Settings
-from zhumeng_server.testing import create_database, drop_database, free_port
+from zhumeng_server.testing import create_database, drop_database, free_port, server_process
 
 pytestmark = pytest.mark.slow
 
@@ -40,29 +39,11 @@ def serving(url: str, log: Path, *options: str) -> Iterator[str]:
     until it answers ``/health``; stopped on exit."""
     port = free_port()
     env = {**os.environ, "ZHUMENG_SECRET": SECRET}
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "zhumeng_server.cli", "--database-url", url,
-                                 "--port", str(port), *options], stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90  # a guard against a hang, not a speed check
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server did not start:\n{log.read_text()}")
-            try:
-                if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+    with log.open("w") as out, server_process(
+        [sys.executable, "-m", "zhumeng_server.cli", "--database-url", url, "--port", str(port), *options],
+        port, env=env, stdout=out, why=lambda: "\n" + log.read_text(),
+    ) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def sign_in(base: str, user: str, password: str = PASSWORD) -> httpx.Response:

@@ -223,13 +223,18 @@ async def test_zero_clears_the_interns_own_filters(harness: Harness) -> None:
         assert screen.current_filter.intern_flag is None
 
 
+async def open_intern_with_appraisal_copy(pilot, app: ZhumengApp, ts: Services) -> InternDetailScreen:  # type: ignore[no-untyped-def]
+    """The detail of a completed intern whose appraisal copy was received."""
+    app_id = next(i for i in interns(ts, Status.COMPLETED)
+                  if (ts.record("application", i) or {}).get("appraisal_copy_received"))
+    return await open_intern(pilot, app, app_id)
+
+
 async def test_the_appraisal_form_sends_only_what_changed(harness: Harness) -> None:
     app = harness.app(presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         ts = await wait_signed_in(pilot, app)
-        app_id = next(i for i in interns(ts, Status.COMPLETED)
-                      if (ts.record("application", i) or {}).get("appraisal_copy_received"))
-        screen = await open_intern(pilot, app, app_id)
+        screen = await open_intern_with_appraisal_copy(pilot, app, ts)
         events = len(screen.info.timeline)  # type: ignore[union-attr]
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen) and bool(app.screen.query("#form-error")))
@@ -253,9 +258,7 @@ async def test_a_read_begun_before_a_change_and_ending_after_it_is_not_shown(har
     app = harness.app(presynced=True)
     async with app.run_test(size=SIZE) as pilot:
         ts = await wait_signed_in(pilot, app)
-        app_id = next(i for i in interns(ts, Status.COMPLETED)
-                      if (ts.record("application", i) or {}).get("appraisal_copy_received"))
-        screen = await open_intern(pilot, app, app_id)
+        screen = await open_intern_with_appraisal_copy(pilot, app, ts)
         read = ts.intern_detail
         held = threading.Event()
         calls = 0
