@@ -112,6 +112,22 @@ async def test_an_out_of_province_intern_is_read_only_for_the_university(
         await pilot.pause()
         assert app.screen is screen  # no form opened
 
+        # on the interns list, the one-intern forms are refused before they open
+        listed = await open_interns(pilot, app, AppFilter(statuses=frozenset({Status.COMPLETED})))
+        listed.table.move_cursor(listed.rows.ids.index(theirs[0]))
+        app.clear_notifications()
+        for key in "fed":
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is listed, key
+        refusals = [str(n.message) for n in app._notifications]
+        assert len(refusals) == 3 and all("本校只读" in m for m in refusals), refusals
+        listed.table.move_cursor(listed.rows.ids.index(ours))
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is listed)
+
         # their applications under review offer no review key either
         matched = ts.ids_matching(AppFilter(statuses=frozenset({Status.MATCHED})))
         for app_id, may_review in ((in_province(ts, matched)[0], True),

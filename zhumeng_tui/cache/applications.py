@@ -143,6 +143,7 @@ _COLUMNS: dict[str, str] = {
     "appraisal_copy_received": "v.appraisal_copy_received",
     "employer_score": "v.employer_score",
     "student_score": "v.student_score",
+    "out_of_province": "v.out_of_province",
     **{k: f"(SELECT json_extract(s.data, '$.{k}') FROM m_student s WHERE s.id = v.student_id)"
        for k in ("gender", "major", "grade", "degree")},
     "version": "v.version",

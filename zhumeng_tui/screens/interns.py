@@ -20,12 +20,13 @@ from textual.message import Message
 from textual.widgets import Select
 
 from zhumeng_tui.domain.interns import FLAG_LABELS, InternFlag
+from zhumeng_tui.domain.permissions import provincial_only
 from zhumeng_tui.domain.status import INTERN_STATUSES, Status
 from zhumeng_tui.i18n import tr, tr_pair
 from zhumeng_tui.screens.intern_detail import InternDetailScreen
 from zhumeng_tui.screens.queue_base import IdsMatched, QueueScreenBase, RowsLoaded
 from zhumeng_tui.screens.tracking_actions import TrackingActions
-from zhumeng_tui.services import AppFilter, InternFilterOptions, SortSpec
+from zhumeng_tui.services import INTERN_COLUMNS, AppFilter, InternFilterOptions, SortSpec
 from zhumeng_tui.widgets.choice import Choice
 from zhumeng_tui.widgets.keys import K
 
@@ -53,6 +54,9 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         " follow-up for 30 days.",
     )
     STATUSES = INTERN_STATUS_ORDER
+    VISIBLE_COLUMNS: ClassVar[list[str] | None] = INTERN_COLUMNS
+    #: read but not shown: whether the one-intern actions are the province's
+    QUERY_COLUMNS: ClassVar[list[str]] = [*INTERN_COLUMNS, "out_of_province"]
     SHOW_CHECK_FILTER = False
     EXPORT_LISTS = ("interns", "final-list")
     RELOAD_ON_RESUME = True
@@ -129,7 +133,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="query")
     def run_query(self, f: AppFilter, sort: SortSpec, generation: int) -> None:
-        rows = self.services.query_interns(f, sort)
+        rows = self.services.query_interns(f, sort, self.QUERY_COLUMNS)
         self.post_message(RowsLoaded(rows, generation))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="select-all")
@@ -154,6 +158,13 @@ class InternsScreen(QueueScreenBase, TrackingActions):
     def intern_status(self) -> Status | None:
         value = self._row_value("status")
         return Status(str(value)) if value else None
+
+    def provincial_target(self, application_id: int) -> bool:
+        rows = self.rows
+        values = None if rows is None else rows.rows_of([application_id]).get(application_id)
+        if rows is None or values is None:
+            return False
+        return provincial_only(self.role, bool(values[rows.columns.index("out_of_province")]))
 
     def target_label(self, application_id: int) -> str:
         return self.describe_applications([application_id]).get(application_id, f"#{application_id}")

@@ -25,7 +25,7 @@ from textual.message import Message
 from zhumeng_tui.api_client.schemas import TrackingUpdate
 from zhumeng_tui.domain.errors import DomainError
 from zhumeng_tui.domain.interns import check_nomination
-from zhumeng_tui.domain.permissions import Change
+from zhumeng_tui.domain.permissions import PROVINCIAL_ONLY, Change
 from zhumeng_tui.domain.status import Status
 from zhumeng_tui.domain.withdrawal import check_filing
 from zhumeng_tui.i18n import tr
@@ -80,6 +80,11 @@ class TrackingActions(FilesWithdrawals):
         """学号 and name of an intern, for a question about them."""
         return f"#{application_id}"
 
+    def provincial_target(self, application_id: int) -> bool:
+        """Whether the intern is one only the province may change (an
+        out-of-province student, for a campus account), when the screen knows it."""
+        return False
+
     def _refused_now(self, check: Callable[[], None]) -> bool:
         """Run a domain check whose refusal is known before any typing: say
         it (and return True) instead of opening a form that would fail."""
@@ -95,6 +100,9 @@ class TrackingActions(FilesWithdrawals):
         if len(ids) != 1:
             if ids:
                 self.notify(tr("请只选择一名实习生", "Choose one intern"), severity="warning")
+            return None
+        if self.provincial_target(ids[0]):
+            self.notify(tr(*PROVINCIAL_ONLY), severity="error")
             return None
         return ids[0]
 
