@@ -15,7 +15,7 @@ import inspect
 import itertools
 import os
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,18 +126,26 @@ async def open_services(
     return services
 
 
-async def wait_for(
-    pilot: Pilot[object], cond: Callable[[], object], what: str | None = None, timeout: float = 30.0
+async def until(
+    cond: Callable[[], object], what: str | None = None, timeout: float = 30.0, *,
+    pause: Callable[[float], Awaitable[object]] = asyncio.sleep, every: float = 0.05,
 ) -> None:
-    """Let the app run until ``cond()`` holds. After ``timeout`` seconds (a
-    guard against a hang, not a speed check) fail, saying what was awaited:
-    ``what``, or the source of ``cond``."""
+    """Let the event loop run until ``cond()`` holds, looking every ``every``
+    seconds. After ``timeout`` seconds (a guard against a hang, not a speed
+    check) fail, saying what was awaited: ``what``, or the source of ``cond``."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not cond():
         if loop.time() > end:
             raise AssertionError(f"not met within {timeout:g} s: {what or _source(cond)}")
-        await pilot.pause(0.05)
+        await pause(every)
+
+
+async def wait_for(
+    pilot: Pilot[object], cond: Callable[[], object], what: str | None = None, timeout: float = 30.0
+) -> None:
+    """:func:`until`, letting the app run (``pilot.pause``)."""
+    await until(cond, what, timeout, pause=pilot.pause)
 
 
 def _source(cond: Callable[[], object]) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
 import openpyxl
 import pytest
 
-from tests.support import DemoServer, open_services
+from tests.support import DemoServer, open_services, until
 from tests.web.browser import Tab, browser
 from tests.web.conftest import ServeWeb, needs_chromium
 from zhumeng_server.testing import DEMO_PASSWORD
@@ -17,15 +16,6 @@ from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.services import AppFilter, SortSpec
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-async def until(condition, what: str, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        if loop.time() > end:
-            raise AssertionError(f"not met within {timeout:g} s: {what}")
-        await asyncio.sleep(0.2)
 
 
 async def sign_in(tab: Tab, user: str, password: str) -> None:
@@ -85,7 +75,7 @@ async def test_sign_in_review_queue_search_and_export_download(
         # the sign-in screen is shown; the user name and password are the app's own
         await sign_in(tab, "demo-univ", DEMO_PASSWORD)
         await tab.wait_for_text("待我审核", "审核队列", "已同步")  # the dashboard, in Chinese; the first sync done
-        await until(lambda: server.tokens() == before + 1, "signed in on the server")
+        await until(lambda: server.tokens() == before + 1, "signed in on the server", 60)
 
         tab.mark()
         await tab.press("2")
@@ -122,7 +112,7 @@ async def test_sign_in_review_queue_search_and_export_download(
 
         # closing the tab ends its app process, which revokes its token
         await page.close()
-        await until(lambda: server.tokens() == before, "the session's token revoked")
+        await until(lambda: server.tokens() == before, "the session's token revoked", 60)
     # nothing of the export was left on the host, nor any token
     data = tmp_path / "data"
     assert not [p for p in data.rglob("*") if p.suffix in (".xlsx", ".csv", ".docx")]
@@ -146,4 +136,4 @@ async def test_wrong_password_refused_and_sessions_over_the_cap(
 
         # a session that ends frees its place
         await first.page.close()
-        await until(lambda: httpx.get(web.url + "/", timeout=5).status_code == 200, "a place free again")
+        await until(lambda: httpx.get(web.url + "/", timeout=5).status_code == 200, "a place free again", 60)
