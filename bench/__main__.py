@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path(".bench"), help="where generated data is kept")
     ap.add_argument("--only", default="", help="comma-separated benchmark names")
     ap.add_argument("--runs", type=int, default=None,
-                    help="runs of the first sync and of the bulk approval, each figure their median"
+                    help="runs of the first sync, of the sync after it and of the bulk approval, each figure their median"
                          " (default 3; 1 with --quick)")
     ap.add_argument("--quick", action="store_true", help="small sizes, one run (a smoke test, not the budgets)")
     args, _rest = ap.parse_known_args(argv)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -68,6 +69,7 @@ def web_figures(ctx: Context) -> list[Figure]:
 
     url = server_url(ctx)
     data_dir = ctx.directory / "web-data"
+    shutil.rmtree(data_dir, ignore_errors=True)  # the first tab's sync is the account's first
     port = free_port()
     log = (ctx.directory / "serve-web.log").open("wb")
     process = subprocess.Popen(

@@ -65,3 +65,12 @@ def test_the_first_sync_says_how_much_arrived() -> None:
     text, _cls = sync_text(status)
     assert text == "同步中·已收 4,000 条"
     assert sync_text(SyncStatus(online=True, syncing=True, done=0, total=None, pending=0, conflicts=0))[0] == "同步中…"
+
+
+def test_a_cache_without_a_first_sync_never_reads_synced() -> None:
+    """Before the first pull starts (and after one that stopped half-way) the
+    header says so, instead of 已同步 over an empty dashboard."""
+    waiting = SyncStatus(online=True, syncing=False, first_sync=True)
+    assert sync_text(waiting) == ("尚未同步", "busy")
+    assert sync_text(SyncStatus(online=True, syncing=False, first_sync=False)) == ("已同步", "ok")
+    assert sync_text(SyncStatus(online=False, syncing=False, first_sync=True))[0] == "离线"

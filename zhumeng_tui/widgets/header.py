@@ -1,7 +1,7 @@
 """The header bar: app name + screen, who is signed in (role, scope), sync state.
 
 Sync state reads 已同步 / 同步中 n/N (with a progress bar on the first sync) /
-离线·N条待发送 / N条冲突·M条被拒绝 — text first, colour second, so it stays readable
+尚未同步 (no first sync completed yet) / 离线·N条待发送 / N条冲突·M条被拒绝 — text first, colour second, so it stays readable
 with NO_COLOR=1.
 """
 
@@ -58,6 +58,8 @@ def sync_text(status: SyncStatus) -> tuple[str, str]:
         return tr("·".join(parts_zh), " · ".join(parts_en)), "conflict"
     if status.pending:
         return tr(f"{status.pending}条待发送", f"{status.pending} pending"), "busy"
+    if status.first_sync:  # before the first pull starts, or after one that stopped half-way
+        return tr("尚未同步", "Not synced yet"), "busy"
     return tr("已同步", "Synced"), "ok"
 
 
