@@ -146,13 +146,18 @@ class InternsScreen(QueueScreenBase, TrackingActions):
     def tracking_targets(self) -> list[int]:
         return self.targets()
 
-    def _row_value(self, column: str) -> object:
-        """``column`` of the one intern the actions apply to (None: several, or not shown)."""
-        ids = self.targets()
+    def _row_value(self, column: str, application_id: int | None = None) -> object:
+        """``column`` of ``application_id``'s row, or of the one intern the
+        actions apply to (None: several, or not shown)."""
+        if application_id is None:
+            ids = self.targets()
+            if len(ids) != 1:
+                return None
+            application_id = ids[0]
         rows = self.rows
-        if len(ids) != 1 or rows is None or column not in rows.columns:
+        if rows is None or column not in rows.columns:
             return None
-        values = rows.rows_of(ids).get(ids[0])
+        values = rows.rows_of([application_id]).get(application_id)
         return None if values is None else values[rows.columns.index(column)]
 
     def intern_status(self) -> Status | None:
@@ -160,11 +165,7 @@ class InternsScreen(QueueScreenBase, TrackingActions):
         return Status(str(value)) if value else None
 
     def provincial_target(self, application_id: int) -> bool:
-        rows = self.rows
-        values = None if rows is None else rows.rows_of([application_id]).get(application_id)
-        if rows is None or values is None:
-            return False
-        return provincial_only(self.role, bool(values[rows.columns.index("out_of_province")]))
+        return provincial_only(self.role, bool(self._row_value("out_of_province", application_id)))
 
     def target_label(self, application_id: int) -> str:
         return self.describe_applications([application_id]).get(application_id, f"#{application_id}")
