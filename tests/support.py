@@ -128,17 +128,17 @@ async def open_services(
 
 async def until(
     cond: Callable[[], object], what: str | None = None, timeout: float = 30.0, *,
-    pause: Callable[[float], Awaitable[object]] = asyncio.sleep, every: float = 0.05,
+    pause: Callable[[float], Awaitable[object]] = asyncio.sleep,
 ) -> None:
-    """Let the event loop run until ``cond()`` holds, looking every ``every``
-    seconds. After ``timeout`` seconds (a guard against a hang, not a speed
+    """Let the event loop run until ``cond()`` holds, looking every 0.05 s
+    (``pause`` waits in between). After ``timeout`` seconds (a guard against a hang, not a speed
     check) fail, saying what was awaited: ``what``, or the source of ``cond``."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout
     while not cond():
         if loop.time() > end:
             raise AssertionError(f"not met within {timeout:g} s: {what or _source(cond)}")
-        await pause(every)
+        await pause(0.05)
 
 
 async def wait_for(
