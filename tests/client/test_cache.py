@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import threading
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from zhumeng_tui.api_client.feed import FeedChange
-from zhumeng_tui.cache import schema
+from zhumeng_tui.cache import pinyin, schema
 from zhumeng_tui.cache.outbox import ItemOutcome, Mutation, MutationItem
 from zhumeng_tui.cache.pinyin import name_pinyin
 from zhumeng_tui.cache.store import ROWS_PER_INSERT, Cache, cache_path
@@ -87,6 +88,34 @@ def test_id_numbers_stored_masked(tmp_path: Path) -> None:
 def test_pinyin() -> None:
     assert name_pinyin("张三") == ("zhangsan", "zs")
     assert name_pinyin("欧阳娜娜")[1] == "oynn"
+    assert name_pinyin("吕女士") == ("lvnvshi", "lns")  # ü is written v, as pypinyin writes it
+    assert name_pinyin("阿依古丽·买买提") == ("ayigulimaimaiti", "ayglmmt")  # the dot has no reading
+    assert name_pinyin("Li Ｍing") == ("liing", "liing")  # ASCII letters stay; spaces and full-width go
+
+
+def test_pinyin_reads_as_pypinyin_does() -> None:
+    """The table read without importing pypinyin gives, for a character,
+    what pypinyin's own ``lazy_pinyin`` gives (every third character of the
+    table, and characters it has no reading for)."""
+    from pypinyin import Style, lazy_pinyin
+
+    table = pinyin._table()
+    chars = [chr(int(k)) for k in sorted(table, key=int)[::3]] + list("绿女呣嗯欸·ＡéÅ〇")
+    for c in chars:
+        want = lazy_pinyin(c, style=Style.NORMAL, errors="ignore")
+        reading = want[0].lower() if want and want[0] else ""
+        assert pinyin._char(c) == (reading, reading[:1]), c
+
+
+def test_pinyin_without_the_table_file_imports_pypinyin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pinyin, "TABLE_FILE", "no-such-file.json")
+    pinyin._table.cache_clear()
+    try:
+        assert pinyin._table() == json.loads(
+            (Path(pinyin.importlib.util.find_spec("pypinyin").origin).parent / "pinyin_dict.json")  # type: ignore[union-attr, arg-type]
+            .read_text(encoding="utf-8"))
+    finally:
+        pinyin._table.cache_clear()
 
 
 def test_schema_change_rebuilds_mirror_but_keeps_outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
