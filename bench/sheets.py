@@ -70,7 +70,7 @@ def sheet_figures(ctx: Context) -> list[Figure]:
 
     def export(fmt: Any) -> tuple[float, int]:
         t = time.perf_counter()
-        result = svc.export(ExportRequest("applications"), folder / f"queue.{fmt.value}", fmt)
+        result = svc.export(ExportRequest("applications"), folder / f"queue.{fmt.value}", fmt, overwrite=True)
         return time.perf_counter() - t, result.rows
 
     for fmt in (FileFormat.CSV, FileFormat.XLSX):
