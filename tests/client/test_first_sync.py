@@ -6,6 +6,7 @@ outbox are untouched; tombstones and a reset still work."""
 from __future__ import annotations
 
 import json
+import platform
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from tests.faults import FaultTransport
 from tests.support import DemoServer, ServerFactory, child_env, open_services, sign_in_token
 from zhumeng_server.testing import DEMO_PASSWORD
 from zhumeng_tui.api_client.client import ApiClient
+from zhumeng_tui.cache import sync as sync_module
 from zhumeng_tui.cache.outbox import Mutation, MutationItem
 from zhumeng_tui.cache.schema import MIRROR
 from zhumeng_tui.cache.store import Cache, cache_path
@@ -242,4 +244,27 @@ async def test_tombstones_and_reset_after_a_first_sync(server: DemoServer, tmp_p
     assert pulled.reset and svc.record("position", second["id"]) is None
     assert mirror(svc.cache) == of_pages(await feed_pages(server, "demo-univ"))
     assert svc.count(AppFilter()) == svc.cache.conn().execute("SELECT count(*) FROM m_application").fetchone()[0]
+    await svc.close()
+
+
+async def test_a_first_sync_gives_back_the_memory_it_freed(
+    server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first pull hands the heap's free memory back to the system, once,
+    at its end; a sync after it, with little to read, does not."""
+    calls: list[bool] = []
+
+    def counted() -> bool:
+        calls.append(real())
+        return calls[-1]
+
+    real = sync_module.give_back_memory
+    monkeypatch.setattr(sync_module, "give_back_memory", counted)
+    svc = await open_services(server, tmp_path / "data")
+    first = await svc.engine.pull()
+    assert first.bulk and first.applied > 0
+    assert calls == [sys.platform == "linux" and platform.libc_ver()[0] == "glibc"]
+    again = await svc.engine.pull()
+    assert not again.bulk
+    assert len(calls) == 1
     await svc.close()
