@@ -28,6 +28,10 @@ from zhumeng_server.wire import TYPE_OF, scope_of, to_wire
 from zhumeng_tui.api_client import schemas as s
 from zhumeng_tui.domain.status import Role
 
+# every wire model built now, before a route declares a body with one
+# (``schemas.build_models``): the routes import this module first
+s.build_models()
+
 T = TypeVar("T")
 
 #: The largest id (a signed 64-bit integer): larger ones are not found.

@@ -98,7 +98,30 @@ def _fields(model: type[BaseModel], kind: type) -> frozenset[str]:
     return frozenset(name for name, f in model.model_fields.items() if _takes(f.annotation, kind))
 
 
-class Strict(BaseModel):
+class Wire(BaseModel):
+    """Every model of this module: its validator and serializer are built
+    the first time it is used, not when the module is imported (there are
+    over 80; a client starting from its cache uses a few)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+def build_models() -> None:
+    """Build every model now, and what is made from them from now on too
+    (for a server, before its routes declare their bodies: FastAPI checks a
+    body with a type adapter, which a deferred model would defer as well,
+    to the first request, where pydantic warns that the body's alias
+    applies to no field)."""
+    todo: list[type[BaseModel]] = [Wire]
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        model.model_config["defer_build"] = False
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+
+
+class Strict(Wire):
     """Request bodies: unknown fields are refused, not ignored, and no text
     holds a control character (``control_character``; the fields named in
     ``MULTILINE`` may hold newlines and tabs)."""
@@ -138,7 +161,7 @@ class Strict(BaseModel):
         return value
 
 
-class Record(BaseModel):
+class Record(Wire):
     model_config = ConfigDict(extra="ignore")
     id: int
     version: int = 1
@@ -153,13 +176,13 @@ class TokenRequest(Strict):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-class TokenResponse(BaseModel):
+class TokenResponse(Wire):
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     role: Role
 
 
-class Me(BaseModel):
+class Me(Wire):
     """``GET /api/v1/me``: who is signed in and what they may see."""
 
     username: str
@@ -243,7 +266,7 @@ class Position(Record):
     majors: list[str] = Field(default_factory=list)
 
 
-class ReportForm(BaseModel):
+class ReportForm(Wire):
     """报到单 as filed by the student; missing fields are null."""
 
     student_name: str | None = None
@@ -266,14 +289,14 @@ class ReportFormInput(Strict):
     end_date: dt.date | None = None
 
 
-class CheckOutcomeWire(BaseModel):
+class CheckOutcomeWire(Wire):
     check: CheckId
     result: CheckResult
     reason_zh: str
     reason_en: str
 
 
-class HistoryEvent(BaseModel):
+class HistoryEvent(Wire):
     at: dt.datetime
     by: str  # username or "system"
     action: str  # an Action value, or a tracking event name
@@ -308,7 +331,7 @@ class Application(Record):
     history: list[HistoryEvent] = Field(default_factory=list)
 
 
-class WithdrawalStepRecord(BaseModel):
+class WithdrawalStepRecord(Wire):
     step: Step
     date: dt.date | None = None
     text: str | None = None  # statement text / cancel reason
@@ -367,7 +390,7 @@ class CalendarYear(Record):
 # ------------------------------------------------- graduate services ----
 
 
-class NeedRecord(BaseModel):
+class NeedRecord(Wire):
     """One need of a graduate: when and how it was recorded, by whom."""
 
     kind: gd.NeedKind
@@ -421,12 +444,12 @@ class Attendance(Record):
     recorded_at: dt.datetime
 
 
-class CategoryRecord(BaseModel):
+class CategoryRecord(Wire):
     category: hs.Category
     note: str = ""
 
 
-class PlanRecord(BaseModel):
+class PlanRecord(Wire):
     """The one-to-one plan (分类帮扶计划)."""
 
     measures: str
@@ -435,7 +458,7 @@ class PlanRecord(BaseModel):
     at: dt.datetime
 
 
-class VisitRecord(BaseModel):
+class VisitRecord(Wire):
     """A visit (回访)."""
 
     date: dt.date
@@ -446,7 +469,7 @@ class VisitRecord(BaseModel):
     at: dt.datetime
 
 
-class SubsidyRecord(BaseModel):
+class SubsidyRecord(Wire):
     """The 求职创业补贴: the amount (元) and the date of each step done."""
 
     amount: int
@@ -563,7 +586,7 @@ RECORD_MODELS: dict[str, type[Record]] = {
 # ------------------------------------------------------------- changes ----
 
 
-class Change(BaseModel):
+class Change(Wire):
     type: RecordType
     id: int
     seq: int
@@ -572,7 +595,7 @@ class Change(BaseModel):
     data: dict[str, Any] | None = None  # None for a tombstone
 
 
-class ChangesResponse(BaseModel):
+class ChangesResponse(Wire):
     changes: list[Change]
     cursor: int
     has_more: bool
@@ -616,7 +639,7 @@ class BatchRequest(Strict):
     items: Annotated[list[BatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Wire):
     code: str
     message_zh: str
     message_en: str
@@ -626,26 +649,26 @@ class ErrorBody(BaseModel):
     current: dict[str, Any] | None = None
 
 
-class FieldError(BaseModel):
+class FieldError(Wire):
     field: str  # dotted path, e.g. "items.3.reason"
     message_zh: str
     message_en: str
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(Wire):
     """Every 4xx/5xx answer: ``{"error": {...}}``."""
 
     error: ErrorBody
 
 
-class BatchResult(BaseModel):
+class BatchResult(Wire):
     id: int
     ok: bool
     record: Application | None = None
     error: ErrorBody | None = None
 
 
-class BatchResponse(BaseModel):
+class BatchResponse(Wire):
     results: list[BatchResult]
 
 
@@ -712,14 +735,14 @@ class RosterBatchRequest(Strict):
     items: Annotated[list[RosterBatchItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
-class StudentBatchResult(BaseModel):
+class StudentBatchResult(Wire):
     id: int
     ok: bool
     record: Student | None = None
     error: ErrorBody | None = None
 
 
-class StudentBatchResponse(BaseModel):
+class StudentBatchResponse(Wire):
     results: list[StudentBatchResult]
 
 
@@ -845,7 +868,7 @@ class EmploymentBatch(Strict):
     items: Annotated[list[EmploymentItem], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
 
 
-class RecordResult(BaseModel):
+class RecordResult(Wire):
     """One item of a batch over records of any type: the record, or why not."""
 
     id: int
@@ -854,7 +877,7 @@ class RecordResult(BaseModel):
     error: ErrorBody | None = None
 
 
-class RecordResults(BaseModel):
+class RecordResults(Wire):
     """A batch answer: one result per item, in the order of the request."""
 
     results: list[RecordResult]
@@ -988,18 +1011,18 @@ class PushAnswer(Strict):
     date: dt.date
 
 
-class ReasonText(BaseModel):
+class ReasonText(Wire):
     zh: str
     en: str
 
 
-class RecommendedPost(BaseModel):
+class RecommendedPost(Wire):
     post: JobPost
     score: int
     reasons: list[ReasonText]
 
 
-class Recommendations(BaseModel):
+class Recommendations(Wire):
     """``GET /graduates/{student_id}/recommendations``: up to three posts, best
     first, each with its reasons; none: ``reason`` says why."""
 
