@@ -164,7 +164,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
         import ctypes
 
         trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows opens no library by None
         return None
     return trim
 
@@ -249,7 +249,7 @@ class SyncEngine:
         bulk = report.bulk = since == 0 or stale  # a first pull: rebuild the application rows once, at the end
         self.done, self.total, self.received = 0, None, 0
         resets = 0
-        # a first pull reads every student's name: the pinyin tables load while the first page is on its way
+        # a first pull reads every student's name: the pinyin table loads while the first page is on its way
         warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
         try:
             page, info, prepared = await self._fetch(since, horizon, total=True)
