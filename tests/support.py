@@ -110,7 +110,7 @@ async def open_services(
     Requests go through ``transport`` (default: straight to the server) and
     are not retried, and a failed push may be tried again at once, so a fault
     the test injects is met exactly where it was planned. ``sync``: pull
-    everything before returning."""
+    everything, and build the lists' indexes, before returning."""
     api = ApiClient(server.url, transport=transport or server.transport(), retries=0, backoff=0.001)
     services = await connect(
         server.url,
@@ -123,6 +123,7 @@ async def open_services(
     services.engine.backoff = 0.0
     if sync:
         await services.sync()
+        await services.engine.settled()
     return services
 
 

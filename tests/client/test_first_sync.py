@@ -5,8 +5,10 @@ outbox are untouched; tombstones and a reset still work."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -251,7 +253,8 @@ async def test_a_first_sync_gives_back_the_memory_it_freed(
     server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A first pull hands the heap's free memory back to the system, once,
-    at its end; a sync after it, with little to read, does not."""
+    after it has ended (with its indexes); a sync after it, with little to
+    read, does not."""
     calls: list[bool] = []
 
     def counted() -> bool:
@@ -263,8 +266,57 @@ async def test_a_first_sync_gives_back_the_memory_it_freed(
     svc = await open_services(server, tmp_path / "data")
     first = await svc.engine.pull()
     assert first.bulk and first.applied > 0
+    await svc.engine.settled()
     assert calls == [sys.platform == "linux" and platform.libc_ver()[0] == "glibc"]
     again = await svc.engine.pull()
     assert not again.bulk
+    await svc.engine.settled()
     assert len(calls) == 1
     await svc.close()
+
+
+def list_indexes(cache: Cache) -> set[str]:
+    return {r[0] for r in cache.conn().execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'app_view' AND sql IS NOT NULL")}
+
+
+async def test_a_first_sync_returns_before_the_lists_indexes_and_they_follow(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    """A first pull returns once every record is in; the list's indexes are
+    built after it, in the background. Meanwhile the lists answer the same
+    (without them); then every index the schema declares is there."""
+    svc = await open_services(server, tmp_path / "data")
+    first = await svc.engine.pull()
+    assert first.bulk and not svc.sync_status().first_sync
+    assert not list_indexes(svc.cache)
+    everything = svc.ids_matching(AppFilter())
+    waiting = svc.count(AppFilter(actionable=True))
+    assert len(everything) == svc.cache.conn().execute("SELECT count(*) FROM m_application").fetchone()[0] > 0
+    await svc.engine.settled()
+    assert "ix_app_view_search" in list_indexes(svc.cache)
+    svc.forget_results()
+    assert svc.ids_matching(AppFilter()) == everything and svc.count(AppFilter(actionable=True)) == waiting
+    await svc.close()
+
+
+async def test_the_lists_indexes_are_there_after_close_or_at_the_next_open(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    """Closing the services waits for the indexes a first sync left to build;
+    a cache closed under them (the process ended) builds them when it opens."""
+    svc = await open_services(server, tmp_path / "data")
+    await svc.engine.pull()
+    await svc.close()
+    with contextlib.closing(sqlite3.connect(svc.cache.path)) as raw:
+        assert "ix_app_view_search" in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    cut = await open_services(server, tmp_path / "cut")
+    await cut.engine.pull()
+    cut.cache.close()  # before the background build has started
+    await cut.engine.settled()
+    await cut.api.aclose()
+    with contextlib.closing(sqlite3.connect(cut.cache.path)) as raw:
+        assert "ix_app_view_search" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    reopened = Cache(cut.cache.path)
+    assert "ix_app_view_search" in list_indexes(reopened)
+    reopened.close()

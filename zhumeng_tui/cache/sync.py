@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import gc
 import random
+import sqlite3
 import sys
 import threading
 import time
@@ -228,19 +229,36 @@ class SyncEngine:
         self.last_push: PushReport | None = None  # what the last sync's push did
         self._lock = asyncio.Lock()
         self._push_lock = asyncio.Lock()  # one pusher at a time (a review during a sync)
+        #: What a first pull leaves running when it returns (:meth:`_after_bulk`).
+        self._after: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------- pull --
 
     async def pull(self, progress: ProgressFn | None = None) -> PullReport:
         """Pull until ``has_more`` is false. The next page is fetched, and its
         rows made (``Cache.prepare_page``, in a thread), while the current one
-        is written (in another), so the three overlap. After a first pull,
-        the memory it freed goes back to the system (:func:`give_back_memory`)."""
+        is written (in another), so the three overlap. A first pull returns
+        when every record is in; the lists' indexes are built after, in the
+        background (:meth:`settled` waits for them)."""
         with pulling():
             report = await self._pull(progress)
         if report.bulk:
-            await asyncio.to_thread(give_back_memory)
+            self._after = asyncio.ensure_future(self._after_bulk())
         return report
+
+    async def _after_bulk(self) -> None:
+        """After a first pull: the indexes it left to the end
+        (``Cache.build_late_indexes``), then the memory it freed handed back
+        to the system (:func:`give_back_memory`). A cache closed or a disk
+        full meanwhile: the next open of the cache builds the indexes."""
+        with contextlib.suppress(sqlite3.Error, OSError, RuntimeError):
+            await asyncio.to_thread(self.cache.build_late_indexes)
+        await asyncio.to_thread(give_back_memory)
+
+    async def settled(self) -> None:
+        """Wait for what the last first pull left running (its indexes)."""
+        if self._after is not None:
+            await asyncio.shield(self._after)
 
     async def _pull(self, progress: ProgressFn | None) -> PullReport:
         report = PullReport()

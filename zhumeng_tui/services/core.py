@@ -378,5 +378,6 @@ class ServicesCore:
         self.lists.forget_results()
 
     async def close(self) -> None:
+        await self.engine.settled()  # a first sync's indexes: built now rather than at the next start
         await self.api.aclose()
         self.cache.close()
