@@ -243,14 +243,17 @@ class SyncEngine:
         with pulling():
             report = await self._pull(progress)
         if report.bulk:
-            self._after = asyncio.ensure_future(self._after_bulk())
+            self._after = asyncio.ensure_future(self._after_bulk(self._after))
         return report
 
-    async def _after_bulk(self) -> None:
-        """After a first pull: the indexes it left to the end
-        (``Cache.build_late_indexes``), then the memory it freed handed back
-        to the system (:func:`give_back_memory`). A cache closed or a disk
-        full meanwhile: the next open of the cache builds the indexes."""
+    async def _after_bulk(self, before: asyncio.Future[None] | None) -> None:
+        """After a first pull (and what the one ``before`` it left, if any):
+        the indexes it left to the end (``Cache.build_late_indexes``), then
+        the memory it freed handed back to the system (:func:`give_back_memory`).
+        A cache closed or a disk full meanwhile: the next open of the cache
+        builds the indexes."""
+        if before is not None:
+            await before
         with contextlib.suppress(sqlite3.Error, OSError, RuntimeError):
             await asyncio.to_thread(self.cache.build_late_indexes)
         await asyncio.to_thread(give_back_memory)
