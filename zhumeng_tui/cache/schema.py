@@ -99,10 +99,14 @@ def _student_derived(v: Any) -> Data:
     return {"py_full": full, "py_initials": initials}
 
 
+#: Each need's column and kind (read per graduate: an enum's ``value`` is a slow look-up).
+_NEED_COLUMNS = tuple((f"n_{k.value}", k.value) for k in NeedKind)
+
+
 def _graduate_derived(v: Any) -> Data:
     """One 0/1 column per need (``n_guidance``...): what the lists filter and count."""
     asked = {n.get("kind") for n in v.needs or () if isinstance(n, dict)}
-    return {f"n_{k.value}": int(k.value in asked) for k in NeedKind}
+    return {column: int(kind in asked) for column, kind in _NEED_COLUMNS}
 
 
 def _case_derived(v: Any) -> Data:
