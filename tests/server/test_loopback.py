@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import socket
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 
 from tests.support import ServerFactory, bearer
 from zhumeng_server.embedded import start_demo_server
+from zhumeng_server.testing import LoopbackServer
 
 pytestmark = pytest.mark.slow
 
@@ -39,6 +41,21 @@ def test_sync_and_concurrent_writes_over_loopback(make_server: ServerFactory) ->
     assert [c["id"] for c in delta["changes"] if c["type"] == "application"].count(target["id"]) == 1
     r = httpx.get(url + "/api/v1/changes", headers={"Authorization": "Bearer nope"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_loopback_server_sends_each_answer_at_once(make_server: ServerFactory) -> None:
+    """Nagle's algorithm is off on the connections of the server ``make run``
+    embeds: with it on, every answer on a kept-alive connection waited for
+    the client's delayed acknowledgement, about 40 ms a request."""
+    srv = LoopbackServer(make_server(students=20, seed=1).app).start()
+    try:
+        with httpx.Client() as client:
+            for _ in range(2):
+                assert client.get(srv.url + "/api/v1/health").status_code == 200
+            sockets = [c.transport.get_extra_info("socket") for c in srv.server.server_state.connections]
+            assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
+    finally:
+        srv.stop()
 
 
 def test_embedded_server_reuses_its_database(tmp_path: Path) -> None:
