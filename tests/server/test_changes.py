@@ -20,6 +20,7 @@ async def test_feed_pages_cover_everything_once(api: Api) -> None:
     while True:
         r = await api.get("demo-univ", "/changes", params={"since": since, "limit": 500})
         page = s.ChangesResponse.model_validate(r.json())
+        assert said_in_headers(r.headers) == (page.cursor, page.has_more, page.horizon)
         got.extend(c.model_dump() for c in page.changes)
         assert page.cursor >= since
         since = page.cursor
@@ -31,6 +32,14 @@ async def test_feed_pages_cover_everything_once(api: Api) -> None:
     # Nothing new: one small answer, same cursor.
     r = await api.get("demo-univ", "/changes", params={"since": since})
     assert r.json() == {"changes": [], "cursor": since, "has_more": False, "reset": False, "horizon": 0}
+
+
+def said_in_headers(headers: Any) -> tuple[int, bool, int]:
+    """The cursor, has_more and horizon a page's headers repeat (a client asks
+    for the next page with them before it has decoded the body)."""
+    more = headers[s.HAS_MORE_HEADER]
+    assert more in ("true", "false")
+    return int(headers[s.CURSOR_HEADER]), more == "true", int(headers[s.HORIZON_HEADER])
 
 
 async def test_every_record_parses_with_the_schema(api: Api) -> None:
@@ -132,6 +141,7 @@ async def test_position_delete_tombstone_and_prune_reset(api: Api, app: FastAPI)
     assert not r.json()["reset"]
     r = await api.get("demo-univ", "/changes", params={"since": old_cursor, "horizon": horizon - 1})
     assert r.json()["reset"]
+    assert said_in_headers(r.headers) == (0, False, horizon)  # a reset says no more in its headers too
 
 
 async def test_cursor_ahead_of_the_server_resets(api: Api) -> None:

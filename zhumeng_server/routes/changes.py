@@ -50,7 +50,8 @@ MAX_LIMIT = 10000
 router = APIRouter(prefix=s.API_PREFIX, responses=ERRORS)
 
 
-TOTAL_HEADER = "X-Total-Count"
+TOTAL_HEADER, CURSOR_HEADER, HAS_MORE_HEADER, HORIZON_HEADER = (
+    s.TOTAL_HEADER, s.CURSOR_HEADER, s.HAS_MORE_HEADER, s.HORIZON_HEADER)
 
 DESCRIPTION = f"""The records (and tombstones) changed after `since` that the caller may see, in seq
 order, at most `limit` of them. Pull with the answer's `cursor` until `has_more` is false. `reset: true`
@@ -63,6 +64,10 @@ were purged after that answer (a long first pull is not reset by a purge that ca
 
 With `total=true` the answer also carries `{TOTAL_HEADER}`: how many changes after `since` the caller may
 see (ask it on the first page of a pull, for progress).
+
+Every answer also carries its `cursor`, `has_more` and `horizon` as `{CURSOR_HEADER}`, `{HAS_MORE_HEADER}`
+(`true` or `false`) and `{HORIZON_HEADER}`, so the next page can be asked for while this one is decoded.
+The body is what counts: a client checks that the headers said the same.
 
 A first pull is large (about 1 KB of JSON per record): send `Accept-Encoding: zstd` or `gzip` and the
 page comes compressed (`Content-Encoding`), about a tenth of the bytes."""
@@ -78,6 +83,9 @@ page comes compressed (`Content-Encoding`), about a tenth of the bytes."""
                        "schema": {"type": "integer"}},
         "Content-Encoding": {"description": "`zstd` or `gzip` when the request's `Accept-Encoding` allows it",
                              "schema": {"type": "string"}},
+        CURSOR_HEADER: {"description": "The answer's `cursor`", "schema": {"type": "integer"}},
+        HAS_MORE_HEADER: {"description": "The answer's `has_more`", "schema": {"type": "string", "enum": ["true", "false"]}},
+        HORIZON_HEADER: {"description": "The answer's `horizon`", "schema": {"type": "integer"}},
     }}},
 )
 def changes(
@@ -98,7 +106,7 @@ def changes(
         # regenerated): the client must pull its scope again.
         if (0 < since < purged and (horizon is None or horizon < purged)) or since > top:
             return Response(f'{{"changes":[],"cursor":0,"has_more":false,"reset":true,"horizon":{purged}}}',
-                            media_type="application/json")
+                            media_type="application/json", headers=page_headers(0, False, purged))
         window = [cl.seq > since, cl.seq <= top, *in_scope(user)]
         q = select(CHANGE_JSON, cl.seq).where(*window).order_by(cl.seq).limit(limit + 1)
         rows = _page_rows(session, q)
@@ -110,8 +118,15 @@ def changes(
         b'{"changes":[', b",".join([r[0] for r in rows]),
         f'],"cursor":{cursor},"has_more":{"true" if has_more else "false"},"reset":false,"horizon":{purged}}}'.encode(),
     ))
-    headers = {TOTAL_HEADER: str(count)} if count is not None else None
+    headers = page_headers(cursor, has_more, purged)
+    if count is not None:
+        headers[TOTAL_HEADER] = str(count)
     return Response(body, media_type="application/json", headers=headers)
+
+
+def page_headers(cursor: int, has_more: bool, horizon: int) -> dict[str, str]:
+    """The headers that repeat what the body of a page says about the next one."""
+    return {CURSOR_HEADER: str(cursor), HAS_MORE_HEADER: "true" if has_more else "false", HORIZON_HEADER: str(horizon)}
 
 
 def _page_rows(session: Session, q: Select[Any]) -> Sequence[Any]:

@@ -607,6 +607,14 @@ class ChangesResponse(Wire):
     horizon: int = 0
 
 
+#: The headers of a ``ChangesResponse``: the changes in scope after ``since``
+#: (asked with ``total=true``), and the answer's ``cursor``, ``has_more``
+#: (``true``/``false``) and ``horizon`` repeated, so that a client can ask for
+#: the next page before it has decoded this one (the body is what counts).
+TOTAL_HEADER = "X-Total-Count"
+CURSOR_HEADER, HAS_MORE_HEADER, HORIZON_HEADER = "X-Cursor", "X-Has-More", "X-Horizon"
+
+
 # ------------------------------------------------------------- actions ----
 
 
