@@ -137,14 +137,14 @@ def sync_figures(ctx: Context) -> list[Figure]:
         shutil.rmtree(data_dir, ignore_errors=True)
         svc = lp.run_until_complete(connect(url, username="demo-univ", password="zhumeng-demo", data_dir=data_dir))
         asked: list[tuple[int, int]] = []  # the (since, limit) of every page the sync asked for
-        changes = svc.api.changes
+        changes = svc.api.changes_encoded
 
         async def recording(since: int, limit: int = 5000, _changes: Any = changes,
                             _asked: list[tuple[int, int]] = asked, **options: Any) -> Any:
             _asked.append((since, limit))
             return await _changes(since, limit, **options)
 
-        svc.api.changes = recording  # type: ignore[method-assign]
+        svc.api.changes_encoded = recording  # type: ignore[method-assign]
         if run == 0:
             # the server's database read once first, as a running server's is: the
             # sync and its floor (measured after it) then both find it in memory
@@ -155,7 +155,7 @@ def sync_figures(ctx: Context) -> list[Figure]:
         # the lists' indexes, built after the sync has returned (nothing else runs beside them)
         lp.run_until_complete(svc.engine.settled())
         settles.append(time.perf_counter() - t - firsts[-1])
-        svc.api.changes = changes  # type: ignore[method-assign]
+        svc.api.changes_encoded = changes  # type: ignore[method-assign]
         # measured right after the sync: the server is as warm for it as it can be
         floor = lp.run_until_complete(fetch_floor(url, svc.api.token, asked))
         floors.append(floor.seconds)
@@ -196,6 +196,84 @@ def sync_figures(ctx: Context) -> list[Figure]:
     ]
 
 
+#: The campus link the "sync over a link" figures are measured on (simulated
+#: on loopback: each answer is held back by a round trip and by its bytes at this rate).
+LINK_MBIT, LINK_RTT = 100, 0.010
+
+
+class Link:
+    """An httpx transport that holds back each answer by :data:`LINK_RTT` and
+    by its bytes at :data:`LINK_MBIT` (one answer at a time, as on one
+    connection), as a campus link would; the client's CPU is not used meanwhile."""
+
+    def __init__(self) -> None:
+        import httpx
+
+        self.inner = httpx.AsyncHTTPTransport()
+        self.free_at = 0.0
+
+    async def handle_async_request(self, request: Any) -> Any:
+        import httpx
+
+        resp = await self.inner.handle_async_request(request)
+        body = b"".join([chunk async for chunk in resp.stream])
+        await resp.aclose()
+        start = max(time.perf_counter(), self.free_at)
+        self.free_at = start + LINK_RTT + len(body) * 8 / (LINK_MBIT * 1e6)
+        await asyncio.sleep(self.free_at - time.perf_counter())
+        return httpx.Response(resp.status_code, headers=resp.headers, stream=httpx.ByteStream(body),
+                              extensions=resp.extensions)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@bench("sync over a link", order=12)
+def link_figures(ctx: Context) -> list[Figure]:
+    """A first sync over a simulated campus link, beside the same pages
+    fetched and decoded over it: what overlapping the fetching with the
+    decoding and writing gives where the bytes take time to come."""
+    import shutil
+
+    from zhumeng_tui.services.local import connect
+
+    url = server_url(ctx)
+    lp = loop(ctx)
+    data_dir = ctx.directory / "sync-link-run"
+    firsts: list[float] = []
+    floors: list[float] = []
+    for _ in range(ctx.args.runs):
+        shutil.rmtree(data_dir, ignore_errors=True)
+        svc = lp.run_until_complete(connect(url, username="demo-univ", password="zhumeng-demo", data_dir=data_dir,
+                                            transport=Link()))
+        try:
+            asked: list[tuple[int, int]] = []
+            changes = svc.api.changes_encoded
+
+            async def recording(since: int, limit: int = 5000, _changes: Any = changes,
+                                _asked: list[tuple[int, int]] = asked, **options: Any) -> Any:
+                _asked.append((since, limit))
+                return await _changes(since, limit, **options)
+
+            svc.api.changes_encoded = recording  # type: ignore[method-assign]
+            t = time.perf_counter()
+            lp.run_until_complete(svc.engine.sync())
+            firsts.append(time.perf_counter() - t)
+            lp.run_until_complete(svc.engine.settled())
+            floors.append(lp.run_until_complete(fetch_floor(url, svc.api.token, asked, Link())).seconds)
+        finally:
+            lp.run_until_complete(svc.close())
+    first, first_runs = median(firsts)
+    floor, floor_runs = median(floors)
+    ratio, ratio_runs = median([a / b for a, b in zip(firsts, floors, strict=True)], "x")
+    link = f"{LINK_MBIT} Mbit/s, {LINK_RTT * 1000:.0f} ms a request"
+    return [
+        Figure(f"first full sync over a link ({link})", first, "s", None, first_runs),
+        Figure("  floor: the same pages fetched and decoded over it", floor, "s", None, floor_runs),
+        Figure("  first sync / floor", ratio, "x", None, ratio_runs),
+    ]
+
+
 def median(values: list[float], unit: str = "s") -> tuple[float, str]:
     """The median of the runs of a figure, and a note of how many there were and their range."""
     if len(values) == 1:
@@ -222,7 +300,8 @@ class Floor:
         self.seconds, self.records, self.wire_bytes = seconds, records, wire_bytes
 
 
-async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]]) -> Floor:
+async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]],
+                      transport: Any = None) -> Floor:
     """The floor of a first sync: the same pages fetched the same way (the
     same client, headers and compression, decompressed in one go; the next
     page asked for while one is decoded in a thread, as the sync does) and
@@ -238,7 +317,7 @@ async def fetch_floor(url: str, token: str | None, asked: list[tuple[int, int]])
     def decode(body: bytes, coding: str) -> Any:
         return msgspec.json.decode(decompress(body, coding))
 
-    api = ApiClient(url, token=token)
+    api = ApiClient(url, token=token, transport=transport)
     records = wire = 0
     t = time.perf_counter()
     try:

@@ -166,14 +166,14 @@ async def test_a_department_gets_its_scope_only(server: DemoServer, tmp_path: Pa
     pages = await feed_pages(server, "demo-dept")
     svc = await open_services(server, tmp_path / "data", "demo-dept", transport=fault)
     seen: list[tuple[int | None, str | None]] = []
-    changes = svc.api.changes
+    changes = svc.api.changes_encoded
 
     async def watching(since: int, limit: int = 5000, **options: Any) -> Any:
-        page, info = await changes(since, limit, **options)
-        seen.append((info.total, None))
-        return page, info
+        encoded = await changes(since, limit, **options)
+        seen.append((encoded.info.total, None))
+        return encoded
 
-    svc.api.changes = watching  # type: ignore[method-assign]
+    svc.api.changes_encoded = watching  # type: ignore[method-assign]
     await svc.sync()
     dept = svc.me.department_id
     assert mirror(svc.cache) == of_pages(pages)

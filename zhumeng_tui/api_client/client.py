@@ -12,6 +12,7 @@ on network errors and 5xx answers.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
@@ -32,9 +33,18 @@ from zhumeng_tui.api_client.errors import (
     UntrustedCertificate,
     ValidationFailed,
 )
-from zhumeng_tui.api_client.feed import ENCODED_CODINGS, FeedPage, PageInfo, decode_page, decompress
+from zhumeng_tui.api_client.feed import (
+    ENCODED_CODINGS,
+    EncodedPage,
+    FeedPage,
+    PageEnd,
+    PageInfo,
+    decode_page,
+    decompress,
+)
 from zhumeng_tui.api_client.schemas import (
     API_PREFIX,
+    TOTAL_HEADER,
     ActionRequest,
     Application,
     BatchRequest,
@@ -284,16 +294,24 @@ class ApiClient:
         of JSON), and what the answer said about it: the server's count of
         the changes in scope when ``total`` is asked, the bytes received.
         ``horizon``: the tombstone horizon of the last page received."""
+        encoded = await self.changes_encoded(since, limit, total=total, horizon=horizon)
+        page, json_bytes = await asyncio.to_thread(self.read_page, encoded.body, encoded.coding)
+        return page, dataclasses.replace(encoded.info, json_bytes=json_bytes)
+
+    async def changes_encoded(self, since: int, limit: int = 5000, *, total: bool = False,
+                              horizon: int | None = None) -> EncodedPage:
+        """One page of the change feed as it came, not decoded (:meth:`read_page`
+        decodes it), with what its headers said of the next page."""
         params: dict[str, Any] = {"since": since, "limit": limit}
         if total:
             params["total"] = "true"
         if horizon is not None:
             params["horizon"] = horizon
         resp, body, coding = await self.get_encoded("/changes", params=params)
-        raw = resp.headers.get("X-Total-Count", "")
-        page, json_bytes = await asyncio.to_thread(self.read_page, body, coding)
-        return page, PageInfo(total=int(raw) if raw.isdigit() else None, wire_bytes=resp.num_bytes_downloaded,
-                              json_bytes=json_bytes)
+        raw = resp.headers.get(TOTAL_HEADER, "")
+        return EncodedPage(body, coding, PageInfo(total=int(raw) if raw.isdigit() else None,
+                                                  wire_bytes=resp.num_bytes_downloaded),
+                           PageEnd.from_headers(resp.headers))
 
     @classmethod
     def read_page(cls, body: bytes, coding: str) -> tuple[FeedPage, int]:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 import zstandard
 
-from zhumeng_tui.api_client.schemas import RecordType
+from zhumeng_tui.api_client.schemas import CURSOR_HEADER, HAS_MORE_HEADER, HORIZON_HEADER, RecordType
 
 #: A tombstone's ``data``.
 NULL = msgspec.Raw(b"null")
@@ -81,6 +82,44 @@ class PageInfo:
     wire_bytes: int = 0
     #: Bytes of the page's JSON.
     json_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class PageEnd:
+    """What a page says of the page after it: its ``cursor``, ``has_more`` and ``horizon``."""
+
+    cursor: int
+    has_more: bool
+    horizon: int
+
+    @classmethod
+    def of(cls, page: FeedPage) -> PageEnd:
+        return cls(page.cursor, page.has_more, page.horizon)
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> PageEnd | None:
+        """What the answer's headers say (``X-Cursor``, ``X-Has-More``,
+        ``X-Horizon``), or None when they do not say it all (a server that
+        does not send them): the next page can be asked for before this one
+        is decoded."""
+        cursor, more, horizon = (headers.get(h, "") for h in (CURSOR_HEADER, HAS_MORE_HEADER, HORIZON_HEADER))
+        if not (cursor.isdigit() and horizon.isdigit() and more in ("true", "false")):
+            return None
+        return cls(int(cursor), more == "true", int(horizon))
+
+
+@dataclass(frozen=True)
+class EncodedPage:
+    """A page of the feed as it came on the wire, not decoded yet
+    (``ApiClient.read_page`` decodes it: a page is a few MB of JSON)."""
+
+    body: bytes
+    #: Its ``Content-Encoding`` (``""``: plain JSON).
+    coding: str
+    #: What the answer said besides the body (``json_bytes`` is known once it is decoded).
+    info: PageInfo
+    #: What its headers said of the next page (None: they did not say; the body is what counts).
+    end: PageEnd | None
 
 
 _decoder = msgspec.json.Decoder(FeedPage)

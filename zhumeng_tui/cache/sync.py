@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import random
@@ -25,7 +26,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,7 @@ from zhumeng_tui.api_client.errors import (
     ServerError,
     Unauthorised,
 )
-from zhumeng_tui.api_client.feed import FeedPage, PageInfo
+from zhumeng_tui.api_client.feed import EncodedPage, FeedPage, PageEnd, PageInfo
 from zhumeng_tui.api_client.schemas import RecordResults
 from zhumeng_tui.cache import pinyin
 from zhumeng_tui.cache.outbox import ItemOutcome, OutboxEntry
@@ -235,11 +236,11 @@ class SyncEngine:
     # ------------------------------------------------------------- pull --
 
     async def pull(self, progress: ProgressFn | None = None) -> PullReport:
-        """Pull until ``has_more`` is false. The next page is fetched, and its
-        rows made (``Cache.prepare_page``, in a thread), while the current one
-        is written (in another), so the three overlap. A first pull returns
-        when every record is in; the lists' indexes are built after, in the
-        background (:meth:`settled` waits for them)."""
+        """Pull until ``has_more`` is false. Pages are fetched ahead of their
+        writing (:meth:`_pages`), so fetching, decoding and making rows, and
+        writing overlap. A first pull returns when every record is in; the
+        lists' indexes are built after, in the background (:meth:`settled`
+        waits for them)."""
         with pulling():
             report = await self._pull(progress)
         if report.bulk:
@@ -272,60 +273,110 @@ class SyncEngine:
         resets = 0
         # a first pull reads every student's name: the pinyin table loads while the first page is on its way
         warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
-        try:
-            page, info, prepared = await self._fetch(since, horizon, total=True)
-        finally:
-            if warming is not None:
-                await warming
-        while True:
-            self.online = True
-            self.received += info.wire_bytes
-            report.wire_bytes += info.wire_bytes
-            report.json_bytes += info.json_bytes
-            if page.reset:
-                resets += 1
-                if resets > 2:
-                    raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
-                report.reset = True
-                await asyncio.to_thread(self.cache.reset_mirror)
-                since, self.done, self.total, bulk = 0, 0, None, True
-                report.bulk = True
-                page, info, prepared = await self._fetch(since, None, total=True)
-                continue
-            if info.total is not None and self.total is None:
-                self.total = info.total
-            nxt = asyncio.ensure_future(self._fetch(page.cursor, page.horizon)) if page.has_more else None
-            try:
-                if page.changes or page.cursor != since or page.horizon != horizon:
-                    await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
-                                            horizon=page.horizon, prepared=prepared)
-                    horizon = page.horizon
-            except BaseException:
-                if nxt is not None:
-                    nxt.cancel()
-                raise
-            report.pages += 1
-            report.applied += len(page.changes)
-            self.done += len(page.changes)
-            if self.total is not None and self.done > self.total:
-                self.total = self.done
-            if progress:
-                progress(self.done, self.total if page.has_more else self.done)
-            since = page.cursor
-            if nxt is None:
-                break
-            page, info, prepared = await nxt
+        while True:  # once, and again from 0 when the server asks for a reset
+            async with contextlib.aclosing(self._pages(since, horizon)) as pages:
+                async for page, info, prepared in pages:
+                    if warming is not None:
+                        await warming
+                        warming = None
+                    self.online = True
+                    self.received += info.wire_bytes
+                    report.wire_bytes += info.wire_bytes
+                    report.json_bytes += info.json_bytes
+                    if page.reset:
+                        break
+                    if info.total is not None and self.total is None:
+                        self.total = info.total
+                    if page.changes or page.cursor != since or page.horizon != horizon:
+                        await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
+                                                horizon=page.horizon, prepared=prepared)
+                        horizon = page.horizon
+                    report.pages += 1
+                    report.applied += len(page.changes)
+                    self.done += len(page.changes)
+                    if self.total is not None and self.done > self.total:
+                        self.total = self.done
+                    if progress:
+                        progress(self.done, self.total if page.has_more else self.done)
+                    since = page.cursor
+                else:
+                    break
+            resets += 1
+            if resets > 2:
+                raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
+            report.reset = report.bulk = bulk = True
+            await asyncio.to_thread(self.cache.reset_mirror)
+            since, horizon, self.done, self.total = 0, None, 0, None
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         await asyncio.to_thread(self.cache.set_meta, "last_synced", now)
         return report
 
-    async def _fetch(self, since: int, horizon: int | None, *,
-                     total: bool = False) -> tuple[FeedPage, PageInfo, PreparedPage]:
-        """A page of the feed and its rows (made in a thread: no database needed)."""
-        page, info = await self.api.changes(since, self.page_size, total=total, horizon=horizon)
-        return page, info, await asyncio.to_thread(Cache.prepare_page, page.changes)
+    async def _pages(self, since: int, horizon: int | None) -> AsyncGenerator[tuple[FeedPage, PageInfo, PreparedPage], None]:
+        """The pages of the feed after ``since`` (until one says ``has_more``
+        is false, or ``reset``), each with its rows (``Cache.prepare_page``).
+
+        Fetching runs ahead of the caller, who writes the pages: the next page
+        is asked for as soon as the headers of one say where it ends
+        (``PageEnd``), while that one is decoded and its rows made in a
+        thread, once the caller has taken the one before it. So at most two
+        pages are held, the one being written and the next. From a server
+        whose headers do not say, the next page is asked for once the page
+        is decoded."""
+        Read = asyncio.Future[tuple[FeedPage, PageInfo, PreparedPage]]
+        #: the fetched pages in order, then the error that stopped the fetching, if one did
+        pages: asyncio.Queue[tuple[Read, PageEnd | None] | Exception] = asyncio.Queue(maxsize=1)
+
+        async def fetch() -> None:
+            nonlocal since, horizon
+            total = True
+            try:
+                while True:
+                    encoded = await self.api.changes_encoded(since, self.page_size, total=total, horizon=horizon)
+                    read = asyncio.ensure_future(asyncio.to_thread(self._read, encoded))
+                    try:
+                        await pages.put((read, encoded.end))
+                        await pages.join()  # taken
+                    except BaseException:
+                        read.cancel()
+                        raise
+                    end = encoded.end or PageEnd.of((await read)[0])
+                    if not end.has_more:
+                        return
+                    since, horizon, total = end.cursor, end.horizon, False
+            except Exception as exc:
+                await pages.put(exc)
+
+        fetching = asyncio.ensure_future(fetch())
+        try:
+            while True:
+                got = await pages.get()
+                pages.task_done()
+                if isinstance(got, Exception):
+                    raise got
+                read, announced = got
+                page, info, prepared = await read
+                if announced is not None and announced != PageEnd.of(page):
+                    raise ServerError("bad_response", "服务器返回了无法识别的数据",
+                                      "The server's change feed said one thing in the headers of a page"
+                                      " and another in its body")
+                yield page, info, prepared
+                if page.reset or not page.has_more:
+                    return
+        finally:
+            fetching.cancel()
+            await asyncio.wait((fetching,))
+            while not pages.empty():
+                left = pages.get_nowait()
+                if not isinstance(left, Exception):
+                    left[0].cancel()
+
+    @staticmethod
+    def _read(encoded: EncodedPage) -> tuple[FeedPage, PageInfo, PreparedPage]:
+        """A page decoded, and its rows made (in a thread: no database needed)."""
+        page, json_bytes = ApiClient.read_page(encoded.body, encoded.coding)
+        return page, dataclasses.replace(encoded.info, json_bytes=json_bytes), Cache.prepare_page(page.changes)
 
     # ------------------------------------------------------------- push --
 
