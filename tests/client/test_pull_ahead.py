@@ -195,3 +195,29 @@ async def test_headers_that_disagree_with_the_body_stop_the_pull_before_that_pag
     assert asks.sinces[0] == pages[1]["cursor"]
     assert mirror(svc.cache) == of_pages(pages)
     await svc.close()
+
+
+async def test_a_server_that_keeps_asking_for_a_reset_is_refused_after_three_times(
+    server: DemoServer, tmp_path: Path, fault: FaultTransport
+) -> None:
+    """Every answer of the feed says "reset": the pull drops the mirror and
+    starts again from 0, and after the third reset stops with "reset_loop"
+    instead of asking forever."""
+    svc = await open_services(server, tmp_path / "data", transport=fault, sync=True)
+    inner = fault.inner
+    asked: list[int] = []
+
+    class AlwaysReset(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if not request.url.path.endswith("/changes"):
+                return await inner.handle_async_request(request)
+            asked.append(int(request.url.params["since"]))
+            return httpx.Response(200, json={"changes": [], "cursor": 0, "has_more": False, "reset": True,
+                                             "horizon": 0}, request=request)
+
+    fault.inner = AlwaysReset()
+    with pytest.raises(ServerError) as err:
+        await svc.engine.sync()
+    assert err.value.code == "reset_loop"
+    assert asked[1:] == [0, 0] and asked[0] > 0  # from the cursor, then twice from 0
+    await svc.close()

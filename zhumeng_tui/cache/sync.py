@@ -273,40 +273,44 @@ class SyncEngine:
         resets = 0
         # a first pull reads every student's name: the pinyin table loads while the first page is on its way
         warming = asyncio.ensure_future(asyncio.to_thread(pinyin.warm_up)) if bulk else None
-        while True:  # once, and again from 0 when the server asks for a reset
-            async with contextlib.aclosing(self._pages(since, horizon)) as pages:
-                async for page, info, prepared in pages:
-                    if warming is not None:
-                        await warming
-                        warming = None
-                    self.online = True
-                    self.received += info.wire_bytes
-                    report.wire_bytes += info.wire_bytes
-                    report.json_bytes += info.json_bytes
-                    if page.reset:
+        try:
+            while True:  # once, and again from 0 when the server asks for a reset
+                async with contextlib.aclosing(self._pages(since, horizon)) as pages:
+                    async for page, info, prepared in pages:
+                        if warming is not None:
+                            await warming
+                            warming = None
+                        self.online = True
+                        self.received += info.wire_bytes
+                        report.wire_bytes += info.wire_bytes
+                        report.json_bytes += info.json_bytes
+                        if page.reset:
+                            break
+                        if info.total is not None and self.total is None:
+                            self.total = info.total
+                        if page.changes or page.cursor != since or page.horizon != horizon:
+                            await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
+                                                    horizon=page.horizon, prepared=prepared)
+                            horizon = page.horizon
+                        report.pages += 1
+                        report.applied += len(page.changes)
+                        self.done += len(page.changes)
+                        if self.total is not None and self.done > self.total:
+                            self.total = self.done
+                        if progress:
+                            progress(self.done, self.total if page.has_more else self.done)
+                        since = page.cursor
+                    else:
                         break
-                    if info.total is not None and self.total is None:
-                        self.total = info.total
-                    if page.changes or page.cursor != since or page.horizon != horizon:
-                        await asyncio.to_thread(self.cache.apply_changes, page.changes, page.cursor, bulk=bulk,
-                                                horizon=page.horizon, prepared=prepared)
-                        horizon = page.horizon
-                    report.pages += 1
-                    report.applied += len(page.changes)
-                    self.done += len(page.changes)
-                    if self.total is not None and self.done > self.total:
-                        self.total = self.done
-                    if progress:
-                        progress(self.done, self.total if page.has_more else self.done)
-                    since = page.cursor
-                else:
-                    break
-            resets += 1
-            if resets > 2:
-                raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
-            report.reset = report.bulk = bulk = True
-            await asyncio.to_thread(self.cache.reset_mirror)
-            since, horizon, self.done, self.total = 0, None, 0, None
+                resets += 1
+                if resets > 2:
+                    raise ServerError("reset_loop", "服务器反复要求重新同步", "The server keeps asking for a reset")
+                report.reset = report.bulk = bulk = True
+                await asyncio.to_thread(self.cache.reset_mirror)
+                since, horizon, self.done, self.total = 0, None, 0, None
+        finally:
+            if warming is not None:  # the first page did not come
+                await warming
         if bulk:
             await asyncio.to_thread(self.cache.finish_bulk)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
