@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import events, on, work
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.command import CommandPalette
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -229,9 +229,13 @@ class ZhumengApp(Localized, App[None]):
         a box are priority bindings for that reason.)
         """
         if isinstance(event, events.Key):
+            try:
+                focused = self.focused
+            except ScreenStackError:  # closing: the screens are gone, and a key still queued goes nowhere
+                return
             if not event.is_forwarded:
-                self._key_sent_to[event] = self.focused
-            elif event in self._key_sent_to and self._key_sent_to.pop(event) is not self.focused:
+                self._key_sent_to[event] = focused
+            elif event in self._key_sent_to and self._key_sent_to.pop(event) is not focused:
                 await self.on_event(events.Key(event.key, event.character))  # (and followed again)
                 return
         await super().on_event(event)
@@ -515,7 +519,8 @@ class ZhumengApp(Localized, App[None]):
         self.last_sync_status = status if not status.syncing else self.last_sync_status
         for screen in self.screen_stack:
             for header in screen.query(StatusHeader):
-                header.show_sync(status)
+                if header.is_mounted:  # one still being put together shows the last status when it is
+                    header.show_sync(status)
 
     def _reload_screens(self) -> None:
         """The data changed: the screen on top reloads now; the ones under it

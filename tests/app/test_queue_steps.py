@@ -89,6 +89,16 @@ async def test_a_section_key_then_the_search_key_and_a_name_at_once(harness: Har
         assert app.focused is screen.query_one(FilterBar).search
 
 
+async def test_keys_still_queued_when_the_app_closes_are_dropped(harness: Harness) -> None:
+    """Keys typed just as the app closes (a burst, then the app ends before
+    handling them): they go nowhere, and the app ends without an error
+    (the screens are gone by the time their turn comes)."""
+    app = harness.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.dashboard is not None)
+        burst(app, "2", "slash", *"wf")
+
+
 async def test_words_typed_right_after_picking_a_common_reason_go_on_in_the_box(harness: Harness) -> None:
     """In the reason dialog, ``enter`` on a common reason and words typed
     straight after it: the box holds the reason and the words, and a second
