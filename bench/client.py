@@ -136,15 +136,7 @@ def sync_figures(ctx: Context) -> list[Figure]:
             lp.run_until_complete(svc.close())
         shutil.rmtree(data_dir, ignore_errors=True)
         svc = lp.run_until_complete(connect(url, username="demo-univ", password="zhumeng-demo", data_dir=data_dir))
-        asked: list[tuple[int, int]] = []  # the (since, limit) of every page the sync asked for
-        changes = svc.api.changes_encoded
-
-        async def recording(since: int, limit: int = 5000, _changes: Any = changes,
-                            _asked: list[tuple[int, int]] = asked, **options: Any) -> Any:
-            _asked.append((since, limit))
-            return await _changes(since, limit, **options)
-
-        svc.api.changes_encoded = recording  # type: ignore[method-assign]
+        asked = recording_pages(svc)
         if run == 0:
             # the server's database read once first, as a running server's is: the
             # sync and its floor (measured after it) then both find it in memory
@@ -155,7 +147,7 @@ def sync_figures(ctx: Context) -> list[Figure]:
         # the lists' indexes, built after the sync has returned (nothing else runs beside them)
         lp.run_until_complete(svc.engine.settled())
         settles.append(time.perf_counter() - t - firsts[-1])
-        svc.api.changes_encoded = changes  # type: ignore[method-assign]
+        del svc.api.changes_encoded  # the recording
         # measured right after the sync: the server is as warm for it as it can be
         floor = lp.run_until_complete(fetch_floor(url, svc.api.token, asked))
         floors.append(floor.seconds)
@@ -194,6 +186,20 @@ def sync_figures(ctx: Context) -> list[Figure]:
         Figure("incremental sync, nothing new: requests", n_req, "requests", 1),
         Figure("incremental sync, nothing new: time", inc, "ms", None, inc_runs),
     ]
+
+
+def recording_pages(svc: Any) -> list[tuple[int, int]]:
+    """The (since, limit) of every page ``svc``'s sync asks for from now on
+    (what its floor then fetches); ``del svc.api.changes_encoded`` stops it."""
+    asked: list[tuple[int, int]] = []
+    changes = svc.api.changes_encoded
+
+    async def recording(since: int, limit: int = 5000, **options: Any) -> Any:
+        asked.append((since, limit))
+        return await changes(since, limit, **options)
+
+    svc.api.changes_encoded = recording
+    return asked
 
 
 #: The campus link the "sync over a link" figures are measured on (simulated
@@ -247,15 +253,9 @@ def link_figures(ctx: Context) -> list[Figure]:
         svc = lp.run_until_complete(connect(url, username="demo-univ", password="zhumeng-demo", data_dir=data_dir,
                                             transport=Link()))
         try:
-            asked: list[tuple[int, int]] = []
-            changes = svc.api.changes_encoded
-
-            async def recording(since: int, limit: int = 5000, _changes: Any = changes,
-                                _asked: list[tuple[int, int]] = asked, **options: Any) -> Any:
-                _asked.append((since, limit))
-                return await _changes(since, limit, **options)
-
-            svc.api.changes_encoded = recording  # type: ignore[method-assign]
+            asked = recording_pages(svc)
+            if not firsts:  # the server's database read once first, as in the sync section
+                lp.run_until_complete(warm_up(url, svc.api.token, svc.engine.page_size))
             t = time.perf_counter()
             lp.run_until_complete(svc.engine.sync())
             firsts.append(time.perf_counter() - t)
