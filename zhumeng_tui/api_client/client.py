@@ -295,8 +295,7 @@ class ApiClient:
         the changes in scope when ``total`` is asked, the bytes received.
         ``horizon``: the tombstone horizon of the last page received."""
         encoded = await self.changes_encoded(since, limit, total=total, horizon=horizon)
-        page, json_bytes = await asyncio.to_thread(self.read_page, encoded.body, encoded.coding)
-        return page, dataclasses.replace(encoded.info, json_bytes=json_bytes)
+        return await asyncio.to_thread(self.read_encoded, encoded)
 
     async def changes_encoded(self, since: int, limit: int = 5000, *, total: bool = False,
                               horizon: int | None = None) -> EncodedPage:
@@ -312,6 +311,13 @@ class ApiClient:
         return EncodedPage(body, coding, PageInfo(total=int(raw) if raw.isdigit() else None,
                                                   wire_bytes=resp.num_bytes_downloaded),
                            PageEnd.from_headers(resp.headers))
+
+    @classmethod
+    def read_encoded(cls, encoded: EncodedPage) -> tuple[FeedPage, PageInfo]:
+        """A page from :meth:`changes_encoded` decoded (:meth:`read_page`), and
+        what its answer said with the bytes of its JSON."""
+        page, json_bytes = cls.read_page(encoded.body, encoded.coding)
+        return page, dataclasses.replace(encoded.info, json_bytes=json_bytes)
 
     @classmethod
     def read_page(cls, body: bytes, coding: str) -> tuple[FeedPage, int]:

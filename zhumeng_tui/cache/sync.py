@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import datetime as dt
 import gc
 import random
@@ -379,8 +378,8 @@ class SyncEngine:
     @staticmethod
     def _read(encoded: EncodedPage) -> tuple[FeedPage, PageInfo, PreparedPage]:
         """A page decoded, and its rows made (in a thread: no database needed)."""
-        page, json_bytes = ApiClient.read_page(encoded.body, encoded.coding)
-        return page, dataclasses.replace(encoded.info, json_bytes=json_bytes), Cache.prepare_page(page.changes)
+        page, info = ApiClient.read_encoded(encoded)
+        return page, info, Cache.prepare_page(page.changes)
 
     # ------------------------------------------------------------- push --
 
